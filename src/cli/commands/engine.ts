@@ -1,0 +1,63 @@
+import { parseArgs, boolFlag, stringFlag, UsageError } from "../args.js";
+import type { Command } from "../command.js";
+
+const SERVE_FLAGS = {
+  data: { type: "string" },
+  listen: { type: "string" },
+  demo: { type: "boolean" },
+  "session-timeout": { type: "string" },
+} as const;
+
+/** Splits `HOST:PORT` (IPv6 as `[::1]:8080`); throws a UsageError naming the flag on bad input. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`-listen must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, SERVE_FLAGS);
+  const { startEngine, DEFAULT_LISTEN } = await import("../../engine/server.js");
+  const listen = parseListen(stringFlag(args, "listen") ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
+  const timeout = stringFlag(args, "session-timeout");
+  const sessionTimeoutSeconds = timeout === undefined ? 7200 : Number(timeout);
+  if (!Number.isInteger(sessionTimeoutSeconds) || sessionTimeoutSeconds <= 0) {
+    throw new UsageError(`-session-timeout must be a positive number of seconds, got "${timeout}"`);
+  }
+  const engine = await startEngine({
+    dataDir: stringFlag(args, "data") ?? ".backplan/engine",
+    host: listen.host,
+    port: listen.port,
+    demo: boolFlag(args, "demo"),
+    sessionTimeoutSeconds,
+  });
+  process.stdout.write(`backplan engine listening on ${engine.url}\n`);
+  process.stdout.write(`  ZStack API: ${engine.url}/zstack/v1\n  CSBS API:   ${engine.url}/v1/{project_id}\n  Keystone:   ${engine.url}/v3\n`);
+  process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void engine.close().then(done);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  return 0;
+}
+
+export const engineCommand: Command = {
+  name: "engine",
+  summary: "Run and operate the built-in backup engine",
+  usage: "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS]",
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    switch (sub) {
+      case "serve":
+        return serve(rest);
+      default:
+        throw new UsageError(sub ? `unknown engine subcommand: ${sub}` : "engine needs a subcommand: serve");
+    }
+  },
+};

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "./args.js";
+import type { Command } from "./command.js";
+import { engineCommand } from "./commands/engine.js";
+
+const COMMANDS: readonly Command[] = [engineCommand];
+
+function usage(): string {
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+  return `Usage: backplan <command> [args]\n\nCommands:\n${lines.join("\n")}\n`;
+}
+
+/** Runs one command line; returns the exit code. Kept apart from `process` so tests can call it in-process. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "-help" || name === "--help" || name === "help") {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`backplan: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`backplan ${name}: ${e.message}\nUsage: ${command.usage}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`backplan: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import type { Clock } from "./domain/clock.js";
+import type { Inventory } from "./domain/inventory.js";
+import type { Db } from "./store/db.js";
+import type { VolumeBackupStore } from "./storage/backup-store.js";
+
+export interface EngineOptions {
+  /** Directory holding `engine.db`, primary storage (volume files) and backup storage. */
+  dataDir: string;
+  /** Host to listen on; loopback by default. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** ZStack session lifetime in seconds (ZStack's `identity.session.timeout`, default 7200). */
+  sessionTimeoutSeconds: number;
+  /** Seed the demo lab (zone, offering, network, backup storage, VMs, accounts) when the data dir is empty. */
+  demo: boolean;
+  clock?: Clock;
+}
+
+/** What every route family and domain service of one engine instance shares. */
+export interface EngineContext {
+  readonly options: EngineOptions;
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly inventory: Inventory;
+  readonly backupStore: VolumeBackupStore;
+  /** Registers work to run when the engine closes (timers, background loops); run in reverse order. */
+  onClose(fn: () => void | Promise<void>): void;
+}

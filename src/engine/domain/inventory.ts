@@ -1,0 +1,417 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { open, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Db } from "../store/db.js";
+import { Collection } from "../store/collection.js";
+import type { Clock } from "./clock.js";
+import { DomainError, invalidArgument, notFound } from "./errors.js";
+import { newZStackUuid } from "./ids.js";
+
+/** Fields every inventory object has. Times are epoch milliseconds; each API formats them its own way. */
+export interface Stamped {
+  uuid: string;
+  createDate: number;
+  lastOpDate: number;
+}
+
+export interface Zone extends Stamped {
+  name: string;
+  description: string;
+  state: "Enabled" | "Disabled";
+  type: "zstack";
+}
+
+export interface Cluster extends Stamped {
+  name: string;
+  zoneUuid: string;
+  hypervisorType: "KVM";
+}
+
+export interface Host extends Stamped {
+  name: string;
+  zoneUuid: string;
+  clusterUuid: string;
+  managementIp: string;
+}
+
+export interface PrimaryStorage extends Stamped {
+  name: string;
+  zoneUuid: string;
+  type: "LocalStorage";
+  /** Directory holding the volumes' sparse files. */
+  url: string;
+}
+
+export interface InstanceOffering extends Stamped {
+  name: string;
+  description: string;
+  cpuNum: number;
+  cpuSpeed: number;
+  memorySize: number;
+  allocatorStrategy: string;
+  state: "Enabled" | "Disabled";
+  type: "UserVm";
+}
+
+export interface L3Network extends Stamped {
+  name: string;
+  description: string;
+  zoneUuid: string;
+  l2NetworkUuid: string;
+  type: "L3BasicNetwork";
+  category: "Private" | "Public";
+  state: "Enabled" | "Disabled";
+  system: boolean;
+  ipVersion: 4;
+  /** CIDR the engine hands NIC addresses out of. */
+  cidr: string;
+  gateway: string;
+}
+
+export interface BackupStorage extends Stamped {
+  name: string;
+  description: string;
+  type: "ImageStoreBackupStorage";
+  hostname: string;
+  /** Directory of this backup storage inside the data dir. */
+  url: string;
+  state: "Enabled" | "Disabled";
+  status: "Connected" | "Disconnected";
+  totalCapacity: number;
+  attachedZoneUuids: string[];
+}
+
+export interface VmNic extends Stamped {
+  vmInstanceUuid: string;
+  l3NetworkUuid: string;
+  ip: string;
+  mac: string;
+  netmask: string;
+  gateway: string;
+  deviceId: number;
+}
+
+export interface VmInstance extends Stamped {
+  name: string;
+  description: string;
+  zoneUuid: string;
+  clusterUuid: string;
+  hostUuid: string;
+  imageUuid: string;
+  instanceOfferingUuid: string;
+  rootVolumeUuid: string;
+  defaultL3NetworkUuid: string;
+  platform: "Linux";
+  architecture: "x86_64";
+  type: "UserVm";
+  hypervisorType: "KVM";
+  cpuNum: number;
+  cpuSpeed: number;
+  memorySize: number;
+  allocatorStrategy: string;
+  state: "Running" | "Stopped";
+  guestOsType: string;
+  vmNics: VmNic[];
+}
+
+export interface Volume extends Stamped {
+  name: string;
+  description: string;
+  primaryStorageUuid: string;
+  vmInstanceUuid: string | null;
+  rootImageUuid: string | null;
+  installPath: string;
+  type: "Root" | "Data";
+  format: "raw";
+  size: number;
+  deviceId: number;
+  state: "Enabled" | "Disabled";
+  status: "Ready";
+  isShareable: boolean;
+}
+
+/** Emitted after bytes of a volume changed; CDP journaling and dirty tracking listen to it. */
+export interface VolumeWrite {
+  volumeUuid: string;
+  offset: number;
+  data: Buffer;
+}
+
+export interface NewVolume {
+  size: number;
+  type?: "Root" | "Data";
+  name?: string;
+  uuid?: string;
+}
+
+export interface NewVm {
+  name: string;
+  description?: string;
+  instanceOfferingUuid: string;
+  l3NetworkUuids: string[];
+  defaultL3NetworkUuid?: string;
+  /** Root first, then data volumes; sizes in bytes. */
+  volumes: NewVolume[];
+  uuid?: string;
+  state?: "Running" | "Stopped";
+}
+
+/**
+ * The lab's infrastructure: zones, clusters, hosts, storage, networks, offerings, VMs and their volumes. Volume
+ * bytes live in sparse files on the primary storage directory, so backups and CDP protect real data.
+ */
+export class Inventory {
+  readonly zones: Collection<Zone>;
+  readonly clusters: Collection<Cluster>;
+  readonly hosts: Collection<Host>;
+  readonly primaryStorages: Collection<PrimaryStorage>;
+  readonly instanceOfferings: Collection<InstanceOffering>;
+  readonly l3Networks: Collection<L3Network>;
+  readonly backupStorages: Collection<BackupStorage>;
+  readonly vms: Collection<VmInstance>;
+  readonly volumes: Collection<Volume>;
+  private readonly writes = new EventEmitter();
+
+  constructor(
+    db: Db,
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+  ) {
+    this.zones = new Collection(db, "zone");
+    this.clusters = new Collection(db, "cluster");
+    this.hosts = new Collection(db, "host");
+    this.primaryStorages = new Collection(db, "primary-storage");
+    this.instanceOfferings = new Collection(db, "instance-offering");
+    this.l3Networks = new Collection(db, "l3-network");
+    this.backupStorages = new Collection(db, "backup-storage");
+    this.vms = new Collection(db, "vm-instance");
+    this.volumes = new Collection(db, "volume");
+  }
+
+  private stamp(uuid?: string): Stamped {
+    const now = this.clock.now();
+    return { uuid: uuid ?? newZStackUuid(), createDate: now, lastOpDate: now };
+  }
+
+  addZone(name: string, description = ""): Zone {
+    return this.zones.put({ ...this.stamp(), name, description, state: "Enabled", type: "zstack" });
+  }
+
+  addCluster(zoneUuid: string, name: string): Cluster {
+    return this.clusters.put({ ...this.stamp(), name, zoneUuid, hypervisorType: "KVM" });
+  }
+
+  addHost(clusterUuid: string, name: string, managementIp: string): Host {
+    const cluster = this.require(this.clusters, "Cluster", clusterUuid);
+    return this.hosts.put({ ...this.stamp(), name, zoneUuid: cluster.zoneUuid, clusterUuid, managementIp });
+  }
+
+  addPrimaryStorage(zoneUuid: string, name: string): PrimaryStorage {
+    const stamp = this.stamp();
+    const url = join(this.dataDir, "primary", stamp.uuid);
+    mkdirSync(url, { recursive: true });
+    return this.primaryStorages.put({ ...stamp, name, zoneUuid, type: "LocalStorage", url });
+  }
+
+  addInstanceOffering(name: string, cpuNum: number, memorySize: number, description = ""): InstanceOffering {
+    return this.instanceOfferings.put({
+      ...this.stamp(),
+      name,
+      description,
+      cpuNum,
+      cpuSpeed: 0,
+      memorySize,
+      allocatorStrategy: "LastHostPreferredAllocatorStrategy",
+      state: "Enabled",
+      type: "UserVm",
+    });
+  }
+
+  addL3Network(zoneUuid: string, name: string, cidr: string, description = ""): L3Network {
+    const base = cidr.split("/")[0]!.split(".").map(Number);
+    const gateway = [base[0], base[1], base[2], (base[3] ?? 0) + 1].join(".");
+    return this.l3Networks.put({
+      ...this.stamp(),
+      name,
+      description,
+      zoneUuid,
+      l2NetworkUuid: newZStackUuid(),
+      type: "L3BasicNetwork",
+      category: "Private",
+      state: "Enabled",
+      system: false,
+      ipVersion: 4,
+      cidr,
+      gateway,
+    });
+  }
+
+  addBackupStorage(zoneUuids: string[], name: string, totalCapacity: number, description = ""): BackupStorage {
+    const stamp = this.stamp();
+    const url = join(this.dataDir, "backup", stamp.uuid);
+    mkdirSync(url, { recursive: true });
+    return this.backupStorages.put({
+      ...stamp,
+      name,
+      description,
+      type: "ImageStoreBackupStorage",
+      hostname: "127.0.0.1",
+      url,
+      state: "Enabled",
+      status: "Connected",
+      totalCapacity,
+      attachedZoneUuids: zoneUuids,
+    });
+  }
+
+  /**
+   * Creates a VM with its volumes as sparse files (all zeros) on the zone's first primary storage, placed on
+   * the zone's first host. Throws `invalid_argument` naming the field for unknown offerings or networks.
+   */
+  async createVm(spec: NewVm): Promise<VmInstance> {
+    const offering = this.instanceOfferings.get(spec.instanceOfferingUuid);
+    if (!offering) throw invalidArgument("instanceOfferingUuid", `instance offering[uuid:${spec.instanceOfferingUuid}] is not found`);
+    if (spec.l3NetworkUuids.length === 0) throw invalidArgument("l3NetworkUuids", "at least one L3 network is required");
+    const l3s = spec.l3NetworkUuids.map((u) => {
+      const l3 = this.l3Networks.get(u);
+      if (!l3) throw invalidArgument("l3NetworkUuids", `L3 network[uuid:${u}] is not found`);
+      return l3;
+    });
+    if (spec.volumes.length === 0) throw invalidArgument("volumes", "a VM needs at least a root volume");
+    if (spec.uuid && this.vms.has(spec.uuid)) throw invalidArgument("resourceUuid", `resource uuid ${spec.uuid} is already in use`);
+    const zoneUuid = l3s[0]!.zoneUuid;
+    const host = this.hosts.all().find((h) => h.zoneUuid === zoneUuid);
+    const ps = this.primaryStorages.all().find((p) => p.zoneUuid === zoneUuid);
+    if (!host || !ps) throw new DomainError("conflict", `zone[uuid:${zoneUuid}] has no host or primary storage to place a VM on`);
+    const stamp = this.stamp(spec.uuid);
+    const volumes: Volume[] = [];
+    for (const [i, v] of spec.volumes.entries()) {
+      volumes.push(await this.createVolumeFile(ps, stamp.uuid, v, i));
+    }
+    const vmNics = l3s.map((l3, i) => this.makeNic(stamp.uuid, l3, i));
+    const defaultL3 = spec.defaultL3NetworkUuid ?? l3s[0]!.uuid;
+    for (const v of volumes) this.volumes.put(v);
+    return this.vms.put({
+      ...stamp,
+      name: spec.name,
+      description: spec.description ?? "",
+      zoneUuid,
+      clusterUuid: host.clusterUuid,
+      hostUuid: host.uuid,
+      imageUuid: newZStackUuid(),
+      instanceOfferingUuid: offering.uuid,
+      rootVolumeUuid: volumes[0]!.uuid,
+      defaultL3NetworkUuid: defaultL3,
+      platform: "Linux",
+      architecture: "x86_64",
+      type: "UserVm",
+      hypervisorType: "KVM",
+      cpuNum: offering.cpuNum,
+      cpuSpeed: offering.cpuSpeed,
+      memorySize: offering.memorySize,
+      allocatorStrategy: offering.allocatorStrategy,
+      state: spec.state ?? "Running",
+      guestOsType: "Linux",
+      vmNics,
+    });
+  }
+
+  private async createVolumeFile(ps: PrimaryStorage, vmUuid: string, v: NewVolume, deviceId: number): Promise<Volume> {
+    if (!Number.isSafeInteger(v.size) || v.size <= 0) throw invalidArgument("size", `volume size must be a positive integer, got ${v.size}`);
+    const stamp = this.stamp(v.uuid);
+    const type = v.type ?? (deviceId === 0 ? "Root" : "Data");
+    const installPath = join(ps.url, `${stamp.uuid}.raw`);
+    await writeFile(installPath, "");
+    await truncate(installPath, v.size);
+    return {
+      ...stamp,
+      name: v.name ?? (type === "Root" ? `ROOT-for-${vmUuid}` : `DATA-${deviceId}-for-${vmUuid}`),
+      description: "",
+      primaryStorageUuid: ps.uuid,
+      vmInstanceUuid: vmUuid,
+      rootImageUuid: type === "Root" ? newZStackUuid() : null,
+      installPath,
+      type,
+      format: "raw",
+      size: v.size,
+      deviceId,
+      state: "Enabled",
+      status: "Ready",
+      isShareable: false,
+    };
+  }
+
+  private makeNic(vmUuid: string, l3: L3Network, deviceId: number): VmNic {
+    const used = new Set(this.vms.all().flatMap((vm) => vm.vmNics.filter((n) => n.l3NetworkUuid === l3.uuid).map((n) => n.ip)));
+    const [a, b, c] = l3.cidr.split("/")[0]!.split(".");
+    let host = 10;
+    while (used.has(`${a}.${b}.${c}.${host}`) && host < 254) host++;
+    const mac = `fa:${vmUuid.slice(0, 2)}:${vmUuid.slice(2, 4)}:${vmUuid.slice(4, 6)}:${vmUuid.slice(6, 8)}:${deviceId.toString(16).padStart(2, "0")}`;
+    return {
+      ...this.stamp(),
+      vmInstanceUuid: vmUuid,
+      l3NetworkUuid: l3.uuid,
+      ip: `${a}.${b}.${c}.${host}`,
+      mac,
+      netmask: "255.255.255.0",
+      gateway: l3.gateway,
+      deviceId,
+    };
+  }
+
+  /** The VM's volumes, root first then data volumes by device id. */
+  vmVolumes(vmUuid: string): Volume[] {
+    return this.volumes
+      .all()
+      .filter((v) => v.vmInstanceUuid === vmUuid)
+      .sort((x, y) => x.deviceId - y.deviceId);
+  }
+
+  /** Writes `data` at `offset` of the volume (durably: fsync), then tells write listeners. */
+  async writeVolume(volumeUuid: string, offset: number, data: Buffer): Promise<void> {
+    const vol = this.require(this.volumes, "Volume", volumeUuid);
+    checkRange(vol, offset, data.length);
+    const fh = await open(vol.installPath, "r+");
+    try {
+      await fh.write(data, 0, data.length, offset);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    this.writes.emit("write", { volumeUuid, offset, data } satisfies VolumeWrite);
+  }
+
+  async readVolume(volumeUuid: string, offset: number, length: number): Promise<Buffer> {
+    const vol = this.require(this.volumes, "Volume", volumeUuid);
+    checkRange(vol, offset, length);
+    const buf = Buffer.alloc(length);
+    const fh = await open(vol.installPath, "r");
+    try {
+      await fh.read(buf, 0, length, offset);
+    } finally {
+      await fh.close();
+    }
+    return buf;
+  }
+
+  /** Subscribes to volume writes; returns the function that unsubscribes. */
+  onWrite(listener: (w: VolumeWrite) => void): () => void {
+    this.writes.on("write", listener);
+    return () => this.writes.off("write", listener);
+  }
+
+  require<T extends Stamped>(c: Collection<T>, what: string, uuid: string): T {
+    const found = c.get(uuid);
+    if (!found) throw notFound(what, uuid);
+    return found;
+  }
+}
+
+function checkRange(vol: Volume, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument("offset", `offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isSafeInteger(length) || length < 0) throw invalidArgument("length", `length must be a non-negative integer, got ${length}`);
+  if (offset + length > vol.size) {
+    throw invalidArgument("offset", `range ${offset}+${length} is past the end of volume[uuid:${vol.uuid}] of ${vol.size} bytes`);
+  }
+}

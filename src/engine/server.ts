@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type { EngineContext, EngineOptions } from "./context.js";
+import { systemClock } from "./domain/clock.js";
+import { Inventory } from "./domain/inventory.js";
+import { registerAdmin } from "./http/admin/routes.js";
+import { registerCsbs } from "./http/csbs/routes.js";
+import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
+import { registerZStack } from "./http/zstack/routes.js";
+import { openDb } from "./store/db.js";
+import { CopyBackupStore } from "./storage/copy-store.js";
+
+export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8080 } as const;
+
+export interface RunningEngine {
+  /** Base URL, e.g. `http://127.0.0.1:8080` (ZStack lives under `/zstack/v1`, CSBS under `/v1`). */
+  readonly url: string;
+  readonly context: EngineContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the data dir, builds the domain services and starts serving the ZStack, CSBS/Keystone and admin APIs.
+ * Promises: when it resolves the port is bound and every route answers; `close()` stops accepting connections,
+ * stops background work and closes the database.
+ */
+export async function startEngine(opts: Partial<EngineOptions> & { dataDir: string }): Promise<RunningEngine> {
+  const options: EngineOptions = {
+    host: DEFAULT_LISTEN.host,
+    port: DEFAULT_LISTEN.port,
+    sessionTimeoutSeconds: 7200,
+    demo: false,
+    ...opts,
+    dataDir: resolve(opts.dataDir),
+  };
+  const clock = options.clock ?? systemClock;
+  const db = openDb(options.dataDir);
+  const closers: (() => void | Promise<void>)[] = [];
+  const context: EngineContext = {
+    options,
+    dataDir: options.dataDir,
+    db,
+    clock,
+    inventory: new Inventory(db, options.dataDir, clock),
+    backupStore: new CopyBackupStore(),
+    onClose: (fn) => closers.push(fn),
+  };
+
+  const router = new Router();
+  await registerZStack(router, context);
+  await registerCsbs(router, context);
+  await registerAdmin(router, context);
+
+  const server = createServer((req, res) => {
+    void dispatch(router, req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  await listen(server, options.host, options.port);
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+
+  return {
+    url: `http://${host}:${addr.port}`,
+    context,
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      for (const fn of closers.reverse()) await fn();
+      db.close();
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, () => {
+      server.off("error", fail);
+      done();
+    });
+  });
+}
+
+async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let response: HttpResponse;
+  try {
+    const url = new URL(req.url ?? "/", "http://engine.invalid");
+    const method = req.method ?? "GET";
+    const base = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      raw: req,
+      origin: `http://${req.headers.host ?? "127.0.0.1"}`,
+    };
+    const found = router.match(method, url.pathname);
+    if ("handler" in found) {
+      const request: HttpRequest = { ...base, params: found.params };
+      response = await found.handler(request);
+    } else {
+      const fallback = router.fallbackFor(url.pathname);
+      const request: HttpRequest = { ...base, params: {} };
+      response = fallback
+        ? fallback(request, found.allowed)
+        : { status: found.allowed.length ? 405 : 404, text: `no route for ${method} ${url.pathname}` };
+    }
+  } catch (e) {
+    // Route families translate their own errors; reaching here is an engine bug, reported without a crash.
+    console.error("backplan engine: unhandled error", e);
+    response = { status: 500, json: { error: { code: "SYS.1000", description: "internal error", details: String(e) } } };
+  }
+  write(res, response);
+}
+
+function write(res: ServerResponse, r: HttpResponse): void {
+  const headers: Record<string, string> = { ...r.headers };
+  let payload: string | Uint8Array = "";
+  if (r.json !== undefined) {
+    payload = JSON.stringify(r.json);
+    headers["content-type"] ??= "application/json; charset=utf-8";
+  } else if (r.text !== undefined) {
+    payload = r.text;
+    headers["content-type"] ??= "text/plain; charset=utf-8";
+  } else if (r.bytes !== undefined) {
+    payload = r.bytes;
+    headers["content-type"] ??= "application/octet-stream";
+  }
+  headers["content-length"] = String(Buffer.byteLength(payload));
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
