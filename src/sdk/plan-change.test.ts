@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { task } from "./fixture.test-support.js";
+import { planResourceChange } from "./plan-change.js";
+import { UNKNOWN, type SdkObject } from "./value.js";
+
+const config: SdkObject = {
+  name: "t1",
+  description: null,
+  policy_uuid: "p".repeat(32),
+  resource_uuids: ["a", "b"],
+  max_latency: null,
+  password: null,
+  schedule: null,
+};
+
+const prior: SdkObject = {
+  uuid: "u".repeat(32),
+  name: "t1",
+  description: "",
+  policy_uuid: "p".repeat(32),
+  resource_uuids: ["a", "b"],
+  max_latency: 600000,
+  status: "Running",
+  create_date: "yesterday",
+  password: null,
+  schedule: null,
+};
+
+describe("planResourceChange", () => {
+  it("a create makes every computed attribute unknown and applies defaults", () => {
+    const { planned, requiresReplace } = planResourceChange(task.attributes, null, config);
+    expect(planned.uuid).toBe(UNKNOWN);
+    expect(planned.status).toBe(UNKNOWN);
+    expect(planned.max_latency).toBe(UNKNOWN);
+    expect(planned.description).toBe("");
+    expect(requiresReplace).toEqual([]);
+  });
+
+  it("an unchanged configuration plans exactly the prior state", () => {
+    const { planned, requiresReplace } = planResourceChange(task.attributes, prior, config);
+    expect(planned).toEqual(prior);
+    expect(requiresReplace).toEqual([]);
+  });
+
+  it("reordering an unordered list is no change", () => {
+    const { planned } = planResourceChange(task.attributes, prior, { ...config, resource_uuids: ["b", "a"] });
+    expect(planned.resource_uuids).toEqual(["a", "b"]);
+  });
+
+  it("an in-place update keeps stable computed attributes and makes the others unknown", () => {
+    const { planned, requiresReplace } = planResourceChange(task.attributes, prior, { ...config, name: "t2" });
+    expect(requiresReplace).toEqual([]);
+    expect(planned.name).toBe("t2");
+    expect(planned.uuid).toBe(prior.uuid);
+    expect(planned.create_date).toBe("yesterday");
+    expect(planned.status).toBe(UNKNOWN);
+    expect(planned.max_latency).toBe(600000);
+  });
+
+  it("changing a forceNew attribute requires replacement and unknowns every computed attribute", () => {
+    const { planned, requiresReplace } = planResourceChange(task.attributes, prior, { ...config, resource_uuids: ["a", "c"] });
+    expect(requiresReplace).toEqual([["resource_uuids"]]);
+    expect(planned.uuid).toBe(UNKNOWN);
+  });
+
+  it("an unknown configured value for a forceNew attribute requires replacement", () => {
+    const { requiresReplace } = planResourceChange(task.attributes, prior, { ...config, policy_uuid: UNKNOWN });
+    expect(requiresReplace).toEqual([["policy_uuid"]]);
+  });
+});
