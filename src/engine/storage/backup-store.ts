@@ -11,12 +11,65 @@ export interface VolumeBackupStore {
    * reject nothing of it is visible.
    */
   write(input: BackupWriteInput): Promise<StoredBackupInfo>;
-  /** Writes the backup's bytes into `destPath` (created or truncated to the backup's size). */
-  restore(storageDir: string, backupId: string, destPath: string): Promise<void>;
+  /**
+   * Writes the backup's bytes into `destPath` (created or truncated to the backup's size). A store that checks
+   * its data rejects (naming the backup and the damaged part) rather than write wrong bytes; `destPath` is then
+   * left as it was.
+   */
+  restore(storageDir: string, backupId: string, destPath: string, options?: RestoreOptions): Promise<void>;
   /** Removes the backup; unknown ids are not an error. */
   remove(storageDir: string, backupId: string): Promise<void>;
   /** Lists the backup ids present in `storageDir`, for SyncVmBackup-style reconciliation. */
   list(storageDir: string): Promise<string[]>;
+  /**
+   * Re-reads what a backup (or, without `backupId`, every backup in `storageDir`) references and reports what is
+   * missing or damaged. Optional: stores that cannot check their data leave it out.
+   */
+  verify?(storageDir: string, backupId?: string): Promise<VerifyReport>;
+}
+
+/**
+ * The four limits of CreateVmBackup, in bytes per second (undefined or 0: unlimited). A backup reads the volume
+ * (`volumeReadBandwidth`) and sends new data to the backup storage (`networkWriteBandwidth`, the host's uplink);
+ * a restore fetches from the backup storage (`networkReadBandwidth`) and writes the volume (`volumeWriteBandwidth`).
+ */
+export interface BandwidthLimits {
+  volumeReadBandwidth?: number;
+  volumeWriteBandwidth?: number;
+  networkReadBandwidth?: number;
+  networkWriteBandwidth?: number;
+}
+
+/**
+ * Which parts of a volume may have changed since the backup named by `parentId`: bit `i` of `bitmap`
+ * (least-significant bit first within each byte) covers bytes `[i*granularity, (i+1)*granularity)`; bits past
+ * the bitmap's end are clear. Regions past the parent's size are always read.
+ * Produced by a `DirtyTracker`; a clear bit is a promise that those bytes equal the parent's.
+ */
+export interface ChangedRegions {
+  granularity: number;
+  bitmap: Uint8Array;
+}
+
+export interface RestoreOptions {
+  bandwidth?: BandwidthLimits;
+}
+
+export interface VerifyProblem {
+  kind: "missing_chunk" | "corrupt_chunk" | "corrupt_manifest";
+  /** The chunk hash, or the manifest path for `corrupt_manifest`. */
+  item: string;
+  /** Backups that reference the damaged item. */
+  backupIds: string[];
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  backupsChecked: number;
+  chunksChecked: number;
+  bytesChecked: number;
+  problems: VerifyProblem[];
 }
 
 export interface BackupWriteInput {
@@ -25,12 +78,22 @@ export interface BackupWriteInput {
   sourcePath: string;
   size: number;
   parentId?: string;
-  /** Bytes per second the store may read from the source; undefined or 0 is unlimited. */
+  /** Bytes per second the store may read from the source; undefined or 0 is unlimited (same as `bandwidth.volumeReadBandwidth`). */
   readBandwidth?: number;
+  /** CreateVmBackup's bandwidth limits; the store honours the ones that apply to a backup. */
+  bandwidth?: BandwidthLimits;
+  /**
+   * Regions changed since `parentId` was taken. With a parent and this, a store may read only the changed
+   * regions; without it (or without a parent) every byte is read.
+   */
+  changed?: ChangedRegions;
 }
 
 export interface StoredBackupInfo {
-  /** Bytes the backup occupies in the store (what `size` in a VolumeBackupInventory reports). */
+  /**
+   * Bytes the backup occupies in the store (what `size` in a VolumeBackupInventory reports); for a
+   * deduplicating store, the bytes this backup newly added.
+   */
   storedSize: number;
   /** `full` when every byte was read, `incremental` when only changed regions were. */
   mode: "full" | "incremental";

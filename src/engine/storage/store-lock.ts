@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pidAlive, readdirOrEmpty } from "./durable-file.js";
+
+type LockMode = "shared" | "excl";
+
+/**
+ * A shared/exclusive lock over one backup storage directory, made of marker files so that it works across
+ * processes (on one host) and survives crashes: a marker names its pid, and markers of dead pids are ignored
+ * and removed. Backups and CDP base writes hold it shared; garbage collection holds it exclusive.
+ *
+ * Protocol (each side publishes its marker, then looks at the other's — so at least one of two racing sides
+ * sees the other): a shared taker that sees a live exclusive marker withdraws and retries; an exclusive taker
+ * that sees another live exclusive marker withdraws and retries after a random pause, otherwise it keeps its
+ * marker (blocking new shared takers) and waits until no live shared marker is left.
+ */
+export class StoreLock {
+  constructor(readonly dir: string) {}
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    const marker = await this.acquire("shared");
+    try {
+      return await fn();
+    } finally {
+      await rm(marker, { force: true });
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const marker = await this.acquire("excl");
+    try {
+      return await fn();
+    } finally {
+      await rm(marker, { force: true });
+    }
+  }
+
+  private async acquire(mode: LockMode): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      const name = `${mode}-${process.pid}-${randomBytes(6).toString("hex")}.lock`;
+      const path = join(this.dir, name);
+      await writeFile(path, String(process.pid), { flag: "wx" });
+      const others = await this.liveMarkers(name);
+      const exclusiveOthers = others.filter((n) => n.startsWith("excl-"));
+      if (exclusiveOthers.length === 0) {
+        if (mode === "shared") return path;
+        // Exclusive: our marker now blocks new shared takers; wait for the ones already inside to leave.
+        while ((await this.liveMarkers(name)).some((n) => n.startsWith("shared-"))) await sleep(5);
+        return path;
+      }
+      await rm(path, { force: true });
+      await sleep(mode === "excl" ? 5 + Math.random() * 20 * Math.min(attempt + 1, 10) : 5);
+    }
+  }
+
+  /** Markers other than `own` whose process is alive; markers of dead processes are deleted on the way. */
+  private async liveMarkers(own: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const n of await readdirOrEmpty(this.dir)) {
+      if (n === own || !n.endsWith(".lock")) continue;
+      const pid = Number.parseInt(n.split("-")[1] ?? "", 10);
+      if (Number.isSafeInteger(pid) && pidAlive(pid)) out.push(n);
+      else await rm(join(this.dir, n), { force: true });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * A token bucket limiting a byte stream to `bytesPerSecond`, with a burst of one second's worth (at least one
+ * request's size, so a single large read is never refused). `take(n)` resolves when `n` bytes may pass.
+ * A rate of undefined, 0 or less means unlimited. `now` is injectable for tests.
+ */
+export class Throttle {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly bytesPerSecond: number | undefined,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = this.limited ? bytesPerSecond! : 0;
+    this.last = this.now();
+  }
+
+  get limited(): boolean {
+    return this.bytesPerSecond !== undefined && this.bytesPerSecond > 0;
+  }
+
+  /** Waits until `n` bytes fit the rate; callers are served in order. */
+  take(n: number): Promise<void> {
+    if (!this.limited || n <= 0) return Promise.resolve();
+    const next = this.queue.then(() => this.wait(n));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async wait(n: number): Promise<void> {
+    const rate = this.bytesPerSecond!;
+    const burst = Math.max(rate, n);
+    for (;;) {
+      const t = this.now();
+      this.tokens = Math.min(burst, this.tokens + ((t - this.last) / 1000) * rate);
+      this.last = t;
+      if (this.tokens >= n) {
+        this.tokens -= n;
+        return;
+      }
+      await sleep(Math.max(1, Math.ceil(((n - this.tokens) / rate) * 1000)));
+    }
+  }
+}
+
+/** Waits on every throttle in turn: the slowest limit wins. */
+export async function takeAll(throttles: readonly Throttle[], n: number): Promise<void> {
+  for (const t of throttles) await t.take(n);
+}
