@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { open, readFile, unlink } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fsyncDir } from "./atomic-write.js";
+
+/**
+ * The local state lock: `.terraform.tfstate.lock.info` beside the state file, created with O_EXCL so exactly one
+ * process can hold it, holding Terraform's LockInfo JSON. Terraform's own local backend writes the same file
+ * while it holds its lock, so backplan waits for a running Terraform. Terraform itself locks with fcntl on the
+ * state file and never looks at this file, so a Terraform run does not wait for backplan.
+ */
+
+/** Terraform's LockInfo, field names and order as Terraform writes them. */
+export interface LockInfo {
+  ID: string;
+  Operation: string;
+  Info: string;
+  Who: string;
+  Version: string;
+  Created: string;
+  Path: string;
+}
+
+/** Terraform's operation names. */
+export type LockOperation =
+  | "OperationTypeInvalid"
+  | "OperationTypeRefresh"
+  | "OperationTypePlan"
+  | "OperationTypeApply"
+  | (string & {});
+
+export interface AcquireLockOptions {
+  operation?: LockOperation;
+  info?: string;
+  /** How long to keep retrying while another holder has the lock (`-lock-timeout`); 0 = try once. */
+  timeoutMs?: number;
+  /** Version string recorded in the lock (the program taking it). */
+  version?: string;
+  /** Abort waiting early. */
+  signal?: AbortSignal;
+}
+
+export type LockErrorKind = "held" | "id_mismatch" | "not_locked";
+
+export class LockError extends Error {
+  constructor(
+    readonly kind: LockErrorKind,
+    message: string,
+    /** The current holder's info, when it could be read. */
+    readonly holder?: LockInfo,
+  ) {
+    super(message);
+    this.name = "LockError";
+  }
+}
+
+export function lockInfoPath(statePath: string): string {
+  return join(dirname(statePath), `.${basename(statePath)}.lock.info`);
+}
+
+/** A held lock. `release` removes the lock file only if it is still ours. */
+export interface StateLock {
+  readonly info: LockInfo;
+  release(): Promise<void>;
+}
+
+const FIRST_BACKOFF_MS = 25;
+const MAX_BACKOFF_MS = 1000;
+
+/**
+ * Takes the lock for `statePath`, retrying with exponential backoff (25 ms doubling to 1 s) until `timeoutMs`
+ * has passed. Throws `LockError` ("held") with Terraform's "Error acquiring the state lock" text and the
+ * holder's Lock Info when it cannot.
+ */
+export async function acquireLock(statePath: string, opts: AcquireLockOptions = {}): Promise<StateLock> {
+  const path = lockInfoPath(statePath);
+  const info: LockInfo = {
+    ID: randomUUID(),
+    Operation: opts.operation ?? "OperationTypeInvalid",
+    Info: opts.info ?? "",
+    Who: whoAmI(),
+    Version: opts.version ?? "backplan",
+    Created: goTimeRFC3339(new Date()),
+    Path: statePath,
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 0);
+  let backoff = FIRST_BACKOFF_MS;
+  for (;;) {
+    const taken = await tryCreate(path, info);
+    if (taken) break;
+    if (Date.now() >= deadline || opts.signal?.aborted) {
+      const holder = await readLockInfo(statePath);
+      throw new LockError("held", formatLockError(`the lock file ${basename(path)} already exists`, holder), holder);
+    }
+    await sleep(Math.min(backoff, Math.max(1, deadline - Date.now())));
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+  return {
+    info,
+    release: async () => {
+      const holder = await readLockInfo(statePath);
+      if (holder?.ID !== info.ID) return; // force-unlocked and maybe re-taken by someone else: not ours to remove
+      await unlink(path).catch(() => undefined);
+      await fsyncDir(dirname(path)).catch(() => undefined);
+    },
+  };
+}
+
+async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(info));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsyncDir(dirname(path));
+  return true;
+}
+
+/** The current holder's info, or undefined when not locked or the file is unreadable (a holder mid-write). */
+export async function readLockInfo(statePath: string): Promise<LockInfo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(lockInfoPath(statePath), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    return {
+      ID: String(v.ID ?? ""),
+      Operation: String(v.Operation ?? ""),
+      Info: String(v.Info ?? ""),
+      Who: String(v.Who ?? ""),
+      Version: String(v.Version ?? ""),
+      Created: String(v.Created ?? ""),
+      Path: String(v.Path ?? ""),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a lock left by a crashed or stuck holder, like `terraform force-unlock ID`: only when the lock's ID is
+ * `id`, so an unlock meant for one holder never frees a later one.
+ */
+export async function forceUnlock(statePath: string, id: string): Promise<void> {
+  const holder = await readLockInfo(statePath);
+  if (!holder) throw new LockError("not_locked", `Failed to unlock state: ${statePath} is not locked`);
+  if (holder.ID !== id) {
+    throw new LockError(
+      "id_mismatch",
+      `Failed to unlock state: lock ID ${JSON.stringify(id)} does not match existing lock ID ${JSON.stringify(holder.ID)}\n\n${formatLockInfo(holder)}`,
+      holder,
+    );
+  }
+  await unlink(lockInfoPath(statePath));
+  await fsyncDir(dirname(statePath));
+}
+
+/** The message Terraform prints when it cannot take a lock, with the holder's Lock Info block. */
+export function formatLockError(cause: string, holder: LockInfo | undefined): string {
+  return [
+    "Error acquiring the state lock",
+    "",
+    `Error message: ${cause}`,
+    holder ? formatLockInfo(holder) : "Lock Info: (unreadable: the holder may be writing it; retry)",
+    "",
+    "backplan acquires a state lock to protect the state from being written",
+    "by multiple users at the same time. Please resolve the issue above and try",
+    "again. If the holder is gone (a crashed run), remove the lock with",
+    `force-unlock ${holder?.ID ?? "LOCK_ID"}.`,
+  ].join("\n");
+}
+
+export function formatLockInfo(h: LockInfo): string {
+  return [
+    "Lock Info:",
+    `  ID:        ${h.ID}`,
+    `  Path:      ${h.Path}`,
+    `  Operation: ${h.Operation}`,
+    `  Who:       ${h.Who}`,
+    `  Version:   ${h.Version}`,
+    `  Created:   ${goTimeString(h.Created)}`,
+    `  Info:      ${h.Info}`,
+  ].join("\n");
+}
+
+function whoAmI(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep "unknown"
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** Go's RFC3339Nano in UTC: fraction without trailing zeros. */
+export function goTimeRFC3339(d: Date): string {
+  const iso = d.toISOString(); // 2026-11-25T16:32:35.490Z
+  return iso.replace(/\.(\d+)Z$/, (_, f: string) => (/^0+$/.test(f) ? "Z" : `.${f.replace(/0+$/, "")}Z`));
+}
+
+/** Go's `time.Time.String()` for an RFC3339 UTC stamp: `2026-11-25 16:32:35.49076933 +0000 UTC`. */
+export function goTimeString(rfc3339: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)Z$/.exec(rfc3339);
+  return m ? `${m[1]} ${m[2]} +0000 UTC` : rfc3339;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

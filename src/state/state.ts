@@ -1,0 +1,328 @@
+import { randomUUID } from "node:crypto";
+import {
+  formatInstanceAddress,
+  formatResourceAddress,
+  type IndexKey,
+  type InstanceAddress,
+  type ResourceAddress,
+  toInstanceAddress,
+} from "./address.js";
+import { compareCodePoints } from "./canonical-json.js";
+
+/**
+ * The in-memory State: Terraform state v4 as typed data. Pure: no I/O, no clock. Everything handed out is a
+ * deep copy, so a caller can never change the state except through its methods (which is what lets the local
+ * backend journal every change).
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** One step of an attribute path, in Terraform's JSON form (`sensitive_attributes` since 1.x). */
+export type PathStep = { readonly type: "get_attr"; readonly value: string } | { readonly type: "index"; readonly value: JsonValue };
+export type AttributePath = readonly PathStep[];
+
+/** One remote object as recorded for a resource instance (current or deposed). */
+export interface InstanceObject {
+  schemaVersion: number;
+  attributes: JsonObject;
+  sensitiveAttributes: AttributePath[];
+  identitySchemaVersion?: number;
+  identity?: JsonValue;
+  /** Provider-private bytes, base64 (standard alphabet), exactly as in the state file. */
+  private?: string;
+  /** Config addresses of resources this object depended on when it was last applied. */
+  dependencies: string[];
+  status?: "tainted";
+  createBeforeDestroy?: boolean;
+}
+
+export interface OutputValue {
+  value: JsonValue;
+  /** cty type in JSON form: "string", ["list","number"], ["object",{...}]... */
+  type: JsonValue;
+  sensitive: boolean;
+}
+
+export type CheckStatus = "pass" | "fail" | "error" | "unknown";
+export interface CheckResult {
+  objectKind: "resource" | "output" | "check";
+  configAddr: string;
+  status: CheckStatus;
+  objects: { objectAddr: string; status: CheckStatus; failureMessages?: string[] }[];
+}
+
+export interface InstanceState {
+  key?: IndexKey;
+  current?: InstanceObject;
+  /** Deposed objects (create_before_destroy replacements not yet destroyed), by 8-hex-digit deposed key. */
+  deposed: Record<string, InstanceObject>;
+}
+
+export interface ResourceState {
+  address: ResourceAddress;
+  /** Provider configuration in string form, e.g. `provider["registry.terraform.io/backplan/zstack"]`. */
+  provider: string;
+  /** Legacy `each` mode ("list" | "map"), kept only when a read state had it. */
+  each?: "list" | "map";
+  instances: InstanceState[];
+}
+
+export class StateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StateError";
+  }
+}
+
+/** A new lineage: a random UUID, fixed for the life of a state. */
+export function newLineage(): string {
+  return randomUUID();
+}
+
+/** The terraform_version stamped on states backplan creates (Terraform refuses states from a newer version). */
+export const DEFAULT_TERRAFORM_VERSION = "1.11.4";
+
+interface ResourceEntry {
+  address: ResourceAddress;
+  provider: string;
+  each?: "list" | "map";
+  instances: Map<string, InstanceEntry>;
+}
+
+interface InstanceEntry {
+  key?: IndexKey;
+  current?: InstanceObject;
+  deposed: Map<string, InstanceObject>;
+}
+
+export interface SetInstanceOptions {
+  /** Provider config string; required when the resource is not yet in state, else replaces the recorded one. */
+  provider?: string;
+  /** Set a deposed object under this key instead of the current object. */
+  deposed?: string;
+}
+
+export interface RemoveInstanceOptions {
+  /** Remove the deposed object with this key instead of the current object. */
+  deposed?: string;
+}
+
+const DEPOSED_KEY = /^[0-9a-f]{8}$/;
+
+export class State {
+  lineage: string;
+  /** Serial of the file of record this state was read from (or will be written as). */
+  serial: number;
+  terraformVersion: string;
+  private readonly resourceMap = new Map<string, ResourceEntry>();
+  private readonly outputMap = new Map<string, OutputValue>();
+  private checks: CheckResult[] | null = null;
+
+  constructor(init: { lineage?: string; serial?: number; terraformVersion?: string } = {}) {
+    this.lineage = init.lineage ?? newLineage();
+    this.serial = init.serial ?? 0;
+    this.terraformVersion = init.terraformVersion ?? DEFAULT_TERRAFORM_VERSION;
+  }
+
+  /** The current object of an instance (or a deposed one), deep-copied; undefined when absent. */
+  getInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): InstanceObject | undefined {
+    const inst = this.findInstance(toInstanceAddress(addr));
+    if (!inst) return undefined;
+    const obj = opts.deposed === undefined ? inst.current : inst.deposed.get(opts.deposed);
+    return obj && structuredClone(obj);
+  }
+
+  /** The provider config recorded for the resource an instance address belongs to. */
+  getProvider(addr: string | InstanceAddress): string | undefined {
+    return this.resourceMap.get(resourceKey(toInstanceAddress(addr)))?.provider;
+  }
+
+  /**
+   * Records `obj` (copied) as the current object of the instance, or as a deposed object. Creates the resource
+   * entry when needed, which requires `provider`. Throws `StateError` on a missing provider or bad deposed key.
+   */
+  setInstance(addr: string | InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): void {
+    const a = toInstanceAddress(addr);
+    if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
+      throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
+    }
+    const rk = resourceKey(a);
+    let res = this.resourceMap.get(rk);
+    if (!res) {
+      if (!opts.provider) {
+        throw new StateError(`cannot add ${formatInstanceAddress(a)} to state: no provider configuration given`);
+      }
+      res = {
+        address: { module: a.module.map((m) => ({ ...m })), mode: a.mode, type: a.type, name: a.name },
+        provider: opts.provider,
+        instances: new Map(),
+      };
+      this.resourceMap.set(rk, res);
+    } else if (opts.provider) {
+      res.provider = opts.provider;
+    }
+    const ik = instanceKey(a.key);
+    let inst = res.instances.get(ik);
+    if (!inst) {
+      inst = a.key === undefined ? { deposed: new Map() } : { key: a.key, deposed: new Map() };
+      res.instances.set(ik, inst);
+    }
+    const copy = structuredClone(obj);
+    if (opts.deposed === undefined) inst.current = copy;
+    else inst.deposed.set(opts.deposed, copy);
+  }
+
+  /**
+   * Removes the current (or one deposed) object. The instance disappears once it holds no object, and the
+   * resource once it has no instances. Returns whether anything was removed.
+   */
+  removeInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): boolean {
+    const a = toInstanceAddress(addr);
+    const rk = resourceKey(a);
+    const res = this.resourceMap.get(rk);
+    const ik = instanceKey(a.key);
+    const inst = res?.instances.get(ik);
+    if (!res || !inst) return false;
+    let removed: boolean;
+    if (opts.deposed === undefined) {
+      removed = inst.current !== undefined;
+      delete inst.current;
+    } else {
+      removed = inst.deposed.delete(opts.deposed);
+    }
+    if (!inst.current && inst.deposed.size === 0) res.instances.delete(ik);
+    if (res.instances.size === 0) this.resourceMap.delete(rk);
+    return removed;
+  }
+
+  /** Addresses of every instance that has a current or deposed object, in state-file order. */
+  instanceAddresses(): string[] {
+    return this.resources().flatMap((r) => r.instances.map((i) => formatInstanceAddress({ ...r.address, key: i.key })));
+  }
+
+  /** Every resource, deep-copied, sorted as Terraform sorts them in the state file. */
+  resources(): ResourceState[] {
+    const list = [...this.resourceMap.values()].map((r) => ({
+      sortKey: resourceSortKey(r.address),
+      value: {
+        address: structuredClone(r.address),
+        provider: r.provider,
+        ...(r.each ? { each: r.each } : {}),
+        instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
+          ...(i.key === undefined ? {} : { key: i.key }),
+          ...(i.current ? { current: structuredClone(i.current) } : {}),
+          deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y)).map(([k, v]) => [k, structuredClone(v)])),
+        })),
+      } satisfies ResourceState,
+    }));
+    list.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey));
+    return list.map((x) => x.value);
+  }
+
+  /** Records the legacy `each` mode of a resource read from a state file (kept only for faithful rewrites). */
+  setEachMode(addr: ResourceAddress, each: "list" | "map"): void {
+    const res = this.resourceMap.get(resourceKey(addr));
+    if (res) res.each = each;
+  }
+
+  getOutput(name: string): OutputValue | undefined {
+    const o = this.outputMap.get(name);
+    return o && structuredClone(o);
+  }
+
+  setOutput(name: string, output: OutputValue): void {
+    this.outputMap.set(name, structuredClone(output));
+  }
+
+  removeOutput(name: string): boolean {
+    return this.outputMap.delete(name);
+  }
+
+  outputs(): Record<string, OutputValue> {
+    return Object.fromEntries([...this.outputMap.entries()].map(([k, v]) => [k, structuredClone(v)]));
+  }
+
+  /** Check results of the last run; null when none were recorded (Terraform writes `null`). */
+  checkResults(): CheckResult[] | null {
+    return this.checks && structuredClone(this.checks);
+  }
+
+  setCheckResults(results: CheckResult[] | null): void {
+    this.checks = results && structuredClone(results);
+  }
+
+  /** Number of instance objects (current and deposed). */
+  objectCount(): number {
+    let n = 0;
+    for (const r of this.resourceMap.values()) for (const i of r.instances.values()) n += (i.current ? 1 : 0) + i.deposed.size;
+    return n;
+  }
+
+  /** Makes this state's content (resources, outputs, checks, terraform_version) a copy of `other`'s, keeping lineage and serial. */
+  assign(other: State): void {
+    const copy = other.clone();
+    this.resourceMap.clear();
+    for (const [k, v] of copy.resourceMap) this.resourceMap.set(k, v);
+    this.outputMap.clear();
+    for (const [k, v] of copy.outputMap) this.outputMap.set(k, v);
+    this.checks = copy.checks;
+    this.terraformVersion = copy.terraformVersion;
+  }
+
+  /** A deep, independent copy. */
+  clone(): State {
+    const s = new State({ lineage: this.lineage, serial: this.serial, terraformVersion: this.terraformVersion });
+    for (const r of this.resources()) {
+      for (const i of r.instances) {
+        const addr: InstanceAddress = i.key === undefined ? r.address : { ...r.address, key: i.key };
+        if (i.current) s.setInstance(addr, i.current, { provider: r.provider });
+        for (const [dk, obj] of Object.entries(i.deposed)) s.setInstance(addr, obj, { provider: r.provider, deposed: dk });
+      }
+      if (r.each) s.setEachMode(r.address, r.each);
+    }
+    for (const [k, v] of this.outputMap) s.setOutput(k, v);
+    s.setCheckResults(this.checks);
+    return s;
+  }
+
+  private findInstance(a: InstanceAddress): InstanceEntry | undefined {
+    return this.resourceMap.get(resourceKey(a))?.instances.get(instanceKey(a.key));
+  }
+}
+
+function resourceKey(a: ResourceAddress): string {
+  return formatResourceAddress({ module: a.module, mode: a.mode, type: a.type, name: a.name });
+}
+
+function instanceKey(key: IndexKey | undefined): string {
+  if (key === undefined) return "";
+  return typeof key === "number" ? `#${key}` : `$${key}`;
+}
+
+type SortKey = [string, string, string, string];
+
+/** Terraform sorts resources by module string, then mode, type and name (byte order). */
+function resourceSortKey(a: ResourceAddress): SortKey {
+  const mod = a.module.length === 0 ? "" : formatResourceAddress({ ...a, mode: "managed", type: "x", name: "x" }).slice(0, -4);
+  return [mod, a.mode, a.type, a.name];
+}
+
+function compareSortKeys(x: SortKey, y: SortKey): number {
+  for (let i = 0; i < 4; i++) {
+    const c = compareCodePoints(x[i] as string, y[i] as string);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** No key first, then integer keys ascending, then string keys by code point (Terraform's instance order). */
+function compareInstances(x: InstanceEntry, y: InstanceEntry): number {
+  const a = x.key;
+  const b = y.key;
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  if (typeof a === "number") return typeof b === "number" ? a - b : -1;
+  return typeof b === "number" ? 1 : compareCodePoints(a, b);
+}

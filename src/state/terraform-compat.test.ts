@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLocalState } from "./local-backend.js";
+import { State } from "./state.js";
+import { requireTerraform, terraformOk, terraformWorkdir } from "./testing/terraform.js";
+import { decodeStateV4, encodeStateV4 } from "./v4.js";
+
+const BUILTIN = 'provider["terraform.io/builtin/terraform"]';
+
+const CONFIG = `
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "s3cr3t"
+}
+resource "terraform_data" "task" {
+  input = { name = "cdp-vm-01", token = var.token, tags = { "b&c" = "<x>", "10" = "ten", "2" = "two" } }
+}
+resource "terraform_data" "checkpoint" {
+  count = 2
+  input = "checkpoint-\${count.index}"
+  lifecycle { create_before_destroy = true }
+}
+resource "terraform_data" "policy" {
+  for_each   = toset(["daily", "weekly"])
+  input      = each.key
+  depends_on = [terraform_data.task]
+}
+module "sub" {
+  source = "./sub"
+}
+output "task_id" { value = terraform_data.task.id }
+output "token" {
+  value     = var.token
+  sensitive = true
+}
+check "task_named" {
+  assert {
+    condition     = terraform_data.task.output.name != ""
+    error_message = "unnamed"
+  }
+}
+`;
+
+describe("Terraform 1.11 compatibility (real terraform binary, terraform_data)", () => {
+  let dir: string;
+
+  beforeAll(() => {
+    requireTerraform();
+    dir = terraformWorkdir({ "main.tf": CONFIG });
+    const sub = join(dir, "sub");
+    mkdirSync(sub);
+    writeFileSync(join(sub, "main.tf"), 'resource "terraform_data" "x" {\n  input = 1.5\n}\n');
+    terraformOk(dir, ["init", "-input=false"]);
+    terraformOk(dir, ["apply", "-auto-approve", "-input=false"]);
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads a state Terraform wrote and writes it back byte for byte", () => {
+    const text = readFileSync(join(dir, "terraform.tfstate"), "utf8");
+    const state = decodeStateV4(text, "terraform.tfstate");
+    expect(state.instanceAddresses()).toEqual([
+      "terraform_data.checkpoint[0]",
+      "terraform_data.checkpoint[1]",
+      'terraform_data.policy["daily"]',
+      'terraform_data.policy["weekly"]',
+      "terraform_data.task",
+      "module.sub.terraform_data.x",
+    ]);
+    const task = state.getInstance("terraform_data.task");
+    expect(task?.sensitiveAttributes).toContainEqual([
+      { type: "get_attr", value: "input" },
+      { type: "get_attr", value: "token" },
+    ]);
+    expect(state.getInstance('terraform_data.policy["daily"]')?.dependencies).toEqual(["terraform_data.task"]);
+    expect(state.getInstance("terraform_data.checkpoint[1]")?.createBeforeDestroy).toBe(true);
+    expect(state.getOutput("token")).toEqual({ value: "s3cr3t", type: "string", sensitive: true });
+    expect(state.checkResults()?.[0]).toMatchObject({ objectKind: "check", configAddr: "check.task_named", status: "pass" });
+    expect(state.getProvider("module.sub.terraform_data.x")).toBe(BUILTIN);
+    expect(encodeStateV4(state)).toBe(text);
+  });
+
+  it("Terraform plans no changes on a state backplan wrote from scratch, and shows it", () => {
+    const own = terraformWorkdir({
+      "main.tf": 'resource "terraform_data" "a" {\n  input = "hello"\n}\nresource "terraform_data" "b" {\n  count = 2\n  input = count.index\n}\n',
+    });
+    try {
+      terraformOk(own, ["init", "-input=false"]);
+      const state = new State({ serial: 1 });
+      const str = (v: string) => ({ value: v, type: "string" });
+      state.setInstance(
+        "terraform_data.a",
+        { schemaVersion: 0, attributes: { id: "a-id", input: str("hello"), output: str("hello"), triggers_replace: null }, sensitiveAttributes: [], dependencies: [] },
+        { provider: BUILTIN },
+      );
+      for (const i of [0, 1]) {
+        const n = { value: i, type: "number" };
+        state.setInstance(
+          `terraform_data.b[${i}]`,
+          { schemaVersion: 0, attributes: { id: `b-${i}`, input: n, output: n, triggers_replace: null }, sensitiveAttributes: [], dependencies: [] },
+          { provider: BUILTIN },
+        );
+      }
+      writeFileSync(join(own, "terraform.tfstate"), encodeStateV4(state));
+      const plan = terraformOk(own, ["plan", "-detailed-exitcode", "-input=false"]);
+      expect(plan.stdout).toContain("No changes.");
+      const shown = JSON.parse(terraformOk(own, ["show", "-json"]).stdout) as {
+        values: { root_module: { resources: { address: string; values: { id: string } }[] } };
+      };
+      expect(shown.values.root_module.resources.map((r) => [r.address, r.values.id])).toEqual([
+        ["terraform_data.a", "a-id"],
+        ["terraform_data.b[0]", "b-0"],
+        ["terraform_data.b[1]", "b-1"],
+      ]);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it("a journaled session on Terraform's state folds into a file Terraform reads, same lineage, serial + 1", async () => {
+    const before = decodeStateV4(readFileSync(join(dir, "terraform.tfstate"), "utf8"));
+    const session = await openLocalState({ dir });
+    expect(session.stamp()).toEqual({ lineage: before.lineage, serial: before.serial });
+    await session.removeInstance("terraform_data.checkpoint[1]");
+    await session.setOutput("extra", { value: ["a", "b"], type: ["tuple", ["string", "string"]], sensitive: false });
+    await session.close();
+    const after = decodeStateV4(readFileSync(join(dir, "terraform.tfstate"), "utf8"));
+    expect(after.lineage).toBe(before.lineage);
+    expect(after.serial).toBe(before.serial + 1);
+    expect(readFileSync(join(dir, "terraform.tfstate.backup"), "utf8")).toBe(encodeStateV4(before));
+
+    const shown = JSON.parse(terraformOk(dir, ["show", "-json"]).stdout) as { values: { outputs: Record<string, { value: unknown }> } };
+    expect(shown.values.outputs.extra?.value).toEqual(["a", "b"]);
+    const plan = terraformOk(dir, ["plan", "-detailed-exitcode", "-input=false", "-no-color"], [2]);
+    expect(plan.stdout).toContain("terraform_data.checkpoint[1] will be created");
+    expect(plan.stdout).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
+
+    // Terraform applies on top of what backplan wrote and keeps the lineage.
+    terraformOk(dir, ["apply", "-auto-approve", "-input=false"]);
+    const again = decodeStateV4(readFileSync(join(dir, "terraform.tfstate"), "utf8"));
+    expect(again.lineage).toBe(before.lineage);
+    expect(again.serial).toBeGreaterThan(after.serial);
+    expect(again.getInstance("terraform_data.checkpoint[1]")).toBeDefined();
+  });
+});

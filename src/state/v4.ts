@@ -1,0 +1,238 @@
+import { z } from "zod";
+import { AddressError, formatModulePath, parseInstanceAddress, type InstanceAddress, type ResourceMode } from "./address.js";
+import { canonicalJson, Ordered } from "./canonical-json.js";
+import { State, StateError, type CheckResult, type InstanceObject, type JsonObject, type JsonValue, type PathStep } from "./state.js";
+
+/**
+ * Terraform state format version 4: the JSON of `terraform.tfstate`. `decodeStateV4` reads what Terraform
+ * (0.12 through 1.11+) writes; `encodeStateV4` writes what Terraform reads, byte for byte in its layout.
+ */
+
+const json = z.json();
+
+const pathStep = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("get_attr"), value: z.string() }),
+  z.object({ type: z.literal("index"), value: json }),
+]);
+
+const instanceV4 = z.object({
+  index_key: z.union([z.number().int(), z.string()]).nullish(),
+  status: z.enum(["", "tainted"]).optional(),
+  deposed: z.string().regex(/^[0-9a-f]{8}$/, "a deposed key is 8 hex digits").optional(),
+  schema_version: z.number().int().nonnegative(),
+  attributes: z.record(z.string(), json).optional(),
+  attributes_flat: z.record(z.string(), z.string()).optional(),
+  sensitive_attributes: z.array(z.array(pathStep)).nullish(),
+  identity_schema_version: z.number().int().nonnegative().optional(),
+  identity: json.optional(),
+  private: z.string().base64().optional(),
+  dependencies: z.array(z.string()).nullish(),
+  create_before_destroy: z.boolean().optional(),
+});
+
+const resourceV4 = z.object({
+  module: z.string().optional(),
+  mode: z.enum(["managed", "data"]),
+  type: z.string().min(1),
+  name: z.string().min(1),
+  each: z.enum(["list", "map"]).optional(),
+  provider: z.string().min(1),
+  instances: z.array(instanceV4),
+});
+
+const checkStatus = z.enum(["pass", "fail", "error", "unknown"]);
+const checkResultV4 = z.object({
+  object_kind: z.enum(["resource", "output", "check"]),
+  config_addr: z.string(),
+  status: checkStatus,
+  objects: z
+    .array(z.object({ object_addr: z.string(), status: checkStatus, failure_messages: z.array(z.string()).optional() }))
+    .nullish(),
+});
+
+const stateV4 = z.object({
+  version: z.literal(4),
+  terraform_version: z.string(),
+  serial: z.number().int().nonnegative(),
+  lineage: z.string(),
+  outputs: z.record(z.string(), z.object({ value: json, type: json, sensitive: z.boolean().optional() })).nullish(),
+  resources: z.array(resourceV4).nullish(),
+  check_results: z.array(checkResultV4).nullish(),
+});
+
+type InstanceV4 = z.infer<typeof instanceV4>;
+
+/**
+ * Parses state file text. `file` names the source in errors. Throws `StateError` with the file and the JSON path
+ * of the first problem (e.g. `terraform.tfstate: resources[2].instances[0].schema_version: expected number`).
+ */
+export function decodeStateV4(text: string, file = "terraform.tfstate"): State {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new StateError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  const version = typeof raw === "object" && raw !== null ? (raw as { version?: unknown }).version : undefined;
+  if (typeof version === "number" && version !== 4) {
+    throw new StateError(
+      `${file}: state format version ${version} is not supported (backplan reads version 4, written by Terraform 0.12 and later)`,
+    );
+  }
+  const parsed = stateV4.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? formatPath(issue.path) : "";
+    throw new StateError(`${file}: invalid state: ${where ? `${where}: ` : ""}${issue?.message ?? "unknown error"}`);
+  }
+  const sv = parsed.data;
+  const state = new State({ lineage: sv.lineage, serial: sv.serial, terraformVersion: sv.terraform_version });
+  for (const [name, o] of Object.entries(sv.outputs ?? {})) {
+    state.setOutput(name, { value: o.value, type: o.type, sensitive: o.sensitive ?? false });
+  }
+  (sv.resources ?? []).forEach((r, ri) => {
+    const where = `${file}: resources[${ri}]`;
+    let module: InstanceAddress["module"] = [];
+    if (r.module) {
+      try {
+        module = parseInstanceAddress(`${r.module}.x.y`).module;
+      } catch (e) {
+        throw new StateError(`${where}.module: ${(e as AddressError).message}`);
+      }
+    }
+    const seen = new Set<string>();
+    r.instances.forEach((inst, ii) => {
+      const key = inst.index_key ?? undefined;
+      const addr: InstanceAddress = { module, mode: r.mode as ResourceMode, type: r.type, name: r.name, ...(key === undefined ? {} : { key }) };
+      const dup = `${String(key)}/${inst.deposed ?? ""}`;
+      if (seen.has(dup)) {
+        throw new StateError(`${where}.instances[${ii}]: instance ${JSON.stringify(key ?? null)}${inst.deposed ? ` deposed ${inst.deposed}` : ""} appears more than once`);
+      }
+      seen.add(dup);
+      state.setInstance(addr, decodeInstanceObject(inst), { provider: r.provider, ...(inst.deposed ? { deposed: inst.deposed } : {}) });
+    });
+    if (r.each) state.setEachMode({ module, mode: r.mode, type: r.type, name: r.name }, r.each);
+  });
+  if (sv.check_results) {
+    state.setCheckResults(
+      sv.check_results.map((c) => ({
+        objectKind: c.object_kind,
+        configAddr: c.config_addr,
+        status: c.status,
+        objects: (c.objects ?? []).map((o) => ({
+          objectAddr: o.object_addr,
+          status: o.status,
+          ...(o.failure_messages ? { failureMessages: o.failure_messages } : {}),
+        })),
+      })),
+    );
+  }
+  return state;
+}
+
+/** The instance object of a v4 `instances[]` entry (shared with the journal, which stores the same shape). */
+export function decodeInstanceObject(inst: InstanceV4): InstanceObject {
+  const obj: InstanceObject = {
+    schemaVersion: inst.schema_version,
+    // attributes_flat is the pre-0.12 flatmap form; Terraform upgrades it through the provider. We keep the
+    // strings as they are so nothing is lost on rewrite.
+    attributes: (inst.attributes ?? (inst.attributes_flat as JsonObject | undefined) ?? {}) as JsonObject,
+    sensitiveAttributes: (inst.sensitive_attributes ?? []) as PathStep[][],
+    dependencies: inst.dependencies ?? [],
+  };
+  if (inst.identity_schema_version !== undefined) obj.identitySchemaVersion = inst.identity_schema_version;
+  if (inst.identity !== undefined) obj.identity = inst.identity as JsonValue;
+  if (inst.private) obj.private = inst.private;
+  if (inst.status === "tainted") obj.status = "tainted";
+  if (inst.create_before_destroy) obj.createBeforeDestroy = true;
+  return obj;
+}
+
+/** Validates and decodes one v4 instance object from untrusted JSON (the journal's `object` field). */
+export function parseInstanceObject(raw: unknown, where: string): InstanceObject {
+  const parsed = instanceV4.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StateError(`${where}: ${issue ? formatPath(issue.path) + ": " : ""}${issue?.message ?? "invalid"}`);
+  }
+  return decodeInstanceObject(parsed.data);
+}
+
+/**
+ * The v4 JSON layout of one instance object, keys in Terraform's order. `key` and `deposed` are the instance
+ * key and deposed key when writing a state file; the journal leaves them out.
+ */
+export function instanceObjectV4(obj: InstanceObject, key?: number | string, deposed?: string): Ordered {
+  return new Ordered([
+    ["index_key", key],
+    ["status", obj.status],
+    ["deposed", deposed],
+    ["schema_version", obj.schemaVersion],
+    ["attributes", obj.attributes],
+    ["sensitive_attributes", obj.sensitiveAttributes.map((p) => p.map((s) => new Ordered([["type", s.type], ["value", s.value]])))],
+    ["identity_schema_version", obj.identitySchemaVersion || undefined],
+    ["identity", obj.identity],
+    ["private", obj.private || undefined],
+    ["dependencies", obj.dependencies.length > 0 ? obj.dependencies : undefined],
+    ["create_before_destroy", obj.createBeforeDestroy || undefined],
+  ]);
+}
+
+/** Serialises `state` as Terraform 1.x writes a v4 state file, trailing newline included. */
+export function encodeStateV4(state: State): string {
+  const outputs = Object.fromEntries(
+    Object.entries(state.outputs()).map(([name, o]) => [
+      name,
+      new Ordered([
+        ["value", o.value],
+        ["type", o.type],
+        ["sensitive", o.sensitive || undefined],
+      ]),
+    ]),
+  );
+  const resources = state.resources().map((r) => {
+    const instances: Ordered[] = [];
+    for (const i of r.instances) {
+      if (i.current) instances.push(instanceObjectV4(i.current, i.key));
+      for (const [dk, obj] of Object.entries(i.deposed)) instances.push(instanceObjectV4(obj, i.key, dk));
+    }
+    return new Ordered([
+      ["module", r.address.module.length > 0 ? formatModulePath(r.address.module) : undefined],
+      ["mode", r.address.mode],
+      ["type", r.address.type],
+      ["name", r.address.name],
+      ["each", r.each],
+      ["provider", r.provider],
+      ["instances", instances],
+    ]);
+  });
+  const checks = state.checkResults();
+  const doc = new Ordered([
+    ["version", 4],
+    ["terraform_version", state.terraformVersion],
+    ["serial", state.serial],
+    ["lineage", state.lineage],
+    ["outputs", outputs],
+    ["resources", resources],
+    ["check_results", checks && checks.length > 0 ? checks.map(encodeCheckResult) : null],
+  ]);
+  return canonicalJson(doc) + "\n";
+}
+
+function encodeCheckResult(c: CheckResult): Ordered {
+  return new Ordered([
+    ["object_kind", c.objectKind],
+    ["config_addr", c.configAddr],
+    ["status", c.status],
+    [
+      "objects",
+      c.objects.length > 0
+        ? c.objects.map((o) => new Ordered([["object_addr", o.objectAddr], ["status", o.status], ["failure_messages", o.failureMessages?.length ? o.failureMessages : undefined]]))
+        : null,
+    ],
+  ]);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
