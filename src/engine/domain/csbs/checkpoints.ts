@@ -1,0 +1,328 @@
+import type { Clock } from "../clock.js";
+import { newOpenStackId } from "../ids.js";
+import type { Inventory, VmInstance } from "../inventory.js";
+import type { VolumeBackupStore } from "../../storage/backup-store.js";
+import type { Db } from "../../store/db.js";
+import { Collection } from "../../store/collection.js";
+import { CsbsError, invalidParameter } from "./errors.js";
+import { checkProvider, type Policies, type PolicyResource } from "./policies.js";
+import { backUpVmVolumes, removeVolumeBackups, type VolumeBackupRecord } from "./vm-volume-backup.js";
+import { vmUuidOf } from "./vm-ref.js";
+
+/** Karbor's checkpoint statuses that this engine uses; `deleted` checkpoints stay readable as tombstones. */
+export type CheckpointStatus = "protecting" | "available" | "error" | "deleting" | "deleted";
+export type ItemStatus = CheckpointStatus;
+
+export interface Checkpoint {
+  uuid: string;
+  projectId: string;
+  providerId: string;
+  planId: string;
+  planName: string;
+  /** The plan's resources this checkpoint protects, as they were when it was taken. */
+  resources: PolicyResource[];
+  status: CheckpointStatus;
+  createdAt: number;
+  updatedAt: number;
+  extraInfo: Record<string, string>;
+  autoTrigger: boolean;
+  failReason: string | null;
+}
+
+/** A VM snapshot kept with the item, for CSBS `backup_data`. */
+export interface VmSnapshot {
+  name: string;
+  vcpus: number;
+  ram: number; // MB
+  privateIp: string;
+  diskGb: number;
+  zoneUuid: string;
+}
+
+/** One protected VM inside a checkpoint: CSBS calls it a backup (checkpoint_item). */
+export interface CheckpointItem {
+  uuid: string;
+  checkpointId: string;
+  projectId: string;
+  planId: string;
+  name: string;
+  description: string;
+  resourceId: string;
+  resourceName: string;
+  resourceType: string;
+  vmUuid: string;
+  status: ItemStatus;
+  createdAt: number;
+  updatedAt: number;
+  protectedAt: number | null;
+  progress: number;
+  autoTrigger: boolean;
+  vm: VmSnapshot;
+  volumeBackups: VolumeBackupRecord[];
+  failReason: string | null;
+  failOp: "" | "backup" | "delete";
+}
+
+export interface ExecuteInput {
+  planId: string;
+  /** Subset of the plan's resource ids to back up (either id form); all of them when absent. */
+  resources?: string[];
+  autoTrigger?: boolean;
+  extraInfo?: Record<string, string>;
+}
+
+/** Field names of the request, so errors name what the client sent (CSBS and Karbor bodies differ). */
+export interface ExecuteFields {
+  providerId: string;
+  planId: string;
+  resources: string;
+}
+
+const RESTART_REASON = "the engine stopped while this checkpoint was protecting; the partial backup was discarded";
+
+/**
+ * Checkpoints and their items. Creating one records it as `protecting` and returns at once; the volume copies
+ * run in the background and move it to `available` or `error`. Deleting moves `available`/`error` to
+ * `deleting` and, in the background, to `deleted` once the copies are removed.
+ */
+export class Checkpoints {
+  readonly checkpoints: Collection<Checkpoint>;
+  readonly items: Collection<CheckpointItem>;
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    db: Db,
+    private readonly policies: Policies,
+    private readonly inventory: Inventory,
+    private readonly store: VolumeBackupStore,
+    private readonly clock: Clock,
+  ) {
+    this.checkpoints = new Collection(db, "csbs-checkpoint");
+    this.items = new Collection(db, "csbs-checkpoint-item");
+    policies.executing = (planId) => this.isExecuting(planId);
+  }
+
+  /**
+   * Brings state left by a previous process to rest: `protecting` becomes `error` (its partial copies removed)
+   * and `deleting` resumes. Call once, before serving requests.
+   */
+  recover(): void {
+    for (const cp of this.checkpoints.all()) {
+      if (cp.status === "protecting") {
+        for (const item of this.itemsOf(cp.uuid)) {
+          if (item.status === "protecting") {
+            this.putItem(item, { status: "error", failReason: RESTART_REASON, failOp: "backup" });
+            const copies = item.volumeBackups;
+            this.background(() => removeVolumeBackups(this.store, copies));
+          }
+        }
+        this.putCheckpoint(cp, { status: "error", failReason: RESTART_REASON });
+      } else if (cp.status === "deleting") {
+        const ids = this.itemsOf(cp.uuid).filter((i) => i.status === "deleting").map((i) => i.uuid);
+        this.background(() => this.runDelete(cp.uuid, ids));
+      }
+    }
+  }
+
+  /** Executes a policy: validates, records the checkpoint and items as `protecting`, starts the copies. */
+  execute(projectId: string, providerId: string, input: ExecuteInput, fields: ExecuteFields): Checkpoint {
+    checkProvider(providerId, fields.providerId);
+    const plan = this.policies.get(projectId, input.planId);
+    if (plan.providerId !== providerId) {
+      throw invalidParameter(fields.providerId, "The parameter provider_id is not the same as the value in the plan.");
+    }
+    let resources = plan.resources;
+    if (input.resources !== undefined) {
+      resources = input.resources.map((id, i) => {
+        const vmUuid = vmUuidOf(id);
+        const r = plan.resources.find((pr) => pr.vmUuid === vmUuid);
+        if (!r) throw invalidParameter(`${fields.resources}[${i}]`, `resource ${id} is not protected by backup policy ${plan.uuid}`);
+        return r;
+      });
+    }
+    if (resources.length === 0) throw new CsbsError("plan_has_no_resource", "plan has no resource backup: the policy protects no server");
+    if (this.isExecuting(plan.uuid)) throw new CsbsError("policy_executing", "The policy is executing backup.");
+    const vms = resources.map((r, i): VmInstance => {
+      const vm = this.inventory.vms.get(r.vmUuid);
+      if (!vm) throw new CsbsError("server_not_found", `server do not exist: resource ${r.id} (${r.name}) of the policy is gone`, `${fields.resources}[${i}]`);
+      return vm;
+    });
+
+    const now = this.clock.now();
+    const autoTrigger = input.autoTrigger ?? false;
+    const cp = this.checkpoints.put({
+      uuid: newOpenStackId(),
+      projectId,
+      providerId,
+      planId: plan.uuid,
+      planName: plan.name,
+      resources,
+      status: "protecting",
+      createdAt: now,
+      updatedAt: now,
+      extraInfo: input.extraInfo ?? { created_by: autoTrigger ? "auto" : "manual" },
+      autoTrigger,
+      failReason: null,
+    });
+    const items = resources.map((r, i) => {
+      const uuid = newOpenStackId();
+      return this.items.put({
+        uuid,
+        checkpointId: cp.uuid,
+        projectId,
+        planId: plan.uuid,
+        name: `${autoTrigger ? "autobk" : "manualbk"}_${uuid.slice(0, 4)}_${r.name}`,
+        description: "",
+        resourceId: r.id,
+        resourceName: r.name,
+        resourceType: r.type,
+        vmUuid: r.vmUuid,
+        status: "protecting",
+        createdAt: now,
+        updatedAt: now,
+        protectedAt: null,
+        progress: 0,
+        autoTrigger,
+        vm: this.snapshot(vms[i]!),
+        volumeBackups: [],
+        failReason: null,
+        failOp: "",
+      });
+    });
+    this.background(() => this.runProtect(cp.uuid, items.map((i) => i.uuid)));
+    return cp;
+  }
+
+  /** The checkpoint of the project, `deleted` ones included; else `checkpoint_not_found`. */
+  get(projectId: string, checkpointId: string): Checkpoint {
+    const cp = this.checkpoints.get(checkpointId);
+    if (!cp || cp.projectId !== projectId) throw new CsbsError("checkpoint_not_found", `Checkpoint (${checkpointId}) is not found.`);
+    return cp;
+  }
+
+  /** The project's checkpoints, oldest first; tombstones only when `includeDeleted`. */
+  list(projectId: string, includeDeleted = false): Checkpoint[] {
+    return this.checkpoints.all().filter((c) => c.projectId === projectId && (includeDeleted || c.status !== "deleted"));
+  }
+
+  getItem(projectId: string, itemId: string): CheckpointItem {
+    const item = this.items.get(itemId);
+    if (!item || item.projectId !== projectId) throw new CsbsError("checkpoint_item_not_found", `Checkpoint_item (${itemId}) is not found.`);
+    return item;
+  }
+
+  listItems(projectId: string): CheckpointItem[] {
+    return this.items.all().filter((i) => i.projectId === projectId);
+  }
+
+  itemsOf(checkpointId: string): CheckpointItem[] {
+    return this.items.all().filter((i) => i.checkpointId === checkpointId);
+  }
+
+  isExecuting(planId: string): boolean {
+    return this.checkpoints.all().some((c) => c.planId === planId && c.status === "protecting");
+  }
+
+  /**
+   * Starts deleting the checkpoint (or only item `itemId` of it). Allowed from `available` or `error`;
+   * `protecting`/`deleting` is `item_in_executing`; an already deleted one reads as not found.
+   */
+  delete(projectId: string, providerId: string, checkpointId: string, itemId?: string): void {
+    checkProvider(providerId, "provider_id");
+    const cp = this.get(projectId, checkpointId);
+    if (cp.status === "deleted") throw new CsbsError("checkpoint_not_found", `Checkpoint (${checkpointId}) is not found.`);
+    let targets = this.itemsOf(cp.uuid).filter((i) => i.status !== "deleted");
+    if (itemId !== undefined) {
+      const item = targets.find((i) => i.uuid === itemId);
+      if (!item) throw new CsbsError("checkpoint_item_not_found", `Checkpoint_item (${itemId}) is not found.`, "checkpoint_items");
+      targets = [item];
+    }
+    const busy = cp.status === "protecting" || cp.status === "deleting" || targets.some((i) => i.status === "protecting" || i.status === "deleting");
+    if (busy) throw new CsbsError("item_in_executing", `item in executing: checkpoint ${cp.uuid} is ${cp.status}`);
+    for (const item of targets) this.putItem(item, { status: "deleting" });
+    this.putCheckpoint(cp, { status: "deleting" });
+    const ids = targets.map((i) => i.uuid);
+    this.background(() => this.runDelete(cp.uuid, ids));
+  }
+
+  /** Stops taking background work and waits for what is running. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async runProtect(checkpointId: string, itemIds: string[]): Promise<void> {
+    for (const id of itemIds) {
+      let item = this.items.get(id)!;
+      try {
+        await backUpVmVolumes(this.inventory, this.store, item.vmUuid, item.uuid, (record) => {
+          const current = this.items.get(id)!;
+          const volumeBackups = [...current.volumeBackups, record];
+          const total = Math.max(1, this.inventory.vmVolumes(current.vmUuid).length);
+          item = this.putItem(current, { volumeBackups, progress: Math.min(99, Math.floor((100 * volumeBackups.length) / total)) });
+        });
+        const done = this.clock.now();
+        this.putItem(this.items.get(id)!, { status: "available", progress: 100, protectedAt: done });
+      } catch (e) {
+        const current = this.items.get(id)!;
+        await removeVolumeBackups(this.store, current.volumeBackups).catch(() => undefined);
+        this.putItem(current, { status: "error", failReason: (e as Error).message, failOp: "backup", volumeBackups: [] });
+      }
+    }
+    const items = this.itemsOf(checkpointId);
+    const failed = items.find((i) => i.status === "error");
+    this.putCheckpoint(this.checkpoints.get(checkpointId)!, {
+      status: failed ? "error" : "available",
+      failReason: failed ? `backup of ${failed.resourceName} failed: ${failed.failReason}` : null,
+    });
+  }
+
+  private async runDelete(checkpointId: string, itemIds: string[]): Promise<void> {
+    let failure: string | null = null;
+    for (const id of itemIds) {
+      const item = this.items.get(id)!;
+      try {
+        await removeVolumeBackups(this.store, item.volumeBackups);
+        this.putItem(item, { status: "deleted", volumeBackups: [] });
+      } catch (e) {
+        failure = (e as Error).message;
+        this.putItem(item, { status: "error", failReason: failure, failOp: "delete" });
+      }
+    }
+    const rest = this.itemsOf(checkpointId).filter((i) => i.status !== "deleted");
+    const cp = this.checkpoints.get(checkpointId)!;
+    if (failure) this.putCheckpoint(cp, { status: "error", failReason: `delete failed: ${failure}` });
+    else if (rest.length === 0) this.putCheckpoint(cp, { status: "deleted" });
+    else this.putCheckpoint(cp, { status: rest.some((i) => i.status === "error") ? "error" : "available" });
+  }
+
+  private background(work: () => Promise<void>): void {
+    if (this.closed) return;
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => (this.closed ? undefined : work()))
+      .catch((e: unknown) => console.error("backplan engine: csbs background job failed", e))
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  private snapshot(vm: VmInstance): VmSnapshot {
+    const volumes = this.inventory.vmVolumes(vm.uuid);
+    return {
+      name: vm.name,
+      vcpus: vm.cpuNum,
+      ram: Math.round(vm.memorySize / (1024 * 1024)),
+      privateIp: vm.vmNics[0]?.ip ?? "",
+      diskGb: Math.ceil(volumes.reduce((s, v) => s + v.size, 0) / 1024 ** 3),
+      zoneUuid: vm.zoneUuid,
+    };
+  }
+
+  private putItem(item: CheckpointItem, change: Partial<CheckpointItem>): CheckpointItem {
+    return this.items.put({ ...item, ...change, updatedAt: this.clock.now() });
+  }
+
+  private putCheckpoint(cp: Checkpoint, change: Partial<Checkpoint>): Checkpoint {
+    return this.checkpoints.put({ ...cp, ...change, updatedAt: this.clock.now() });
+  }
+}

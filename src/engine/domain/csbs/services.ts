@@ -1,0 +1,45 @@
+import type { EngineContext } from "../../context.js";
+import { Checkpoints } from "./checkpoints.js";
+import { Identity, type IdentityDomain, type IdentityProject, type IdentityUser, type NewUser } from "./identity.js";
+import { Policies } from "./policies.js";
+
+/** The CSBS / Keystone domain services of one engine instance. */
+export interface CsbsServices {
+  identity: Identity;
+  policies: Policies;
+  checkpoints: Checkpoints;
+}
+
+const byContext = new WeakMap<EngineContext, CsbsServices>();
+
+/**
+ * The engine's CSBS services, built on first use and shared afterwards: collections cache their documents,
+ * so there must be exactly one instance per engine. The first call also brings checkpoints left mid-flight by
+ * a previous process to rest and registers their background work with `ctx.onClose`.
+ */
+export function csbsServices(ctx: EngineContext): CsbsServices {
+  let s = byContext.get(ctx);
+  if (s) return s;
+  const identity = new Identity(ctx.db, ctx.clock);
+  const policies = new Policies(ctx.db, ctx.inventory, ctx.clock);
+  const checkpoints = new Checkpoints(ctx.db, policies, ctx.inventory, ctx.backupStore, ctx.clock);
+  checkpoints.recover();
+  ctx.onClose(() => checkpoints.close());
+  s = { identity, policies, checkpoints };
+  byContext.set(ctx, s);
+  return s;
+}
+
+/**
+ * Creates (idempotently) a CSBS user with a password, member of `project` in `domain` (default `Default`).
+ * For tests and demos: `createCsbsUser(engine.context, { name: "alice", password: "pw", project: "p1" })`.
+ */
+export function createCsbsUser(
+  ctx: EngineContext,
+  spec: NewUser,
+): { domain: IdentityDomain; project: IdentityProject; user: IdentityUser } {
+  return csbsServices(ctx).identity.ensureUser(spec);
+}
+
+/** The demo account `demo` / `password` in project `demo` of domain `Default`. */
+export const DEMO_USER: NewUser = { name: "demo", password: "password", project: "demo", domain: "Default" };

@@ -1,0 +1,140 @@
+import type { CheckpointStatus } from "../../domain/csbs/checkpoints.js";
+import { invalidParameter } from "../../domain/csbs/errors.js";
+import { queryItems, ITEM_SORT_KEYS } from "../../domain/csbs/item-query.js";
+import { checkProvider } from "../../domain/csbs/policies.js";
+import type { CsbsServices } from "../../domain/csbs/services.js";
+import type { AddV1 } from "./handler.js";
+import { intParam, nextLink, queryParams, sortParam, timeParam } from "./query.js";
+import { createCheckpointBody } from "./schemas.js";
+import { readBody } from "./validate.js";
+import { checkpointView, itemView, karborCheckpointView } from "./views.js";
+
+const ITEM_STATUSES = ["protecting", "available", "error", "deleting", "deleted"] as const;
+const ITEM_FILTERS = ["checkpoint_id", "status", "name", "az", "resource_id", "resource_name", "resource_type", "policy_id", "ip", "image_type", "start_time", "end_time", "all_tenants"];
+
+/**
+ * Checkpoints (CSBS "backup records", Karbor checkpoints) and checkpoint items (CSBS "backups").
+ * Create and delete are shared by CSBS and Karbor; list/show are Karbor's; items are CSBS's.
+ */
+export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
+  add("POST", "/providers/:provider_id/checkpoints", "shared", async (req, auth) => {
+    const { checkpoint } = await readBody(req, createCheckpointBody);
+    const extra = checkpoint["extra-info"] ?? checkpoint.extra_info;
+    const karborForm = "extra-info" in checkpoint || "extra_info" in checkpoint;
+    if (!karborForm && checkpoint.parameters === undefined) {
+      throw invalidParameter("checkpoint.parameters", "checkpoint.parameters: required field is missing");
+    }
+    const cp = s.checkpoints.execute(
+      auth.project!.uuid,
+      req.params.provider_id!,
+      {
+        planId: checkpoint.plan_id,
+        resources: checkpoint.parameters?.resources,
+        autoTrigger: checkpoint.parameters?.auto_trigger,
+        extraInfo: extra ?? undefined,
+      },
+      { providerId: "provider_id", planId: "checkpoint.plan_id", resources: "checkpoint.parameters.resources" },
+    );
+    return { status: 200, json: { checkpoint: checkpointView(cp) } };
+  });
+
+  add("DELETE", "/providers/:provider_id/checkpoints/:checkpoint_id", "shared", (req, auth) => {
+    const q = queryParams(req.query, ["checkpoint_items"]);
+    s.checkpoints.delete(auth.project!.uuid, req.params.provider_id!, req.params.checkpoint_id!, q.get("checkpoint_items"));
+    return { status: 200, json: {} };
+  });
+
+  add("GET", "/providers/:provider_id/checkpoints/:checkpoint_id", "karbor", (req, auth) => {
+    providerMustExist(req.params.provider_id!);
+    const cp = s.checkpoints.get(auth.project!.uuid, req.params.checkpoint_id!);
+    return { status: 200, json: { checkpoint: karborCheckpointView(cp) } };
+  });
+
+  add("GET", "/providers/:provider_id/checkpoints", "karbor", (req, auth) => {
+    providerMustExist(req.params.provider_id!);
+    const q = queryParams(req.query, ["plan_id", "start_date", "end_date", "project_id", "all_tenants", "marker", "limit", "sort", "sort_key", "sort_dir", "status"]);
+    const limit = intParam(q, "limit", 1000, 1, 1000);
+    const start = timeParam(q, "start_date");
+    const endDay = timeParam(q, "end_date");
+    // A bare end date includes that whole day.
+    const end = endDay !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(q.get("end_date")!) ? endDay + 86_399_999 : endDay;
+    const status = q.get("status");
+    let list = s.checkpoints
+      .list(auth.project!.uuid, status === "deleted")
+      .filter(
+        (c) =>
+          (!q.has("plan_id") || c.planId === q.get("plan_id")) &&
+          (status === undefined || c.status === status) &&
+          (start === undefined || c.createdAt >= start) &&
+          (end === undefined || c.createdAt <= end),
+      );
+    const sortRaw = q.get("sort") ?? (q.has("sort_key") ? `${q.get("sort_key")}:${q.get("sort_dir") ?? "desc"}` : undefined);
+    const sort = sortParam(sortRaw, ["created_at", "id", "status"] as const);
+    const keys = sort.length > 0 ? sort : [{ key: "created_at" as const, dir: "desc" as const }];
+    list = [...list].sort((a, b) => {
+      for (const { key, dir } of keys) {
+        const va = key === "created_at" ? a.createdAt : key === "id" ? a.uuid : a.status;
+        const vb = key === "created_at" ? b.createdAt : key === "id" ? b.uuid : b.status;
+        if (va !== vb) return (va < vb ? -1 : 1) * (dir === "asc" ? 1 : -1);
+      }
+      return a.uuid < b.uuid ? -1 : 1;
+    });
+    let from = 0;
+    const marker = q.get("marker");
+    if (marker !== undefined) {
+      const at = list.findIndex((c) => c.uuid === marker);
+      if (at < 0) throw invalidParameter("marker", `marker: ${marker} is not a checkpoint of this listing`);
+      from = at + 1;
+    }
+    const page = list.slice(from, from + limit);
+    const links = from + limit < list.length && page.length > 0 ? [nextLink(req.origin, req.path, req.query, page.at(-1)!.uuid)] : [];
+    return { status: 200, json: { checkpoints: page.map(karborCheckpointView), checkpoints_links: links } };
+  });
+
+  add("GET", "/checkpoint_items", "csbs", (req, auth) => {
+    const q = queryParams(req.query, [...ITEM_FILTERS, "limit", "marker", "offset", "sort"]);
+    const query = itemQuery(q);
+    const page = queryItems(s.checkpoints.listItems(auth.project!.uuid), query);
+    const links = page.more && page.items.length > 0 ? [nextLink(req.origin, req.path, req.query, page.items.at(-1)!.uuid)] : [];
+    return { status: 200, json: { checkpoint_items: page.items.map(itemView), checkpoint_items_links: links } };
+  });
+
+  add("GET", "/checkpoint_items/count", "csbs", (req, auth) => {
+    const q = queryParams(req.query, ITEM_FILTERS);
+    const page = queryItems(s.checkpoints.listItems(auth.project!.uuid), { ...itemQuery(q), limit: 0 });
+    return { status: 200, json: { count: page.total } };
+  });
+
+  add("GET", "/checkpoint_items/:item_id", "csbs", (req, auth) => {
+    return { status: 200, json: { checkpoint_item: itemView(s.checkpoints.getItem(auth.project!.uuid, req.params.item_id!)) } };
+  });
+}
+
+function providerMustExist(providerId: string): void {
+  checkProvider(providerId, "provider_id");
+}
+
+function itemQuery(q: Map<string, string>) {
+  const status = q.get("status");
+  if (status !== undefined && !(ITEM_STATUSES as readonly string[]).includes(status)) {
+    throw invalidParameter("status", `status: "${status}" is not one of ${ITEM_STATUSES.join(", ")}`);
+  }
+  return {
+    checkpointId: q.get("checkpoint_id"),
+    status: status as CheckpointStatus | undefined,
+    name: q.get("name"),
+    az: q.get("az"),
+    resourceId: q.get("resource_id"),
+    resourceName: q.get("resource_name"),
+    resourceType: q.get("resource_type"),
+    policyId: q.get("policy_id"),
+    ip: q.get("ip"),
+    imageType: q.get("image_type"),
+    startTime: timeParam(q, "start_time"),
+    endTime: timeParam(q, "end_time"),
+    sort: sortParam(q.get("sort"), ITEM_SORT_KEYS),
+    limit: intParam(q, "limit", 1000, 1, 1000),
+    offset: intParam(q, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
+    marker: q.get("marker"),
+  };
+}
