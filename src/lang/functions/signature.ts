@@ -86,11 +86,11 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
       if (m) sensitive = true;
     }
     if (a === null && !p.allowNull) {
-      return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter: argument must not be null.`, argIndex: i };
+      return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter in call to ${name}(): argument must not be null.`, argIndex: i };
     }
     const c = convert(a, p.type);
     if (!c.ok) {
-      return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter: ${c.error.message}.`, argIndex: i };
+      return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter in call to ${name}(): ${c.error.message}.`, argIndex: i };
     }
     if (!p.allowUnknown && !isWhollyKnown(c.value)) unknownResult = true;
     converted[i] = c.value;
@@ -105,9 +105,9 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
     if (e instanceof FunctionError) {
       if (e.argIndex !== undefined) {
         const p = e.argIndex < params.length ? params[e.argIndex]! : variadic;
-        return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p?.name ?? "argument"}" parameter: ${e.message}`, argIndex: e.argIndex };
+        return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p?.name ?? "argument"}" parameter in call to ${name}(): ${e.message.replace(/\.?$/, ".")}`, argIndex: e.argIndex };
       }
-      return { ok: false, summary: "Error in function call", message: `Call to function "${name}" failed: ${e.message}` };
+      return { ok: false, summary: "Error in function call", message: `Call to function "${name}" failed: ${e.message.replace(/\.?$/, ".")}` };
     }
     throw e;
   }
