@@ -93,7 +93,10 @@ export function formatKey(key: IndexKey | undefined): string {
 }
 
 function quoteHcl(s: string): string {
-  return JSON.stringify(s).replaceAll("${", "$${").replaceAll("%{", "%%{");
+  // Function replacements: in a replacement string "$$" would mean a single "$".
+  return JSON.stringify(s)
+    .replaceAll("${", () => "$${")
+    .replaceAll("%{", () => "%%{");
 }
 
 /** Accepts either form and returns the parsed address. */
@@ -170,7 +173,7 @@ class Parser {
       this.fail("invalid escape in string key");
     }
     this.pos = i + 1;
-    return value.replaceAll("$${", "${").replaceAll("%%{", "%{");
+    return value.replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
   }
 
   end(): void {
