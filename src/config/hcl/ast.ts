@@ -10,7 +10,7 @@
  * - Ranges are half-open (`end` is one past the last character) and cover the whole node.
  * - This file is shared: only ever extend it compatibly (new optional fields, new union members).
  */
-import type { JsonObject } from "../json/value.js";
+import type { JsonNode, JsonObject } from "../json/value.js";
 import type { SourcePos, SourceRange } from "../source.js";
 
 export type { SourcePos, SourceRange };
@@ -45,6 +45,12 @@ export interface Attribute {
   expr: Expression;
   /** From the first character of the name to the end of the expression. */
   range: SourceRange;
+  /**
+   * JSON syntax only: the raw JSON value. `expr` interprets strings as templates; contexts that HCL analyses
+   * statically (variable `type`, `depends_on`, `provider`, `ignore_changes`, `moved`...) re-read this value
+   * with strings as native expressions (`jsonStaticExpr` in src/config/json/syntax.ts).
+   */
+  json?: JsonNode;
 }
 
 /** A block label: `"aws_instance"` (quoted) or `aws_instance` (bare identifier, also valid in HCL). */
