@@ -1,0 +1,91 @@
+import { isObject, Marked, markPaths, newObject, sensitivePaths, Unknown, UNKNOWN as LANG_UNKNOWN, type Path, type Value } from "../lang/value.js";
+import { isUnknown, UNKNOWN, type SdkObject, type SdkValue } from "../sdk/value.js";
+import type { Json, PlanValue } from "./plan.js";
+
+/**
+ * Conversions at the plan engine's boundaries: `lang` values (marks, typed unknowns) meet providers (`sdk`
+ * values: plain JSON plus one UNKNOWN sentinel) and plans (Terraform's plan-JSON encoding).
+ */
+
+/** Strips marks and turns lang unknowns into the sdk sentinel. Record `sensitivePaths(v)` first if needed. */
+export function toSdk(v: Value): SdkValue {
+  if (v instanceof Marked) return toSdk(v.value);
+  if (v instanceof Unknown) return UNKNOWN;
+  if (Array.isArray(v)) return v.map(toSdk);
+  if (isObject(v)) {
+    const out: SdkObject = {};
+    for (const k of Object.keys(v)) out[k] = toSdk(v[k]!);
+    return out;
+  }
+  return v;
+}
+
+/** The inverse of `toSdk`, re-applying sensitive marks at `sensitive` paths. */
+export function fromSdk(v: SdkValue, sensitive: readonly Path[] = []): Value {
+  const plain = fromSdkPlain(v);
+  return sensitive.length ? markPaths(plain, sensitive) : plain;
+}
+
+function fromSdkPlain(v: SdkValue): Value {
+  if (isUnknown(v)) return LANG_UNKNOWN;
+  if (Array.isArray(v)) return v.map(fromSdkPlain);
+  if (v !== null && typeof v === "object") {
+    const out = newObject();
+    for (const k of Object.keys(v)) out[k] = fromSdkPlain(v[k]!);
+    return out;
+  }
+  return v;
+}
+
+/** Whether `path` (attribute names and indexes) starts with `prefix`. */
+function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}
+
+/** Terraform state paths as plain steps (`[{get_attr: "a"}, {index: 0}]` → `["a", 0]`). */
+export function plainPath(p: Path): (string | number)[] {
+  return p.map((s) => (s.type === "get_attr" ? s.value : s.value.value));
+}
+
+/**
+ * Encodes a value the way Terraform's plan JSON does: the known part (unknown leaves omitted from objects,
+ * null in arrays), and `unknown`/`sensitive` trees of the same shape with `true` at marked leaves; known
+ * primitives are omitted from objects and `false` in arrays.
+ */
+export function toPlanValue(v: SdkValue, sensitive: readonly (string | number)[][] = []): PlanValue {
+  return {
+    value: knownPart(v),
+    unknown: markTree(v, [], (_, value) => isUnknown(value)),
+    sensitive: markTree(v, [], (path) => sensitive.some((s) => startsWith(path, s))),
+  };
+}
+
+function knownPart(v: SdkValue): Json {
+  if (isUnknown(v)) return null;
+  if (Array.isArray(v)) return v.map(knownPart);
+  if (v !== null && typeof v === "object") {
+    const out: { [k: string]: Json } = {};
+    for (const k of Object.keys(v)) if (!isUnknown(v[k]!)) out[k] = knownPart(v[k]!);
+    return out;
+  }
+  return v;
+}
+
+function markTree(v: SdkValue, path: (string | number)[], marked: (path: (string | number)[], v: SdkValue) => boolean): Json {
+  if (marked(path, v)) return true;
+  if (Array.isArray(v)) return v.map((x, i) => markTree(x, [...path, i], marked));
+  if (v !== null && typeof v === "object" && !isUnknown(v)) {
+    const out: { [k: string]: Json } = {};
+    for (const k of Object.keys(v)) {
+      const t = markTree(v[k]!, [...path, k], marked);
+      if (t !== false) out[k] = t;
+    }
+    return out;
+  }
+  return false;
+}
+
+/** The sensitive leaf paths of a lang value as plain steps. */
+export function sensitiveLeafPaths(v: Value): (string | number)[][] {
+  return sensitivePaths(v).map(plainPath);
+}
