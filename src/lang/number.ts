@@ -1,7 +1,7 @@
 /**
  * Number ↔ string conversion with Terraform's spelling. Numbers are JS doubles (see value.ts for why); this
  * module hides the double-specific spellings: integers never print with ".0" or an exponent, whatever their
- * size, and fractions print in plain decimal rounded to 15 significant digits (the precision a double holds
+ * size (beyond 2^53 they print the shortest digits that read back as the same double, zero-filled), and fractions print in plain decimal rounded to 15 significant digits (the precision a double holds
  * reliably), so `0.1 + 0.2` prints "0.3" as Terraform's arbitrary-precision arithmetic does.
  */
 
@@ -9,7 +9,7 @@
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) {
     if (Math.abs(n) < 1e21) return Object.is(n, -0) ? "0" : String(n);
-    return BigInt(n).toString();
+    return expandExponent(String(n));
   }
   const rounded = Number(n.toPrecision(15));
   const text = String(rounded);
