@@ -4,3 +4,5 @@ export * from "./deadline.js";
 export * from "./errors.js";
 export * from "./semaphore.js";
 export * from "./transport.js";
+export * from "./json.js";
+export * from "./wait.js";

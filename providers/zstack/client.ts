@@ -1,6 +1,7 @@
 import { backoffDelay, POLL_BACKOFF, sleep } from "../http/backoff.js";
 import { wasCancelled, type Deadline } from "../http/deadline.js";
 import { ApiError, OperationTimeoutError } from "../http/errors.js";
+import { asObject } from "../http/json.js";
 import { HttpTransport, parseJson, type HttpMethod, type HttpResponse } from "../http/transport.js";
 import { accessKeyAuthorization, httpDate, sha512Hex, type ZStackAuth } from "./auth.js";
 import type { ResolvedZStackConfig } from "./config.js";
@@ -265,10 +266,6 @@ export class ZStackClient {
 
 function hasErrorObject(res: HttpResponse): boolean {
   return asObject(asObject(parseJson(res.text))?.["error"]) !== undefined;
-}
-
-export function asObject(v: unknown): JsonObject | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : undefined;
 }
 
 export function assertNever(x: never): never {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { computed, defineDataSource, optional, required } from "../../src/sdk/index.js";
 import { deadlineOf } from "../http/deadline.js";
 import { ProviderConfigError } from "../http/config-error.js";
-import { asObject, type ZStackClient } from "./client.js";
+import { asObject } from "../http/json.js";
+import type { ZStackClient } from "./client.js";
 import { nicsOf, vmNicSchema, vmVolumeSchema, volumesOf } from "./vm_view.js";
 import { num, str } from "./wire.js";
 

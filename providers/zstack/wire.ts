@@ -1,41 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../http/errors.js";
 
-/** Readers for inventory fields: tolerant of the shapes ZStack really sends (longs printed as doubles, nulls). */
-export type Inventory = Readonly<Record<string, unknown>>;
-
-export function str(inv: Inventory, key: string): string | null {
-  const v = inv[key];
-  return typeof v === "string" ? v : v === null || v === undefined ? null : String(v);
-}
-
-export function num(inv: Inventory, key: string): number | null {
-  const v = inv[key];
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return null;
-}
-
-export function bool(inv: Inventory, key: string): boolean | null {
-  const v = inv[key];
-  return typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : null;
-}
-
-export function list(inv: Inventory, key: string): Inventory[] {
-  const v = inv[key];
-  return Array.isArray(v) ? v.filter((x): x is Inventory => x !== null && typeof x === "object") : [];
-}
+export { bool, defined, list, num, str } from "../http/json.js";
+/** A ZStack inventory object as it arrives on the wire. */
+export type Inventory = import("../http/json.js").JsonObject;
 
 /** A fresh ZStack uuid (32 lowercase hex digits), sent as `resourceUuid` so a create can be retried safely. */
 export function newZStackUuid(): string {
   return randomUUID().replaceAll("-", "");
-}
-
-/** Copies the entries whose value is not null/undefined: ZStack treats an absent field as "use the default". */
-export function defined(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
-  return out;
 }
 
 /** A 404 or SYS.1003 (resource not found): deleting something already gone counts as success. */
