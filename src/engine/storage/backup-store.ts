@@ -80,6 +80,11 @@ export interface BackupWriteInput {
   parentId?: string;
   /** Bytes per second the store may read from the source; undefined or 0 is unlimited (same as `bandwidth.volumeReadBandwidth`). */
   readBandwidth?: number;
+  /**
+   * The volume being backed up. A store that tracks changed regions itself (ChunkBackupStore with a
+   * DirtyTracker) uses it, with `parentId`, to read only what changed since that parent.
+   */
+  volumeUuid?: string;
   /** CreateVmBackup's bandwidth limits; the store honours the ones that apply to a backup. */
   bandwidth?: BandwidthLimits;
   /**

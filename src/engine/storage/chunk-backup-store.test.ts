@@ -87,6 +87,31 @@ describe("ChunkBackupStore", () => {
     expect((await store.verify(storageDir)).ok).toBe(true);
   });
 
+  it("with a tracker, writes naming their volume are incremental against the tracked parent", async () => {
+    const vol = await volumeWithData("vol.raw", 4);
+    const tracker = await DirtyTracker.open(join(dir, "dirty"), { granularity: CHUNK });
+    const tracked = new ChunkBackupStore({ chunkSize: CHUNK, tracker });
+    const first = await tracked.write({ storageDir, backupId: "t0", sourcePath: vol, size: SIZE, volumeUuid: "v" });
+    expect(first.mode).toBe("full");
+    const data = randomBuffer(rng(8), 1000);
+    await writeAt(vol, 3 * CHUNK + 10, data);
+    tracker.markWrite("v", 3 * CHUNK + 10, data.length);
+    const second = await tracked.write({ storageDir, backupId: "t1", sourcePath: vol, size: SIZE, parentId: "t0", volumeUuid: "v" });
+    expect(second).toMatchObject({ mode: "incremental", storedSize: CHUNK });
+    // A failed backup keeps the changes for the next attempt.
+    await writeAt(vol, 5 * CHUNK, data);
+    tracker.markWrite("v", 5 * CHUNK, data.length);
+    await expectStorageError(tracked.write({ storageDir, backupId: "t1", sourcePath: vol, size: SIZE, parentId: "t1", volumeUuid: "v" }), "invalid_argument", "already exists");
+    const third = await tracked.write({ storageDir, backupId: "t2", sourcePath: vol, size: SIZE, parentId: "t1", volumeUuid: "v" });
+    expect(third).toMatchObject({ mode: "incremental", storedSize: CHUNK });
+    await tracked.restore(storageDir, "t2", join(dir, "out.raw"));
+    expect(await sha256File(join(dir, "out.raw"))).toBe(await sha256File(vol));
+    // A parent other than the tracked base means a full read.
+    const other = await tracked.write({ storageDir, backupId: "t3", sourcePath: vol, size: SIZE, parentId: "t0", volumeUuid: "v" });
+    expect(other.mode).toBe("full");
+    await tracker.close();
+  });
+
   it("an incremental backup without a changed-regions bitmap reads everything (mode full)", async () => {
     const vol = await volumeWithData("vol.raw", 2);
     await store.write({ storageDir, backupId: "a", sourcePath: vol, size: SIZE });

@@ -9,6 +9,7 @@ import type {
 } from "./backup-store.js";
 import { dirtyChunks } from "./changed-regions.js";
 import { ChunkStore, chunkHash } from "./chunk-store.js";
+import type { DirtyBackupToken, DirtyTracker } from "./dirty-tracker.js";
 import { readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
 import { StorageError, checkName } from "./errors.js";
 import { allManifestFiles, collectGarbage, loadManifest, type GcReport } from "./gc.js";
@@ -27,6 +28,12 @@ export interface ChunkBackupStoreOptions {
   /** Chunks read/hashed/written at once. */
   concurrency?: number;
   now?: () => number;
+  /**
+   * Changed-region tracking for volumes: when a write names its `volumeUuid` (and gives no `changed` of its
+   * own), the store asks the tracker for the regions changed since `parentId` and, once the manifest is
+   * durable, resets the tracker's bitmap to this backup. Feed the tracker with `Inventory.onWrite`.
+   */
+  tracker?: DirtyTracker;
 }
 
 /**
@@ -42,6 +49,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
   readonly chunkSize: number;
   private readonly concurrency: number;
   private readonly now: () => number;
+  private readonly tracker: DirtyTracker | undefined;
 
   constructor(opts: ChunkBackupStoreOptions = {}) {
     this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -50,9 +58,24 @@ export class ChunkBackupStore implements VolumeBackupStore {
     }
     this.concurrency = opts.concurrency ?? 4;
     this.now = opts.now ?? Date.now;
+    this.tracker = opts.tracker;
   }
 
   async write(input: BackupWriteInput): Promise<StoredBackupInfo> {
+    if (!this.tracker || input.volumeUuid === undefined || input.changed) return this.writeOnce(input);
+    const token: DirtyBackupToken = this.tracker.beginBackup(input.volumeUuid, input.parentId);
+    let info: StoredBackupInfo;
+    try {
+      info = await this.writeOnce(token.changed ? { ...input, changed: token.changed } : input);
+    } catch (e) {
+      await this.tracker.abortBackup(token);
+      throw e;
+    }
+    await this.tracker.commitBackup(token, input.backupId);
+    return info;
+  }
+
+  private async writeOnce(input: BackupWriteInput): Promise<StoredBackupInfo> {
     const backupId = checkName("backupId", input.backupId);
     if (!Number.isSafeInteger(input.size) || input.size < 0) {
       throw new StorageError("invalid_argument", `size must be a non-negative integer, got ${input.size}`, "size");
