@@ -19,7 +19,8 @@ function conversion(target: Type): FunctionDef {
       const c = convert(v!, target);
       if (c.ok) return c.value;
       const from = friendlyName(typeOf(unmark(v!)[0]));
-      const reason = c.error.path.length > 0 ? c.error.message : `cannot convert ${from} to ${friendlyName(target)}`;
+      const generic = c.error.path.length === 0 && c.error.reason.endsWith(" required") && !c.error.reason.endsWith("is required");
+      const reason = generic ? `cannot convert ${from} to ${friendlyName(target)}` : c.error.message;
       throw new FunctionError(reason, 0);
     },
   };

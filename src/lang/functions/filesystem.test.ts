@@ -1,0 +1,96 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evalHcl, type Shown } from "../testkit.js";
+import type { Scope } from "../evaluate.js";
+import { functionContext } from "./context.js";
+import { markSensitive } from "../value.js";
+
+let dir: string;
+let scope: Scope;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "backplan-lang-"));
+  mkdirSync(path.join(dir, "templates"));
+  writeFileSync(path.join(dir, "motd.txt"), "hello\n");
+  writeFileSync(path.join(dir, "binary.bin"), Buffer.from([0xff, 0xfe, 0x00]));
+  writeFileSync(
+    path.join(dir, "templates", "policy.tftpl"),
+    "name=${name}\n%{ for v in volumes ~}\n- ${v}\n%{ endfor ~}\nmotd=${trimspace(file(\"motd.txt\"))}\n",
+  );
+  writeFileSync(path.join(dir, "templates", "value.tftpl"), "${jsonencode(items)}");
+  writeFileSync(path.join(dir, "templates", "bad.tftpl"), "${nope}");
+  writeFileSync(path.join(dir, "templates", "nested.tftpl"), `\${templatefile("templates/value.tftpl", {items = []})}`);
+  scope = { functions: functionContext({ baseDir: dir }), variables: { var: { secret: markSensitive("pw") } } };
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function value(src: string): Shown {
+  const r = evalHcl(src, scope);
+  if (r.errors.length > 0) throw new Error(`${src}: ${r.errors.join("\n")}`);
+  return r.shown;
+}
+
+function error(src: string): string {
+  const r = evalHcl(src, scope);
+  if (r.errors.length === 0) throw new Error(`${src}: expected an error, got ${JSON.stringify(r.shown)}`);
+  return r.errors[0]!;
+}
+
+describe("filesystem functions (relative to the caller's base directory)", () => {
+  it("file reads a file as text", () => {
+    expect(value(`file("motd.txt")`)).toBe("hello\n");
+  });
+  it("filebase64 reads any bytes", () => {
+    expect(value(`filebase64("binary.bin")`)).toBe("//4A");
+  });
+  it("fileexists tells whether a file is there", () => {
+    expect(value(`[fileexists("motd.txt"), fileexists("nope.txt")]`)).toEqual([true, false]);
+  });
+  it("fileexists on a directory is an error", () => {
+    expect(error(`fileexists("templates")`)).toMatch(/is not a regular file/);
+  });
+  it("abspath resolves against the base directory", () => {
+    expect(value(`abspath("templates/../motd.txt")`)).toBe(path.join(dir, "motd.txt"));
+  });
+  it.each<[string, string, Shown]>([
+    ["basename", `basename("/a/b/file.tf")`, "file.tf"],
+    ["basename of a directory path with a trailing slash", `basename("/a/b/")`, "b"],
+    ["dirname", `dirname("/a/b/file.tf")`, "/a/b"],
+    ["dirname of a bare name", `dirname("file.tf")`, "."],
+  ])("%s", (_name, src, expected) => {
+    expect(value(src)).toEqual(expected);
+  });
+  it("file of a missing file names it", () => {
+    expect(error(`file("nope.txt")`)).toMatch(/Invalid value for "path" parameter in call to file\(\): no file exists at "nope.txt"/);
+  });
+  it("file of binary content points to filebase64", () => {
+    expect(error(`file("binary.bin")`)).toMatch(/not valid UTF-8; use the filebase64 function/);
+  });
+});
+
+describe("templatefile", () => {
+  it("renders interpolations and directives with the given variables", () => {
+    expect(value(`templatefile("templates/policy.tftpl", { name = "web", volumes = ["v1", "v2"] })`)).toBe(
+      "name=web\n- v1\n- v2\nmotd=hello\n",
+    );
+  });
+  it("a template that is a single interpolation yields its string", () => {
+    expect(value(`templatefile("templates/value.tftpl", { items = [1, 2] })`)).toBe("[1,2]");
+  });
+  it("sensitive variables make the result sensitive", () => {
+    expect(value(`templatefile("templates/value.tftpl", { items = [var.secret] })`)).toEqual({ $sensitive: '["pw"]' });
+  });
+  it("an undefined template variable is an error naming the template file and place", () => {
+    const e = error(`templatefile("templates/bad.tftpl", {})`);
+    expect(e).toMatch(/Call to function "templatefile" failed: .*bad\.tftpl:1,3: Unknown variable; There is no variable named "nope"/);
+  });
+  it("templatefile cannot call itself recursively", () => {
+    expect(error(`templatefile("templates/nested.tftpl", {})`)).toMatch(/cannot recursively call templatefile/);
+  });
+  it("the variables must be an object", () => {
+    expect(error(`templatefile("templates/value.tftpl", "x")`)).toMatch(/vars must be a map or an object/);
+  });
+});
