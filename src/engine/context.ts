@@ -14,6 +14,8 @@ export interface EngineOptions {
   sessionTimeoutSeconds: number;
   /** Seed the demo lab (zone, offering, network, backup storage, VMs, accounts) when the data dir is empty. */
   demo: boolean;
+  /** How long a finished ZStack API job stays pollable, in seconds (default 172800, two days). */
+  jobExpirySeconds?: number;
   clock?: Clock;
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { EngineContext, EngineOptions } from "./context.js";
 import { systemClock } from "./domain/clock.js";
+import { seedDemoOnce } from "./domain/demo.js";
 import { Inventory } from "./domain/inventory.js";
 import { registerAdmin } from "./http/admin/routes.js";
 import { registerCsbs } from "./http/csbs/routes.js";
@@ -51,6 +52,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   await registerZStack(router, context);
   await registerCsbs(router, context);
   await registerAdmin(router, context);
+  if (options.demo) await seedDemoOnce(context);
 
   const server = createServer((req, res) => {
     void dispatch(router, req, res);

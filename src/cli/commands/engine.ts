@@ -1,5 +1,6 @@
 import { parseArgs, boolFlag, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import type { EngineContext } from "../../engine/context.js";
 
 const SERVE_FLAGS = {
   data: { type: "string" },
@@ -14,6 +15,27 @@ export function parseListen(text: string): { host: string; port: number } {
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new UsageError(`-listen must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`);
   return { host: (m[1] ?? m[2])!, port };
+}
+
+/** How to log in: the ZStack admin account always, the demo lab's AccessKey and CSBS user with --demo. */
+async function loginText(context: EngineContext, url: string): Promise<string> {
+  const { engineServices } = await import("../../engine/domain/services.js");
+  const { demoAccessKey } = await import("../../engine/domain/demo.js");
+  const { accounts } = engineServices(context);
+  const lines = [
+    "",
+    "Logins:",
+    "  ZStack account:   admin / password",
+    `                    curl -X PUT ${url}/zstack/v1/accounts/login -H 'Content-Type: application/json' \\`,
+    `                      -d '{"logInByAccount":{"accountName":"admin","password":"'$(printf password | sha512sum | cut -d' ' -f1)'"}}'`,
+    "                    then send 'Authorization: OAuth <inventory.uuid>' on every call",
+  ];
+  const key = context.options.demo ? demoAccessKey(accounts) : undefined;
+  if (key) {
+    lines.push(`  ZStack AccessKey: ${key.accessKeyId} / ${key.accessKeySecret}`);
+    lines.push("  CSBS / Keystone:  user demo / password");
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 async function serve(argv: string[]): Promise<number> {
@@ -34,7 +56,9 @@ async function serve(argv: string[]): Promise<number> {
   });
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
   process.stdout.write(`  ZStack API: ${engine.url}/zstack/v1\n  CSBS API:   ${engine.url}/v1/{project_id}\n  Keystone:   ${engine.url}/v3\n`);
+  process.stdout.write(`  Admin API:  ${engine.url}/engine/v1 (ZStack admin session or AccessKey)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
+  process.stdout.write(await loginText(engine.context, engine.url));
   await new Promise<void>((done) => {
     const stop = () => {
       process.off("SIGINT", stop);

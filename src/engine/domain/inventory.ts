@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
-import { open, truncate, writeFile } from "node:fs/promises";
+import { open, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
@@ -155,6 +155,11 @@ export interface NewVm {
   volumes: NewVolume[];
   uuid?: string;
   state?: "Running" | "Stopped";
+  /**
+   * Fills the new volume files (e.g. from a backup) after they are created and before any record is stored; if
+   * it throws, the files are removed and no VM or volume record exists.
+   */
+  populate?: (volume: Volume, index: number) => Promise<void>;
 }
 
 /**
@@ -285,9 +290,18 @@ export class Inventory {
     const ps = this.primaryStorages.all().find((p) => p.zoneUuid === zoneUuid);
     if (!host || !ps) throw new DomainError("conflict", `zone[uuid:${zoneUuid}] has no host or primary storage to place a VM on`);
     const stamp = this.stamp(spec.uuid);
+    for (const v of spec.volumes) {
+      if (v.uuid && this.volumes.has(v.uuid)) throw invalidArgument("volumes", `volume uuid ${v.uuid} is already in use`);
+    }
     const volumes: Volume[] = [];
-    for (const [i, v] of spec.volumes.entries()) {
-      volumes.push(await this.createVolumeFile(ps, stamp.uuid, v, i));
+    try {
+      for (const [i, v] of spec.volumes.entries()) {
+        volumes.push(await this.createVolumeFile(ps, stamp.uuid, v, i));
+      }
+      if (spec.populate) for (const [i, v] of volumes.entries()) await spec.populate(v, i);
+    } catch (e) {
+      await Promise.all(volumes.map((v) => rm(v.installPath, { force: true })));
+      throw e;
     }
     const vmNics = l3s.map((l3, i) => this.makeNic(stamp.uuid, l3, i));
     const defaultL3 = spec.defaultL3NetworkUuid ?? l3s[0]!.uuid;
@@ -315,6 +329,16 @@ export class Inventory {
       guestOsType: "Linux",
       vmNics,
     });
+  }
+
+  /** Creates an empty (sparse) data volume of `size` bytes attached to the VM as its next device. */
+  async addDataVolume(vmUuid: string, spec: { size: number; name?: string; uuid?: string }): Promise<Volume> {
+    const vm = this.require(this.vms, "VmInstance", vmUuid);
+    if (spec.uuid && this.volumes.has(spec.uuid)) throw invalidArgument("resourceUuid", `resource uuid ${spec.uuid} is already in use`);
+    const root = this.require(this.volumes, "Volume", vm.rootVolumeUuid);
+    const ps = this.require(this.primaryStorages, "PrimaryStorage", root.primaryStorageUuid);
+    const deviceId = Math.max(...this.vmVolumes(vmUuid).map((v) => v.deviceId)) + 1;
+    return this.volumes.put(await this.createVolumeFile(ps, vmUuid, { ...spec, type: "Data" }, deviceId));
   }
 
   private async createVolumeFile(ps: PrimaryStorage, vmUuid: string, v: NewVolume, deviceId: number): Promise<Volume> {

@@ -1,5 +1,182 @@
+import { createReadStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { z, ZodError } from "zod";
 import type { EngineContext } from "../../context.js";
-import type { Router } from "../router.js";
+import type { Principal } from "../../domain/accounts.js";
+import { DomainError, type DomainErrorKind } from "../../domain/errors.js";
+import { engineServices } from "../../domain/services.js";
+import { BodyError, readBody, readJsonObject } from "../body.js";
+import type { HttpRequest, HttpResponse, Router } from "../router.js";
+import { authenticate } from "../zstack/auth.js";
+import { describeZodError, RequestError } from "../zstack/errors.js";
+import { accessKeyView, vmView, volumeView } from "../zstack/views.js";
+import { toWire } from "../zstack/wire.js";
 
-/** Registers the admin routes. (Filled in by the admin API work.) */
-export async function registerAdmin(_router: Router, _ctx: EngineContext): Promise<void> {}
+export const ADMIN = "/engine/v1";
+
+/** The most bytes one data write or read moves (larger ranges are split by the caller). */
+export const MAX_DATA_TRANSFER = 64 * 1024 * 1024;
+
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid_argument: 400,
+  not_found: 404,
+  conflict: 409,
+  permission_denied: 403,
+  unauthenticated: 401,
+  timeout: 504,
+  internal: 500,
+};
+
+const uuid = z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lowercase hex uuid");
+const size = z.number().int("must be an integer").positive("must be positive").refine(Number.isSafeInteger, "is too large");
+
+const createVm = z.strictObject({
+  name: z.string().min(1, "must not be empty").max(255),
+  description: z.string().max(2048).optional(),
+  instanceOfferingUuid: uuid.optional(),
+  l3NetworkUuids: z.array(uuid).min(1).optional(),
+  volumes: z.array(z.strictObject({ size, name: z.string().max(255).optional() })).min(1, "needs at least the root volume"),
+  state: z.enum(["Running", "Stopped"]).optional(),
+  resourceUuid: uuid.optional(),
+});
+const addVolume = z.strictObject({ size, name: z.string().max(255).optional(), resourceUuid: uuid.optional() });
+const createAccessKey = z.strictObject({ description: z.string().max(2048).optional() });
+
+/**
+ * The engine's own admin API under /engine/v1, for tests, demos and benchmarks: create VMs and volumes of any
+ * size, write and read volume bytes, hash volumes, manage AccessKeys. Authenticated like the ZStack API (an
+ * `OAuth` session or a signed `ZStack` AccessKey, the path signed as it is) and only for SystemAdmin accounts.
+ * Errors are JSON `{"error": {code, description, details}}` with an HTTP status for the kind of failure.
+ */
+export async function registerAdmin(router: Router, ctx: EngineContext): Promise<void> {
+  const services = engineServices(ctx);
+  const inv = ctx.inventory;
+
+  const route = (method: string, pattern: string, run: (req: HttpRequest, who: Principal) => Promise<HttpResponse> | HttpResponse) =>
+    router.add(method, ADMIN + pattern, async (req) => {
+      const auth = authenticate(req, services.accounts, ctx.clock);
+      if (auth.kind === "rejected") return auth.response;
+      if (auth.kind === "invalid") return errorResponse(auth.error);
+      if (auth.principal.account.type !== "SystemAdmin") return errorResponse(new DomainError("permission_denied", "the admin API needs a SystemAdmin account"));
+      try {
+        return await run(req, auth.principal);
+      } catch (e) {
+        return errorResponse(e);
+      }
+    });
+
+  route("GET", "/vms", () => ({ status: 200, json: { inventories: inv.vms.all().map((vm) => toWire(vmView(vm, inv))) } }));
+
+  route("POST", "/vms", async (req) => {
+    const p = createVm.parse(await readJsonObject(req.raw));
+    const offering = p.instanceOfferingUuid ?? inv.instanceOfferings.all()[0]?.uuid;
+    const l3s = p.l3NetworkUuids ?? (inv.l3Networks.all()[0] ? [inv.l3Networks.all()[0]!.uuid] : []);
+    if (!offering) throw new DomainError("invalid_argument", "instanceOfferingUuid is required: the engine has no instance offering", "instanceOfferingUuid");
+    const vm = await inv.createVm({
+      name: p.name,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      instanceOfferingUuid: offering,
+      l3NetworkUuids: l3s,
+      volumes: p.volumes.map((v) => ({ size: v.size, ...(v.name ? { name: v.name } : {}) })),
+      ...(p.state ? { state: p.state } : {}),
+      ...(p.resourceUuid ? { uuid: p.resourceUuid } : {}),
+    });
+    return { status: 200, json: { inventory: toWire(vmView(vm, inv)) } };
+  });
+
+  route("POST", "/vms/:uuid/volumes", async (req) => {
+    const p = addVolume.parse(await readJsonObject(req.raw));
+    const vol = await inv.addDataVolume(req.params.uuid!, { size: p.size, ...(p.name ? { name: p.name } : {}), ...(p.resourceUuid ? { uuid: p.resourceUuid } : {}) });
+    return { status: 200, json: { inventory: toWire(volumeView(vol)) } };
+  });
+
+  route("PUT", "/volumes/:uuid/data", async (req) => {
+    const offset = intQuery(req.query, "offset", true)!;
+    const data = await readBody(req.raw, MAX_DATA_TRANSFER);
+    await inv.writeVolume(req.params.uuid!, offset, data);
+    return { status: 200, json: { volumeUuid: req.params.uuid, offset, length: data.length } };
+  });
+
+  route("GET", "/volumes/:uuid/data", async (req) => {
+    const vol = inv.require(inv.volumes, "Volume", req.params.uuid!);
+    const offset = intQuery(req.query, "offset", false) ?? 0;
+    const length = intQuery(req.query, "length", false) ?? Math.min(vol.size - offset, MAX_DATA_TRANSFER);
+    if (length > MAX_DATA_TRANSFER) throw new DomainError("invalid_argument", `length must be at most ${MAX_DATA_TRANSFER} bytes`, "length");
+    return { status: 200, bytes: await inv.readVolume(vol.uuid, offset, length) };
+  });
+
+  route("GET", "/volumes/:uuid/sha256", async (req) => {
+    const vol = inv.require(inv.volumes, "Volume", req.params.uuid!);
+    return { status: 200, json: { volumeUuid: vol.uuid, size: vol.size, sha256: await sha256File(vol.installPath) } };
+  });
+
+  route("GET", "/access-keys", () => ({ status: 200, json: { inventories: services.accounts.accessKeys().map((k) => toWire(accessKeyView(k, false))) } }));
+
+  route("POST", "/access-keys", async (req, who) => {
+    const p = createAccessKey.parse(await readJsonObject(req.raw));
+    const key = services.accounts.createAccessKey(who.account.uuid, p.description ?? "");
+    return { status: 200, json: { inventory: toWire(accessKeyView(key, true)) } };
+  });
+
+  route("DELETE", "/access-keys/:id", (req) => {
+    services.accounts.deleteAccessKey(req.params.id!);
+    return { status: 200, json: {} };
+  });
+
+  router.fallback("/engine", (req, allowed) =>
+    errorResponse(
+      allowed.length
+        ? new RequestError(405, `the method ${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(", ")}`)
+        : new RequestError(404, `no admin route ${req.method} ${req.path}`),
+    ),
+  );
+}
+
+function intQuery(q: URLSearchParams, name: string, required: boolean): number | undefined {
+  const raw = q.get(name);
+  if (raw === null) {
+    if (required) throw new DomainError("invalid_argument", `query parameter '${name}' is required`, name);
+    return undefined;
+  }
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new DomainError("invalid_argument", `query parameter '${name}' must be a non-negative integer, got '${raw}'`, name);
+  return Number(raw);
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function errorResponse(e: unknown): HttpResponse {
+  const body = (status: number, code: string, details: string) => ({ status, json: { error: { code, description: describe(status), details } } });
+  if (e instanceof ZodError) return body(400, "SYS.1007", describeZodError(e));
+  if (e instanceof BodyError) return body(e.reason === "too_large" ? 413 : 400, "SYS.1007", e.message);
+  if (e instanceof RequestError) return body(e.status, e.status === 404 ? "SYS.1009" : "SYS.1007", e.message);
+  if (e instanceof DomainError) return body(STATUS[e.kind], codeOf(e.kind), e.message);
+  console.error("backplan engine admin API: unexpected error", e);
+  return body(500, "SYS.1000", e instanceof Error ? e.message : String(e));
+}
+
+function codeOf(kind: DomainErrorKind): string {
+  switch (kind) {
+    case "invalid_argument":
+      return "SYS.1007";
+    case "not_found":
+      return "SYS.1003";
+    case "conflict":
+      return "SYS.1006";
+    case "permission_denied":
+      return "ID.1002";
+    case "unauthenticated":
+      return "ID.1001";
+    case "timeout":
+      return "SYS.1001";
+    case "internal":
+      return "SYS.1000";
+  }
+}
+
+function describe(status: number): string {
+  return status === 401 ? "authentication required" : status === 403 ? "permission denied" : status < 500 ? "bad request" : "internal error";
+}

@@ -21,9 +21,7 @@ export function runQuery<D>(
   source: { all(): Iterable<D>; byUuid(uuid: string): D | undefined },
   view: (doc: D) => Queryable,
 ): QueryResult<Queryable> {
-  const lookup = query.conditions.find(
-    (c): c is Extract<Condition, { op: "=" | "?=" }> => c.path.length === 1 && c.path[0] === "uuid" && (c.op === "=" || c.op === "?="),
-  );
+  const lookup = query.conditions.find((c): c is LookupCondition => c.path.length === 1 && c.path[0] === "uuid" && (c.op === "=" || c.op === "?="));
   const candidates: Iterable<D> = lookup ? lookupAll(lookup, source.byUuid) : source.all();
   const rest = query.conditions.filter((c) => c !== lookup);
   let matched: Queryable[] = [];
@@ -35,7 +33,9 @@ export function runQuery<D>(
   return { items: matched.slice(query.start, query.start + query.limit), total: matched.length };
 }
 
-function* lookupAll<D>(c: Extract<Condition, { op: "=" | "?=" }>, byUuid: (uuid: string) => D | undefined): Iterable<D> {
+type LookupCondition = Condition & ({ op: "="; value: Scalar } | { op: "?="; values: readonly Scalar[] });
+
+function* lookupAll<D>(c: LookupCondition, byUuid: (uuid: string) => D | undefined): Iterable<D> {
   const uuids = c.op === "=" ? [c.value] : c.values;
   const seen = new Set<string>();
   for (const u of uuids) {

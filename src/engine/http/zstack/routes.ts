@@ -1,5 +1,25 @@
 import type { EngineContext } from "../../context.js";
+import { engineServices } from "../../domain/services.js";
 import type { Router } from "../router.js";
+import { ZSTACK, type Api } from "./api.js";
+import { registerBackupRoutes } from "./backup-routes.js";
+import { registerCdpRoutes } from "./cdp-routes.js";
+import { registerInventoryRoutes } from "./inventory-routes.js";
+import { registerJobRoutes } from "./job-routes.js";
+import { registerSessionRoutes } from "./session-routes.js";
 
-/** Registers the zstack routes. (Filled in by the zstack API work.) */
-export async function registerZStack(_router: Router, _ctx: EngineContext): Promise<void> {}
+/** Registers the ZStack Cloud API under /zstack/v1 (sessions, async jobs, inventory, CDP, VM backups). */
+export async function registerZStack(router: Router, ctx: EngineContext): Promise<void> {
+  const api: Api = { router, ctx, services: engineServices(ctx) };
+  registerSessionRoutes(api);
+  registerJobRoutes(api);
+  registerInventoryRoutes(api);
+  registerCdpRoutes(api);
+  registerBackupRoutes(api);
+  // What the real RestServer answers for unmapped URLs and wrong methods.
+  router.fallback("/zstack", (req, allowed) =>
+    allowed.length
+      ? { status: 405, headers: { allow: allowed.join(", ") }, text: `the method ${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(", ")}` }
+      : { status: 404, text: `no api mapping to ${req.path.startsWith(ZSTACK) ? req.path.slice("/zstack".length) : req.path}` },
+  );
+}

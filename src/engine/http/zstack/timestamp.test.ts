@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatZStackDate, javaTimestampString, parseZStackDate } from "./timestamp.js";
+import { javaTimestampString } from "../../domain/java-timestamp.js";
+import { formatZStackDate, parseZStackDate } from "./timestamp.js";
 
 const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0) => new Date(y, mo, d, h, mi, s, ms).getTime();
 

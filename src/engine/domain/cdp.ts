@@ -1,0 +1,342 @@
+import type { Db } from "../store/db.js";
+import { Collection } from "../store/collection.js";
+import type { VolumeBackupStore } from "../storage/backup-store.js";
+import type { Clock } from "./clock.js";
+import { CdpScheduler } from "./cdp-scheduler.js";
+import { conflict, invalidArgument, notFound } from "./errors.js";
+import { newZStackUuid } from "./ids.js";
+import type { Inventory, VmInstance } from "./inventory.js";
+import { dropRecoveryPoint, type RecoveryPoint } from "./recovery-points.js";
+import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
+
+export interface CdpPolicy {
+  uuid: string;
+  name: string;
+  description: string;
+  state: "Enabled" | "Disabled";
+  retentionTimePerDay: number;
+  hourlyRpSinceDay: number;
+  dailyRpSinceDay: number;
+  expireTimeInDay: number;
+  fullBackupIntervalInDay: number;
+  /** Seconds between two recovery points of a running task. */
+  recoveryPointPerSecond: number;
+  createDate: number;
+  lastOpDate: number;
+}
+
+/**
+ * Runtime status of a task. The engine moves it as documented in docs/engine.md: Created (just made) → Starting
+ * (first recovery point being cut) → Running; Stopped when disabled; Failed when cutting a point failed.
+ * `Unknown` and `DataMerging` exist in ZStack's enum and are accepted in queries, but this engine never sets them.
+ */
+export type CdpTaskStatus = "Created" | "Starting" | "Running" | "Stopped" | "Unknown" | "Failed" | "DataMerging";
+export type CdpTaskState = "Enabled" | "Disabled";
+
+export interface CdpTaskResourceRef {
+  taskUuid: string;
+  resourceUuid: string;
+  resourceType: "VmInstanceVO";
+  createDate: number;
+  lastOpDate: number;
+}
+
+export interface CdpTask {
+  uuid: string;
+  name: string;
+  description: string;
+  policyUuid: string;
+  backupStorageUuid: string;
+  taskType: "VM";
+  status: CdpTaskStatus;
+  state: CdpTaskState;
+  backupBandwidth: number;
+  maxCapacity: number;
+  usedCapacity: number;
+  maxLatency: number;
+  lastLatency: number;
+  resourceRefs: CdpTaskResourceRef[];
+  /** Highest groupId ever cut (points may have been pruned since). */
+  lastGroupId: number;
+  /** Why the task is Failed, when it is. */
+  lastError?: string;
+  createDate: number;
+  lastOpDate: number;
+}
+
+export interface NewCdpPolicy {
+  name: string;
+  description?: string;
+  retentionTimePerDay?: number;
+  hourlyRpSinceDay?: number;
+  dailyRpSinceDay?: number;
+  expireTimeInDay?: number;
+  fullBackupIntervalInDay?: number;
+  recoveryPointPerSecond: number;
+  resourceUuid?: string;
+}
+
+export type CdpPolicyChanges = Partial<Omit<NewCdpPolicy, "resourceUuid">>;
+
+export interface NewCdpTask {
+  name: string;
+  description?: string;
+  taskType: "VM";
+  policyUuid: string;
+  backupStorageUuid: string;
+  resourceUuids: string[];
+  backupBandwidth?: number;
+  maxCapacity?: number;
+  maxLatency?: number;
+  resourceUuid?: string;
+}
+
+export interface CdpTaskChanges {
+  name?: string;
+  description?: string;
+  backupBandwidth?: number;
+  maxCapacity?: number;
+  maxLatency?: number;
+}
+
+export interface CdpDeps {
+  db: Db;
+  clock: Clock;
+  inventory: Inventory;
+  backupStore: VolumeBackupStore;
+}
+
+/** Default maxLatency of a task (ms), as ZStack's CreateCdpTask has it. */
+export const DEFAULT_MAX_LATENCY_MS = 600_000;
+
+/**
+ * CDP policies and tasks, and the recovery points the tasks cut. Methods validate their input (throwing
+ * DomainErrors naming the wire field) and return the stored object.
+ */
+export class Cdp {
+  readonly policies: Collection<CdpPolicy>;
+  readonly tasks: Collection<CdpTask>;
+  readonly points: Collection<RecoveryPoint>;
+  private readonly pointsByTask = new Map<string, RecoveryPoint[]>();
+  private readonly scheduler: CdpScheduler;
+
+  constructor(private readonly deps: CdpDeps) {
+    this.policies = new Collection(deps.db, "cdp-policy");
+    this.tasks = new Collection(deps.db, "cdp-task");
+    this.points = new Collection(deps.db, "cdp-recovery-point");
+    for (const p of this.points.all()) this.index(p);
+    this.scheduler = new CdpScheduler(deps, this);
+  }
+
+  /** Resumes every enabled task (after a start or restart of the engine). */
+  resume(): void {
+    for (const t of this.tasks.all()) if (t.state === "Enabled" && t.status !== "Failed") this.scheduler.start(t.uuid, 0);
+  }
+
+  /** Stops the schedules, waiting for recovery points being cut. */
+  close(): Promise<void> {
+    return this.scheduler.close();
+  }
+
+  // ---- policies
+
+  createPolicy(input: NewCdpPolicy): CdpPolicy {
+    if (input.resourceUuid && this.policies.has(input.resourceUuid)) throw invalidArgument("resourceUuid", `resource uuid ${input.resourceUuid} is already in use`);
+    const now = this.deps.clock.now();
+    return this.policies.put({
+      uuid: input.resourceUuid ?? newZStackUuid(),
+      name: input.name,
+      description: input.description ?? "",
+      state: "Enabled",
+      retentionTimePerDay: input.retentionTimePerDay ?? 7,
+      hourlyRpSinceDay: input.hourlyRpSinceDay ?? 1,
+      dailyRpSinceDay: input.dailyRpSinceDay ?? 0,
+      expireTimeInDay: input.expireTimeInDay ?? 0,
+      fullBackupIntervalInDay: input.fullBackupIntervalInDay ?? 1,
+      recoveryPointPerSecond: input.recoveryPointPerSecond,
+      createDate: now,
+      lastOpDate: now,
+    });
+  }
+
+  updatePolicy(uuid: string, changes: CdpPolicyChanges): CdpPolicy {
+    const policy = this.policies.get(uuid);
+    if (!policy) throw notFound("CdpPolicy", uuid);
+    const updated = this.policies.put({ ...policy, ...defined(changes), lastOpDate: this.deps.clock.now() });
+    if (changes.recoveryPointPerSecond !== undefined) {
+      for (const t of this.tasks.all()) if (t.policyUuid === uuid) this.scheduler.reschedule(t.uuid);
+    }
+    return updated;
+  }
+
+  /** Deletes a policy no task uses; deleting an unknown policy succeeds (ZStack's Permissive delete). */
+  deletePolicy(uuid: string): void {
+    if (!this.policies.has(uuid)) return;
+    const user = this.tasks.all().find((t) => t.policyUuid === uuid);
+    if (user) throw conflict(`CDP policy[uuid:${uuid}] is used by CDP task[uuid:${user.uuid}]; delete the task first`);
+    this.policies.delete(uuid);
+  }
+
+  // ---- tasks
+
+  /** Creates a task as Created/Enabled; its schedule then moves it to Starting and Running. */
+  createTask(input: NewCdpTask): CdpTask {
+    if (input.resourceUuid && this.tasks.has(input.resourceUuid)) throw invalidArgument("resourceUuid", `resource uuid ${input.resourceUuid} is already in use`);
+    if (!this.policies.has(input.policyUuid)) throw invalidArgument("policyUuid", `CDP policy[uuid:${input.policyUuid}] is not found`);
+    const bs = this.deps.inventory.backupStorages.get(input.backupStorageUuid);
+    if (!bs) throw invalidArgument("backupStorageUuid", `backup storage[uuid:${input.backupStorageUuid}] is not found`);
+    const uuids = [...new Set(input.resourceUuids)];
+    for (const vmUuid of uuids) {
+      if (!this.deps.inventory.vms.has(vmUuid)) throw invalidArgument("resourceUuids", `VM instance[uuid:${vmUuid}] is not found`);
+      const other = this.tasks.all().find((t) => t.resourceRefs.some((r) => r.resourceUuid === vmUuid));
+      if (other) throw conflict(`VM instance[uuid:${vmUuid}] is already protected by CDP task[uuid:${other.uuid}]`);
+    }
+    const now = this.deps.clock.now();
+    const uuid = input.resourceUuid ?? newZStackUuid();
+    const task = this.tasks.put({
+      uuid,
+      name: input.name,
+      description: input.description ?? "",
+      policyUuid: input.policyUuid,
+      backupStorageUuid: bs.uuid,
+      taskType: "VM",
+      status: "Created",
+      state: "Enabled",
+      backupBandwidth: input.backupBandwidth ?? 0,
+      maxCapacity: input.maxCapacity ?? 0,
+      usedCapacity: 0,
+      maxLatency: input.maxLatency ?? DEFAULT_MAX_LATENCY_MS,
+      lastLatency: 0,
+      resourceRefs: uuids.map((resourceUuid) => ({ taskUuid: uuid, resourceUuid, resourceType: "VmInstanceVO", createDate: now, lastOpDate: now })),
+      lastGroupId: 0,
+      createDate: now,
+      lastOpDate: now,
+    });
+    this.scheduler.start(uuid, 0);
+    return task;
+  }
+
+  updateTask(uuid: string, changes: CdpTaskChanges): CdpTask {
+    const task = this.requireTask(uuid);
+    return this.tasks.put({ ...task, ...defined(changes), lastOpDate: this.deps.clock.now() });
+  }
+
+  /** Enabled again: Running when it already has recovery points, Starting otherwise; the schedule resumes. */
+  async enableTask(uuid: string): Promise<CdpTask> {
+    const task = this.requireTask(uuid);
+    if (task.state === "Enabled" && task.status !== "Failed" && task.status !== "Stopped") return task;
+    const { lastError: _dropped, ...rest } = task;
+    const updated = this.tasks.put({
+      ...rest,
+      state: "Enabled",
+      status: this.pointsOf(uuid).length > 0 ? "Running" : "Starting",
+      lastOpDate: this.deps.clock.now(),
+    });
+    this.scheduler.start(uuid, 0);
+    return updated;
+  }
+
+  /** Stopped/Disabled: no more recovery points; those already cut stay restorable. */
+  async disableTask(uuid: string): Promise<CdpTask> {
+    this.requireTask(uuid);
+    await this.scheduler.stop(uuid);
+    const task = this.requireTask(uuid);
+    return this.tasks.put({ ...task, state: "Disabled", status: "Stopped", lastOpDate: this.deps.clock.now() });
+  }
+
+  /** Deletes the task with its recovery points; deleting an unknown task succeeds. */
+  async deleteTask(uuid: string): Promise<void> {
+    if (!this.tasks.has(uuid)) return;
+    await this.scheduler.stop(uuid);
+    const task = this.tasks.get(uuid);
+    if (!task) return;
+    const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
+    for (const p of this.pointsOf(uuid)) {
+      if (bs) await dropRecoveryPoint(this.deps.backupStore, bs.url, p);
+      this.removePoint(p);
+    }
+    this.tasks.delete(uuid);
+  }
+
+  requireTask(uuid: string): CdpTask {
+    const task = this.tasks.get(uuid);
+    if (!task) throw notFound("CdpTask", uuid);
+    return task;
+  }
+
+  periodMs(task: CdpTask): number {
+    const policy = this.policies.get(task.policyUuid);
+    return (policy?.recoveryPointPerSecond ?? 60) * 1000;
+  }
+
+  // ---- recovery points
+
+  /** The task's recovery points, oldest (lowest groupId) first. */
+  pointsOf(taskUuid: string): readonly RecoveryPoint[] {
+    return this.pointsByTask.get(taskUuid) ?? [];
+  }
+
+  point(taskUuid: string, groupId: number): RecoveryPoint | undefined {
+    return this.pointsOf(taskUuid).find((p) => p.groupId === groupId);
+  }
+
+  /** Recovery points holding the VM, across tasks, oldest first. */
+  pointsOfVm(vmUuid: string): RecoveryPoint[] {
+    return this.points
+      .all()
+      .filter((p) => p.vms.some((vm) => vm.vmInstanceUuid === vmUuid))
+      .sort((a, b) => a.createDate - b.createDate || a.groupId - b.groupId);
+  }
+
+  /**
+   * Creates a new VM whose volumes hold the bytes the task's first protected VM had at recovery point `groupId`
+   * (ZStack's CreateVmFromCdpBackup; a task protecting several VMs restores the first of its resourceRefs).
+   */
+  async createVmFromPoint(taskUuid: string, groupId: number, target: RestoreTarget): Promise<VmInstance> {
+    const task = this.tasks.get(taskUuid);
+    if (!task) throw invalidArgument("cdpTaskUuid", `CDP task[uuid:${taskUuid}] is not found`);
+    const point = this.point(taskUuid, groupId);
+    if (!point) throw invalidArgument("groupId", `CDP task[uuid:${taskUuid}] has no recovery point with groupId ${groupId}`);
+    const bs = this.deps.inventory.backupStorages.get(point.backupStorageUuid);
+    if (!bs) throw conflict(`backup storage[uuid:${point.backupStorageUuid}] of the recovery point no longer exists`);
+    const saved = point.vms[0]!;
+    const sourceVm = this.deps.inventory.vms.get(saved.vmInstanceUuid);
+    return createVmFromImages(
+      this.deps.inventory,
+      target,
+      [...saved.volumes]
+        .sort((a, b) => a.deviceId - b.deviceId)
+        .map((v) => ({ type: v.type, size: v.size, restoreInto: (dest: string) => this.deps.backupStore.restore(bs.url, v.backupId, dest) })),
+      sourceVm
+        ? { instanceOfferingUuid: sourceVm.instanceOfferingUuid, l3NetworkUuids: sourceVm.vmNics.map((n) => n.l3NetworkUuid), defaultL3NetworkUuid: sourceVm.defaultL3NetworkUuid }
+        : {},
+    );
+  }
+
+  addPoint(p: RecoveryPoint): void {
+    this.points.put(p);
+    this.index(p);
+  }
+
+  removePoint(p: RecoveryPoint): void {
+    this.points.delete(p.uuid);
+    const list = this.pointsByTask.get(p.taskUuid);
+    if (list) {
+      const rest = list.filter((x) => x.uuid !== p.uuid);
+      if (rest.length) this.pointsByTask.set(p.taskUuid, rest);
+      else this.pointsByTask.delete(p.taskUuid);
+    }
+  }
+
+  private index(p: RecoveryPoint): void {
+    const list = this.pointsByTask.get(p.taskUuid) ?? [];
+    list.push(p);
+    list.sort((a, b) => a.groupId - b.groupId);
+    this.pointsByTask.set(p.taskUuid, list);
+  }
+}
+
+/** The object without its undefined-valued keys (absent update fields leave the stored value alone). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,39 @@
+import type { EngineContext } from "../context.js";
+import { Accounts } from "./accounts.js";
+import { Cdp } from "./cdp.js";
+import { Jobs } from "./jobs.js";
+import { VmBackups } from "./vm-backups.js";
+
+/** The domain services of one engine instance beyond the inventory: shared by the ZStack and admin routes. */
+export interface EngineServices {
+  readonly accounts: Accounts;
+  readonly jobs: Jobs;
+  readonly cdp: Cdp;
+  readonly vmBackups: VmBackups;
+}
+
+export const DEFAULT_JOB_EXPIRY_SECONDS = 2 * 24 * 3600;
+
+const byContext = new WeakMap<EngineContext, EngineServices>();
+
+/**
+ * The services of `ctx`, built on first use: loads their collections, makes sure the `admin` account exists,
+ * fails jobs a previous run left running, resumes enabled CDP tasks, and registers their shutdown on `ctx`.
+ */
+export function engineServices(ctx: EngineContext): EngineServices {
+  const found = byContext.get(ctx);
+  if (found) return found;
+  const accounts = new Accounts(ctx.db, ctx.clock, ctx.options.sessionTimeoutSeconds * 1000);
+  accounts.ensureAdmin();
+  const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000);
+  const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore });
+  const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
+  const services: EngineServices = { accounts, jobs, cdp, vmBackups };
+  byContext.set(ctx, services);
+  cdp.resume();
+  ctx.onClose(async () => {
+    jobs.close();
+    await cdp.close();
+  });
+  return services;
+}
