@@ -88,6 +88,8 @@ describe("local backend with journal", () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => s.setInstance(`x.y[${i}]`, obj(`${i}`), { provider: P })));
     const entries = decodeJournal(readFileSync(journalPath, "utf8"), journalPath).entries;
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(s.stats().journalLines).toBe(200);
+    expect(s.stats().journalWrites).toBeLessThan(20); // changes made together share a write + fdatasync
     await s.close();
     expect(readFile().objectCount()).toBe(200);
   });

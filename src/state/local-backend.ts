@@ -5,6 +5,7 @@ import { writeFileAtomic } from "./atomic-write.js";
 import { applyJournalChange, decodeJournal, encodeJournalLine, type JournalChange, type PendingCreate } from "./journal-format.js";
 import { JournalFile } from "./journal-file.js";
 import { acquireLock, type LockOperation, type StateLock } from "./lock.js";
+import type { StateStamp } from "./staleness.js";
 import {
   State,
   StateError,
@@ -55,11 +56,6 @@ export interface LocalBackendOptions {
   foldIntervalMs?: number;
 }
 
-/** What a saved plan records of the state it was made from; see staleness.ts. */
-export interface StateStamp {
-  lineage: string;
-  serial: number;
-}
 
 export const JOURNAL_SUFFIX = ".journal";
 export const BACKUP_SUFFIX = ".backup";
@@ -186,6 +182,10 @@ export class LocalStateSession {
   private journalDirty: boolean;
   private foldTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
+  private fileExists: boolean;
+  private journalWrites = 0;
+  private journalLines = 0;
+  private folds = 0;
   private closed = false;
   private readonly foldEveryEntries: number;
   private readonly foldIntervalMs: number;
@@ -204,6 +204,7 @@ export class LocalStateSession {
     this.journal = new JournalFile(this.journalPath);
     this.fileSerial = loaded.fileSerial;
     this.priorText = loaded.fileText;
+    this.fileExists = loaded.fileText !== undefined && loaded.fileText.trim() !== "";
     this.seq = loaded.lastSeq;
     this.dirty = loaded.replayedChanges > 0;
     this.journalDirty = loaded.journalFound;
@@ -220,9 +221,17 @@ export class LocalStateSession {
     return this.fileSerial;
   }
 
-  /** Lineage and serial of the file of record, for a plan to record (and apply to check). */
+  /**
+   * Lineage and serial of the file of record, for a plan to record and apply to check (`checkPlanStamp`).
+   * Lineage is "" while there is no state file: a fresh state's lineage is only fixed by its first write.
+   */
   stamp(): StateStamp {
-    return { lineage: this.state.lineage, serial: this.fileSerial };
+    return { lineage: this.fileExists ? this.state.lineage : "", serial: this.fileSerial };
+  }
+
+  /** Counters for benchmarks and tests: journal writes (fsyncs), lines written, folds that wrote the state file. */
+  stats(): { journalWrites: number; journalLines: number; folds: number } {
+    return { journalWrites: this.journalWrites, journalLines: this.journalLines, folds: this.folds };
   }
 
   /** The lock this session holds (undefined with `lock: false`). */
@@ -382,6 +391,8 @@ export class LocalStateSession {
       throw e;
     }
     for (const q of batch) q.resolve();
+    this.journalWrites++;
+    this.journalLines += batch.length;
     this.journalDirty = true;
     this.unfolded += batch.length;
     if (this.unfolded >= this.foldEveryEntries) void this.serialized(() => this.foldNow()).catch(() => undefined);
@@ -411,6 +422,8 @@ export class LocalStateSession {
         }
         await writeFileAtomic(this.path, text);
         this.fileSerial = next;
+        this.fileExists = true;
+        this.folds++;
       }
       await this.resetJournal();
     } catch (e) {

@@ -1,9 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { openLocalState } from "./local-backend.js";
+import { LockError, readLockInfo } from "./lock.js";
 import { State } from "./state.js";
-import { requireTerraform, terraformOk, terraformWorkdir } from "./testing/terraform.js";
+import { requireTerraform, terraformEnv, terraformOk, terraformWorkdir } from "./testing/terraform.js";
 import { decodeStateV4, encodeStateV4 } from "./v4.js";
 
 const BUILTIN = 'provider["terraform.io/builtin/terraform"]';
@@ -145,5 +147,33 @@ describe("Terraform 1.11 compatibility (real terraform binary, terraform_data)",
     expect(again.lineage).toBe(before.lineage);
     expect(again.serial).toBeGreaterThan(after.serial);
     expect(again.getInstance("terraform_data.checkpoint[1]")).toBeDefined();
+  });
+});
+
+describe("Terraform's lock is honoured", () => {
+  it("while terraform apply holds the state lock, opening the state fails with Terraform's lock info", async () => {
+    const bin = requireTerraform();
+    const dir = terraformWorkdir({
+      "main.tf": 'resource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 4"\n  }\n}\n',
+    });
+    try {
+      terraformOk(dir, ["init", "-input=false"]);
+      const apply = spawn(bin, ["apply", "-auto-approve", "-input=false"], { cwd: dir, env: terraformEnv(dir), stdio: "ignore" });
+      const exited = new Promise((r) => apply.once("exit", r));
+      const statePath = join(dir, "terraform.tfstate");
+      for (let i = 0; i < 400 && !(await readLockInfo(statePath)); i++) await new Promise((r) => setTimeout(r, 25));
+      const err = await openLocalState({ path: statePath }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LockError);
+      const holder = (err as LockError).holder;
+      expect(holder).toMatchObject({ Operation: "OperationTypeApply", Version: "1.11.4", Path: "terraform.tfstate" });
+      expect((err as LockError).message).toContain(`  ID:        ${holder?.ID}`);
+      await exited;
+      expect(apply.exitCode).toBe(0);
+      const s = await openLocalState({ path: statePath });
+      expect(s.snapshot().instanceAddresses()).toEqual(["terraform_data.slow"]);
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,22 +35,22 @@ export function terraformWorkdir(files: Record<string, string>): string {
   return dir;
 }
 
+/** The environment terraform runs with: offline, non-interactive, the empty CLI config of `dir`. */
+export function terraformEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? dir,
+    TF_CLI_CONFIG_FILE: join(dir, ".terraformrc"),
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    NO_COLOR: "1",
+  };
+}
+
 export function terraform(dir: string, args: string[]): TerraformRun {
   const bin = requireTerraform();
-  const r = spawnSync(bin, args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? dir,
-      TF_CLI_CONFIG_FILE: join(dir, ".terraformrc"),
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      CHECKPOINT_DISABLE: "1",
-      NO_COLOR: "1",
-    },
-    timeout: 120_000,
-  });
+  const r = spawnSync(bin, args, { cwd: dir, encoding: "utf8", env: terraformEnv(dir), timeout: 120_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
