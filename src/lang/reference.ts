@@ -58,10 +58,6 @@ function err(summary: string, detail: string, subject: SourceRange): Diagnostic 
   return { severity: "error", summary, detail, subject };
 }
 
-function spanTo(range: SourceRange, last: TraversalStep | undefined, rootRange: SourceRange): SourceRange {
-  return { filename: rootRange.filename, start: rootRange.start, end: (last?.range ?? rootRange).end };
-}
-
 /**
  * Splits a traversal into subject and remaining steps, or explains why it is not a valid reference
  * ("A reference to a resource type must be followed by at least one attribute access...").
@@ -72,57 +68,36 @@ export function parseReference(
   steps: readonly TraversalStep[],
   range: SourceRange,
 ): { ok: true; ref: Reference } | { ok: false; diagnostic: Diagnostic } {
-  const attr = (i: number): string | undefined => {
-    const s = steps[i];
-    return s?.kind === "attr" ? s.name : undefined;
-  };
-  const make = (subject: ReferenceSubject, used: number) =>
-    ({ ok: true, ref: { subject, steps: steps.slice(used), subjectRange: spanTo(range, steps[used - 1], rootRange), range } }) as const;
-  const needAttr = (what: string) =>
-    ({ ok: false, diagnostic: err("Invalid reference", `The "${root}" object must be followed by ${what}.`, range) }) as const;
-
+  const a0 = attrAt(steps, 0);
   switch (root) {
     case "var":
-    case "local": {
-      const name = attr(0);
-      if (name === undefined) return needAttr(`an attribute access naming the ${root === "var" ? "input variable" : "local value"}`);
-      return make({ kind: root, name }, 1);
-    }
-    case "module": {
-      const name = attr(0);
-      if (name === undefined) return needAttr("an attribute access naming the module call");
-      return make({ kind: "module", name }, 1);
-    }
+    case "local":
+      if (a0 === undefined) return needAttr(root, `an attribute access naming the ${root === "var" ? "input variable" : "local value"}`, range);
+      return made({ kind: root, name: a0 }, 1, steps, rootRange, range);
+    case "module":
+      if (a0 === undefined) return needAttr(root, "an attribute access naming the module call", range);
+      return made({ kind: "module", name: a0 }, 1, steps, rootRange, range);
     case "data": {
-      const type = attr(0);
-      const name = attr(1);
-      if (type === undefined || name === undefined) return needAttr("two attribute names: the data source type and the resource name");
-      return make({ kind: "resource", mode: "data", type, name }, 2);
+      const name = attrAt(steps, 1);
+      if (a0 === undefined || name === undefined) return needAttr(root, "two attribute names: the data source type and the resource name", range);
+      return made({ kind: "resource", mode: "data", type: a0, name }, 2, steps, rootRange, range);
     }
-    case "each": {
-      const a = attr(0);
-      if (a !== "key" && a !== "value") return needAttr(`"key" or "value"`);
-      return make({ kind: "each", attr: a }, 1);
-    }
-    case "count": {
-      if (attr(0) !== "index") return needAttr(`"index"`);
-      return make({ kind: "count", attr: "index" }, 1);
-    }
-    case "path": {
-      const a = attr(0);
-      if (a !== "module" && a !== "root" && a !== "cwd") return needAttr(`"module", "root" or "cwd"`);
-      return make({ kind: "path", attr: a }, 1);
-    }
-    case "terraform": {
-      const a = attr(0);
-      if (a === undefined) return needAttr("an attribute name such as \"workspace\"");
-      return make({ kind: "terraform", attr: a }, 1);
-    }
+    case "each":
+      if (a0 !== "key" && a0 !== "value") return needAttr(root, `"key" or "value"`, range);
+      return made({ kind: "each", attr: a0 }, 1, steps, rootRange, range);
+    case "count":
+      if (a0 !== "index") return needAttr(root, `"index"`, range);
+      return made({ kind: "count", attr: "index" }, 1, steps, rootRange, range);
+    case "path":
+      if (a0 !== "module" && a0 !== "root" && a0 !== "cwd") return needAttr(root, `"module", "root" or "cwd"`, range);
+      return made({ kind: "path", attr: a0 }, 1, steps, rootRange, range);
+    case "terraform":
+      if (a0 === undefined) return needAttr(root, 'an attribute name such as "workspace"', range);
+      return made({ kind: "terraform", attr: a0 }, 1, steps, rootRange, range);
     case "self":
-      return make({ kind: "self" }, 0);
-    default: {
-      const name = attr(0);
-      if (name === undefined) {
+      return made({ kind: "self" }, 0, steps, rootRange, range);
+    default:
+      if (a0 === undefined) {
         return {
           ok: false,
           diagnostic: err(
@@ -132,9 +107,29 @@ export function parseReference(
           ),
         };
       }
-      return make({ kind: "resource", mode: "managed", type: root, name }, 1);
-    }
+      return made({ kind: "resource", mode: "managed", type: root, name: a0 }, 1, steps, rootRange, range);
   }
+}
+
+function attrAt(steps: readonly TraversalStep[], i: number): string | undefined {
+  const s = steps[i];
+  return s !== undefined && s.kind === "attr" ? s.name : undefined;
+}
+
+function made(
+  subject: ReferenceSubject,
+  used: number,
+  steps: readonly TraversalStep[],
+  rootRange: SourceRange,
+  range: SourceRange,
+): { ok: true; ref: Reference } {
+  const last = used > 0 ? steps[used - 1] : undefined;
+  const subjectRange = { filename: rootRange.filename, start: rootRange.start, end: (last?.range ?? rootRange).end };
+  return { ok: true, ref: { subject, steps: used === 0 ? (steps as TraversalStep[]) : steps.slice(used), subjectRange, range } };
+}
+
+function needAttr(root: string, what: string, range: SourceRange): { ok: false; diagnostic: Diagnostic } {
+  return { ok: false, diagnostic: err("Invalid reference", `The "${root}" object must be followed by ${what}.`, range) };
 }
 
 /**
