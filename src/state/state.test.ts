@@ -78,4 +78,12 @@ describe("State", () => {
     expect(other.lineage).not.toBe(s.lineage);
     expect(other.instanceAddresses()).toEqual(["x.y"]);
   });
+
+  it("refuses values that are not JSON data, naming the attribute", () => {
+    const s = new State();
+    expect(() => s.setInstance("x.y", { ...obj("a"), attributes: { size: { gb: Number.NaN } } }, { provider: P })).toThrow("x.y attributes.size.gb: NaN is not a JSON number");
+    expect(() => s.setInstance("x.y", { ...obj("a"), attributes: { when: new Date() as never } }, { provider: P })).toThrow("x.y attributes.when: object is not JSON data");
+    expect(() => s.setOutput("o", { value: undefined as never, type: "string", sensitive: false })).toThrow("output o value: undefined is not JSON data");
+    expect(s.instanceAddresses()).toEqual([]);
+  });
 });

@@ -110,6 +110,39 @@ export interface RemoveInstanceOptions {
 
 const DEPOSED_KEY = /^[0-9a-f]{8}$/;
 
+/**
+ * Throws `StateError` naming the path (`attributes.size_gb`) when `v` is not plain JSON data: NaN, Infinity,
+ * undefined, functions, class instances. Checked on the way in so that a bad value from a provider fails that
+ * one change instead of a later write of the whole state.
+ */
+export function assertJsonValue(v: unknown, where: string): asserts v is JsonValue {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new StateError(`${where}: ${v} is not a JSON number`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => assertJsonValue(x, `${where}[${i}]`));
+    return;
+  }
+  if (typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    for (const [k, x] of Object.entries(v)) assertJsonValue(x, `${where}.${k}`);
+    return;
+  }
+  throw new StateError(`${where}: ${v === undefined ? "undefined" : typeof v} is not JSON data`);
+}
+
+function assertInstanceObject(o: InstanceObject, where: string): void {
+  if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where}: schemaVersion must be a whole number`);
+  assertJsonValue(o.attributes, `${where} attributes`);
+  if (o.identity !== undefined) assertJsonValue(o.identity, `${where} identity`);
+  assertJsonValue(o.sensitiveAttributes as unknown, `${where} sensitiveAttributes`);
+  if (!Array.isArray(o.dependencies) || o.dependencies.some((d) => typeof d !== "string")) {
+    throw new StateError(`${where}: dependencies must be a list of resource addresses`);
+  }
+  if (o.private !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.private)) throw new StateError(`${where}: private must be base64`);
+}
+
 export class State {
   lineage: string;
   /** Serial of the file of record this state was read from (or will be written as). */
@@ -147,6 +180,7 @@ export class State {
     if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
       throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
     }
+    assertInstanceObject(obj, formatInstanceAddress(a));
     const rk = resourceKey(a);
     let res = this.resourceMap.get(rk);
     if (!res) {
@@ -232,6 +266,8 @@ export class State {
   }
 
   setOutput(name: string, output: OutputValue): void {
+    assertJsonValue(output.value, `output ${name} value`);
+    assertJsonValue(output.type, `output ${name} type`);
     this.outputMap.set(name, structuredClone(output));
   }
 
