@@ -1,0 +1,240 @@
+/**
+ * Loading configuration from disk: a module directory (`*.tf`, `*.tf.json` in lexical order), a single file,
+ * a cdktf `cdk.tf.json`, or a cdktf output directory (`cdktf.out`, whose manifest.json lists the stacks), plus
+ * every child module with a local source. This is the I/O edge; parsing and decoding are pure.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import type { Diagnostic } from "./diagnostics.js";
+import { decodeModule } from "./decode.js";
+import type { File } from "./hcl/ast.js";
+import { parseFile } from "./hcl/parser.js";
+import { parseJsonFile } from "./json/syntax.js";
+import type { Config } from "./model.js";
+import { fileStartRange } from "./source.js";
+import { validateConfig } from "./validate.js";
+
+export interface LoadOptions {
+  /** cdktf: the stack to load from a cdktf.out directory (required when it has several). */
+  stack?: string;
+  /** Directory diagnostics' filenames are relative to (default: the process's working directory). */
+  displayBase?: string;
+  /** Run the cross-reference checks of validateConfig as well (default true). */
+  validate?: boolean;
+}
+
+export interface LoadResult {
+  /** The root module (with loaded children); present even when there are errors, as far as it could be read. */
+  config?: Config;
+  diagnostics: Diagnostic[];
+  /** Text of every file read, by the filename used in diagnostics (for rendering source lines). */
+  sources: Map<string, string>;
+}
+
+const MAX_MODULE_DEPTH = 16;
+
+/** What a path given on the command line stands for. */
+export type ConfigSource =
+  | { kind: "dir"; dir: string }
+  | { kind: "file"; file: string }
+  | { kind: "cdktf"; outDir: string; stack: string; dir: string; file: string };
+
+/**
+ * Works out what `path` is: a directory of .tf files, one config file, or a cdktf output (the `cdktf.out`
+ * directory itself, its manifest.json, or a project directory containing `cdktf.out` and no .tf files).
+ */
+export function resolveConfigSource(path: string, stack?: string): { source?: ConfigSource; diagnostics: Diagnostic[] } {
+  const abs = resolve(path);
+  const fail = (summary: string, detail: string) => ({ diagnostics: [{ severity: "error" as const, summary, detail }] });
+  if (!existsSync(abs)) return fail("No such configuration path", `The path "${path}" does not exist. Expected a directory of .tf files, a .tf/.tf.json file, or a cdktf.out directory.`);
+  const st = statSync(abs);
+  if (st.isFile()) {
+    if (basename(abs) === "manifest.json") return cdktfSource(dirname(abs), stack);
+    if (abs.endsWith(".tf") || abs.endsWith(".tf.json")) return { source: { kind: "file", file: abs }, diagnostics: [] };
+    return fail("Unsupported configuration file", `"${path}" is not a configuration file: expected a name ending in .tf or .tf.json.`);
+  }
+  if (existsSync(join(abs, "manifest.json")) && existsSync(join(abs, "stacks"))) return cdktfSource(abs, stack);
+  const hasConfig = configFileNames(abs).length > 0;
+  if (!hasConfig && existsSync(join(abs, "cdktf.out", "manifest.json"))) return cdktfSource(join(abs, "cdktf.out"), stack);
+  return { source: { kind: "dir", dir: abs }, diagnostics: [] };
+}
+
+interface CdktfManifest {
+  stacks?: Record<string, { name?: string; workingDirectory?: string; synthesizedStackPath?: string }>;
+}
+
+function cdktfSource(outDir: string, stack?: string): { source?: ConfigSource; diagnostics: Diagnostic[] } {
+  const manifestPath = join(outDir, "manifest.json");
+  const fail = (summary: string, detail: string) => ({ diagnostics: [{ severity: "error" as const, summary, detail, subject: fileStartRange(manifestPath) }] });
+  let manifest: CdktfManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as CdktfManifest;
+  } catch (e) {
+    return fail("Invalid cdktf manifest", `Could not read ${manifestPath} as JSON (${(e as Error).message}). Expected the manifest.json written by cdktf synth.`);
+  }
+  const stacks = manifest.stacks && typeof manifest.stacks === "object" ? manifest.stacks : {};
+  const names = Object.keys(stacks);
+  if (names.length === 0) return fail("No cdktf stacks", `${manifestPath} lists no stacks. Run cdktf synth first.`);
+  let chosen = stack;
+  if (chosen === undefined) {
+    if (names.length > 1) return fail("Several cdktf stacks", `${manifestPath} lists ${names.length} stacks (${names.join(", ")}): choose one with --stack NAME.`);
+    chosen = names[0]!;
+  }
+  const entry = stacks[chosen];
+  if (!entry) return fail("Unknown cdktf stack", `There is no stack "${chosen}" in ${manifestPath}. Expected one of: ${names.join(", ")}.`);
+  const file = join(outDir, entry.synthesizedStackPath ?? join("stacks", chosen, "cdk.tf.json"));
+  if (!existsSync(file)) return fail("Missing cdktf stack file", `The stack "${chosen}" should be synthesized at ${file}, but that file does not exist. Run cdktf synth again.`);
+  return { source: { kind: "cdktf", outDir, stack: chosen, dir: dirname(file), file }, diagnostics: [] };
+}
+
+/** Config files of a directory, lexically sorted; override files and editor/hidden files excluded. */
+export function configFileNames(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => !n.startsWith(".") && !n.startsWith("#") && !n.endsWith("~") && (n.endsWith(".tf") || n.endsWith(".tf.json"))).sort();
+}
+
+function isOverride(name: string): boolean {
+  const stem = name.replace(/\.tf(\.json)?$/, "");
+  return stem === "override" || stem.endsWith("_override");
+}
+
+/** Parses one configuration file by its extension. */
+export function parseConfigFile(text: string, filename: string): { file: File; diagnostics: Diagnostic[] } {
+  return filename.endsWith(".json") ? parseJsonFile(text, filename) : parseFile(text, filename);
+}
+
+/** Loads a configuration (see resolveConfigSource for what `path` may be) with all local child modules. */
+export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
+  const sources = new Map<string, string>();
+  const resolved = resolveConfigSource(path, opts.stack);
+  if (!resolved.source) return { diagnostics: resolved.diagnostics, sources };
+  const base = opts.displayBase ?? process.cwd();
+  const display = (p: string) => {
+    const r = relative(base, p);
+    return r === "" ? "." : r.startsWith(".." + sep + ".." + sep) ? p : r;
+  };
+  const diagnostics: Diagnostic[] = [];
+
+  const readFiles = (dir: string, only?: string[]): File[] => {
+    const files: File[] = [];
+    const names = only ?? configFileNames(dir);
+    for (const name of names) {
+      const full = join(dir, name);
+      const shown = display(full);
+      if (!only && isOverride(name)) {
+        diagnostics.push({
+          severity: "warning",
+          summary: "Override files are not supported",
+          detail: `${shown} looks like a Terraform override file; backplan does not merge override files, so it was skipped.`,
+          subject: fileStartRange(shown),
+        });
+        continue;
+      }
+      let text: string;
+      try {
+        text = readFileSync(full, "utf8");
+      } catch (e) {
+        diagnostics.push({ severity: "error", summary: "Failed to read file", detail: `Could not read ${shown}: ${(e as Error).message}.`, subject: fileStartRange(shown) });
+        continue;
+      }
+      sources.set(shown, text);
+      const parsed = parseConfigFile(text, shown);
+      diagnostics.push(...parsed.diagnostics);
+      files.push(parsed.file);
+    }
+    return files;
+  };
+
+  const loadModule = (dir: string, modPath: string[], chain: string[], only?: string[]): Config => {
+    const files = readFiles(dir, only);
+    const cfg = decodeModule(display(dir), modPath, files, diagnostics);
+    cfg.dir = dir;
+    for (const call of cfg.moduleCalls.values()) {
+      const src = call.source;
+      if (!(src.startsWith("./") || src.startsWith("../") || src === "." || src === "..")) {
+        diagnostics.push({
+          severity: "error",
+          summary: "Unsupported module source",
+          detail: `Module "${call.name}" has source "${src}": only local paths starting with "./" or "../" are supported (registry, Git and HTTP sources are not fetched).`,
+          subject: call.sourceRange,
+        });
+        continue;
+      }
+      const childDir = resolve(dir, src);
+      if (chain.includes(childDir) || modPath.length >= MAX_MODULE_DEPTH) {
+        diagnostics.push({
+          severity: "error",
+          summary: "Module cycle",
+          detail: `Module "${call.name}" (${src}) would load ${display(childDir)}, which is already being loaded by an enclosing module: modules cannot include themselves.`,
+          subject: call.sourceRange,
+        });
+        continue;
+      }
+      if (!existsSync(childDir) || !statSync(childDir).isDirectory()) {
+        diagnostics.push({
+          severity: "error",
+          summary: "Module not found",
+          detail: `Module "${call.name}" has source "${src}", but ${display(childDir)} is not a directory. Expected a directory of .tf files.`,
+          subject: call.sourceRange,
+        });
+        continue;
+      }
+      if (configFileNames(childDir).length === 0) {
+        diagnostics.push({
+          severity: "error",
+          summary: "Empty module",
+          detail: `Module "${call.name}" has source "${src}", but ${display(childDir)} contains no .tf or .tf.json files.`,
+          subject: call.sourceRange,
+        });
+        continue;
+      }
+      cfg.children.set(call.name, loadModule(childDir, [...modPath, call.name], [...chain, childDir]));
+    }
+    return cfg;
+  };
+
+  const src = resolved.source;
+  let config: Config;
+  switch (src.kind) {
+    case "dir": {
+      if (configFileNames(src.dir).length === 0) {
+        return {
+          diagnostics: [
+            {
+              severity: "error",
+              summary: "No configuration files",
+              detail: `The directory ${display(src.dir)} contains no .tf or .tf.json files. Expected a Terraform-style configuration (or a cdktf.out directory).`,
+            },
+          ],
+          sources,
+        };
+      }
+      config = loadModule(src.dir, [], [src.dir]);
+      break;
+    }
+    case "file":
+      config = loadModule(dirname(src.file), [], [dirname(src.file)], [basename(src.file)]);
+      break;
+    case "cdktf":
+      config = loadModule(src.dir, [], [src.dir], [basename(src.file)]);
+      break;
+  }
+  if (opts.validate !== false) diagnostics.push(...validateConfig(config));
+  return { config, diagnostics: dedupe(diagnostics), sources };
+}
+
+/** Drops exact repeats (JSON bodies are re-read when decoded as blocks, which can repeat a parse error). */
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.severity}|${d.summary}|${d.detail}|${d.subject ? `${d.subject.filename}:${d.subject.start.byte}` : ""}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
