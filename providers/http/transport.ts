@@ -43,6 +43,9 @@ export interface TransportOptions {
   connectTimeoutMs?: number;
 }
 
+/** A server's Retry-After is honoured up to this long; beyond it the caller's timeout is the better judge. */
+const RETRY_AFTER_CAP_MS = 60_000;
+
 /** Connection failures after which the request certainly never reached the server. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 /** Connection failures where the server may or may not have acted. */
@@ -63,6 +66,8 @@ export class HttpTransport {
   private readonly isTransient: (res: HttpResponse) => boolean;
   /** How many attempts were retried, for tests and diagnostics. */
   retries = 0;
+  /** How many HTTP requests were sent (retries included), for tests and diagnostics. */
+  requests = 0;
 
   constructor(readonly options: TransportOptions) {
     const concurrency = options.maxConcurrency ?? 8;
@@ -111,11 +116,12 @@ export class HttpTransport {
 
   private async pause(attempt: number, hinted: number | undefined, signal?: AbortSignal): Promise<void> {
     this.retries++;
-    const delay = hinted !== undefined ? Math.min(hinted, this.backoff.maxMs * 4) : backoffDelay(this.backoff, attempt, this.random());
+    const delay = hinted !== undefined ? Math.min(hinted, RETRY_AFTER_CAP_MS) : backoffDelay(this.backoff, attempt, this.random());
     await sleep(delay, signal);
   }
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
+    this.requests++;
     const res = await undiciRequest(req.url, {
       method: req.method,
       headers: { accept: "application/json", ...(req.body !== undefined ? { "content-type": "application/json;charset=UTF-8" } : {}), ...req.headers },

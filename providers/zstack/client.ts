@@ -42,6 +42,8 @@ export class ZStackClient {
   private session: Promise<string> | undefined;
   /** Logins performed, for tests and diagnostics. */
   logins = 0;
+  /** Async-job polls performed, for tests and diagnostics. */
+  jobPolls = 0;
 
   constructor(readonly config: ResolvedZStackConfig) {
     this.transport = new HttpTransport({
@@ -129,6 +131,7 @@ export class ZStackClient {
     const jobUuid = jobPath.split("/").pop() ?? location;
     let relogged = afterRelogin;
     for (let attempt = 0; ; attempt++) {
+      this.jobPolls++;
       const res = await this.send(d, "GET", `${this.config.baseUrl}${jobPath}`, jobPath, undefined, true, fullPath, () =>
         `async job ${jobUuid} still running after ${attempt} polls`,
       );

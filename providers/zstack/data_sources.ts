@@ -8,9 +8,9 @@ import { nicsOf, vmNicSchema, vmVolumeSchema, volumesOf } from "./vm_view.js";
 import { num, str } from "./wire.js";
 
 /** `q=` conditions for the filters that are set (`name=web`), in a fixed order. */
-function conditions(filters: Readonly<Record<string, string | null>>): string[] {
+function conditions(filters: Readonly<Record<string, string | null | undefined>>): string[] {
   return Object.entries(filters)
-    .filter((e): e is [string, string] => e[1] !== null && e[1] !== "")
+    .filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "")
     .map(([field, value]) => `${field}=${value}`);
 }
 
