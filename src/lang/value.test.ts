@@ -19,6 +19,8 @@ import {
   unmarkDeep,
   valuesEqual,
   getAttr,
+  unknownMask,
+  sensitiveMask,
 } from "./value.js";
 import { show } from "./testkit.js";
 
@@ -123,5 +125,19 @@ describe("objects", () => {
     o["__proto__"] = "x";
     expect(getAttr(o, "__proto__")).toBe("x");
     expect(getAttr({ a: 1 }, "constructor")).toBeUndefined();
+  });
+});
+
+describe("plan masks (after_unknown, after_sensitive)", () => {
+  const v = { id: UNKNOWN, name: "x", tags: { a: "1" }, volumes: [{ uuid: UNKNOWN }, "v"], token: markSensitive("t") };
+  it("unknownMask marks unknown leaves, keeps arrays positional and drops known attributes", () => {
+    expect(unknownMask(v)).toEqual({ id: true, tags: {}, volumes: [{ uuid: true }, false] });
+  });
+  it("sensitiveMask marks sensitive values", () => {
+    expect(sensitiveMask(v)).toEqual({ tags: {}, volumes: [{}, false], token: true });
+  });
+  it("a wholly unknown value is true; a sensitive unknown is both", () => {
+    expect(unknownMask(markSensitive(UNKNOWN))).toBe(true);
+    expect(sensitiveMask(markSensitive(UNKNOWN))).toBe(true);
   });
 });

@@ -361,3 +361,35 @@ export function toSetArray(values: readonly Value[]): Value[] {
   }
   return out;
 }
+
+/** The JSON mirror Terraform plans use for `after_unknown` / `after_sensitive`. */
+export type Mask = boolean | Mask[] | { [k: string]: Mask };
+
+/**
+ * `after_unknown` of a plan: `true` where `v` is unknown, `false` for a known primitive, arrays element by
+ * element, objects listing only attributes that are not plain `false` (a known nested object is `{}`), exactly
+ * as Terraform's JSON plan writes it.
+ */
+export function unknownMask(v: Value): Mask {
+  return mask(v, (x) => x instanceof Unknown || (x instanceof Marked && x.value instanceof Unknown));
+}
+
+/** `before_sensitive` / `after_sensitive` of a plan: the same shape as `unknownMask`, `true` at marked values. */
+export function sensitiveMask(v: Value): Mask {
+  return mask(v, (x) => x instanceof Marked);
+}
+
+function mask(v: Value, hit: (x: Value) => boolean): Mask {
+  if (hit(v)) return true;
+  const u = unmarked(v);
+  if (Array.isArray(u)) return u.map((e) => mask(e, hit));
+  if (isObject(u)) {
+    const out: { [k: string]: Mask } = {};
+    for (const k of Object.keys(u)) {
+      const m = mask(u[k]!, hit);
+      if (m !== false) out[k] = m;
+    }
+    return out;
+  }
+  return false;
+}

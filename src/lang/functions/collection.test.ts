@@ -75,7 +75,14 @@ describe("collection functions", () => {
     ["anytrue", `[anytrue([false, true]), anytrue([])]`, [true, false]],
     ["transpose", `transpose({a = ["1", "2"], b = ["2", "3"]})`, { "1": ["a"], "2": ["a", "b"], "3": ["b"] }],
     ["matchkeys", `matchkeys(["i-1", "i-2", "i-3"], ["a", "b", "a"], ["a"])`, ["i-1", "i-3"]],
-    ["keys of a map with sensitive values are sensitive", `keys({a = var.secret})`, { $sensitive: ["a"] }],
+    ["keys of a map are not sensitive because some values are", `keys({a = var.secret})`, ["a"]],
+    ["keys of a sensitive map are sensitive", `keys(sensitive({a = 1}))`, { $sensitive: ["a"] }],
+    ["merge keeps a sensitive attribute's mark on that attribute only", `merge({a = var.secret}, {b = 1})`, { a: { $sensitive: "pw" }, b: 1 }],
+    ["merge of a sensitive map is sensitive as a whole", `merge(sensitive({a = 1}), {b = 1})`, { $sensitive: { a: 1, b: 1 } }],
+    ["concat keeps element marks", `concat([var.secret], ["b"])`, [{ $sensitive: "pw" }, "b"]],
+    ["flatten moves a nested list's mark onto its elements", `flatten([sensitive(["a"]), ["b"]])`, [{ $sensitive: "a" }, "b"]],
+    ["lookup of a sensitive value is sensitive", `lookup({a = var.secret}, "a")`, { $sensitive: "pw" }],
+    ["join of a list holding a sensitive element is sensitive", `join(",", [var.secret, "x"])`, { $sensitive: "pw,x" }],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);
   });

@@ -61,13 +61,14 @@ function unifiedElements(lists: Value[][], argIndex: number): Value[][] {
   );
 }
 
-function flattenInto(v: Value[], out: Value[]): boolean {
+/** Appends the leaves of nested lists to `out`; a mark on a nested list goes onto each of its leaves. */
+function flattenInto(v: Value[], out: Value[], marked: boolean): boolean {
   for (const e of v) {
-    const [u] = unmark(e);
+    const [u, m] = unmark(e);
     if (u instanceof Unknown) return false;
     if (Array.isArray(u)) {
-      if (!flattenInto(u, out)) return false;
-    } else out.push(e);
+      if (!flattenInto(u, out, marked || m)) return false;
+    } else out.push(markIf(e, marked));
   }
   return true;
 }
@@ -87,7 +88,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   },
   merge: {
     params: [],
-    variadic: p("maps", DYNAMIC, { allowNull: true, allowUnknown: true }),
+    variadic: p("maps", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: "nested" }),
     returns: DYNAMIC,
     impl: (args) => {
       const out = newObject();
@@ -103,7 +104,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   },
   concat: {
     params: [],
-    variadic: p("seqs", DYNAMIC, { allowUnknown: true }),
+    variadic: p("seqs", DYNAMIC, { allowUnknown: true, allowMarked: "nested" }),
     returns: LIST,
     impl: (args) => {
       const out: Value[] = [];
@@ -116,8 +117,8 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   lookup: {
-    params: [p("inputMap", DYNAMIC, { allowUnknown: true }), p("key", STRING)],
-    variadic: p("default", DYNAMIC, { allowNull: true, allowUnknown: true }),
+    params: [p("inputMap", DYNAMIC, { allowUnknown: true, allowMarked: "nested" }), p("key", STRING)],
+    variadic: p("default", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: "nested" }),
     returns: DYNAMIC,
     impl: ([m, key, ...rest]) => {
       if (rest.length > 1) throw new FunctionError("lookup() takes at most three arguments", 3);
@@ -130,7 +131,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   keys: {
-    params: [p("inputMap", DYNAMIC, { allowUnknown: true })],
+    params: [p("inputMap", DYNAMIC, { allowUnknown: true, allowMarked: "nested" })],
     returns: listOf(STRING),
     impl: ([m]) => {
       if (m instanceof Unknown) return unknownOf(listOf(STRING));
@@ -139,7 +140,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   values: {
-    params: [p("mapping", DYNAMIC, { allowUnknown: true })],
+    params: [p("mapping", DYNAMIC, { allowUnknown: true, allowMarked: "nested" })],
     returns: LIST,
     impl: ([m]) => {
       if (m instanceof Unknown) return unknownOf(LIST);
@@ -148,12 +149,12 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   flatten: {
-    params: [p("list", DYNAMIC, { allowUnknown: true })],
+    params: [p("list", DYNAMIC, { allowUnknown: true, allowMarked: "nested" })],
     returns: LIST,
     impl: ([l]) => {
       if (l instanceof Unknown) return unknownOf(LIST);
       const out: Value[] = [];
-      return flattenInto(asList(l!, 0), out) ? out : unknownOf(LIST);
+      return flattenInto(asList(l!, 0), out, false) ? out : unknownOf(LIST);
     },
   },
   distinct: {
@@ -171,7 +172,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     impl: ([l, v]) => asList(l!, 0).some((e) => valuesEqual(e, v!)),
   },
   element: {
-    params: [p("list", DYNAMIC, { allowUnknown: true }), p("index", NUMBER)],
+    params: [p("list", DYNAMIC, { allowUnknown: true, allowMarked: "nested" }), p("index", NUMBER)],
     returns: DYNAMIC,
     impl: ([l, i]) => {
       if (l instanceof Unknown) return unknownOf(DYNAMIC);
@@ -245,7 +246,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   },
   coalescelist: {
     params: [],
-    variadic: p("vals", DYNAMIC, { allowNull: true, allowUnknown: true }),
+    variadic: p("vals", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: "nested" }),
     returns: LIST,
     impl: (args) => {
       for (let i = 0; i < args.length; i++) {
@@ -263,7 +264,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     impl: ([l]) => (l as Value[]).filter((e) => e !== null && e !== ""),
   },
   one: {
-    params: [p("list", DYNAMIC, { allowUnknown: true })],
+    params: [p("list", DYNAMIC, { allowUnknown: true, allowMarked: "nested" })],
     returns: DYNAMIC,
     impl: ([l]) => {
       if (l instanceof Unknown) return unknownOf(DYNAMIC);
@@ -273,7 +274,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   slice: {
-    params: [p("list", DYNAMIC), p("start_index", NUMBER), p("end_index", NUMBER)],
+    params: [p("list", DYNAMIC, { allowMarked: "nested" }), p("start_index", NUMBER), p("end_index", NUMBER)],
     returns: LIST,
     impl: ([l, s, e]) => {
       const list = asList(l!, 0);
@@ -295,7 +296,7 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     },
   },
   reverse: {
-    params: [p("list", DYNAMIC)],
+    params: [p("list", DYNAMIC, { allowMarked: "nested" })],
     returns: LIST,
     impl: ([l]) => asList(l!, 0).slice().reverse(),
   },

@@ -12,7 +12,7 @@
  */
 import { convert } from "../convert.js";
 import type { Type } from "../types.js";
-import { markIf, unknownOf, unmarkDeep, isWhollyKnown, type Value } from "../value.js";
+import { isWhollyKnown, markIf, unknownOf, unmark, unmarkDeep, type Value } from "../value.js";
 import type { FunctionContext } from "./context.js";
 
 export interface Param {
@@ -20,7 +20,12 @@ export interface Param {
   type: Type;
   allowNull?: boolean;
   allowUnknown?: boolean;
-  allowMarked?: boolean;
+  /**
+   * true: the function sees marks and handles them itself. "nested": only a mark on the argument as a whole is
+   * taken off (and put on the result); marks inside it stay on their elements, for functions that only move
+   * elements around (`merge`, `concat`, `lookup`...), so one sensitive attribute does not taint its neighbours.
+   */
+  allowMarked?: boolean | "nested";
 }
 
 export interface FunctionDef {
@@ -80,8 +85,8 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
   for (let i = 0; i < args.length; i++) {
     const p = i < params.length ? params[i]! : variadic!;
     let a: Value = args[i]!;
-    if (!p.allowMarked) {
-      const [u, m] = unmarkDeep(a);
+    if (p.allowMarked !== true) {
+      const [u, m] = p.allowMarked === "nested" ? unmark(a) : unmarkDeep(a);
       a = u;
       if (m) sensitive = true;
     }
