@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
@@ -91,11 +92,13 @@ export class VmBackups {
     const stamp = javaTimestampString(started);
     const volumes = this.inventory.vmVolumes(vm.uuid);
     const made: VolumeBackup[] = [];
+    const written: string[] = [];
     try {
       for (const vol of volumes) {
         signal?.throwIfAborted();
         const uuid = vol.uuid === root.uuid && input.resourceUuid ? input.resourceUuid : newZStackUuid();
         const parent = this.latestOf(vol.uuid, bs.uuid);
+        const began = performance.now();
         const info = await this.store.write({
           storageDir: bs.url,
           backupId: uuid,
@@ -104,6 +107,8 @@ export class VmBackups {
           ...(parent ? { parentId: parent.uuid } : {}),
           ...(input.volumeReadBandwidth ? { readBandwidth: input.volumeReadBandwidth } : {}),
         });
+        written.push(uuid);
+        if (input.volumeReadBandwidth) await pace(began, info.storedSize, input.volumeReadBandwidth, signal);
         const now = this.clock.now();
         made.push({
           uuid,
@@ -128,7 +133,7 @@ export class VmBackups {
       }
       signal?.throwIfAborted();
     } catch (e) {
-      await Promise.all(made.map((b) => this.store.remove(bs.url, b.uuid).catch(() => undefined)));
+      await Promise.all(written.map((id) => this.store.remove(bs.url, id).catch(() => undefined)));
       throw e;
     }
     for (const b of made) this.backups.put(b);
@@ -255,6 +260,15 @@ export class VmBackups {
 }
 
 const DESCRIPTOR_DIR = "vm-backup-groups";
+
+/**
+ * Honours a read bandwidth limit at volume granularity: a backup that read `bytes` takes at least
+ * `bytes / bytesPerSecond` seconds of wall time. Rejects with the signal's reason when aborted.
+ */
+async function pace(beganMs: number, bytes: number, bytesPerSecond: number, signal?: AbortSignal): Promise<void> {
+  const remaining = (bytes / bytesPerSecond) * 1000 - (performance.now() - beganMs);
+  if (remaining > 0) await delay(remaining, undefined, signal ? { signal } : undefined);
+}
 
 function descriptorPath(bs: BackupStorage, groupUuid: string): string {
   return join(bs.url, DESCRIPTOR_DIR, `${groupUuid}.json`);
