@@ -2,12 +2,14 @@ import type { EngineContext } from "../../context.js";
 import { Checkpoints } from "./checkpoints.js";
 import { Identity, type IdentityDomain, type IdentityProject, type IdentityUser, type NewUser } from "./identity.js";
 import { Policies } from "./policies.js";
+import { PolicyScheduler } from "./scheduler.js";
 
 /** The CSBS / Keystone domain services of one engine instance. */
 export interface CsbsServices {
   identity: Identity;
   policies: Policies;
   checkpoints: Checkpoints;
+  scheduler: PolicyScheduler;
 }
 
 const byContext = new WeakMap<EngineContext, CsbsServices>();
@@ -15,7 +17,7 @@ const byContext = new WeakMap<EngineContext, CsbsServices>();
 /**
  * The engine's CSBS services, built on first use and shared afterwards: collections cache their documents,
  * so there must be exactly one instance per engine. The first call also brings checkpoints left mid-flight by
- * a previous process to rest and registers their background work with `ctx.onClose`.
+ * a previous process to rest, starts the policy scheduler, and registers their shutdown with `ctx.onClose`.
  */
 export function csbsServices(ctx: EngineContext): CsbsServices {
   let s = byContext.get(ctx);
@@ -24,8 +26,12 @@ export function csbsServices(ctx: EngineContext): CsbsServices {
   const policies = new Policies(ctx.db, ctx.inventory, ctx.clock);
   const checkpoints = new Checkpoints(ctx.db, policies, ctx.inventory, ctx.backupStore, ctx.clock);
   checkpoints.recover();
+  const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock);
+  scheduler.start();
+  // Closers run in reverse order: the scheduler stops before the checkpoints drain.
   ctx.onClose(() => checkpoints.close());
-  s = { identity, policies, checkpoints };
+  ctx.onClose(() => scheduler.stop());
+  s = { identity, policies, checkpoints, scheduler };
   byContext.set(ctx, s);
   return s;
 }
