@@ -167,6 +167,18 @@ describe("local backend with journal", () => {
     await again.close();
   });
 
+  it("journals the object as it was passed, even if the caller changes it right after", async () => {
+    const s = await openLocalState({ dir, foldIntervalMs: 0 });
+    const o = obj("before");
+    const done = s.setInstance("x.y", o, { provider: P });
+    o.attributes.id = "after";
+    await done;
+    const line = decodeJournal(readFileSync(journalPath, "utf8"), journalPath).entries[0];
+    expect(line?.change).toMatchObject({ op: "set", object: { attributes: { id: "before" } } });
+    expect(s.getInstance("x.y")?.attributes.id).toBe("before");
+    await s.close();
+  });
+
   it("replaceState writes the given content at once, keeping lineage", async () => {
     const s = await openLocalState({ dir });
     await s.setInstance("x.y", obj("a"), { provider: P });

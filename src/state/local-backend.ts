@@ -263,7 +263,8 @@ export class LocalStateSession {
       const a = formatInstanceAddress(toInstanceAddress(addr));
       const provider = opts.provider ?? this.state.getProvider(a);
       if (!provider) throw new StateError(`cannot add ${a} to state: no provider configuration given`);
-      return { op: "set", addr: a, provider, object: obj, ...(opts.deposed ? { deposed: opts.deposed } : {}) };
+      // A copy: the line is encoded at flush time, and the caller may reuse its object before then.
+      return { op: "set", addr: a, provider, object: structuredClone(obj), ...(opts.deposed ? { deposed: opts.deposed } : {}) };
     });
   }
 
@@ -273,7 +274,7 @@ export class LocalStateSession {
   }
 
   setOutput(name: string, output: OutputValue): Promise<void> {
-    return this.change(() => ({ op: "set_output", name, output }));
+    return this.change(() => ({ op: "set_output", name, output: structuredClone(output) }));
   }
 
   removeOutput(name: string): Promise<void> {

@@ -174,7 +174,9 @@ export function formatLockError(cause: string, holder: LockInfo | undefined): st
     "Error acquiring the state lock",
     "",
     `Error message: ${cause}`,
-    holder ? formatLockInfo(holder) : "Lock Info: (unreadable: the holder may be writing it; retry)",
+    holder
+      ? formatLockInfo(holder)
+      : "Lock Info: unreadable (the lock file is empty or damaged: its holder is writing it, or crashed while doing so;\n  if no run is active, delete the lock file)",
     "",
     "backplan acquires a state lock to protect the state from being written",
     "by multiple users at the same time. Please resolve the issue above and try",
