@@ -29,7 +29,7 @@ export function unwrap(body: Record<string, unknown>, actionName?: string): Enve
   }
   const present = wrappers.filter((w) => body[w] !== undefined);
   if (present.length > 1) throw new RequestError(400, `Invalid request body: give the parameters in either 'params' or '${actionName}', not both`);
-  const key = present[0] ?? wrappers[wrappers.length - 1]!;
+  const key = present[0] ?? "params";
   const params = body[key] ?? {};
   if (params === null || typeof params !== "object" || Array.isArray(params)) throw new RequestError(400, `Invalid request body: ${key}: must be a JSON object`);
   const result: Envelope = { key, params, systemTags: [], userTags: [] };
