@@ -197,7 +197,6 @@ function formatG(n: number, precision: number | undefined, sharp: boolean): stri
   const nd = digits.replace(/0+$/, "").length || 1;
   let eprec = shortest ? 6 : p!;
   if (!shortest && eprec > nd && nd >= exp + 1) eprec = nd;
-  if (shortest && nd > eprec && nd >= exp + 1) eprec = nd;
   if (exp < -4 || exp >= eprec) {
     let mant = m[1]! + (m[2] ? `.${m[2]}` : "");
     if (!sharp && mant.includes(".")) mant = mant.replace(/\.?0+$/, "");

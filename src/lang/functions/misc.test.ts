@@ -78,6 +78,8 @@ describe("encoding functions", () => {
     ["urlencode escapes like a query string", `urlencode("a b&c/d~")`, "a+b%26c%2Fd~"],
     ["yamlencode writes block YAML", `yamlencode({b = ["x", 1], a = {c = true}})`, '"a":\n  "c": true\n"b":\n- "x"\n- 1\n'],
     ["yamlencode of a list of objects", `yamlencode([{a = 1, b = 2}])`, '- "a": 1\n  "b": 2\n'],
+    ["yamlencode of nested lists", `yamlencode([[1, 2], [3]])`, "- - 1\n  - 2\n- - 3\n"],
+    ["yamlencode writes multi-line strings as literal blocks", `yamlencode({s = "multi\\nline\\n", t = "a\\nb"})`, '"s": |\n  multi\n  line\n"t": |-\n  a\n  b\n'],
     ["yamlencode of empty collections", `yamlencode({a = [], b = {}})`, '"a": []\n"b": {}\n'],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);

@@ -34,6 +34,7 @@ describe("format", () => {
     ["%x %X %o %b", `format("%x %X %o %b", 255, 255, 8, 5)`, "ff FF 10 101"],
     ["%e uses a two-digit exponent", `format("%e", 1234.5678)`, "1.234568e+03"],
     ["%g picks the shorter form", `format("%g %g %g", 100000, 1000000, 0.00001)`, "100000 1e+06 1e-05"],
+    ["%g switches to an exponent from 7 digits on, like Go", `format("%g %.3g", 123456789, 3.14159)`, "1.23456789e+08 3.14"],
     ["%% is a literal percent", `format("100%%")`, "100%"],
     ["%[2]s picks an argument by position", `format("%[2]s %[1]s", "a", "b")`, "b a"],
     ["a string argument to %d converts", `format("%d", "7")`, "7"],

@@ -38,8 +38,10 @@ function block(v: Value, indent: number): string {
   if (Array.isArray(u)) {
     return u
       .map((e) => {
-        const inner = block(e, indent + 2);
-        return `\n${pad}- ${inner.startsWith("\n") ? inner.slice(indent + 3) : inner}`;
+        const s = scalar(e, indent);
+        if (s !== undefined) return `\n${pad}- ${s}`;
+        // A nested block starts on the dash's line: drop its leading newline and the indentation it adds.
+        return `\n${pad}- ${block(e, indent + 2).slice(indent + 3)}`;
       })
       .join("");
   }
@@ -47,9 +49,9 @@ function block(v: Value, indent: number): string {
     .sort()
     .map((k) => {
       const e = u[k]!;
-      const nested = scalar(e, indent) === undefined;
-      const inner = block(e, Array.isArray(unmarked(e)) ? indent : indent + 2);
-      return `\n${pad}${JSON.stringify(k)}:${nested ? inner : ` ${inner}`}`;
+      const s = scalar(e, indent);
+      if (s !== undefined) return `\n${pad}${JSON.stringify(k)}: ${s}`;
+      return `\n${pad}${JSON.stringify(k)}:${block(e, Array.isArray(unmarked(e)) ? indent : indent + 2)}`;
     })
     .join("");
 }
