@@ -56,6 +56,11 @@ export class CsbsClient {
     return this.interpret(res, call, await this.pathOf(d, path));
   }
 
+  /** The token requests carry (authenticating first when there is none yet). */
+  async token(d: Deadline): Promise<string> {
+    return (await this.sessionOf(d)).token;
+  }
+
   /** The path as users see it in errors (`/v1/<project>/policies`). */
   async pathOf(d: Deadline, path: string): Promise<string> {
     return `${new URL((await this.sessionOf(d)).base).pathname}${path}`;
