@@ -94,16 +94,31 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
  * Terraform's `*_sensitive` / `after_unknown` encoding of a mark tree over a value: `true` where marked, objects
  * keep only entries that are not `false`, arrays keep one entry per element, primitives and null are `false`.
  * Marks for keys the value omits (unknown attributes) are kept.
+ *
+ * `shapes` stands in for the type Terraform knows from the schema when encoding `after_sensitive`: where `unknown`
+ * says a value is unknown and the prior value (`shapes.prior`) there was an object or a list, the entry is `{}` or
+ * `[]`, as Terraform encodes unknown collections.
  */
-export function boolTree(value: Json | undefined, marks: Json): Json {
+export function boolTree(value: Json | undefined, marks: Json, shapes?: { prior: Json | undefined; unknown: Json }): Json {
   if (marks === true) return true;
-  if (Array.isArray(value)) return value.map((v, i) => boolTree(v, subMark(marks, i)));
+  if (shapes && shapes.unknown === true) {
+    if (isPlainObject(shapes.prior)) return {};
+    if (Array.isArray(shapes.prior)) return [];
+    return false;
+  }
+  const sub = (k: string | number) =>
+    shapes && {
+      prior: typeof k === "number" ? (Array.isArray(shapes.prior) ? shapes.prior[k] : undefined) : isPlainObject(shapes.prior) ? shapes.prior[k] : undefined,
+      unknown: subMark(shapes.unknown, k),
+    };
+  if (Array.isArray(value)) return value.map((v, i) => boolTree(v, subMark(marks, i), sub(i)));
   if (isPlainObject(value) || (value === undefined && isPlainObject(marks))) {
     const out: { [key: string]: Json } = {};
     const keys = new Set<string>(isPlainObject(value) ? Object.keys(value) : []);
     if (isPlainObject(marks)) for (const k of Object.keys(marks)) keys.add(k);
+    if (shapes && isPlainObject(shapes.unknown)) for (const [k, u] of Object.entries(shapes.unknown)) if (u === true) keys.add(k);
     for (const k of [...keys].sort(compareStrings)) {
-      const t = boolTree(isPlainObject(value) ? value[k] : undefined, subMark(marks, k));
+      const t = boolTree(isPlainObject(value) ? value[k] : undefined, subMark(marks, k), sub(k));
       if (t !== false) out[k] = t;
     }
     return out;
@@ -152,6 +167,17 @@ export function maskSensitive(value: Json | undefined, sensitive: Json): Json | 
       const m = maskSensitive(v, subMark(sensitive, k));
       if (m !== undefined) out[k] = m;
     }
+    return out;
+  }
+  return value;
+}
+
+/** A copy with object keys in Go's order at every level, as Terraform writes attribute values (cty objects, maps). */
+export function sortKeysDeep(value: Json): Json {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (isPlainObject(value)) {
+    const out: { [key: string]: Json } = {};
+    for (const k of Object.keys(value).sort(compareStrings)) out[k] = sortKeysDeep(value[k]!);
     return out;
   }
   return value;

@@ -2,7 +2,7 @@ import { terraformActions } from "../plan/action.js";
 import type { Json, OutputChange, Plan, PlanValue, ResourceChange } from "../plan/plan.js";
 import { isApplyable } from "../plan/plan.js";
 import { sortedChanges } from "./counts.js";
-import { boolTree, compareStrings, knownPart, maskSensitive } from "./encoding.js";
+import { boolTree, compareStrings, knownPart, maskSensitive, sortKeysDeep } from "./encoding.js";
 import { moduleTree, valuesModule, type StateValues, type ValuesOutput, type ValuesResource } from "./state-json.js";
 
 /**
@@ -40,8 +40,10 @@ export interface PlanJsonOptions {
 /** The plan JSON as a plain object whose key order is the output order. */
 export type PlanJson = { [key: string]: Json };
 
+/** The value as written: sensitive parts masked unless `show`, object keys sorted as Go sorts them. */
 function masked(value: Json | undefined, sensitive: Json, show: boolean | undefined): Json | undefined {
-  return show ? value : maskSensitive(value, sensitive);
+  const v = show ? value : maskSensitive(value, sensitive);
+  return v === undefined ? undefined : sortKeysDeep(v);
 }
 
 /** The value a `before`/`after` field carries: the known part, masked; undefined when wholly unknown. */
@@ -69,7 +71,10 @@ function resourceChangeJson(rc: ResourceChange, show: boolean | undefined): { [k
   if (after !== undefined) change.after = after;
   change.after_unknown = rc.after === null ? {} : boolTree(rc.after.value, rc.after.unknown);
   change.before_sensitive = rc.before === null ? false : boolTree(rc.before.value, rc.before.sensitive);
-  change.after_sensitive = rc.after === null ? false : boolTree(rc.after.value, rc.after.sensitive);
+  change.after_sensitive = rc.after === null ? false : boolTree(rc.after.value, rc.after.sensitive, {
+          prior: rc.before?.value,
+          unknown: rc.after.unknown,
+        });
   if (rc.replacePaths.length > 0) change.replace_paths = rc.replacePaths;
   if (rc.importing) change.importing = { id: rc.importing.id };
   out.change = change;
@@ -165,7 +170,7 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     const vars: { [key: string]: Json } = {};
     for (const name of varNames) {
       const v = plan.variables[name]!;
-      vars[name] = { value: v.sensitive && !show ? (maskSensitive(v.value, true) ?? null) : v.value };
+      vars[name] = { value: v.sensitive && !show ? (maskSensitive(v.value, true) ?? null) : sortKeysDeep(v.value) };
     }
     out.variables = vars;
   }

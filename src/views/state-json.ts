@@ -1,5 +1,5 @@
 import type { Json } from "../plan/plan.js";
-import { boolTree, compareStrings, isPlainObject, maskSensitive } from "./encoding.js";
+import { boolTree, compareStrings, isPlainObject, maskSensitive, sortKeysDeep } from "./encoding.js";
 import { formatIndexKey, moduleAncestry } from "./paths.js";
 
 /**
@@ -182,7 +182,7 @@ export function stateValues(state: V4StateJson, options: ValuesOptions = {}): St
         ...(inst.index_key !== undefined ? { index: inst.index_key } : {}),
         provider_name: providerNameOf(r.provider),
         schema_version: inst.schema_version ?? 0,
-        values: (options.showSensitive ? attributes : maskSensitive(attributes, marks)) ?? null,
+        values: sortKeysDeep((options.showSensitive ? attributes : maskSensitive(attributes, marks)) ?? null),
         sensitive_values: boolTree(attributes, marks),
         ...(inst.dependencies && inst.dependencies.length > 0 ? { depends_on: inst.dependencies } : {}),
         ...(inst.status === "tainted" ? { tainted: true } : {}),
@@ -200,7 +200,7 @@ export function stateValues(state: V4StateJson, options: ValuesOptions = {}): St
       const o = state.outputs![name]!;
       const sensitive = o.sensitive === true;
       const value = sensitive && !options.showSensitive ? maskSensitive(o.value, true) : o.value;
-      outputs[name] = { sensitive, value: value ?? null, ...(o.type !== undefined ? { type: o.type } : {}) };
+      outputs[name] = { sensitive, value: sortKeysDeep(value ?? null), ...(o.type !== undefined ? { type: o.type } : {}) };
     }
     // Terraform writes `outputs` before `root_module`.
     return { outputs, root_module: out.root_module };
