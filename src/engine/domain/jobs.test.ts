@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../store/db.js";
+import { INTERRUPTED_MESSAGE, Jobs } from "./jobs.js";
+
+describe("Jobs", () => {
+  const dirs: string[] = [];
+  const dbs: Db[] = [];
+  const open = (dir: string) => {
+    const db = openDb(dir);
+    dbs.push(db);
+    return db;
+  };
+  afterEach(() => {
+    for (const db of dbs.splice(0)) if (db.open) db.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), "backplan-jobs-"));
+    dirs.push(d);
+    return d;
+  };
+  const settled = async (jobs: Jobs, uuid: string) => {
+    for (let i = 0; i < 100; i++) {
+      const j = jobs.get(uuid);
+      if (j && j.status !== "running") return j;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error("job did not settle");
+  };
+
+  it("records success and failure payloads", async () => {
+    const clock = { now: () => 1000 };
+    const jobs = new Jobs(open(newDir()), clock, 60_000);
+    jobs.start("a", "Ok", 1, async () => ({ inventory: 1 }), () => ({ kind: "internal", message: "x" }));
+    jobs.start("b", "Bad", 1, async () => Promise.reject(new Error("boom")), (e) => ({ kind: "conflict", message: (e as Error).message }));
+    expect(await settled(jobs, "a")).toMatchObject({ status: "succeeded", result: { inventory: 1 } });
+    expect(await settled(jobs, "b")).toMatchObject({ status: "failed", error: { kind: "conflict", message: "boom" } });
+  });
+
+  it("fails, on the next start, a job that was running when the engine stopped", async () => {
+    const dir = newDir();
+    const db = open(dir);
+    const jobs = new Jobs(db, { now: () => 0 }, 60_000);
+    let seenAbort = false;
+    jobs.start("c", "Slow", 1, (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => { seenAbort = true; reject(signal.reason); })), () => ({ kind: "internal", message: "aborted" }));
+    await new Promise((r) => setImmediate(r));
+    expect(jobs.get("c")?.status).toBe("running");
+    jobs.close();
+    expect(seenAbort).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(jobs.get("c")?.status).toBe("running");
+    db.close();
+
+    const reopened = new Jobs(open(dir), { now: () => 5 }, 60_000);
+    expect(reopened.get("c")).toMatchObject({ status: "failed", error: { kind: "internal", message: INTERRUPTED_MESSAGE }, finishDate: 5 });
+  });
+
+  it("forgets finished jobs after the expiry period, keeps running ones", async () => {
+    let now = 0;
+    const jobs = new Jobs(open(newDir()), { now: () => now }, 1000);
+    jobs.start("d", "Ok", 1, async () => ({}), () => ({ kind: "internal", message: "" }));
+    await settled(jobs, "d");
+    now = 999;
+    expect(jobs.get("d")).toBeDefined();
+    now = 1000;
+    expect(jobs.get("d")).toBeUndefined();
+    expect(jobs.has("d")).toBe(false);
+  });
+});
