@@ -22,3 +22,4 @@ export {
   type FunctionDef,
   type Param,
 } from "./functions/index.js";
+export { finalizeVariable, type FinalVariable, type GivenVariable, type GivenValue, type VariableDeclaration } from "./variable.js";
