@@ -228,7 +228,7 @@ const rpSchema = z.object({
   start_time: z.iso.datetime({ offset: true }).nullable(),
   end_time: z.iso.datetime({ offset: true }).nullable(),
   recovery_points: z
-    .array(z.object({ group_id: z.number(), time: z.string().nullable(), timestamp_ms: z.number().nullable() }))
+    .array(z.object({ group_id: z.number(), time: z.string().nullable(), timestamp_ms: z.number().nullable(), cdp_task_uuid: z.string().nullable() }))
     .nullable(),
   latest_group_id: z.number().nullable(),
 });
@@ -238,7 +238,7 @@ const rpSchema = z.object({
  * bare Map: accepted are `{ "<groupId>": <epoch ms | time text | {timestamp...}> }` and lists of objects
  * carrying `groupId`.
  */
-export function parseRecoveryPoints(raw: unknown): { group_id: number; time: string | null; timestamp_ms: number | null }[] {
+export function parseRecoveryPoints(raw: unknown): { group_id: number; time: string | null; timestamp_ms: number | null; cdp_task_uuid: string | null }[] {
   const entries: [unknown, unknown][] = Array.isArray(raw)
     ? raw.map((p) => [asObject(p)?.["groupId"] ?? asObject(p)?.["id"], p])
     : Object.entries(asObject(raw) ?? {});
@@ -252,6 +252,7 @@ export function parseRecoveryPoints(raw: unknown): { group_id: number; time: str
         group_id: groupId,
         time: Number.isFinite(ms) ? new Date(ms).toISOString() : typeof t === "string" ? t : null,
         timestamp_ms: Number.isFinite(ms) ? ms : null,
+        cdp_task_uuid: obj && typeof obj["cdpTaskUuid"] === "string" ? obj["cdpTaskUuid"] : null,
       };
     })
     .filter((p) => Number.isInteger(p.group_id) && p.group_id >= 1);
@@ -266,7 +267,9 @@ export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>
     vm_instance_uuid: required({ description: "UUID of the protected VM." }),
     start_time: optional({ description: "Only points at or after this RFC 3339 time." }),
     end_time: optional({ description: "Only points at or before this RFC 3339 time." }),
-    recovery_points: computed({ description: "The points, oldest first: group_id (use with `zstack_vm_from_cdp_backup`), time (RFC 3339), timestamp_ms." }),
+    recovery_points: computed({
+      description: "The points, oldest first: group_id (use with `zstack_vm_from_cdp_backup`), time (RFC 3339), timestamp_ms, cdp_task_uuid (the task that cut it).",
+    }),
     latest_group_id: computed({ description: "group_id of the newest point in range, or null when there is none." }),
   },
   timeouts: { read: "5m" },
