@@ -31,7 +31,8 @@ export type ValueDiff =
   | (DiffBase & { kind: "primitive"; before: Json; after: Json })
   /** Known only after apply; `before` is the prior value (rendered as removed) unless the value is new. */
   | (DiffBase & { kind: "unknown"; before: ValueDiff | null })
-  | (DiffBase & { kind: "sensitive"; beforeSensitive: boolean; afterSensitive: boolean })
+  /** `valueChanged`: the hidden value itself differs (the action may be "update" for a change of marking alone). */
+  | (DiffBase & { kind: "sensitive"; beforeSensitive: boolean; afterSensitive: boolean; valueChanged: boolean })
   | (DiffBase & { kind: "object"; attributes: [string, ValueDiff][] })
   | (DiffBase & { kind: "list"; elements: ValueDiff[]; primitiveElements: boolean })
   | (DiffBase & { kind: "typeChange"; before: ValueDiff; after: ValueDiff });
@@ -73,11 +74,12 @@ export function diffValues(
   const bSens = !bNull && before !== null && isSensitiveNode(before);
   const aSens = !aNull && after !== null && isSensitiveNode(after);
   if (bSens || aSens) {
+    const valueChanged = bNull || aNull || !jsonEqual(before!.value, after!.value);
     let action: DiffAction;
     if (bNull) action = "create";
     else if (aNull) action = "delete";
-    else action = bSens === aSens && jsonEqual(before!.value, after!.value) ? "no-op" : "update";
-    return { kind: "sensitive", action, replace: forces, beforeSensitive: bSens, afterSensitive: aSens };
+    else action = bSens === aSens && !valueChanged ? "no-op" : "update";
+    return { kind: "sensitive", action, replace: forces, beforeSensitive: bSens, afterSensitive: aSens, valueChanged };
   }
 
   if (bNull && aNull) return { kind: "primitive", action: "no-op", replace: forces, before: null, after: null };

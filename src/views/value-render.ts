@@ -131,7 +131,7 @@ function sensitivityWarnings(d: ValueDiff, indent: number, o: RenderOptions): st
   const text = d.beforeSensitive
     ? `  # ${w}: this attribute value will no longer be marked as sensitive\n${pad}  # after applying this change.`
     : `  # ${w}: this attribute value will be marked as sensitive and will not\n${pad}  # display in UI output after applying this change.`;
-  return [d.action === "no-op" ? `${text} The value is unchanged.` : text];
+  return [d.valueChanged ? text : `${text} The value is unchanged.`];
 }
 
 /**

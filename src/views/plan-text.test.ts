@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import {
+  apiCreate,
+  dbReplace,
+  emptyPlan,
+  fullPlan,
+  goneDrift,
+  outputs,
+  replicaSensitiveUpdate,
+  SECRET,
+  webDrift,
+  weeklyImport,
+} from "./fixtures.test-support.js";
+import { expectGolden } from "./golden.test-support.js";
+import { planFooter, renderPlanText } from "./plan-text.js";
+import { stripAnsi } from "./style.js";
+
+describe("renderPlanText", () => {
+  it("renders every action kind, drift and outputs in Terraform's layout (golden)", () => {
+    expectGolden("plan-full.txt", renderPlanText(fullPlan(), { color: false }));
+  });
+
+  it("renders a refresh-only plan as drift only (golden)", () => {
+    const plan = emptyPlan({ mode: "refresh-only", drift: [webDrift, goneDrift] });
+    expectGolden("plan-refresh-only.txt", renderPlanText(plan, { color: false }));
+  });
+
+  it("colors symbols and headings when asked, and the text underneath is the plain rendering", () => {
+    const colored = renderPlanText(fullPlan(), { color: true });
+    expect(colored).toContain("\u001b[31m");
+    expect(colored).toContain("\u001b[32m+\u001b[0m");
+    expect(stripAnsi(colored)).toBe(renderPlanText(fullPlan(), { color: false }));
+    expect(renderPlanText(fullPlan(), { color: false })).not.toContain("\u001b[");
+  });
+
+  it("counts a replacement as one add and one destroy, and imports and forgets separately", () => {
+    const text = renderPlanText(fullPlan(), { color: false });
+    expect(text).toContain("\nPlan: 1 to import, 3 to add, 2 to change, 4 to destroy, 1 to forget.\n");
+    expect(renderPlanText(emptyPlan({ changes: [dbReplace] }), { color: false })).toContain("\nPlan: 1 to add, 0 to change, 1 to destroy.\n");
+  });
+
+  it("never prints a sensitive value, in changes, drift or outputs", () => {
+    for (const color of [false, true]) expect(renderPlanText(fullPlan(), { color })).not.toContain(SECRET);
+    expect(renderPlanText(emptyPlan({ mode: "refresh-only", drift: [goneDrift] }), { color: false })).not.toContain(SECRET);
+  });
+
+  it("says No changes for an empty plan", () => {
+    expect(renderPlanText(emptyPlan(), { color: false })).toBe(
+      "\nNo changes. Your infrastructure matches the configuration.\n\n" +
+        "backplan has compared your real infrastructure against your configuration and\nfound no differences, so no changes are needed.\n",
+    );
+    expect(renderPlanText(emptyPlan({ mode: "destroy" }), { color: false })).toContain("No changes. No objects need to be destroyed.");
+    expect(renderPlanText(emptyPlan({ mode: "refresh-only" }), { color: false })).toContain(
+      "No changes. Your infrastructure still matches the configuration.",
+    );
+  });
+
+  it("still shows drift when the plan itself changes nothing, and says how to record it", () => {
+    const text = renderPlanText(emptyPlan({ drift: [webDrift] }), { color: false, width: 120 });
+    expect(text).toContain("Note: Objects have changed outside of backplan");
+    expect(text).toContain("  # zstack_cdp_task.web has changed");
+    expect(text).toContain("No changes. Your infrastructure matches the configuration.");
+    expect(text).toContain("create and apply a refresh-only plan:\n  backplan apply -refresh-only");
+  });
+
+  it("explains an outputs-only plan", () => {
+    const text = renderPlanText(emptyPlan({ outputs }), { color: false });
+    expect(text).toContain("Changes to Outputs:\n  ~ admin_password = (sensitive value)\n");
+    expect(text).toContain("You can apply this plan to save these new output values to the backplan state");
+    expect(text).not.toContain("Plan:");
+    expect(text).not.toContain(SECRET);
+  });
+
+  it("lists only the symbols the plan uses in the legend", () => {
+    const text = renderPlanText(emptyPlan({ changes: [apiCreate, replicaSensitiveUpdate] }), { color: false });
+    expect(text).toContain("symbols:\n  + create\n  ~ update in-place\n\nbackplan will perform the following actions:");
+  });
+
+  it("shows import-only plans without a legend but with the import count", () => {
+    const text = renderPlanText(emptyPlan({ changes: [weeklyImport] }), { color: false });
+    expect(text).not.toContain("symbols:");
+    expect(text).toContain("  # csbs_backup_policy_checkpoint.weekly will be imported");
+    expect(text).toContain("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.");
+  });
+
+  it("says when planning failed", () => {
+    expect(renderPlanText(emptyPlan({ errored: true }), { color: false })).toContain(
+      "Planning failed. backplan encountered an error while generating this plan.",
+    );
+    expect(renderPlanText(emptyPlan({ errored: true, changes: [apiCreate] }), { color: false })).toContain(
+      "backplan planned the following actions, but then encountered a problem:",
+    );
+  });
+});
+
+describe("planFooter", () => {
+  it("tells how to apply a saved plan, warns about an unsaved one, and says nothing when there is nothing to apply", () => {
+    const plan = emptyPlan({ changes: [apiCreate] });
+    expect(planFooter(plan, { color: false, savedTo: "out/plan.bin" })).toContain('To perform exactly these actions, run the following command to apply:\n    backplan apply "out/plan.bin"\n');
+    expect(planFooter(plan, { color: false })).toContain("Note: You didn't use the -out option to save this plan");
+    expect(planFooter(emptyPlan(), { color: false })).toBe("");
+  });
+});
