@@ -358,6 +358,29 @@ describe("sensitive values", () => {
     ["sensitive() adds it", `sensitive("x")`, { $sensitive: "x" }],
     ["an index with a sensitive key is sensitive", `var.tasks[sensitive("web")].retention`, { $sensitive: 7 }],
     ["tolist keeps marks on elements only", `tolist([var.password, "b"])`, [{ $sensitive: "s3cr3t" }, "b"]],
+    ["a for key computed from a sensitive value makes the object sensitive", `{for s in ["a"] : "\${s}\${var.password}" => 1}`, { $sensitive: { as3cr3t: 1 } }],
+    ["a for value keeps its own mark", `[for s in ["a"] : var.password]`, [{ $sensitive: "s3cr3t" }]],
+    ["a sensitive template if-condition makes the text sensitive", `"%{ if var.password == "x" }a%{ else }b%{ endif }"`, { $sensitive: "b" }],
+    ["a template for over a sensitive list makes the text sensitive", `"%{ for c in sensitive(["a", "b"]) }\${c}%{ endfor }"`, { $sensitive: "ab" }],
+    ["an object key from a sensitive value makes the object sensitive", `{ (var.password) = 1 }`, { $sensitive: { s3cr3t: 1 } }],
+    ["unary operators keep the mark", `[-sensitive(1), !sensitive(true)]`, [{ $sensitive: -1 }, { $sensitive: false }]],
+    ["try keeps the mark of the value it returns", `try(var.password, "x")`, { $sensitive: "s3cr3t" }],
+    ["a sensitive unknown stays sensitive through a function", `upper(sensitive(var.pending))`, { $sensitive: { $unknown: "string" } }],
+  ])("%s", (_name, src, expected) => {
+    expect(value(src)).toEqual(expected);
+  });
+});
+
+describe("unknown values", () => {
+  it.each<[string, string, Shown]>([
+    ["an unknown attribute of a known object is unknown", `zstack_cdp_task.new.id`, { $unknown: "string" }],
+    ["known siblings of an unknown stay known", `zstack_cdp_task.new.name`, "new"],
+    ["an unknown index key makes the element unknown", `var.names[var.pending]`, { $unknown: "any" }],
+    ["indexing an unknown typed list gives an unknown element of its type", `var.pending_list[0]`, { $unknown: "string" }],
+    ["an unknown inside a collection keeps the collection known", `length([var.pending, 1])`, 2],
+    ["an unknown object key in a for makes the result unknown", `{for s in var.names : var.pending => s}`, { $unknown: "any" }],
+    ["expanding an unknown list makes the call unknown", `join(",", var.pending_list...)`, { $unknown: "string" }],
+    ["jsonencode of a value holding an unknown is an unknown string", `jsonencode({ id = zstack_cdp_task.new.id })`, { $unknown: "string" }],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);
   });

@@ -60,8 +60,12 @@ describe("filesystem functions (relative to the caller's base directory)", () =>
     ["basename of a directory path with a trailing slash", `basename("/a/b/")`, "b"],
     ["dirname", `dirname("/a/b/file.tf")`, "/a/b"],
     ["dirname of a bare name", `dirname("file.tf")`, "."],
+    ["pathexpand leaves a path without ~ alone", `pathexpand("/etc/x")`, "/etc/x"],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);
+  });
+  it("pathexpand replaces a leading ~ with the home directory", () => {
+    expect(value(`pathexpand("~/x")`)).toBe(path.join(process.env["HOME"] ?? "", "x"));
   });
   it("file of a missing file names it", () => {
     expect(error(`file("nope.txt")`)).toMatch(/Invalid value for "path" parameter in call to file\(\): no file exists at "nope.txt"/);

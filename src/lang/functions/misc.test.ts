@@ -104,6 +104,7 @@ describe("hash functions", () => {
       "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043",
     ],
     ["base64sha256", `base64sha256("hello")`, "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="],
+    ["base64sha512", `base64sha512("hello")`, "m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw=="],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);
   });
