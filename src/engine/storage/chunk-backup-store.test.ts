@@ -106,8 +106,10 @@ describe("ChunkBackupStore", () => {
     expect(third).toMatchObject({ mode: "incremental", storedSize: CHUNK });
     await tracked.restore(storageDir, "t2", join(dir, "out.raw"));
     expect(await sha256File(join(dir, "out.raw"))).toBe(await sha256File(vol));
-    // A parent other than the tracked base means a full read.
-    const other = await tracked.write({ storageDir, backupId: "t3", sourcePath: vol, size: SIZE, parentId: "t0", volumeUuid: "v" });
+    // Older backups stay usable parents; a backup the tracker never saw does not.
+    expect((await tracked.write({ storageDir, backupId: "t3", sourcePath: vol, size: SIZE, parentId: "t0", volumeUuid: "v" })).mode).toBe("incremental");
+    await tracked.write({ storageDir, backupId: "untracked", sourcePath: vol, size: SIZE });
+    const other = await tracked.write({ storageDir, backupId: "t4", sourcePath: vol, size: SIZE, parentId: "untracked", volumeUuid: "v" });
     expect(other.mode).toBe("full");
     await tracker.close();
   });

@@ -113,6 +113,8 @@ export class ChunkStore {
 
 export class ChunkBatch {
   private readonly dirs = new Set<string>();
+  /** Puts in progress by hash, so equal chunks within one batch are written (and counted) once. */
+  private readonly inflight = new Map<string, Promise<number>>();
 
   constructor(private readonly store: ChunkStore) {}
 
@@ -122,6 +124,21 @@ export class ChunkBatch {
    * same bytes.
    */
   async put(hash: string, data: Uint8Array): Promise<number> {
+    const running = this.inflight.get(hash);
+    if (running) {
+      await running;
+      return 0;
+    }
+    const p = this.write(hash, data);
+    this.inflight.set(hash, p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(hash);
+    }
+  }
+
+  private async write(hash: string, data: Uint8Array): Promise<number> {
     if (await this.store.has(hash)) return 0;
     const dir = join(this.store.root, hash.slice(0, 2));
     await mkdir(dir, { recursive: true });

@@ -36,6 +36,25 @@ describe("DirtyTracker", () => {
     await t.close();
   });
 
+  it("keeps one bitmap per recent backup, so two chains of one volume (VM backups, CDP points) both stay incremental", async () => {
+    const t = await DirtyTracker.open(dir, { granularity: G });
+    await t.commitBackup(t.beginBackup("v", undefined), "vm-1");
+    await t.commitBackup(t.beginBackup("v", undefined), "cdp-1");
+    t.markWrite("v", 1 * G, 1);
+    const cdp = t.beginBackup("v", "cdp-1");
+    expect(setBits(cdp.changed!.bitmap)).toEqual([1]);
+    t.markWrite("v", 2 * G, 1); // during the CDP point: counts for it and for everything older
+    const vm = t.beginBackup("v", "vm-1"); // concurrent backup of the same volume
+    expect(setBits(vm.changed!.bitmap)).toEqual([1, 2]);
+    await t.commitBackup(cdp, "cdp-2");
+    await t.commitBackup(vm, "vm-2");
+    t.markWrite("v", 3 * G, 1);
+    expect(setBits(t.beginBackup("v", "cdp-2").changed!.bitmap)).toEqual([2, 3]);
+    expect(setBits(t.beginBackup("v", "vm-2").changed!.bitmap)).toEqual([3]);
+    expect(setBits(t.beginBackup("v", "vm-1").changed!.bitmap)).toEqual([1, 2, 3]);
+    await t.close();
+  });
+
   it("resets only on a successful backup; an aborted backup's changes carry over, writes during a backup go to the next", async () => {
     const t = await DirtyTracker.open(dir, { granularity: G });
     await t.commitBackup(t.beginBackup("v", undefined), "b0");
@@ -71,7 +90,7 @@ describe("DirtyTracker", () => {
     await again.close();
   });
 
-  it("an in-flight backup snapshot survives a restart folded back into the bitmap", async () => {
+  it("a backup that never committed leaves its parent's bitmap intact across a restart", async () => {
     const t = await DirtyTracker.open(dir, { granularity: G });
     await t.commitBackup(t.beginBackup("v", undefined), "b0");
     t.markWrite("v", 4 * G, 1);
@@ -84,10 +103,11 @@ describe("DirtyTracker", () => {
 
   it("names the file of a damaged bitmap", async () => {
     const t = await DirtyTracker.open(dir, { granularity: G });
+    await t.commitBackup(t.beginBackup("v", undefined), "b0");
     t.markWrite("v", 0, 1);
     await t.close();
     const file = join(dir, "v.dirty.json");
-    expect(JSON.parse(await readFile(file, "utf8")).format).toBe("backplan-dirty/1");
+    expect(JSON.parse(await readFile(file, "utf8")).format).toBe("backplan-dirty/2");
     await writeFile(file, "{");
     await expect(DirtyTracker.open(dir, { granularity: G })).rejects.toThrow(/v\.dirty\.json.*not JSON/);
   });

@@ -2,29 +2,32 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ChangedRegions } from "./backup-store.js";
-import { bitmapBytes, setBit } from "./changed-regions.js";
+import { bitSet, bitmapBytes, setBit } from "./changed-regions.js";
 import { readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
 import { StorageError, checkName } from "./errors.js";
 
 const SESSION_FILE = "session.json";
+/** Bitmaps kept per volume: one per recent backup that may still serve as a parent. */
+const MAX_BASES = 8;
 
 const volumeStateSchema = z.object({
-  format: z.literal("backplan-dirty/1"),
+  format: z.literal("backplan-dirty/2"),
   volumeUuid: z.string(),
   granularity: z.number().int().positive(),
-  /** The backup the `current` bitmap is relative to; null means "unknown": the next backup must read all. */
-  base: z.string().nullable(),
-  current: z.string(),
-  /** Snapshot taken by an in-flight backup; folded back into `current` if that backup never commits. */
-  pending: z.string().nullable(),
+  /** Backup id → regions written since that backup (base64 bitmap), most recently committed last. */
+  bases: z.array(z.object({ backupId: z.string(), bitmap: z.string() })),
 });
+
+interface Base {
+  backupId: string;
+  bitmap: Uint8Array;
+}
 
 interface VolumeState {
   volumeUuid: string;
-  granularity: number;
-  base: string | null;
-  current: Uint8Array;
-  pending: Uint8Array | null;
+  bases: Base[];
+  /** Bitmaps of backups in progress: writes since each began. Not persisted (see the class comment). */
+  inflight: Set<{ bitmap: Uint8Array }>;
 }
 
 /** What `beginBackup` hands out; give it back to `commitBackup` or `abortBackup`. */
@@ -32,17 +35,21 @@ export interface DirtyBackupToken {
   readonly volumeUuid: string;
   /** The regions to pass as `BackupWriteInput.changed`, or undefined when the backup must read everything. */
   readonly changed: ChangedRegions | undefined;
+  /** @internal writes since this backup began. */
+  readonly since: { bitmap: Uint8Array };
 }
 
 /**
  * Records which regions (bits of `granularity` bytes, by default the chunk size) of each volume were written
- * since its last successful backup, persisted as one small file per volume under `dir`.
+ * since each of its recent successful backups, persisted as one small file per volume under `dir`.
  *
  * Contract: call `markWrite` for every write (the Inventory's `onWrite`); around each backup call `beginBackup`
- * → store write → `commitBackup` (success) or `abortBackup` (failure). The bitmap is reset only by
- * `commitBackup`; writes made during a backup land in the next bitmap. If the process ended without `close()`
- * (a crash could have lost the last bits), every bitmap is dropped on open and the next backup of each volume
- * is a full one — a missed change would silently corrupt an incremental chain, a full read only costs time.
+ * → store write → `commitBackup` (success) or `abortBackup` (failure). A bitmap relative to a backup exists only
+ * once that backup committed, and only a successful backup starts a new one; writes made while a backup runs
+ * count for it (they may or may not be in it). Several chains (VM backups and CDP points of one volume) and
+ * concurrent backups each get their own bitmap. If the process ended without `close()` (a crash could have lost
+ * the last bits), every bitmap is dropped on open and the next backup of each volume is full — a missed change
+ * would silently corrupt an incremental chain, a full read only costs time.
  */
 export class DirtyTracker {
   private readonly volumes = new Map<string, VolumeState>();
@@ -65,17 +72,8 @@ export class DirtyTracker {
       if (!name.endsWith(".dirty.json") || name.includes(".tmp-")) continue;
       const path = join(dir, name);
       const st = parseVolumeState(await readFile(path, "utf8"), path);
-      if (st.pending) {
-        st.current = grow(st.current, st.pending.length);
-        orInto(st.current, st.pending);
-      }
-      st.pending = null;
-      if (!cleanShutdown || st.granularity !== t.granularity) {
-        st.base = null;
-        st.current = new Uint8Array(0);
-        st.granularity = t.granularity;
-      }
-      t.volumes.set(st.volumeUuid, st);
+      if (!cleanShutdown || st.granularity !== t.granularity) st.bases = [];
+      t.volumes.set(st.volumeUuid, { volumeUuid: st.volumeUuid, bases: st.bases, inflight: new Set() });
       t.dirtyFiles.add(st.volumeUuid);
     }
     await writeFileDurable(join(dir, SESSION_FILE), JSON.stringify({ open: true, pid: process.pid }));
@@ -89,48 +87,52 @@ export class DirtyTracker {
     const st = this.state(volumeUuid);
     const first = Math.floor(offset / this.granularity);
     const last = Math.floor((offset + length - 1) / this.granularity);
-    st.current = grow(st.current, bitmapBytes(last + 1));
-    for (let b = first; b <= last; b++) setBit(st.current, b);
-    this.touch(volumeUuid);
+    let changed = false;
+    for (const base of st.bases) {
+      base.bitmap = grow(base.bitmap, bitmapBytes(last + 1));
+      for (let b = first; b <= last; b++) {
+        if (!bitSet(base.bitmap, b)) {
+          setBit(base.bitmap, b);
+          changed = true;
+        }
+      }
+    }
+    for (const f of st.inflight) {
+      f.bitmap = grow(f.bitmap, bitmapBytes(last + 1));
+      for (let b = first; b <= last; b++) setBit(f.bitmap, b);
+    }
+    if (changed) this.touch(volumeUuid);
   }
 
   /**
-   * Starts a backup of `volumeUuid` whose parent is `parentId`: returns the changed regions when the bitmap is
-   * known relative to that parent (else undefined: read everything) and starts a fresh bitmap for writes that
-   * happen from now on.
+   * Starts a backup of `volumeUuid` whose parent is `parentId`: returns the regions changed since that parent
+   * when they are known (else undefined: read everything), and starts recording writes for the new backup.
    */
   beginBackup(volumeUuid: string, parentId: string | undefined): DirtyBackupToken {
     const st = this.state(volumeUuid);
-    if (st.pending) throw new StorageError("invalid_argument", `a backup of volume ${volumeUuid} is already in progress`, "volumeUuid");
-    const known = parentId !== undefined && st.base === parentId;
-    st.pending = st.current;
-    st.current = new Uint8Array(st.pending.length);
-    this.touch(volumeUuid);
-    return { volumeUuid, changed: known ? { granularity: this.granularity, bitmap: st.pending.slice() } : undefined };
+    const base = parentId === undefined ? undefined : st.bases.find((b) => b.backupId === parentId);
+    const since = { bitmap: new Uint8Array(0) };
+    st.inflight.add(since);
+    return { volumeUuid, since, changed: base ? { granularity: this.granularity, bitmap: base.bitmap.slice() } : undefined };
   }
 
-  /** The backup succeeded as `backupId`: the snapshot is dropped and later bitmaps are relative to it. */
+  /** The backup succeeded as `backupId`: from now on changes are also known relative to it. */
   async commitBackup(token: DirtyBackupToken, backupId: string): Promise<void> {
     const st = this.state(token.volumeUuid);
-    st.pending = null;
-    st.base = backupId;
+    st.inflight.delete(token.since);
+    st.bases = st.bases.filter((b) => b.backupId !== backupId);
+    st.bases.push({ backupId, bitmap: token.since.bitmap });
+    if (st.bases.length > MAX_BASES) st.bases.splice(0, st.bases.length - MAX_BASES);
     this.touch(token.volumeUuid);
     await this.flush();
   }
 
-  /** The backup failed: its snapshot is folded back, so the next backup still sees those changes. */
+  /** The backup failed: nothing changes (bitmaps relative to earlier backups kept recording all writes). */
   async abortBackup(token: DirtyBackupToken): Promise<void> {
-    const st = this.state(token.volumeUuid);
-    if (st.pending) {
-      st.current = grow(st.current, st.pending.length);
-      orInto(st.current, st.pending);
-      st.pending = null;
-    }
-    this.touch(token.volumeUuid);
-    await this.flush();
+    this.state(token.volumeUuid).inflight.delete(token.since);
   }
 
-  /** Drops what is known about a volume (deleted volume, or its backup chain was broken). */
+  /** Drops what is known about a volume (deleted volume). */
   async forget(volumeUuid: string): Promise<void> {
     this.volumes.delete(volumeUuid);
     this.dirtyFiles.delete(volumeUuid);
@@ -154,10 +156,10 @@ export class DirtyTracker {
   }
 
   private state(volumeUuid: string): VolumeState {
-    checkName("volumeUuid", volumeUuid);
     let st = this.volumes.get(volumeUuid);
     if (!st) {
-      st = { volumeUuid, granularity: this.granularity, base: null, current: new Uint8Array(0), pending: null };
+      checkName("volumeUuid", volumeUuid);
+      st = { volumeUuid, bases: [], inflight: new Set() };
       this.volumes.set(volumeUuid, st);
     }
     return st;
@@ -177,8 +179,17 @@ export class DirtyTracker {
       this.dirtyFiles.clear();
       for (const u of uuids) {
         const st = this.volumes.get(u);
-        if (st) await writeFileDurable(this.file(u), encodeVolumeState(st));
+        if (st) await writeFileDurable(this.file(u), this.encode(st));
       }
+    });
+  }
+
+  private encode(st: VolumeState): string {
+    return JSON.stringify({
+      format: "backplan-dirty/2",
+      volumeUuid: st.volumeUuid,
+      granularity: this.granularity,
+      bases: st.bases.map((b) => ({ backupId: b.backupId, bitmap: Buffer.from(b.bitmap).toString("base64") })),
     });
   }
 
@@ -198,18 +209,7 @@ async function readSession(path: string): Promise<boolean> {
   }
 }
 
-function encodeVolumeState(st: VolumeState): string {
-  return JSON.stringify({
-    format: "backplan-dirty/1",
-    volumeUuid: st.volumeUuid,
-    granularity: st.granularity,
-    base: st.base,
-    current: Buffer.from(st.current).toString("base64"),
-    pending: st.pending ? Buffer.from(st.pending).toString("base64") : null,
-  });
-}
-
-function parseVolumeState(text: string, where: string): VolumeState {
+function parseVolumeState(text: string, where: string): { volumeUuid: string; granularity: number; bases: Base[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -224,9 +224,7 @@ function parseVolumeState(text: string, where: string): VolumeState {
   return {
     volumeUuid: p.data.volumeUuid,
     granularity: p.data.granularity,
-    base: p.data.base,
-    current: new Uint8Array(Buffer.from(p.data.current, "base64")),
-    pending: p.data.pending === null ? null : new Uint8Array(Buffer.from(p.data.pending, "base64")),
+    bases: p.data.bases.map((b) => ({ backupId: b.backupId, bitmap: new Uint8Array(Buffer.from(b.bitmap, "base64")) })),
   };
 }
 
@@ -235,8 +233,4 @@ function grow(bits: Uint8Array, bytes: number): Uint8Array {
   const out = new Uint8Array(bytes);
   out.set(bits);
   return out;
-}
-
-function orInto(target: Uint8Array, src: Uint8Array): void {
-  for (let i = 0; i < src.length && i < target.length; i++) target[i] = target[i]! | src[i]!;
 }
