@@ -254,13 +254,14 @@ export class Checkpoints {
 
   private async runProtect(checkpointId: string, itemIds: string[]): Promise<void> {
     for (const id of itemIds) {
-      let item = this.items.get(id)!;
+      const item = this.items.get(id)!;
+      const total = Math.max(1, this.inventory.vmVolumes(item.vmUuid).length);
       try {
         await backUpVmVolumes(this.inventory, this.store, item.vmUuid, item.uuid, (record) => {
+          // Recorded before the next volume starts, so a crash leaves no unrecorded copy behind.
           const current = this.items.get(id)!;
           const volumeBackups = [...current.volumeBackups, record];
-          const total = Math.max(1, this.inventory.vmVolumes(current.vmUuid).length);
-          item = this.putItem(current, { volumeBackups, progress: Math.min(99, Math.floor((100 * volumeBackups.length) / total)) });
+          this.putItem(current, { volumeBackups, progress: Math.min(99, Math.floor((100 * volumeBackups.length) / total)) });
         });
         const done = this.clock.now();
         this.putItem(this.items.get(id)!, { status: "available", progress: 100, protectedAt: done });

@@ -1,10 +1,10 @@
-import type { CheckpointStatus } from "../../domain/csbs/checkpoints.js";
+import type { Checkpoint, CheckpointStatus } from "../../domain/csbs/checkpoints.js";
 import { invalidParameter } from "../../domain/csbs/errors.js";
 import { queryItems, ITEM_SORT_KEYS } from "../../domain/csbs/item-query.js";
 import { checkProvider } from "../../domain/csbs/policies.js";
 import type { CsbsServices } from "../../domain/csbs/services.js";
 import type { AddV1 } from "./handler.js";
-import { intParam, nextLink, queryParams, sortParam, timeParam } from "./query.js";
+import { intParam, nextLink, pageOf, queryParams, sortBy, sortParam, timeParam } from "./query.js";
 import { createCheckpointBody } from "./schemas.js";
 import { readBody } from "./validate.js";
 import { checkpointView, itemView, karborCheckpointView } from "./views.js";
@@ -70,24 +70,10 @@ export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
       );
     const sortRaw = q.get("sort") ?? (q.has("sort_key") ? `${q.get("sort_key")}:${q.get("sort_dir") ?? "desc"}` : undefined);
     const sort = sortParam(sortRaw, ["created_at", "id", "status"] as const);
-    const keys = sort.length > 0 ? sort : [{ key: "created_at" as const, dir: "desc" as const }];
-    list = [...list].sort((a, b) => {
-      for (const { key, dir } of keys) {
-        const va = key === "created_at" ? a.createdAt : key === "id" ? a.uuid : a.status;
-        const vb = key === "created_at" ? b.createdAt : key === "id" ? b.uuid : b.status;
-        if (va !== vb) return (va < vb ? -1 : 1) * (dir === "asc" ? 1 : -1);
-      }
-      return a.uuid < b.uuid ? -1 : 1;
-    });
-    let from = 0;
-    const marker = q.get("marker");
-    if (marker !== undefined) {
-      const at = list.findIndex((c) => c.uuid === marker);
-      if (at < 0) throw invalidParameter("marker", `marker: ${marker} is not a checkpoint of this listing`);
-      from = at + 1;
-    }
-    const page = list.slice(from, from + limit);
-    const links = from + limit < list.length && page.length > 0 ? [nextLink(req.origin, req.path, req.query, page.at(-1)!.uuid)] : [];
+    const value = (c: Checkpoint, key: (typeof sort)[number]["key"]) => (key === "created_at" ? c.createdAt : key === "id" ? c.uuid : c.status);
+    list = sortBy(list, sort.length > 0 ? sort : [{ key: "created_at", dir: "desc" }], value, (c) => c.uuid);
+    const { page, more } = pageOf(list, (c) => c.uuid, { marker: q.get("marker"), limit, what: "a checkpoint" });
+    const links = more && page.length > 0 ? [nextLink(req.origin, req.path, req.query, page.at(-1)!.uuid)] : [];
     return { status: 200, json: { checkpoints: page.map(karborCheckpointView), checkpoints_links: links } };
   });
 

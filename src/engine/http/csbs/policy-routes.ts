@@ -1,9 +1,8 @@
 import type { z } from "zod";
-import { invalidParameter } from "../../domain/csbs/errors.js";
 import type { CsbsServices } from "../../domain/csbs/services.js";
-import type { OperationDefinition, OperationInput, ResourceInput } from "../../domain/csbs/policies.js";
+import type { OperationDefinition, OperationInput, Policy, ResourceInput } from "../../domain/csbs/policies.js";
 import type { AddV1 } from "./handler.js";
-import { intParam, nextLink, queryParams, sortParam } from "./query.js";
+import { intParam, nextLink, pageOf, queryParams, sortBy, sortParam } from "./query.js";
 import { createPolicyBody, operationDefinitionSchema, resourceSchema, updatePolicyBody } from "./schemas.js";
 import { readBody } from "./validate.js";
 import { policyView } from "./views.js";
@@ -33,21 +32,11 @@ export function registerPolicyRoutes(add: AddV1, s: CsbsServices): void {
     const limit = intParam(q, "limit", 1000, 1, 1000);
     const offset = intParam(q, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
     const sort = sortParam(q.get("sort"), ["created_at", "name", "id", "status"] as const);
-    let all = s.policies.list(auth.project!.uuid).filter((p) => (!q.has("name") || p.name === q.get("name")) && (!q.has("status") || p.status === q.get("status")));
-    for (const { key, dir } of [...sort].reverse()) {
-      const val = (p: (typeof all)[number]) => (key === "created_at" ? p.createdAt : key === "id" ? p.uuid : p[key]);
-      all = [...all].sort((a, b) => (val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0) * (dir === "asc" ? 1 : -1));
-    }
-    let start = 0;
-    const marker = q.get("marker");
-    if (marker !== undefined) {
-      const at = all.findIndex((p) => p.uuid === marker);
-      if (at < 0) throw invalidParameter("marker", `marker: ${marker} is not a backup policy of this listing`);
-      start = at + 1;
-    }
-    start += offset;
-    const page = all.slice(start, start + limit);
-    const links = start + limit < all.length && page.length > 0 ? [nextLink(req.origin, req.path, req.query, page.at(-1)!.uuid)] : [];
+    const matching = s.policies.list(auth.project!.uuid).filter((p) => (!q.has("name") || p.name === q.get("name")) && (!q.has("status") || p.status === q.get("status")));
+    const value = (p: Policy, key: (typeof sort)[number]["key"]) => (key === "created_at" ? p.createdAt : key === "id" ? p.uuid : p[key]);
+    const sorted = sortBy(matching, sort.length > 0 ? sort : [{ key: "created_at", dir: "asc" }], value, (p) => p.uuid);
+    const { page, more } = pageOf(sorted, (p) => p.uuid, { marker: q.get("marker"), offset, limit, what: "a backup policy" });
+    const links = more && page.length > 0 ? [nextLink(req.origin, req.path, req.query, page.at(-1)!.uuid)] : [];
     return { status: 200, json: { policies: page.map(policyView), policies_links: links } };
   });
 

@@ -52,3 +52,30 @@ export function nextLink(origin: string, path: string, query: URLSearchParams, l
   q.delete("offset");
   return { href: `${origin}${path}?${q.toString()}`, rel: "next" };
 }
+
+/**
+ * One page of an already sorted list: the items after `marker` (an id that must be in the list), skipping
+ * `offset`, at most `limit`. `more` says whether items remain after the page.
+ */
+export function pageOf<T>(sorted: readonly T[], idOf: (t: T) => string, opts: { marker?: string; offset?: number; limit: number; what: string }): { page: T[]; more: boolean } {
+  let start = 0;
+  if (opts.marker !== undefined) {
+    const at = sorted.findIndex((t) => idOf(t) === opts.marker);
+    if (at < 0) throw invalidParameter("marker", `marker: ${opts.marker} is not ${opts.what} of this listing`);
+    start = at + 1;
+  }
+  start += opts.offset ?? 0;
+  return { page: sorted.slice(start, start + opts.limit), more: start + opts.limit < sorted.length };
+}
+
+/** Sorts by the given keys (stable, ties broken by `idOf`). */
+export function sortBy<T, K extends string>(items: readonly T[], keys: readonly { key: K; dir: "asc" | "desc" }[], value: (t: T, key: K) => string | number, idOf: (t: T) => string): T[] {
+  return [...items].sort((a, b) => {
+    for (const { key, dir } of keys) {
+      const va = value(a, key);
+      const vb = value(b, key);
+      if (va !== vb) return (va < vb ? -1 : 1) * (dir === "asc" ? 1 : -1);
+    }
+    return idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0;
+  });
+}
