@@ -245,7 +245,8 @@ function assemble(parts: Parts, b: Budget, options: PlanMarkdownOptions, limit: 
     const lines = parts.groups.map((g) => {
       const shown = g.entries.slice(0, b.groupLimit);
       const more = g.entries.length - shown.length;
-      return `- **${g.label}** (${g.entries.length}): ${shown.join(", ")}${more > 0 ? `, …and ${more} more` : ""}`;
+      const list = shown.length > 0 ? `${shown.join(", ")}${more > 0 ? `, …and ${more} more` : ""}` : "listed in the full plan";
+      return `- **${g.label}** (${g.entries.length}): ${list}`;
     });
     blocks.push(lines.join("\n"));
   }
@@ -363,15 +364,22 @@ export function renderPlanMarkdown(plan: Plan, options: PlanMarkdownOptions = {}
     if (text.length <= limit) return text;
   }
 
-  // 4. Address lists, then (last resort) the callout list: halve until it fits.
+  // 4. Address lists, then (last resort) the callout list: keep as many entries as fit (binary search).
   for (const key of ["groupLimit", "cautionLimit"] as const) {
-    let n = Math.max(...(key === "groupLimit" ? parts.groups.map((g) => g.entries.length) : [parts.caution.length]), 1);
-    while (text.length > limit && n > 0) {
-      n = Math.floor(n / 2);
-      budget[key] = n;
-      text = assemble(parts, budget, options, limit);
+    let lo = 0;
+    let hi = Math.max(0, ...(key === "groupLimit" ? parts.groups.map((g) => g.entries.length) : [parts.caution.length])) - 1;
+    budget[key] = 0;
+    if (assemble(parts, budget, options, limit).length > limit) continue;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      budget[key] = mid;
+      if (assemble(parts, budget, options, limit).length <= limit) lo = mid;
+      else hi = mid - 1;
     }
-    if (text.length <= limit) return text;
+    budget[key] = lo;
+    return assemble(parts, budget, options, limit);
   }
+  text = assemble(parts, budget, options, limit);
+  if (text.length <= limit) return text;
   return text.slice(0, limit);
 }
