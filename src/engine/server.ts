@@ -54,7 +54,8 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   await registerAdmin(router, context);
   if (options.demo) await seedDemoOnce(context);
 
-  const server = createServer((req, res) => {
+  // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
+  const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     void dispatch(router, req, res);
   });
   server.keepAliveTimeout = 65_000;

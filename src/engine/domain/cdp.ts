@@ -106,6 +106,9 @@ export interface CdpDeps {
   backupStore: VolumeBackupStore;
 }
 
+/** The shortest interval between two recovery points of a task. */
+export const MIN_PERIOD_MS = 1000;
+
 /** Default maxLatency of a task (ms), as ZStack's CreateCdpTask has it. */
 export const DEFAULT_MAX_LATENCY_MS = 600_000;
 
@@ -218,7 +221,9 @@ export class Cdp {
 
   updateTask(uuid: string, changes: CdpTaskChanges): CdpTask {
     const task = this.requireTask(uuid);
-    return this.tasks.put({ ...task, ...defined(changes), lastOpDate: this.deps.clock.now() });
+    const updated = this.tasks.put({ ...task, ...defined(changes), lastOpDate: this.deps.clock.now() });
+    if (changes.maxLatency !== undefined) this.scheduler.reschedule(uuid);
+    return updated;
   }
 
   /** Enabled again: Running when it already has recovery points, Starting otherwise; the schedule resumes. */
@@ -264,9 +269,14 @@ export class Cdp {
     return task;
   }
 
+  /**
+   * Time between two recovery points of the task: the policy's `recoveryPointPerSecond`, shortened to the task's
+   * `maxLatency` (the RPO bound, ms) when that is smaller, but never below one second.
+   */
   periodMs(task: CdpTask): number {
     const policy = this.policies.get(task.policyUuid);
-    return (policy?.recoveryPointPerSecond ?? 60) * 1000;
+    const interval = (policy?.recoveryPointPerSecond ?? 60) * 1000;
+    return Math.max(MIN_PERIOD_MS, task.maxLatency > 0 ? Math.min(interval, task.maxLatency) : interval);
   }
 
   // ---- recovery points
