@@ -4,8 +4,10 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { engineCommand } from "./commands/engine.js";
+import { fmtCommand } from "./commands/fmt.js";
+import { validateCommand } from "./commands/validate.js";
 
-const COMMANDS: readonly Command[] = [engineCommand];
+const COMMANDS: readonly Command[] = [engineCommand, validateCommand, fmtCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
