@@ -1,0 +1,25 @@
+/** How results look: the public surface of src/views (pure renderers over a Plan and plain state JSON). */
+export { renderPlanText, planFooter, renderOutputChanges, DEFAULT_WIDTH, type PlanTextOptions } from "./plan-text.js";
+export {
+  applySummary,
+  applyCountsFromPlan,
+  formatElapsed,
+  importDoneLine,
+  importPreparingLine,
+  importStartLine,
+  progressDone,
+  progressFailed,
+  progressStart,
+  progressStill,
+  refreshLine,
+  type ApplyCounts,
+  type ApplyOperation,
+  type ProgressSubject,
+} from "./apply-text.js";
+export { planJson, plannedValues, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonOptions, type RelevantAttribute } from "./plan-json.js";
+export { stateValues, providerNameOf, type StateValues, type V4StateJson, type ValuesOptions } from "./state-json.js";
+export { renderPlanMarkdown, commentMarker, type PlanMarkdownOptions } from "./plan-markdown.js";
+export { planSummary, SUMMARY_FORMAT_VERSION, type PlanSummary } from "./plan-summary.js";
+export { reviewCounts, reviewPlanLine, terraformPlanLine, type ReviewCounts } from "./counts.js";
+export { GITHUB_COMMENT_LIMIT } from "./markdown.js";
+export { SENSITIVE_TEXT } from "./encoding.js";
