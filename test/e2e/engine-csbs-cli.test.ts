@@ -68,6 +68,17 @@ describe("OpenStack command-line clients against the engine", () => {
   });
   afterAll(async () => engine.dispose());
 
+  it("names the Debian package to install when a client is missing", () => {
+    const saved = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      expect(() => cli("karbor")).toThrow("the `karbor` command is missing: install the Debian package python3-karborclient");
+      expect(() => cli("openstack")).toThrow(/python3-openstackclient/);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it("`openstack token issue` gets a project-scoped token from the engine's Keystone", async () => {
     const out = JSON.parse(await ok("openstack", ["token", "issue", "-f", "json"])) as Record<string, string>;
     expect(out.project_id).toBe(lab.projectId);

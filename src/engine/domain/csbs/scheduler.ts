@@ -26,7 +26,14 @@ export class PolicyScheduler {
 
   /** Ticks every `intervalMs` of wall time (the clock decides what time it is). */
   start(intervalMs = 5000): void {
-    this.timer ??= setInterval(() => this.tick(), intervalMs);
+    this.timer ??= setInterval(() => {
+      try {
+        this.tick();
+      } catch (e) {
+        // A timer callback must never take the engine down; the next tick tries again.
+        console.error("backplan engine: csbs scheduler tick failed", e);
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 
