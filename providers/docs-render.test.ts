@@ -13,7 +13,7 @@ describe("provider docs", () => {
         const page = pages.find((x) => x.markdown.includes(`# ${type} (`));
         expect(page, type).toBeDefined();
         expect(page!.markdown).toContain("## Example Usage");
-        for (const [key, a] of Object.entries(r.attributes)) expect(page!.markdown, `${type}.${key}`).toContain(`\`${key}\``);
+        for (const key of Object.keys(r.attributes)) expect(page!.markdown, `${type}.${key}`).toContain(`\`${key}\``);
         if (r.kind === "resource" && r.canImport) expect(page!.markdown).toContain(`backplan import ${type}.example`);
       }
     }

@@ -138,3 +138,20 @@ describe("ZStackClient async jobs", () => {
     expect(client.logins).toBe(2);
   });
 });
+
+describe("ZStackClient.queryIn", () => {
+  it("batches uuids into `q=uuid?=...` chunks and de-duplicates them", async () => {
+    const seen: string[][] = [];
+    const client = await zstackServer((req, _body, res) => {
+      if (req.url === "/zstack/v1/accounts/login") return json(res, 200, { inventory: { uuid: "s" } });
+      const q = new URL(req.url!, "http://x").searchParams.getAll("q");
+      const values = q[0]!.startsWith("uuid?=") ? q[0]!.slice("uuid?=".length).split(",") : [q[0]!.slice("uuid=".length)];
+      seen.push(values);
+      json(res, 200, { inventories: values.filter((v) => v !== "missing").map((uuid) => ({ uuid })) });
+    });
+    const uuids = [...Array.from({ length: 250 }, (_, i) => `u${i}`), "u0", "missing"];
+    const out = await client.queryIn(deadlineOf({ timeoutMs: 10_000 }), "/cdp-task", "uuid", uuids);
+    expect(seen.map((s) => s.length)).toEqual([100, 100, 51]);
+    expect(out).toHaveLength(250);
+  });
+});

@@ -307,6 +307,17 @@ describe("zstack_vm_backup", () => {
     expect(await r.read(ctx, created)).toBeNull();
   });
 
+  it("create retried with the same client id returns the first backup group; a read by the client id alone finds it", async () => {
+    const ctx = ctxOf(client);
+    const planned = plannedCreate(r, configFor(lab.vms[0]!, "once"));
+    const first = await r.create(ctx, planned);
+    const again = await r.create(ctx, planned);
+    expect(again["group_uuid"]).toBe(first["group_uuid"]);
+    // After a crash the plan engine knows only the client id it recorded before calling create.
+    expect(await r.read(ctx, { ...planned })).toMatchObject({ uuid: planned["uuid"], group_uuid: first["group_uuid"] });
+    await r.delete(ctx, first);
+  });
+
   it("readMany refreshes several groups in one query", async () => {
     const ctx = ctxOf(client);
     const a = await r.create(ctx, plannedCreate(r, configFor(lab.vms[0]!, "a")));
@@ -408,6 +419,7 @@ describe("CDP recovery points and zstack_vm_from_cdp_backup", () => {
     expect(list.length).toBeGreaterThan(0);
     expect(found["latest_group_id"]).toBe(list[list.length - 1]!["group_id"]);
     expect(typeof list[0]!["time"]).toBe("string");
+    expect(list[0]!["cdp_task_uuid"]).toBe(task["uuid"]);
 
     const future = await points.read(ctx, { vm_instance_uuid: vm.uuid, start_time: "2100-01-01T00:00:00Z", end_time: null });
     expect(future["recovery_points"]).toEqual([]);
