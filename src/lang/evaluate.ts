@@ -289,6 +289,10 @@ class Evaluator {
             st.failed = true;
             break;
           }
+          if (typeof v === "string") {
+            st.text += v;
+            break;
+          }
           const c = convert(v, STRING);
           if (!c.ok || typeof c.value !== "string") {
             if (isWhollyKnown(v) || !(Array.isArray(v) || isObject(v))) {
@@ -511,12 +515,12 @@ class Evaluator {
       return this.error("Call to unknown function", `There is no function named ${JSON.stringify(e.name)}.`, e.nameRange);
     }
     const start = this.diags.length;
-    const args: Value[] = [];
-    for (const a of e.args) args.push(this.eval(a, b));
+    const n = e.args.length;
+    const args: Value[] = new Array<Value>(n);
+    for (let i = 0; i < n; i++) args[i] = this.eval(e.args[i]!, b);
     if (hasErrors(this.diags, start)) return UNKNOWN;
-    const argRanges = e.args.map((a) => a.range);
-    if (e.expandFinal && args.length > 0) {
-      const lastRange = argRanges.pop()!;
+    if (e.expandFinal && n > 0) {
+      const lastRange = e.args[n - 1]!.range;
       const [last, m] = unmark(args.pop()!);
       if (last === null) {
         return this.error("Invalid expanding argument value", "The expanding argument (indicated by ...) must not be null.", lastRange);
@@ -527,14 +531,12 @@ class Evaluator {
       if (!Array.isArray(last)) {
         return this.error("Invalid expanding argument value", "The expanding argument (indicated by ...) must be of a tuple, list, or set type.", lastRange);
       }
-      for (const x of last) {
-        args.push(markIf(x, m));
-        argRanges.push(lastRange);
-      }
+      for (const x of last) args.push(markIf(x, m));
     }
     const r = callFunction(name, def, args, this.functionContext());
     if (r.ok) return r.value;
-    const subject = r.argIndex !== undefined && argRanges[r.argIndex] ? argRanges[r.argIndex]! : e.range;
+    // With `...`, every argument from the expanded list on points at the expanded expression.
+    const subject = r.argIndex !== undefined && n > 0 ? e.args[Math.min(r.argIndex, n - 1)]!.range : e.range;
     return this.error(r.summary, r.message, subject);
   }
 

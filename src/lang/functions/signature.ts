@@ -57,6 +57,22 @@ export type CallResult =
   | { ok: true; value: Value }
   | { ok: false; summary: string; message: string; argIndex?: number };
 
+/** Whether `v` needs no conversion to `type` (the common case, checked without allocating). */
+function fits(v: Value, type: Type): boolean {
+  switch (type.kind) {
+    case "dynamic":
+      return true;
+    case "string":
+      return typeof v === "string";
+    case "number":
+      return typeof v === "number";
+    case "bool":
+      return typeof v === "boolean";
+    default:
+      return false;
+  }
+}
+
 /**
  * Calls `def` (known as `name`) with already-evaluated `args`. Never throws for bad input: arity, type and
  * implementation errors come back as `{ ok: false }` with Terraform-like wording.
@@ -93,12 +109,15 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
     if (a === null && !p.allowNull) {
       return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter in call to ${name}(): argument must not be null.`, argIndex: i };
     }
-    const c = convert(a, p.type);
-    if (!c.ok) {
-      return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter in call to ${name}(): ${c.error.message}.`, argIndex: i };
+    if (!fits(a, p.type)) {
+      const c = convert(a, p.type);
+      if (!c.ok) {
+        return { ok: false, summary: "Invalid function argument", message: `Invalid value for "${p.name}" parameter in call to ${name}(): ${c.error.message}.`, argIndex: i };
+      }
+      a = c.value;
     }
-    if (!p.allowUnknown && !isWhollyKnown(c.value)) unknownResult = true;
-    converted[i] = c.value;
+    if (!p.allowUnknown && !isWhollyKnown(a)) unknownResult = true;
+    converted[i] = a;
   }
   if (unknownResult) {
     const t = typeof def.returns === "function" ? def.returns(converted) : def.returns;
