@@ -1,8 +1,10 @@
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csbsProvider, zstackProvider } from "../../providers/index.js";
 import { deadlineOf } from "../../providers/http/deadline.js";
 import { ApiError } from "../../providers/http/errors.js";
 import type { CsbsClient } from "../../providers/csbs/client.js";
+import { sha512Hex } from "../../providers/zstack/auth.js";
 import type { ZStackClient } from "../../providers/zstack/client.js";
 import { isUnknown, planResourceChange, sameValue, type Resource, type SdkObject, type SdkValue } from "../../src/sdk/index.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
@@ -200,6 +202,39 @@ describe("csbs_backup_policy_checkpoint and csbs_checkpoint_items", () => {
     expect((err as ApiError).code).toMatch(/^CSBS\.\d{4}$/);
     expect((err as ApiError).method).toBe("POST");
     expect((err as ApiError).path).toMatch(/\/providers\/fc4d5750-22e7-4798-8a46-f48f62c4c1da\/checkpoints$/);
+  });
+});
+
+describe("a checkpoint that ends in error", () => {
+  it("fails the create with the resource's failure reason and removes the failed checkpoint", async () => {
+    // A server whose disk file vanished from primary storage: real storage damage, so the backup really fails.
+    const login = await fetch(`${engine.url}/zstack/v1/accounts/login`, {
+      method: "PUT",
+      body: JSON.stringify({ logInByAccount: { accountName: "admin", password: sha512Hex("password") } }),
+    });
+    const session = ((await login.json()) as { inventory: { uuid: string } }).inventory.uuid;
+    const made = await fetch(`${engine.url}/engine/v1/vms`, {
+      method: "POST",
+      headers: { authorization: `OAuth ${session}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "doomed", volumes: [{ size: 1 << 20 }] }),
+    });
+    expect(made.status).toBe(200);
+    const vmUuid = ((await made.json()) as { inventory: { uuid: string } }).inventory.uuid;
+    const vols = await fetch(`${engine.url}/zstack/v1/volumes?q=vmInstanceUuid=${vmUuid}`, { headers: { authorization: `OAuth ${session}` } });
+    const installPath = ((await vols.json()) as { inventories: { installPath: string }[] }).inventories[0]!.installPath;
+
+    const policyR = resource("csbs_backup_policy");
+    const r = resource("csbs_backup_policy_checkpoint");
+    const policy = await policyR.create(ctxOf(), planned(policyR, null, { ...policyConfig("doomed", []), resource: [{ id: vmUuid, type: "OS::Nova::Server", name: "doomed" }] }).planned);
+    await rm(installPath);
+    const err = await r.create(ctxOf(), planned(r, null, { plan_id: policy["id"] as string, provider_id: null, resources: null, auto_trigger: null }).planned).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    const message = (err as Error).message;
+    expect(message).toMatch(new RegExp(`^CSBS checkpoint \\S+ of policy ${policy["id"] as string} failed \\(status error\\): ${vmUuid}: .+; the failed checkpoint was deleted$`));
+    const cpId = /checkpoint (\S+) of policy/.exec(message)![1]!;
+    const items = await csbsProvider.dataSources.get("csbs_checkpoint_items")!.read(ctxOf(), { checkpoint_id: cpId, policy_id: null, resource_id: null, status: null, name: null });
+    expect((items["checkpoint_items"] as SdkObject[]).filter((i) => i["status"] !== "deleted" && i["status"] !== "deleting")).toEqual([]);
+    await policyR.delete(ctxOf(), policy);
   });
 });
 
