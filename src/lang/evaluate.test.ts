@@ -392,6 +392,10 @@ describe("variables bound directly (templatefile's scope)", () => {
     expect(evalHcl(`"\${name}-\${length(items)}"`, s).shown).toEqual("x-2");
     expect(evalHcl(`other`, s).errors[0]).toMatch(/Unknown variable: There is no variable named "other"/);
   });
+  it("a value shaped like an internal problem report is still just a value", () => {
+    const s: Scope = { variables: { x: { inner: { problem: true, summary: "s", detail: "d" } } } };
+    expect(evalHcl(`x.inner.summary`, s).shown).toEqual("s");
+  });
   it("object types stay as built", () => {
     expect(show(evalHcl(`{ a = [1] }`).value)).toEqual({ a: [1] });
   });

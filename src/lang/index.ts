@@ -9,7 +9,7 @@ export { formatNumber, parseNumber } from "./number.js";
 export { evaluate, type EvalResult, type Scope } from "./evaluate.js";
 export { parseReference, references, subjectString, type Reference, type ReferenceSubject } from "./reference.js";
 export { parseTypeConstraint, type TypeConstraintResult } from "./typeexpr.js";
-export { problem, isProblem, type Problem } from "./traverse.js";
+export { problem, isProblem, Problem } from "./traverse.js";
 export {
   builtinFunctions,
   callFunction,

@@ -7,18 +7,23 @@ import { formatNumber } from "./number.js";
 import { DYNAMIC, STRING, type Type } from "./types.js";
 import { getAttr, isObject, markIf, unknownOf, Unknown, unmark, type Value } from "./value.js";
 
-export interface Problem {
-  problem: true;
-  summary: string;
-  detail: string;
+/**
+ * A failure to report at a source range. A class, so no configuration value (which might well be an object
+ * with a `problem` attribute) can be mistaken for one.
+ */
+export class Problem {
+  constructor(
+    readonly summary: string,
+    readonly detail: string,
+  ) {}
 }
 
 export function problem(summary: string, detail: string): Problem {
-  return { problem: true, summary, detail };
+  return new Problem(summary, detail);
 }
 
 export function isProblem(x: Value | Problem): x is Problem {
-  return typeof x === "object" && x !== null && (x as Partial<Problem>).problem === true;
+  return x instanceof Problem;
 }
 
 function describe(v: Value): string {
