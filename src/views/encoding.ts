@@ -185,13 +185,14 @@ export function sortKeysDeep(value: Json): Json {
 
 /** Go's byte-wise string order (UTF-8 order equals code point order), which Terraform uses to sort addresses. */
 export function compareStrings(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  const n = Math.min(x.length, y.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const cx = x[i]!.codePointAt(0)!;
-    const cy = y[i]!.codePointAt(0)!;
-    if (cx !== cy) return cx - cy;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order equals code point order except between surrogates and U+E000..U+FFFF.
+    if ((x < 0xd800 && y < 0xd800) || (x >= 0xe000 && y >= 0xe000)) return x - y;
+    return a.codePointAt(i)! - b.codePointAt(i)!;
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }

@@ -148,27 +148,45 @@ function isObjectElement(n: ValueNode): boolean {
   return !isUnknownNode(n) && !isSensitiveNode(n) && isPlainObject(n.value);
 }
 
-/** Longest common subsequence of two lists under `eq`, as index pairs in order. */
+/** Above this many cells the quadratic table is not built; the unmatched middle is shown as removed then added. */
+const LCS_MAX_CELLS = 1_000_000;
+
+/**
+ * Longest common subsequence of two lists under `eq`, as index pairs in order. Common prefixes and suffixes are
+ * matched first; a middle too large for the quadratic table is left unmatched (a correct, if longer, diff).
+ */
 export function lcsPairs<T>(xs: readonly T[], ys: readonly T[], eq: (x: T, y: T) => boolean): [number, number][] {
-  const n = xs.length;
-  const m = ys.length;
-  const table: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      table[i]![j] = eq(xs[i]!, ys[j]!) ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
-    }
+  let start = 0;
+  while (start < xs.length && start < ys.length && eq(xs[start]!, ys[start]!)) start++;
+  let endX = xs.length;
+  let endY = ys.length;
+  while (endX > start && endY > start && eq(xs[endX - 1]!, ys[endY - 1]!)) {
+    endX--;
+    endY--;
   }
   const pairs: [number, number][] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (eq(xs[i]!, ys[j]!)) {
-      pairs.push([i, j]);
-      i++;
-      j++;
-    } else if (table[i + 1]![j]! >= table[i]![j + 1]!) i++;
-    else j++;
+  for (let k = 0; k < start; k++) pairs.push([k, k]);
+  const n = endX - start;
+  const m = endY - start;
+  if (n > 0 && m > 0 && (n + 1) * (m + 1) <= LCS_MAX_CELLS) {
+    const table: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        table[i]![j] = eq(xs[start + i]!, ys[start + j]!) ? table[i + 1]![j + 1]! + 1 : Math.max(table[i + 1]![j]!, table[i]![j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n && j < m) {
+      if (eq(xs[start + i]!, ys[start + j]!)) {
+        pairs.push([start + i, start + j]);
+        i++;
+        j++;
+      } else if (table[i + 1]![j]! >= table[i]![j + 1]!) i++;
+      else j++;
+    }
   }
+  for (let k = 0; k < xs.length - endX; k++) pairs.push([endX + k, endY + k]);
   return pairs;
 }
 
