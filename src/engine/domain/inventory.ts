@@ -177,6 +177,8 @@ export class Inventory {
   readonly vms: Collection<VmInstance>;
   readonly volumes: Collection<Volume>;
   private readonly writes = new EventEmitter();
+  /** Volume uuids per VM, so listing thousands of VMs does not scan every volume for each one. */
+  private readonly volumesByVm = new Map<string, Set<string>>();
 
   constructor(
     db: Db,
@@ -192,6 +194,14 @@ export class Inventory {
     this.backupStorages = new Collection(db, "backup-storage");
     this.vms = new Collection(db, "vm-instance");
     this.volumes = new Collection(db, "volume");
+    for (const v of this.volumes.all()) this.indexVolume(v);
+  }
+
+  private indexVolume(v: Volume): void {
+    if (!v.vmInstanceUuid) return;
+    const set = this.volumesByVm.get(v.vmInstanceUuid) ?? new Set<string>();
+    set.add(v.uuid);
+    this.volumesByVm.set(v.vmInstanceUuid, set);
   }
 
   private stamp(uuid?: string): Stamped {
@@ -305,7 +315,7 @@ export class Inventory {
     }
     const vmNics = l3s.map((l3, i) => this.makeNic(stamp.uuid, l3, i));
     const defaultL3 = spec.defaultL3NetworkUuid ?? l3s[0]!.uuid;
-    for (const v of volumes) this.volumes.put(v);
+    for (const v of volumes) this.indexVolume(this.volumes.put(v));
     return this.vms.put({
       ...stamp,
       name: spec.name,
@@ -338,7 +348,9 @@ export class Inventory {
     const root = this.require(this.volumes, "Volume", vm.rootVolumeUuid);
     const ps = this.require(this.primaryStorages, "PrimaryStorage", root.primaryStorageUuid);
     const deviceId = Math.max(...this.vmVolumes(vmUuid).map((v) => v.deviceId)) + 1;
-    return this.volumes.put(await this.createVolumeFile(ps, vmUuid, { ...spec, type: "Data" }, deviceId));
+    const vol = this.volumes.put(await this.createVolumeFile(ps, vmUuid, { ...spec, type: "Data" }, deviceId));
+    this.indexVolume(vol);
+    return vol;
   }
 
   private async createVolumeFile(ps: PrimaryStorage, vmUuid: string, v: NewVolume, deviceId: number): Promise<Volume> {
@@ -384,12 +396,17 @@ export class Inventory {
     };
   }
 
-  /** The VM's volumes, root first then data volumes by device id. */
+  /**
+   * The VM's volumes, root first then data volumes by device id. Volumes must be created through this class
+   * (createVm, addDataVolume), which keeps the per-VM index this reads.
+   */
   vmVolumes(vmUuid: string): Volume[] {
-    return this.volumes
-      .all()
-      .filter((v) => v.vmInstanceUuid === vmUuid)
-      .sort((x, y) => x.deviceId - y.deviceId);
+    const out: Volume[] = [];
+    for (const uuid of this.volumesByVm.get(vmUuid) ?? []) {
+      const v = this.volumes.get(uuid);
+      if (v && v.vmInstanceUuid === vmUuid) out.push(v);
+    }
+    return out.sort((x, y) => x.deviceId - y.deviceId);
   }
 
   /** Writes `data` at `offset` of the volume (durably: fsync), then tells write listeners. */
