@@ -72,6 +72,20 @@ describe("ZStackClient async jobs", () => {
     );
   });
 
+  it("names the original call, not the poll, when the deadline passes during a poll request", async () => {
+    const client = await zstackServer((req, _body, res) => {
+      if (req.url === "/zstack/v1/accounts/login") return json(res, 200, { inventory: { uuid: "s1" } });
+      if (req.method === "PUT") {
+        expect(Number(req.headers["x-api-timeout"])).toBeGreaterThanOrEqual(1);
+        return json(res, 202, { location: `/zstack/v1/api-jobs/${JOB}` });
+      }
+      // The poll never gets an answer.
+    });
+    const err = await client.call(deadlineOf({ timeoutMs: 300 }), { method: "PUT", path: "/cdp-backups/actions", body: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperationTimeoutError);
+    expect((err as Error).message).toBe(`ZStack PUT /zstack/v1/cdp-backups/actions timed out after 300ms: async job ${JOB} still running after 0 polls`);
+  });
+
   it("says cancelled, not timed out, when the caller aborts", async () => {
     const client = await zstackServer((req, _body, res) => {
       if (req.url === "/zstack/v1/accounts/login") return json(res, 200, { inventory: { uuid: "s1" } });

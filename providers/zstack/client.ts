@@ -111,7 +111,11 @@ export class ZStackClient {
   private async callOnce(d: Deadline, call: ZStackCall, afterRelogin: boolean): Promise<JsonObject> {
     const fullPath = this.fullPath(call.path);
     const idempotent = call.idempotent ?? call.method !== "POST";
-    const res = await this.send(d, call.method, this.url(call), call.path, call.body, idempotent, fullPath);
+    const res = await this.send(
+      d,
+      { method: call.method, url: this.url(call), apiPath: call.path, ...(call.body ? { body: call.body } : {}), idempotent },
+      { method: call.method, fullPath, pending: () => "request still in flight" },
+    );
     if (res.status === 202) {
       const body = asObject(parseJson(res.text));
       const location = typeof body?.["location"] === "string" ? body["location"] : undefined;
@@ -132,8 +136,10 @@ export class ZStackClient {
     let relogged = afterRelogin;
     for (let attempt = 0; ; attempt++) {
       this.jobPolls++;
-      const res = await this.send(d, "GET", `${this.config.baseUrl}${jobPath}`, jobPath, undefined, true, fullPath, () =>
-        `async job ${jobUuid} still running after ${attempt} polls`,
+      const res = await this.send(
+        d,
+        { method: "GET", url: `${this.config.baseUrl}${jobPath}`, apiPath: jobPath, idempotent: true },
+        { method, fullPath, pending: () => `async job ${jobUuid} still running after ${attempt} polls` },
       );
       if (res.status === 202) {
         try {
@@ -161,28 +167,31 @@ export class ZStackClient {
     }
   }
 
+  /**
+   * Sends one request with auth headers. `call` names the API call it serves (for a job poll: the call that
+   * started the job), so a deadline passing mid-request is reported against that call.
+   */
   private async send(
     d: Deadline,
-    method: HttpMethod,
-    url: string,
-    apiPath: string,
-    body: Readonly<Record<string, unknown>> | undefined,
-    idempotent: boolean,
-    fullPath: string,
-    pending: () => string = () => "request still in flight",
+    req: { method: HttpMethod; url: string; apiPath: string; body?: Readonly<Record<string, unknown>>; idempotent: boolean },
+    call: { method: string; fullPath: string; pending: () => string },
   ): Promise<HttpResponse> {
     try {
-      const headers = await this.authHeaders(d, method, apiPath);
+      const headers = await this.authHeaders(d, req.method, req.apiPath);
+      if (req.method !== "GET") {
+        // Lets the server give up on the job when the caller will have stopped waiting anyway.
+        headers["x-api-timeout"] = String(Math.max(1, Math.ceil((d.expiresAt - Date.now()) / 1000)));
+      }
       return await this.transport.request({
-        method,
-        url,
+        method: req.method,
+        url: req.url,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        idempotent,
+        ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
+        idempotent: req.idempotent,
         signal: d.signal,
       });
     } catch (e) {
-      if (d.signal.aborted) throw this.timeout(d, method, fullPath, pending());
+      if (d.signal.aborted) throw this.timeout(d, call.method, call.fullPath, call.pending());
       throw e;
     }
   }
