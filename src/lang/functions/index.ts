@@ -7,6 +7,7 @@ import { filesystemFunctions } from "./filesystem.js";
 import { miscFunctions } from "./misc.js";
 import type { FunctionDef } from "./signature.js";
 import { stringFunctions } from "./string.js";
+import { timeFunctions } from "./time.js";
 
 export type { FunctionDef, Param, CallResult } from "./signature.js";
 export { callFunction, FunctionError } from "./signature.js";
@@ -15,7 +16,7 @@ export { functionContext, nodeFiles } from "./context.js";
 
 /** Every built-in function by name (also reachable as `core::NAME`). */
 export const builtinFunctions: ReadonlyMap<string, FunctionDef> = new Map(
-  Object.entries({ ...stringFunctions, ...collectionFunctions, ...miscFunctions, ...filesystemFunctions }),
+  Object.entries({ ...stringFunctions, ...collectionFunctions, ...miscFunctions, ...filesystemFunctions, ...timeFunctions }),
 );
 
 /** The function a call names, looking through the `core::` namespace; undefined when there is none. */

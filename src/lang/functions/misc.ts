@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { convert } from "../convert.js";
 import { BOOL, DYNAMIC, friendlyName, listOf, mapOf, NUMBER, setOf, STRING, typeOf, type Type } from "../types.js";
-import { markSensitive, unmark, unknownOf, type Value } from "../value.js";
+import { isMarked, markSensitive, unmark, unknownOf, type Value } from "../value.js";
 import { canonicalJsonEncode, jsonDecode } from "./json.js";
 import { FunctionError, type FunctionDef, type Param } from "./signature.js";
 import { yamlEncode } from "./yaml.js";
@@ -177,6 +177,11 @@ export const miscFunctions: Record<string, FunctionDef> = {
     params: [p("value", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: true })],
     returns: DYNAMIC,
     impl: ([v]) => markSensitive(v!),
+  },
+  issensitive: {
+    params: [p("value", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: true })],
+    returns: BOOL,
+    impl: ([v]) => isMarked(v!),
   },
   nonsensitive: {
     params: [p("value", DYNAMIC, { allowNull: true, allowUnknown: true, allowMarked: true })],
