@@ -151,3 +151,22 @@ describe("renderPlanMarkdown within GitHub's comment limit", () => {
     expect(md).toContain("- **Destroy** (3000): listed in the full plan");
   });
 });
+
+describe("renderPlanMarkdown diagnostics", () => {
+  it("lists warnings (check failures) in the WARNING alert, at most 20, counting the rest", () => {
+    const diagnostics = Array.from({ length: 25 }, (_, i) => ({
+      severity: "warning" as const,
+      summary: "Check block assertion failed",
+      detail: `retention_days should be at least 14 (${i})`,
+    }));
+    const md = renderPlanMarkdown(emptyPlan({ changes: [dbReplace], diagnostics }));
+    expect(md).toContain("> - **Check block assertion failed**: retention\\_days should be at least 14 (0)");
+    expect(md).not.toContain("(20)");
+    expect(md).toContain("> - …and 5 more (see the full plan).");
+  });
+
+  it("says the plan is incomplete when targeting left parts out", () => {
+    const md = renderPlanMarkdown(emptyPlan({ changes: [dbReplace], complete: false, targets: ["zstack_cdp_task.db"] }));
+    expect(md).toContain("This plan is incomplete: targeting (`zstack_cdp_task.db`) left parts of the configuration out.");
+  });
+});

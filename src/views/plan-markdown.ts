@@ -167,12 +167,17 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** Diagnostics listed in a callout; the rest are counted (they are all in the full plan). */
+const MAX_DIAGNOSTICS = 20;
+
 function diagnosticLines(ds: readonly PlanDiagnostic[]): string[] {
-  return ds.map((d) => {
+  const lines = ds.slice(0, MAX_DIAGNOSTICS).map((d) => {
     const where = d.address ? ` (${code(d.address)})` : "";
     const detail = d.detail ? `: ${inertText(d.detail).replace(/\n+/g, " ")}` : "";
     return `- **${inertText(d.summary)}**${where}${detail}`;
   });
+  if (ds.length > MAX_DIAGNOSTICS) lines.push(`- …and ${ds.length - MAX_DIAGNOSTICS} more (see the full plan).`);
+  return lines;
 }
 
 /** Everything the comment may contain, before any budget is applied. */

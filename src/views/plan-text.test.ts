@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { toPlanValue } from "../plan/values.js";
+import { UNKNOWN } from "../sdk/value.js";
 import {
   apiCreate,
+  change,
   dbReplace,
   emptyPlan,
   fullPlan,
@@ -99,5 +102,21 @@ describe("planFooter", () => {
     expect(planFooter(plan, { color: false, savedTo: "out/plan.bin" })).toContain('To perform exactly these actions, run the following command to apply:\n    backplan apply "out/plan.bin"\n');
     expect(planFooter(plan, { color: false })).toContain("Note: You didn't use the -out option to save this plan");
     expect(planFooter(emptyPlan(), { color: false })).toBe("");
+  });
+});
+
+describe("renderPlanText over values encoded by the plan engine (plan/values.toPlanValue)", () => {
+  it("shows unknown, nested and sensitive values the planner produces", () => {
+    const before = toPlanValue({ uuid: "u1", name: "web", token: "old-token", volumes: [{ id: "v1", size: 10 }] }, [["token"]]);
+    const after = toPlanValue({ uuid: UNKNOWN, name: "web", token: SECRET, volumes: [{ id: "v1", size: 20 }, { id: UNKNOWN, size: 5 }] }, [["token"]]);
+    const rc = change("zstack_cdp_task.web", { action: "replace", reason: "replace_by_request", before, after });
+    const text = renderPlanText(emptyPlan({ changes: [rc] }), { color: false });
+    expect(text).toContain('  # zstack_cdp_task.web will be replaced, as requested\n-/+ resource "zstack_cdp_task" "web" {');
+    expect(text).toContain('      ~ uuid    = "u1" -> (known after apply)');
+    expect(text).toContain("      ~ token   = (sensitive value)");
+    expect(text).toContain("              ~ size = 10 -> 20");
+    expect(text).toContain("              + id   = (known after apply)");
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain("old-token");
   });
 });
