@@ -71,6 +71,7 @@ describe("string functions", () => {
     ["lower", `lower("HeLLo")`, "hello"],
     ["upper", `upper("héllo")`, "HÉLLO"],
     ["title capitalizes words", `title("hello world-wide web")`, "Hello World-Wide Web"],
+    ["title follows Go's separators: underscores join, apostrophes split", `title("snake_case it's")`, "Snake_case It'S"],
     ["replace replaces every occurrence", `replace("a.b.c", ".", "/")`, "a/b/c"],
     ["replace with a /regex/ and groups", `replace("vm-123-disk", "/vm-(\\\\d+)/", "id$1")`, "id123-disk"],
     ["replace with named groups (RE2 syntax)", `replace("2026-11", "/(?P<y>\\\\d+)-(?P<m>\\\\d+)/", "$m/$y")`, "11/2026"],

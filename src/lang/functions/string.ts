@@ -77,7 +77,17 @@ export const stringFunctions: Record<string, FunctionDef> = {
   title: {
     params: [p("str", STRING)],
     returns: STRING,
-    impl: ([s]) => (s as string).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase()),
+    impl: ([s]) => {
+      // Go's strings.Title, which Terraform uses: a character after a separator is upper-cased, where every
+      // ASCII character but letters, digits and "_" separates, and beyond ASCII only spaces do ("world's" → "World'S").
+      let out = "";
+      let prevSeparates = true;
+      for (const c of s as string) {
+        out += prevSeparates ? c.toUpperCase() : c;
+        prevSeparates = c.length === 1 && c.charCodeAt(0) <= 0x7f ? !/[A-Za-z0-9_]/.test(c) : /\s/u.test(c);
+      }
+      return out;
+    },
   },
   replace: {
     params: [p("str", STRING), p("substr", STRING), p("replace", STRING)],
