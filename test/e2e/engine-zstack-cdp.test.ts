@@ -175,6 +175,15 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
     expect([await c.volumeSha256(restored.allVolumes[0].uuid), await c.volumeSha256(restored.allVolumes[1].uuid)]).toEqual(expected);
     expect(await c.volumeSha256(root.uuid)).not.toBe(expected[0]);
 
+    // DestroyVmInstance: refused while a task protects the VM; the restored VM goes with its volumes.
+    const refused = await c.call("DELETE", `/zstack/v1/vm-instances/${vm.uuid}`);
+    expect(refused.status).toBe(503);
+    expect(refused.json.error).toMatchObject({ code: "SYS.1006", details: expect.stringContaining(t.uuid) });
+    expect(await c.ok("DELETE", `/zstack/v1/vm-instances/${restored.uuid}?deleteMode=Permissive`)).toEqual({});
+    expect(await c.query(`/zstack/v1/vm-instances/${restored.uuid}`)).toEqual([]);
+    expect(await c.query(`/zstack/v1/volumes?q=vmInstanceUuid=${restored.uuid}`)).toEqual([]);
+    expect(await c.ok("PUT", `/zstack/v1/vm-instances/${restored.uuid}/actions`, { expungeVmInstance: {} })).toEqual({});
+
     const missing = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
       createVmFromCdpBackup: { name: "x", groupId: 999999, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
     });

@@ -191,7 +191,7 @@ export class Cdp {
     const uuids = [...new Set(input.resourceUuids)];
     for (const vmUuid of uuids) {
       if (!this.deps.inventory.vms.has(vmUuid)) throw invalidArgument("resourceUuids", `VM instance[uuid:${vmUuid}] is not found`);
-      const other = this.tasks.all().find((t) => t.resourceRefs.some((r) => r.resourceUuid === vmUuid));
+      const other = this.taskProtecting(vmUuid);
       if (other) throw conflict(`VM instance[uuid:${vmUuid}] is already protected by CDP task[uuid:${other.uuid}]`);
     }
     const now = this.deps.clock.now();
@@ -261,6 +261,21 @@ export class Cdp {
       this.removePoint(p);
     }
     this.tasks.delete(uuid);
+  }
+
+  /** The task protecting the VM, if any (a VM is protected by at most one task). */
+  taskProtecting(vmUuid: string): CdpTask | undefined {
+    return this.tasks.all().find((t) => t.resourceRefs.some((r) => r.resourceUuid === vmUuid));
+  }
+
+  /**
+   * Destroys a VM and its volumes (ZStack's DestroyVmInstance, here with immediate expunge). Refused while a CDP
+   * task protects the VM; an unknown VM is not an error. Backups and recovery points of the VM stay.
+   */
+  async destroyVm(vmUuid: string): Promise<void> {
+    const task = this.taskProtecting(vmUuid);
+    if (task) throw conflict(`VM instance[uuid:${vmUuid}] is protected by CDP task[uuid:${task.uuid}]; delete the task first`);
+    await this.deps.inventory.deleteVm(vmUuid);
   }
 
   requireTask(uuid: string): CdpTask {

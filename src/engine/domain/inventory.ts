@@ -397,6 +397,19 @@ export class Inventory {
   }
 
   /**
+   * Deletes the VM with its volumes (records and files). Promises: afterwards neither the VM nor any of its
+   * volumes is listed; an unknown VM is not an error.
+   */
+  async deleteVm(vmUuid: string): Promise<void> {
+    if (!this.vms.has(vmUuid)) return;
+    const volumes = this.vmVolumes(vmUuid);
+    this.vms.delete(vmUuid);
+    for (const v of volumes) this.volumes.delete(v.uuid);
+    this.volumesByVm.delete(vmUuid);
+    await Promise.all(volumes.map((v) => rm(v.installPath, { force: true })));
+  }
+
+  /**
    * The VM's volumes, root first then data volumes by device id. Volumes must be created through this class
    * (createVm, addDataVolume), which keeps the per-VM index this reads.
    */

@@ -1,4 +1,5 @@
-import type { Api } from "./api.js";
+import { z } from "zod";
+import { asyncApi, deleteModeOf, type Api } from "./api.js";
 import { queryApi } from "./queries.js";
 import {
   backupStorageSchema,
@@ -21,7 +22,7 @@ import {
   zoneView,
 } from "./views.js";
 
-/** Read-only queries of the lab inventory a user references in CDP and backup calls. */
+/** Queries of the lab inventory a user references in CDP and backup calls, and destroying VMs. */
 export function registerInventoryRoutes(api: Api): void {
   const inv = api.ctx.inventory;
   const of = <D extends { uuid: string }>(c: { all(): D[]; get(u: string): D | undefined }) => ({ all: () => c.all(), byUuid: (u: string) => c.get(u) });
@@ -43,4 +44,23 @@ export function registerInventoryRoutes(api: Api): void {
   });
   queryApi(api, "/vm-instances", { schema: vmSchema, ...of(inv.vms), view: (vm) => vmView(vm, inv) });
   queryApi(api, "/volumes", { schema: volumeSchema, ...of(inv.volumes), view: volumeView });
+
+  // DestroyVmInstance: the engine expunges at once, so ExpungeVmInstance afterwards is a successful no-op.
+  asyncApi(api, "DELETE", "/vm-instances/:uuid", {
+    apiName: "DestroyVmInstance",
+    query: deleteModeOf,
+    run: async ({ req }) => {
+      await api.services.cdp.destroyVm(req.params.uuid!);
+      return {};
+    },
+  });
+  asyncApi(api, "PUT", "/vm-instances/:uuid/actions", {
+    apiName: "ExpungeVmInstance",
+    actionName: "expungeVmInstance",
+    params: z.strictObject({}),
+    run: async ({ req }) => {
+      await api.services.cdp.destroyVm(req.params.uuid!);
+      return {};
+    },
+  });
 }
