@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { computed, defineDataSource, optional, required } from "../../src/sdk/index.js";
 import { deadlineOf } from "../http/deadline.js";
-import { ProviderConfigError } from "../http/config-error.js";
 import { asObject } from "../http/json.js";
 import type { ZStackClient } from "./client.js";
 import { nicsOf, vmNicSchema, vmVolumeSchema, volumesOf } from "./vm_view.js";
@@ -277,7 +276,7 @@ export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>
     const startMs = config.start_time ? Date.parse(config.start_time) : undefined;
     const endMs = config.end_time ? Date.parse(config.end_time) : undefined;
     if (startMs !== undefined && endMs !== undefined && startMs > endMs) {
-      throw new ProviderConfigError("zstack", "start_time", `${config.start_time} is after end_time ${config.end_time}`);
+      throw new Error(`zstack_cdp_recovery_points: start_time ${config.start_time} is after end_time ${config.end_time}`);
     }
     const reply = await ctx.client.call(deadlineOf(ctx), {
       method: "GET",
