@@ -598,7 +598,7 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
         break;
       }
       case "timeouts": {
-        const tc = d.content(b.body, { attributes: [{ name: "create" }, { name: "read" }, { name: "update" }, { name: "delete" }, { name: "default" }], blocks: [] }, `the timeouts of ${context}`, b.typeRange);
+        const tc = d.content(b.body, TIMEOUTS, `the timeouts of ${context}`, b.typeRange);
         for (const [k, v] of tc.attributes) timeouts.set(k, v);
         break;
       }
@@ -626,17 +626,21 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
   };
 }
 
+const CONDITION_BLOCKS = [
+  { type: "precondition", labels: [] },
+  { type: "postcondition", labels: [] },
+];
+const MANAGED_LIFECYCLE: BodySchema = {
+  attributes: ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"].map((name) => ({ name })),
+  blocks: CONDITION_BLOCKS,
+};
+const DATA_LIFECYCLE: BodySchema = { attributes: [], blocks: CONDITION_BLOCKS };
+const TIMEOUTS: BodySchema = { attributes: ["create", "read", "update", "delete", "default"].map((name) => ({ name })), blocks: [] };
+
 function decodeLifecycle(d: Decoder, b: Block, mode: ResourceMode, context: string, out: Lifecycle): void {
-  const managedOnly = ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"];
   const lc = d.content(
     b.body,
-    {
-      attributes: mode === "managed" ? managedOnly.map((name) => ({ name })) : [],
-      blocks: [
-        { type: "precondition", labels: [] },
-        { type: "postcondition", labels: [] },
-      ],
-    },
+    mode === "managed" ? MANAGED_LIFECYCLE : DATA_LIFECYCLE,
     `the lifecycle of ${context}`,
     b.typeRange,
   );

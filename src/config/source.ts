@@ -1,3 +1,5 @@
+import { LazyRange } from "./hcl/position.js";
+
 /**
  * A position in a source file. `line` and `column` are 1-based (column counts Unicode code points, as HCL
  * does); `byte` is the 0-based UTF-16 offset into the file text as loaded (JavaScript string index), so
@@ -18,6 +20,9 @@ export interface SourceRange {
 
 /** The smallest range covering both `a` and `b` (same file assumed; `a`'s filename is kept). */
 export function joinRanges(a: SourceRange, b: SourceRange): SourceRange {
+  if (a instanceof LazyRange && b instanceof LazyRange && a.lines === b.lines) {
+    return new LazyRange(a.lines, Math.min(a.startOffset, b.startOffset), Math.max(a.endOffset, b.endOffset));
+  }
   return {
     filename: a.filename,
     start: a.start.byte <= b.start.byte ? a.start : b.start,

@@ -49,15 +49,30 @@ export interface BodyContentOptions {
  * Splits `body` into the attributes and blocks `schema` names, reporting unsupported ones (unless
  * `partial`), missing required attributes, and blocks with the wrong number of labels. Never throws.
  */
+interface SchemaIndex {
+  attrNames: Set<string>;
+  blockSchemas: Map<string, BlockSchema>;
+}
+
+const indexes = new WeakMap<BodySchema, SchemaIndex>();
+
+function schemaIndex(schema: BodySchema): SchemaIndex {
+  let ix = indexes.get(schema);
+  if (!ix) {
+    ix = { attrNames: new Set(schema.attributes.map((a) => a.name)), blockSchemas: new Map(schema.blocks.map((b) => [b.type, b])) };
+    indexes.set(schema, ix);
+  }
+  return ix;
+}
+
 export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[], opts: BodyContentOptions = {}): BodyContent {
-  const attrNames = new Set(schema.attributes.map((a) => a.name));
-  const blockSchemas = new Map(schema.blocks.map((b) => [b.type, b]));
+  const { attrNames, blockSchemas } = schemaIndex(schema);
   const attributes = new Map<string, Attribute>();
   const blocks: Block[] = [];
   const remain: Body = { kind: "body", syntax: body.syntax, attributes: [], blocks: [], range: body.range };
   if (body.json) remain.json = body.json;
   const where = opts.context ? ` in ${opts.context}` : "";
-  const known = [...attrNames, ...blockSchemas.keys()];
+  const known = () => [...attrNames, ...blockSchemas.keys()];
 
   for (const attr of body.attributes) {
     if (attrNames.has(attr.name)) {
@@ -86,7 +101,7 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       summary: "Unsupported argument",
       detail: bs
         ? `An argument named "${attr.name}" is not expected${where}. Did you mean to define a block of type "${attr.name}"? Expected: ${attr.name} { ... }`
-        : `An argument named "${attr.name}" is not expected${where}.${didYouMean(attr.name, known)}`,
+        : `An argument named "${attr.name}" is not expected${where}.${didYouMean(attr.name, known())}`,
       subject: attr.nameRange,
     });
   }
@@ -103,7 +118,7 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
         summary: "Unsupported block type",
         detail: attrNames.has(block.type)
           ? `Blocks of type "${block.type}" are not expected${where}. Did you mean to define an argument? Expected: ${block.type} = ...`
-          : `Blocks of type "${block.type}" are not expected${where}.${didYouMean(block.type, known)}`,
+          : `Blocks of type "${block.type}" are not expected${where}.${didYouMean(block.type, known())}`,
         subject: block.typeRange,
       });
       continue;

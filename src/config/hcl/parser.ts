@@ -27,7 +27,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { SourceRange } from "../source.js";
 import { formatPos } from "../source.js";
 import { lex, type LexMode, type Tokens } from "./lexer.js";
-import { LineIndex } from "./position.js";
+import { LineIndex, endOffset, startOffset } from "./position.js";
 import { Tok, describeTok } from "./token.js";
 
 export interface ParseResult<T> {
@@ -142,6 +142,14 @@ class Parser {
     }
   }
 
+  /** Like nextIdx, skipping newlines regardless of the current mode. */
+  private nextIdxNoNl(i: number): number {
+    this.nl.push(false);
+    const j = this.nextIdx(i);
+    this.nl.pop();
+    return j;
+  }
+
   private peek(): Tok {
     return this.types[this.peekIdx()] as Tok;
   }
@@ -174,13 +182,12 @@ class Parser {
     this.diags.push({ severity: "error", summary, detail, subject });
   }
 
+  /** Runs `f` with newlines significant (`include`) or skipped. The parser never throws, so no finally. */
   private withNewlines<T>(include: boolean, f: () => T): T {
     this.nl.push(include);
-    try {
-      return f();
-    } finally {
-      this.nl.pop();
-    }
+    const r = f();
+    this.nl.pop();
+    return r;
   }
 
   // ───────────────────────── recovery ─────────────────────────
@@ -355,7 +362,7 @@ class Parser {
       name: this.text(nameIdx),
       nameRange,
       expr,
-      range: this.range(this.starts[nameIdx]!, expr.range.end.byte),
+      range: this.range(this.starts[nameIdx]!, endOffset(expr.range)),
     };
   }
 
@@ -558,11 +565,11 @@ class Parser {
         `Expected ":" followed by the result when the condition is false, but found ${this.found(colon)}.`,
         this.tokRange(colon),
       );
-      return { kind: "conditional", condition: cond, trueResult: t, falseResult: { kind: "invalid", range: this.tokRange(colon) }, range: this.range(cond.range.start.byte, t.range.end.byte) };
+      return { kind: "conditional", condition: cond, trueResult: t, falseResult: { kind: "invalid", range: this.tokRange(colon) }, range: this.range(startOffset(cond.range), endOffset(t.range)) };
     }
     this.p = colon + 1;
     const f = this.parseExpr();
-    return { kind: "conditional", condition: cond, trueResult: t, falseResult: f, range: this.range(cond.range.start.byte, f.range.end.byte) };
+    return { kind: "conditional", condition: cond, trueResult: t, falseResult: f, range: this.range(startOffset(cond.range), endOffset(f.range)) };
   }
 
   private parseBinary(minPrec: number): Expression {
@@ -581,7 +588,7 @@ class Parser {
         left,
         right,
         opRange: this.tokRange(i),
-        range: this.range(left.range.start.byte, right.range.end.byte),
+        range: this.range(startOffset(left.range), endOffset(right.range)),
       };
     }
   }
@@ -592,7 +599,7 @@ class Parser {
     if (t === Tok.Bang || t === Tok.Minus) {
       this.p = i + 1;
       const operand = this.parseUnary();
-      return { kind: "unary", op: t === Tok.Bang ? "!" : "-", operand, range: this.range(this.starts[i]!, operand.range.end.byte) };
+      return { kind: "unary", op: t === Tok.Bang ? "!" : "-", operand, range: this.range(this.starts[i]!, endOffset(operand.range)) };
     }
     return this.parsePostfix(this.parseTerm());
   }
@@ -620,7 +627,7 @@ class Parser {
           if (this.types[close] !== Tok.CParen) {
             this.error("Unbalanced parentheses", `Expected ")" to close the "(" at ${formatPos(this.tokRange(i))}, but found ${this.found(close)}.`, this.tokRange(close));
             this.recoverToClose(Tok.CParen);
-            return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, inner.range.end.byte) };
+            return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, endOffset(inner.range)) };
           }
           this.p = close + 1;
           return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, this.ends[close]!) };
@@ -826,7 +833,7 @@ class Parser {
         }
         this.p = eq + 1;
         const value = this.parseExpr();
-        items.push({ key, bareKey, value, range: this.range(rawKey.range.start.byte, value.range.end.byte) });
+        items.push({ key, bareKey, value, range: this.range(startOffset(rawKey.range), endOffset(value.range)) });
         const sep = this.peekIdx();
         const st = this.types[sep] as Tok;
         if (st === Tok.Comma || st === Tok.Newline) {
@@ -916,7 +923,7 @@ class Parser {
         const tj = this.types[j] as Tok;
         if (tj === Tok.Ident) {
           this.p = j + 1;
-          expr = appendStep(expr, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(expr.range.start.byte, this.ends[j]!));
+          expr = appendStep(expr, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(startOffset(expr.range), this.ends[j]!));
           continue;
         }
         if (tj === Tok.Number) {
@@ -934,9 +941,9 @@ class Parser {
         return expr;
       }
       if (t === Tok.OBrack) {
-        const j = this.withNewlines(false, () => this.nextIdx(i));
+        const j = this.nextIdxNoNl(i);
         if (this.types[j] === Tok.Star) {
-          const k = this.withNewlines(false, () => this.nextIdx(j));
+          const k = this.nextIdxNoNl(j);
           if (this.types[k] === Tok.CBrack) {
             this.p = k + 1;
             expr = this.parseSplat(expr, "full", this.range(this.starts[i]!, this.ends[k]!));
@@ -965,7 +972,7 @@ class Parser {
         this.p = close + 1;
         end = this.ends[close]!;
       }
-      const whole = this.range(startExpr.range.start.byte, end);
+      const whole = this.range(startOffset(startExpr.range), end);
       const keyRange = this.range(this.starts[open]!, end);
       const lit = staticKey(key);
       if (lit !== undefined) return appendStep(base, { kind: "index", key: lit, range: keyRange }, whole);
@@ -981,7 +988,7 @@ class Parser {
     let off = s;
     for (const part of parts) {
       const r = this.range(off, off + part.length);
-      expr = appendStep(expr, { kind: "index", key: Number(part), range: r }, this.range(expr.range.start.byte, off + part.length));
+      expr = appendStep(expr, { kind: "index", key: Number(part), range: r }, this.range(startOffset(expr.range), off + part.length));
       off += part.length + 1;
     }
     return expr;
@@ -989,7 +996,7 @@ class Parser {
 
   private parseSplat(source: Expression, style: "full" | "attr", markerRange: SourceRange): Expression {
     let each: Expression = { kind: "splat_item", range: markerRange };
-    let end = markerRange.end.byte;
+    let end = endOffset(markerRange);
     for (;;) {
       const i = this.peekIdx();
       const t = this.types[i] as Tok;
@@ -999,7 +1006,7 @@ class Parser {
         if (tj === Tok.Ident) {
           this.p = j + 1;
           end = this.ends[j]!;
-          each = appendStep(each, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(markerRange.start.byte, end));
+          each = appendStep(each, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(startOffset(markerRange), end));
           continue;
         }
         if (tj === Tok.Number) {
@@ -1011,16 +1018,16 @@ class Parser {
         break;
       }
       if (t === Tok.OBrack && style === "full") {
-        const j = this.withNewlines(false, () => this.nextIdx(i));
+        const j = this.nextIdxNoNl(i);
         if (this.types[j] === Tok.Star) break;
         this.p = i + 1;
         each = this.parseIndex(each, i, each);
-        end = each.range.end.byte;
+        end = endOffset(each.range);
         continue;
       }
       break;
     }
-    return { kind: "splat", style, source, each, markerRange, range: this.range(source.range.start.byte, end) };
+    return { kind: "splat", style, source, each, markerRange, range: this.range(startOffset(source.range), end) };
   }
 
   // ───────────────────────── templates ─────────────────────────

@@ -55,7 +55,49 @@ export class LineIndex {
     return { line: line + 1, column, byte };
   }
 
+  /** A range whose line/column positions are computed only when read (see LazyRange). */
   range(start: number, end: number): SourceRange {
-    return { filename: this.filename, start: this.pos(start), end: this.pos(end) };
+    return new LazyRange(this, start, end);
   }
+}
+
+/**
+ * A SourceRange that stores offsets and computes `start`/`end` on access. Parsing a large configuration
+ * creates hundreds of thousands of ranges and reads a handful (for diagnostics), so this saves most of the
+ * parser's time and memory. It reads like any SourceRange and serializes as one (`toJSON`); note that object
+ * spread (`{...range}`) does not copy `start`/`end` — build a new range from the fields instead.
+ */
+export class LazyRange implements SourceRange {
+  readonly filename: string;
+  constructor(
+    readonly lines: LineIndex,
+    /** Offset of the first character (same as `start.byte`, without computing the position). */
+    readonly startOffset: number,
+    /** Offset just past the last character (same as `end.byte`). */
+    readonly endOffset: number,
+  ) {
+    this.filename = lines.filename;
+  }
+
+  get start(): SourcePos {
+    return this.lines.pos(this.startOffset);
+  }
+
+  get end(): SourcePos {
+    return this.lines.pos(this.endOffset);
+  }
+
+  toJSON(): SourceRange {
+    return { filename: this.filename, start: this.start, end: this.end };
+  }
+}
+
+/** `r.start.byte`, cheaply for lazy ranges. */
+export function startOffset(r: SourceRange): number {
+  return r instanceof LazyRange ? r.startOffset : r.start.byte;
+}
+
+/** `r.end.byte`, cheaply for lazy ranges. */
+export function endOffset(r: SourceRange): number {
+  return r instanceof LazyRange ? r.endOffset : r.end.byte;
 }

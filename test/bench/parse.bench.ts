@@ -1,0 +1,73 @@
+/**
+ * Benchmark: parse + load a generated 10,000-resource configuration (several files in one module directory)
+ * and print the time and peak RSS; with @cdktf/hcl2json installed, also the ratio against it. Targets:
+ * < 300 ms and < 200 MB RSS. Run: `npx tsx test/bench/parse.bench.ts [RESOURCES]` (or from dist after build).
+ * A benchmark, not a test: nothing fails when a target is missed; it reports.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.js";
+import { generateConfig } from "../../src/config/testing/generate-config.js";
+
+const RESOURCES = Number(process.argv[2] ?? 10_000);
+const FILES = 10;
+const RUNS = 5;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "backplan-parse-bench-"));
+  try {
+    let bytes = 0;
+    const texts: string[] = [];
+    for (let f = 0; f < FILES; f++) {
+      // Each file declares its own copies of the shared declarations, so rename them per file.
+      const text = generateConfig(1000 + f, { resources: RESOURCES / FILES })
+        .replace(/variable "(env|tasks)"/g, (_m, n: string) => (f === 0 ? `variable "${n}"` : `variable "${n}_${f}"`))
+        .replace(/^terraform \{[\s\S]*?^\}\n/m, f === 0 ? "$&" : "")
+        .replace(/^locals \{[\s\S]*?^\}\n/m, f === 0 ? "$&" : "")
+        .replace(/"r(\d+)"/g, `"f${f}_r$1"`)
+        .replace(/resource "zstack_cdp_task" "shared"[\s\S]*$/m, f === 0 ? "$&" : "");
+      texts.push(text);
+      bytes += text.length;
+      writeFileSync(join(dir, `main${f}.tf`), text);
+    }
+    const times: number[] = [];
+    let errors = 0;
+    let resources = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const r = loadConfig(dir);
+      times.push(performance.now() - t0);
+      errors = r.diagnostics.filter((d) => d.severity === "error").length;
+      resources = r.config ? r.config.managedResources.size : 0;
+    }
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    const best = Math.min(...times);
+    const median = [...times].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+    process.stdout.write(
+      `parse+load ${resources} resources (${(bytes / 1e6).toFixed(1)} MB in ${FILES} files): first ${times[0]!.toFixed(0)} ms, ` +
+        `median ${median.toFixed(0)} ms, best ${best.toFixed(0)} ms; peak RSS ${rssMb.toFixed(0)} MB; ${errors} errors\n`,
+    );
+    process.stdout.write(`targets: < 300 ms ${median < 300 ? "met" : "MISSED"}, < 200 MB RSS ${rssMb < 200 ? "met" : "MISSED"}\n`);
+
+    // Optional comparison with @cdktf/hcl2json (not a dependency; only when installed).
+    let hcl2json: { parse(filename: string, contents: string): Promise<unknown> } | undefined;
+    try {
+      hcl2json = (await import("@cdktf/hcl2json" as string)) as typeof hcl2json;
+    } catch {
+      hcl2json = undefined;
+    }
+    if (hcl2json) {
+      const t0 = performance.now();
+      for (let f = 0; f < FILES; f++) await hcl2json.parse(`main${f}.tf`, texts[f]!);
+      const ms = performance.now() - t0;
+      process.stdout.write(`@cdktf/hcl2json parse only: ${ms.toFixed(0)} ms (backplan is ${(ms / median).toFixed(1)}x faster)\n`);
+    } else {
+      process.stdout.write("@cdktf/hcl2json not installed: no comparison (npm install --no-save @cdktf/hcl2json to add it)\n");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
