@@ -103,8 +103,8 @@ resource "zstack_vm_from_cdp_backup" "web_restored" {
   l3_network_uuids       = [data.zstack_l3_networks.private.l3_networks[0].uuid]
 }`,
     notes: `The VM's uuid is chosen by the client and sent as \`resourceUuid\`, so a retried create finds the VM the first
-attempt made. Destroying the resource deletes the VM (DestroyVmInstance, \`DELETE /vm-instances/{uuid}\`); ZStack
-expunges it according to its VM deletion policy. A VM in state \`Destroyed\` counts as gone.`,
+attempt made. Destroying the resource destroys the VM (DestroyVmInstance) and then expunges it (ExpungeVmInstance), so its
+volumes are released at once. A VM in state \`Destroyed\` counts as gone.`,
   },
   zstack_vm_instances: {
     example: `

@@ -149,8 +149,17 @@ export const vmFromCdpBackup = defineResource<ZStackClient, typeof schema>({
 
   async delete(ctx, state) {
     if (!state.uuid) return;
+    const d = deadlineOf(ctx);
     try {
-      await ctx.client.call(deadlineOf(ctx), { method: "DELETE", path: `/vm-instances/${state.uuid}`, query: { deleteMode: "Permissive" } });
+      await ctx.client.call(d, { method: "DELETE", path: `/vm-instances/${state.uuid}`, query: { deleteMode: "Permissive" } });
+      // ZStack's default deletion policy keeps a destroyed VM (recoverable) until it is expunged; a destroyed
+      // resource should not keep holding its volumes, so expunge it now.
+      await ctx.client.call(d, { method: "PUT", path: `/vm-instances/${state.uuid}/actions`, body: { expungeVmInstance: {} } });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+});
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
