@@ -167,7 +167,8 @@ class Evaluator {
         }
         const right = this.eval(e.right, b);
         const r = binaryOp(e.op, left, right);
-        return isProblem(r) ? this.problem(r, r.detail.includes("right operand") ? e.right.range : r.detail.includes("left operand") ? e.left.range : e.range) : r;
+        if (!isProblem(r)) return r;
+        return this.problem(r, r.operand === "right" ? e.right.range : r.operand === "left" ? e.left.range : e.range);
       }
       case "unary": {
         const r = unaryOp(e.op, this.eval(e.operand, b));

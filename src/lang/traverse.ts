@@ -15,11 +15,13 @@ export class Problem {
   constructor(
     readonly summary: string,
     readonly detail: string,
+    /** For operators: which operand is at fault, so the diagnostic can point at it. */
+    readonly operand?: "left" | "right",
   ) {}
 }
 
-export function problem(summary: string, detail: string): Problem {
-  return new Problem(summary, detail);
+export function problem(summary: string, detail: string, operand?: "left" | "right"): Problem {
+  return new Problem(summary, detail, operand);
 }
 
 export function isProblem(x: Value | Problem): x is Problem {
