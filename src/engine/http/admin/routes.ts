@@ -11,6 +11,7 @@ import { authenticate } from "../zstack/auth.js";
 import { describeZodError, RequestError } from "../zstack/errors.js";
 import { accessKeyView, vmView, volumeView } from "../zstack/views.js";
 import { toWire } from "../zstack/wire.js";
+import { assertNever } from "../../domain/never.js";
 
 export const ADMIN = "/engine/v1";
 
@@ -174,6 +175,8 @@ function codeOf(kind: DomainErrorKind): string {
       return "SYS.1001";
     case "internal":
       return "SYS.1000";
+    default:
+      return assertNever(kind);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ZSTACK, type Api } from "./api.js";
 import { zstackError } from "./errors.js";
+import { assertNever } from "../../domain/never.js";
 
 /**
  * Polling of asynchronous jobs, as ZStack's RestServer answers it: 202 `{}` while running, 200 with the result,
@@ -17,6 +18,8 @@ export function registerJobRoutes(api: Api): void {
         return { status: 200, json: job.result };
       case "failed":
         return { status: 503, json: { error: zstackError(job.error) } };
+      default:
+        return assertNever(job);
     }
   });
 }

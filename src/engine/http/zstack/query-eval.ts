@@ -1,4 +1,5 @@
 import type { Condition, Query, Scalar } from "./query.js";
+import { assertNever } from "../../domain/never.js";
 
 /** A queryable document: a plain JSON-like inventory (timestamps as epoch milliseconds). */
 export type Queryable = Readonly<Record<string, unknown>>;
@@ -95,6 +96,8 @@ export function matches(doc: Queryable, c: Condition): boolean {
       return values.some((v) => c.pattern.test(String(v)));
     case "!~=":
       return values.length > 0 && !values.some((v) => c.pattern.test(String(v)));
+    default:
+      return assertNever(c);
   }
 }
 

@@ -1,4 +1,5 @@
 import { parseZStackDate } from "./timestamp.js";
+import { assertNever } from "../../domain/never.js";
 
 /**
  * The ZStack query language as the REST server parses it (`GET /v1/<resources>?q=...`): repeated `q` conditions
@@ -150,6 +151,8 @@ function typed(raw: string, kind: FieldKind | undefined, q: string): Scalar {
     case "object":
     case undefined:
       return raw;
+    default:
+      return assertNever(kind);
   }
 }
 
