@@ -89,6 +89,7 @@ export class Checkpoints {
   readonly checkpoints: Collection<Checkpoint>;
   readonly items: Collection<CheckpointItem>;
   private readonly running = new Set<Promise<void>>();
+  private readonly settledListeners: ((cp: Checkpoint) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -246,6 +247,11 @@ export class Checkpoints {
     this.background(() => this.runDelete(cp.uuid, ids));
   }
 
+  /** Calls `listener` each time a checkpoint's backup finishes (`available` or `error`). */
+  onSettled(listener: (cp: Checkpoint) => void): void {
+    this.settledListeners.push(listener);
+  }
+
   /** Stops taking background work and waits for what is running. */
   async close(): Promise<void> {
     this.closed = true;
@@ -273,10 +279,11 @@ export class Checkpoints {
     }
     const items = this.itemsOf(checkpointId);
     const failed = items.find((i) => i.status === "error");
-    this.putCheckpoint(this.checkpoints.get(checkpointId)!, {
+    const settled = this.putCheckpoint(this.checkpoints.get(checkpointId)!, {
       status: failed ? "error" : "available",
       failReason: failed ? `backup of ${failed.resourceName} failed: ${failed.failReason}` : null,
     });
+    for (const listener of this.settledListeners) listener(settled);
   }
 
   private async runDelete(checkpointId: string, itemIds: string[]): Promise<void> {

@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
  * Runs the scheduled operations of `started` policies: at each trigger time an enabled operation executes its
  * policy (auto_trigger, `created_by: operation-engine`), then the policy's retention rules drop the oldest
  * automatic checkpoints (`max_backups`: keep that many; `retention_duration_days`: keep that long; `permanent`
- * keeps all). Trigger times are UTC. Times missed while the engine was down are not caught up, like CSBS.
+ * keeps all), again whenever an automatic checkpoint completes. Trigger times are UTC. Times missed while the engine was down are not caught up, like CSBS.
  */
 export class PolicyScheduler {
   private lastTick: number;
@@ -22,6 +22,11 @@ export class PolicyScheduler {
     private readonly clock: Clock,
   ) {
     this.lastTick = clock.now();
+    // Retention counts available checkpoints, so it is applied again as soon as an automatic one completes.
+    checkpoints.onSettled((cp) => {
+      const policy = cp.autoTrigger ? policies.all.get(cp.planId) : undefined;
+      if (policy) this.applyRetention(policy, clock.now());
+    });
   }
 
   /** Ticks every `intervalMs` of wall time (the clock decides what time it is). */
