@@ -236,6 +236,8 @@ describe("ChunkBackupStore", () => {
     await expectStorageError(store.restore(storageDir, "nope", join(dir, "x.raw")), "not_found", "nope");
     await expectStorageError(store.verify(storageDir, "nope"), "not_found", "nope");
     expect(() => new ChunkBackupStore({ chunkSize: 10 })).toThrow(/chunkSize/);
+    await expectStorageError(store.write({ storageDir, backupId: "nofile", sourcePath: join(dir, "missing.raw"), size: SIZE }), "invalid_argument", "missing.raw");
+    expect(await store.list(storageDir)).toEqual(["dup"]);
   });
 
   it("honours volumeReadBandwidth", async () => {

@@ -2,6 +2,7 @@ import { open, rename, rm } from "node:fs/promises";
 import type { ChunkBatch, ChunkStore } from "./chunk-store.js";
 import { chunkHash } from "./chunk-store.js";
 import { tmpPathFor } from "./durable-file.js";
+import { StorageError } from "./errors.js";
 import { chunkCount, chunkLength } from "./manifest.js";
 import type { Throttle } from "./throttle.js";
 import { takeAll } from "./throttle.js";
@@ -53,7 +54,10 @@ export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input:
   let readSize = 0;
   let reused = false;
   const zero = Buffer.alloc(chunkSize);
-  const fh = await open(input.sourcePath, "r");
+  const fh = await open(input.sourcePath, "r").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") throw new StorageError("invalid_argument", `source volume file ${input.sourcePath} does not exist`, "sourcePath");
+    throw e;
+  });
   try {
     let next = 0;
     const worker = async (): Promise<void> => {
