@@ -160,8 +160,3 @@ export const vmFromCdpBackup = defineResource<ZStackClient, typeof schema>({
     }
   },
 });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-  },
-});
