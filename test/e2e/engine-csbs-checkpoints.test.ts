@@ -109,6 +109,19 @@ describe("CSBS checkpoints and checkpoint items", () => {
     expect((await settled(id, "available")).id).toBe(id);
   });
 
+  it("resets a settled checkpoint's state the Karbor way (os-resetState)", async () => {
+    const id = (await execute({ checkpoint: { plan_id: policyId, parameters: {} } })).body.checkpoint.id as string;
+    await settled(id, "available");
+    const reset = (state: string) => api("PUT", `/providers/${CSBS_PROVIDER}/checkpoints/${id}`, { "os-resetState": { state } });
+    expect((await reset("error")).status).toBe(202);
+    expect((await checkpoint(id)).body.checkpoint.status).toBe("error");
+    expect((await reset("available")).status).toBe(202);
+    expect((await checkpoint(id)).body.checkpoint.status).toBe("available");
+    const bad = await reset("protecting");
+    expect(bad.status).toBe(400);
+    expect(bad.body.badRequest.message).toMatch(/os-resetState\.state/);
+  });
+
   it("backs up only the requested resources, in either id form, and rejects others", async () => {
     const r = await execute({ checkpoint: { plan_id: policyId, parameters: { resources: [db.uuid.toUpperCase()] } } });
     expect(r.status).toBe(200);

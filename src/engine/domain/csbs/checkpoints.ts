@@ -247,6 +247,19 @@ export class Checkpoints {
     this.background(() => this.runDelete(cp.uuid, ids));
   }
 
+  /**
+   * Karbor's `os-resetState`: sets a settled checkpoint (`available` or `error`) to `available` or `error`, for
+   * an operator who knows better. Items are left as they are. Busy or deleted checkpoints are refused.
+   */
+  resetState(projectId: string, providerId: string, checkpointId: string, state: "available" | "error"): Checkpoint {
+    checkProvider(providerId, "provider_id");
+    const cp = this.get(projectId, checkpointId);
+    if (cp.status !== "available" && cp.status !== "error") {
+      throw new CsbsError("item_in_executing", `Checkpoint ${cp.uuid} is ${cp.status}; only available or error checkpoints can be reset.`);
+    }
+    return this.putCheckpoint(cp, { status: state, failReason: state === "error" ? (cp.failReason ?? "reset to error by an operator") : null });
+  }
+
   /** Calls `listener` each time a checkpoint's backup finishes (`available` or `error`). */
   onSettled(listener: (cp: Checkpoint) => void): void {
     this.settledListeners.push(listener);

@@ -5,7 +5,7 @@ import { checkProvider } from "../../domain/csbs/policies.js";
 import type { CsbsServices } from "../../domain/csbs/services.js";
 import type { AddV1 } from "./handler.js";
 import { intParam, nextLink, pageOf, queryParams, sortBy, sortParam, timeParam } from "./query.js";
-import { createCheckpointBody } from "./schemas.js";
+import { createCheckpointBody, resetCheckpointBody } from "./schemas.js";
 import { readBody } from "./validate.js";
 import { checkpointView, itemView, karborCheckpointView } from "./views.js";
 
@@ -42,6 +42,12 @@ export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
     const q = queryParams(req.query, ["checkpoint_items"]);
     s.checkpoints.delete(auth.project!.uuid, req.params.provider_id!, req.params.checkpoint_id!, q.get("checkpoint_items"));
     return { status: 200, json: {} };
+  });
+
+  add("PUT", "/providers/:provider_id/checkpoints/:checkpoint_id", "karbor", async (req, auth) => {
+    const body = await readBody(req, resetCheckpointBody);
+    s.checkpoints.resetState(auth.project!.uuid, req.params.provider_id!, req.params.checkpoint_id!, body["os-resetState"].state);
+    return { status: 202, json: {} };
   });
 
   add("GET", "/providers/:provider_id/checkpoints/:checkpoint_id", "karbor", (req, auth) => {

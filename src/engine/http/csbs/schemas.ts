@@ -149,3 +149,8 @@ export const authBody = z.strictObject({
       .optional(),
   }),
 });
+
+/** Karbor's reset-state action on a checkpoint. */
+export const resetCheckpointBody = z.strictObject({
+  "os-resetState": z.strictObject({ state: z.enum(["available", "error"]) }),
+});
