@@ -99,31 +99,46 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
  * says a value is unknown and the prior value (`shapes.prior`) there was an object or a list, the entry is `{}` or
  * `[]`, as Terraform encodes unknown collections.
  */
-export function boolTree(value: Json | undefined, marks: Json, shapes?: { prior: Json | undefined; unknown: Json }): Json {
+export function boolTree(value: Json | undefined, marks: Json, shapes?: Shapes): Json {
   if (marks === true) return true;
-  if (shapes && shapes.unknown === true) {
+  if (shapes !== undefined && shapes.unknown === true) {
     if (isPlainObject(shapes.prior)) return {};
     if (Array.isArray(shapes.prior)) return [];
     return false;
   }
-  const sub = (k: string | number) =>
-    shapes && {
-      prior: typeof k === "number" ? (Array.isArray(shapes.prior) ? shapes.prior[k] : undefined) : isPlainObject(shapes.prior) ? shapes.prior[k] : undefined,
-      unknown: subMark(shapes.unknown, k),
-    };
-  if (Array.isArray(value)) return value.map((v, i) => boolTree(v, subMark(marks, i), sub(i)));
-  if (isPlainObject(value) || (value === undefined && isPlainObject(marks))) {
-    const out: { [key: string]: Json } = {};
-    const keys = new Set<string>(isPlainObject(value) ? Object.keys(value) : []);
-    if (isPlainObject(marks)) for (const k of Object.keys(marks)) keys.add(k);
-    if (shapes && isPlainObject(shapes.unknown)) for (const [k, u] of Object.entries(shapes.unknown)) if (u === true) keys.add(k);
-    for (const k of [...keys].sort(compareStrings)) {
-      const t = boolTree(isPlainObject(value) ? value[k] : undefined, subMark(marks, k), sub(k));
-      if (t !== false) out[k] = t;
-    }
+  if (Array.isArray(value)) {
+    const out: Json[] = new Array<Json>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = boolTree(value[i], subMark(marks, i), shapes && subShapes(shapes, i));
     return out;
   }
-  return false;
+  const objMarks = isPlainObject(marks);
+  if (!isPlainObject(value) && !(value === undefined && objMarks)) return false;
+  const keys = isPlainObject(value) ? Object.keys(value) : [];
+  const unknownObj = shapes !== undefined && isPlainObject(shapes.unknown) ? shapes.unknown : undefined;
+  if (objMarks || unknownObj) {
+    const seen = new Set(keys);
+    if (objMarks) for (const k of Object.keys(marks)) if (!seen.has(k)) (seen.add(k), keys.push(k));
+    if (unknownObj) for (const k of Object.keys(unknownObj)) if (unknownObj[k] === true && !seen.has(k)) (seen.add(k), keys.push(k));
+  }
+  keys.sort(compareStrings);
+  const out: { [key: string]: Json } = {};
+  for (const k of keys) {
+    const t = boolTree(isPlainObject(value) ? value[k] : undefined, subMark(marks, k), shapes && subShapes(shapes, k));
+    if (t !== false) out[k] = t;
+  }
+  return out;
+}
+
+interface Shapes {
+  prior: Json | undefined;
+  unknown: Json;
+}
+
+function subShapes(shapes: Shapes, k: string | number): Shapes {
+  let prior: Json | undefined;
+  if (typeof k === "number") prior = Array.isArray(shapes.prior) ? shapes.prior[k] : undefined;
+  else prior = isPlainObject(shapes.prior) ? shapes.prior[k] : undefined;
+  return { prior, unknown: subMark(shapes.unknown, k) };
 }
 
 /** Whether a mark tree marks anything at all. */
