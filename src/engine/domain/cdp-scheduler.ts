@@ -85,7 +85,8 @@ export class CdpScheduler {
       const points = this.cdp.pointsOf(taskUuid);
       point = await cutRecoveryPoint(this.deps, {
         taskUuid,
-        groupId: task.lastGroupId + 1,
+        // The point record is stored before the task: after a crash between the two, the points know better.
+        groupId: Math.max(task.lastGroupId, points.length ? points[points.length - 1]!.groupId : 0) + 1,
         backupStorageUuid: bs.uuid,
         storageDir: bs.url,
         vmUuids: task.resourceRefs.map((r) => r.resourceUuid),

@@ -6,7 +6,7 @@ import { CdpScheduler } from "./cdp-scheduler.js";
 import { conflict, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
 import type { Inventory, VmInstance } from "./inventory.js";
-import { dropRecoveryPoint, type RecoveryPoint } from "./recovery-points.js";
+import { dropRecoveryPoint, RECOVERY_POINT_COPY_PREFIX, type RecoveryPoint } from "./recovery-points.js";
 import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
 
 export interface CdpPolicy {
@@ -134,6 +134,24 @@ export class Cdp {
   /** Resumes every enabled task (after a start or restart of the engine). */
   resume(): void {
     for (const t of this.tasks.all()) if (t.state === "Enabled" && t.status !== "Failed") this.scheduler.start(t.uuid, 0);
+  }
+
+  /**
+   * Removes recovery-point copies no point refers to: what a cut interrupted by a crash or stop left in the
+   * backup stores. Call before `resume` (no cut may be running). Returns how many copies were removed.
+   */
+  async sweepOrphanCopies(): Promise<number> {
+    const referenced = new Set(this.points.all().flatMap((p) => p.vms.flatMap((vm) => vm.volumes.map((v) => v.backupId))));
+    let removed = 0;
+    for (const bs of this.deps.inventory.backupStorages.all()) {
+      for (const id of await this.deps.backupStore.list(bs.url)) {
+        if (id.startsWith(RECOVERY_POINT_COPY_PREFIX) && !referenced.has(id)) {
+          await this.deps.backupStore.remove(bs.url, id);
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   /** Stops the schedules, waiting for recovery points being cut. */

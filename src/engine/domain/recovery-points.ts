@@ -4,6 +4,9 @@ import { conflict } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
 import type { Inventory, Volume } from "./inventory.js";
 
+/** Ids of recovery-point copies in the backup store start with this, so orphans can be told apart. */
+export const RECOVERY_POINT_COPY_PREFIX = "cdp-";
+
 /** The saved state of one protected volume in a recovery point. */
 export interface RecoveryPointVolume {
   volumeUuid: string;
@@ -92,7 +95,7 @@ async function copyVolume(
   parentId: string | undefined,
   written: string[],
 ): Promise<RecoveryPointVolume> {
-  const backupId = `cdp-${newZStackUuid()}`;
+  const backupId = `${RECOVERY_POINT_COPY_PREFIX}${newZStackUuid()}`;
   const info = await deps.backupStore.write({
     storageDir: input.storageDir,
     backupId,

@@ -18,7 +18,8 @@ const byContext = new WeakMap<EngineContext, EngineServices>();
 
 /**
  * The services of `ctx`, built on first use: loads their collections, makes sure the `admin` account exists,
- * fails jobs a previous run left running, resumes enabled CDP tasks, and registers their shutdown on `ctx`.
+ * fails jobs a previous run left running, and registers their shutdown on `ctx`. Background work (CDP
+ * schedules) starts with `startBackgroundWork`.
  */
 export function engineServices(ctx: EngineContext): EngineServices {
   const found = byContext.get(ctx);
@@ -30,10 +31,15 @@ export function engineServices(ctx: EngineContext): EngineServices {
   const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
   const services: EngineServices = { accounts, jobs, cdp, vmBackups };
   byContext.set(ctx, services);
-  cdp.resume();
   ctx.onClose(async () => {
     jobs.close();
     await cdp.close();
   });
   return services;
+}
+
+/** Clears what an interrupted run left behind and resumes the schedules of enabled CDP tasks. */
+export async function startBackgroundWork(services: EngineServices): Promise<void> {
+  await services.cdp.sweepOrphanCopies();
+  services.cdp.resume();
 }

@@ -1,5 +1,5 @@
 import type { EngineContext } from "../../context.js";
-import { engineServices } from "../../domain/services.js";
+import { engineServices, startBackgroundWork } from "../../domain/services.js";
 import type { Router } from "../router.js";
 import { ZSTACK, type Api } from "./api.js";
 import { registerBackupRoutes } from "./backup-routes.js";
@@ -11,6 +11,7 @@ import { registerSessionRoutes } from "./session-routes.js";
 /** Registers the ZStack Cloud API under /zstack/v1 (sessions, async jobs, inventory, CDP, VM backups). */
 export async function registerZStack(router: Router, ctx: EngineContext): Promise<void> {
   const api: Api = { router, ctx, services: engineServices(ctx) };
+  await startBackgroundWork(api.services);
   registerSessionRoutes(api);
   registerJobRoutes(api);
   registerInventoryRoutes(api);

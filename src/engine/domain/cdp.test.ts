@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CopyBackupStore } from "../storage/copy-store.js";
+import { openDb, type Db } from "../store/db.js";
+import { Cdp } from "./cdp.js";
+import { Inventory, type BackupStorage, type VmInstance } from "./inventory.js";
+
+const MiB = 1024 * 1024;
+
+describe("Cdp (domain)", () => {
+  let dir: string;
+  let db: Db;
+  let inventory: Inventory;
+  let bs: BackupStorage;
+  let vm: VmInstance;
+  const store = new CopyBackupStore();
+  const clock = { now: () => Date.now() };
+  let open: Cdp[] = [];
+  const make = () => {
+    const cdp = new Cdp({ db, clock, inventory, backupStore: store });
+    open.push(cdp);
+    return cdp;
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "backplan-cdp-"));
+    db = openDb(dir);
+    inventory = new Inventory(db, dir, clock);
+    const zone = inventory.addZone("z");
+    const cluster = inventory.addCluster(zone.uuid, "c");
+    inventory.addHost(cluster.uuid, "h", "10.0.0.1");
+    inventory.addPrimaryStorage(zone.uuid, "ps");
+    const offering = inventory.addInstanceOffering("o", 1, MiB);
+    const l3 = inventory.addL3Network(zone.uuid, "l3", "192.168.0.0/24");
+    bs = inventory.addBackupStorage([zone.uuid], "bs", 1024 * MiB);
+    vm = await inventory.createVm({ name: "vm", instanceOfferingUuid: offering.uuid, l3NetworkUuids: [l3.uuid], volumes: [{ size: MiB }] });
+  });
+  afterEach(async () => {
+    for (const c of open) await c.close();
+    open = [];
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const waitRunning = async (cdp: Cdp, uuid: string) => {
+    for (let i = 0; i < 200 && cdp.tasks.get(uuid)?.status !== "Running"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cdp.tasks.get(uuid)?.status).toBe("Running");
+  };
+
+  it("moves Created -> Starting -> Running with the first point, Stopped/Disabled on disable", async () => {
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
+    const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
+    expect(task).toMatchObject({ status: "Created", state: "Enabled", lastGroupId: 0 });
+    await waitRunning(cdp, task.uuid);
+    expect(cdp.pointsOf(task.uuid).map((p) => p.groupId)).toEqual([1]);
+    expect(cdp.tasks.get(task.uuid)!.usedCapacity).toBe(cdp.pointsOf(task.uuid)[0]!.storedSize);
+    expect(await cdp.disableTask(task.uuid)).toMatchObject({ status: "Stopped", state: "Disabled" });
+    expect(await cdp.enableTask(task.uuid)).toMatchObject({ status: "Running", state: "Enabled" });
+  });
+
+  it("sweeps recovery-point copies no point refers to, and only those", async () => {
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
+    const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
+    await waitRunning(cdp, task.uuid);
+    const volume = inventory.vmVolumes(vm.uuid)[0]!;
+    await store.write({ storageDir: bs.url, backupId: "cdp-orphan", sourcePath: volume.installPath, size: volume.size });
+    await store.write({ storageDir: bs.url, backupId: "someone-elses", sourcePath: volume.installPath, size: volume.size });
+    expect(await cdp.sweepOrphanCopies()).toBe(1);
+    const left = await store.list(bs.url);
+    expect(left).not.toContain("cdp-orphan");
+    expect(left).toContain("someone-elses");
+    expect(left).toContain(cdp.pointsOf(task.uuid)[0]!.vms[0]!.volumes[0]!.backupId);
+  });
+
+  it("continues groupIds after the last stored point even when the task record lags behind", async () => {
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
+    const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
+    await waitRunning(cdp, task.uuid);
+    await cdp.disableTask(task.uuid);
+    // As if the engine died after storing point 1 but before recording it on the task.
+    cdp.tasks.put({ ...cdp.tasks.get(task.uuid)!, lastGroupId: 0 });
+    await cdp.close();
+    const reopened = make();
+    await reopened.enableTask(task.uuid);
+    for (let i = 0; i < 200 && reopened.pointsOf(task.uuid).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(reopened.pointsOf(task.uuid).map((p) => p.groupId)).toEqual([1, 2]);
+  });
+
+  it("refuses a second task on a protected VM and destroying a protected VM", async () => {
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
+    cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
+    expect(() => cdp.createTask({ name: "u", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] })).toThrow("already protected");
+    await expect(cdp.destroyVm(vm.uuid)).rejects.toThrow("protected by CDP task");
+  });
+
+  it("takes the shorter of the policy interval and maxLatency, never under a second", () => {
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 60 });
+    const base = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
+    expect(cdp.periodMs(base)).toBe(60_000);
+    expect(cdp.periodMs({ ...base, maxLatency: 5000 })).toBe(5000);
+    expect(cdp.periodMs({ ...base, maxLatency: 1 })).toBe(1000);
+    expect(cdp.periodMs({ ...base, maxLatency: 0 })).toBe(60_000);
+  });
+});
