@@ -340,8 +340,10 @@ class Parser {
     const t = this.types[next] as Tok;
     if (t === Tok.Equal) {
       this.p = next + 1;
+      const errs = this.diags.length;
       const attr = this.finishAttribute(nameIdx);
-      this.expectLineEnd("argument");
+      // After an error inside the expression, skip the rest of the line silently (no cascade of errors).
+      this.expectLineEnd("argument", errs);
       return attr;
     }
     if (t === Tok.OQuote || t === Tok.Ident || t === Tok.OBrace) return this.parseBlock(nameIdx);
@@ -375,18 +377,20 @@ class Parser {
       return;
     }
     if (t === Tok.EOF) return;
+    const fresh = errorsBefore < 0 || this.diags.length === errorsBefore;
+    const article = what === "argument" ? "An" : "A";
     if (t === Tok.CBrace && this.nestedBlockDepth > 0) {
-      this.error(
+      if (fresh) this.error(
         `Missing newline after ${what}`,
-        `An ${what} must end with a newline; the block's closing "}" belongs on its own line (only a block holding a single argument may be written on one line).`,
+        `${article} ${what} must end with a newline; the block's closing "}" belongs on its own line (only a block holding a single argument may be written on one line).`,
         this.tokRange(i),
       );
       return;
     }
-    if (errorsBefore < 0 || this.diags.length === errorsBefore) {
+    if (fresh) {
       this.error(
         `Missing newline after ${what}`,
-        `An ${what} must end with a newline, but found ${this.found(i)}. Expected a line break before the next definition.`,
+        `${article} ${what} must end with a newline, but found ${this.found(i)}. Expected a line break before the next definition.`,
         this.tokRange(i),
       );
     }
@@ -1141,6 +1145,7 @@ class Parser {
       this.p = i + 1;
       return { stripRight: this.ends[i]! - this.starts[i]! === 2, end: this.ends[i]! };
     }
+    if (this.types[i] === Tok.Unterminated) return { stripRight: false, end: this.starts[i]! }; // the template reports it
     this.error(
       `Extra characters after ${what}`,
       `Expected "}" to close the template ${what}, but found ${this.found(i)}.`,
