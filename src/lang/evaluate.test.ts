@@ -16,6 +16,7 @@ function scope(overrides: Partial<Record<string, Value>> = {}): Scope {
     password: markSensitive("s3cr3t"),
     pending: UNKNOWN,
     pending_list: unknownOf(listOf(STRING)),
+    pending_obj: unknownOf(objectOf({ name: STRING, tags: mapOf(NUMBER) })),
     nothing: null,
     flag: true,
     ...overrides,
@@ -377,6 +378,8 @@ describe("unknown values", () => {
     ["known siblings of an unknown stay known", `zstack_cdp_task.new.name`, "new"],
     ["an unknown index key makes the element unknown", `var.names[var.pending]`, { $unknown: "any" }],
     ["indexing an unknown typed list gives an unknown element of its type", `var.pending_list[0]`, { $unknown: "string" }],
+    ["an attribute of an unknown typed object has the attribute's type", `var.pending_obj.name`, { $unknown: "string" }],
+    ["an element of an unknown typed map has the element type", `var.pending_obj.tags["a"]`, { $unknown: "number" }],
     ["an unknown inside a collection keeps the collection known", `length([var.pending, 1])`, 2],
     ["an unknown object key in a for makes the result unknown", `{for s in var.names : var.pending => s}`, { $unknown: "any" }],
     ["expanding an unknown list makes the call unknown", `join(",", var.pending_list...)`, { $unknown: "string" }],
@@ -400,6 +403,3 @@ describe("variables bound directly (templatefile's scope)", () => {
     expect(show(evalHcl(`{ a = [1] }`).value)).toEqual({ a: [1] });
   });
 });
-
-// Types used only by the typed-unknown assertions above; referenced here so they document the expected shapes.
-void [mapOf, objectOf, NUMBER];
