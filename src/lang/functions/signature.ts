@@ -133,6 +133,9 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
       }
       return { ok: false, summary: "Error in function call", message: `Call to function "${name}" failed: ${e.message.replace(/\.?$/, ".")}` };
     }
-    throw e;
+    // Anything else (a string too long to build, a stack too deep to spread) is still the configuration's
+    // problem, reported like any other failed call rather than crashing the run.
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, summary: "Error in function call", message: `Call to function "${name}" failed: ${message.replace(/\.?$/, ".")}` };
   }
 }

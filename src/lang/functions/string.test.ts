@@ -49,6 +49,7 @@ describe("format", () => {
     ["%d of a word", `format("%d", "x")`, /unsupported value for "%d" at 0: number required/],
     ["%s of a list", `format("%s", ["a"])`, /unsupported value for "%s" at 0: string required/],
     ["an unknown verb", `format("%z", 1)`, /unrecognized format verb "z"/],
+    ["a width too large to build, without crashing", `format("%999999999999s", "x")`, /Call to function "format" failed: Invalid string length/],
   ])("reports %s", (_name, src, message) => {
     expect(error(src)).toMatch(message);
   });
