@@ -3,6 +3,7 @@ import { computed, defineResource, optional, optionalComputed, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import { ApiError } from "../http/errors.js";
 import { asObject, defined, list, str, type JsonObject } from "../http/json.js";
+import { RETRY_BACKOFF } from "../http/backoff.js";
 import { waitUntil } from "../http/wait.js";
 import { CSBS_PROVIDER_ID } from "./backup_policy.js";
 import { checkpointItemSchema, itemOf } from "./checkpoint_view.js";
@@ -26,6 +27,9 @@ const schema = z.object({
   checkpoint_items: z.array(checkpointItemSchema).nullable(),
 });
 type Checkpoint = z.infer<typeof schema>;
+
+/** "The policy is executing backup" / "auto plan executing": the policy is busy, nothing was done. */
+const BUSY_CODES = new Set(["CSBS.1001", "CSBS.6030"]);
 
 /** Statuses in which the checkpoint is finished (successfully or not). */
 const SETTLED = new Set(["available", "error"]);
@@ -108,16 +112,33 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     const d = deadlineOf(ctx);
     const providerId = planned.provider_id ?? (await providerOf(ctx.client, d, planned.plan_id));
     const path = checkpointsPath(providerId);
-    const reply = await ctx.client.call(d, {
-      method: "POST",
-      path,
-      body: {
-        checkpoint: {
-          plan_id: planned.plan_id,
-          parameters: defined({ auto_trigger: planned.auto_trigger, resources: planned.resources }),
-        },
+    const body = {
+      checkpoint: {
+        plan_id: planned.plan_id,
+        parameters: defined({ auto_trigger: planned.auto_trigger, resources: planned.resources }),
       },
-    });
+    };
+    // While the policy is already running (a scheduled run, another execution) CSBS refuses with CSBS.1001 or
+    // CSBS.6030 without doing anything, so asking again later is safe even though the create is not idempotent.
+    let refused: ApiError | undefined;
+    const reply = await waitUntil(
+      d,
+      async () => {
+        try {
+          return await ctx.client.call(d, { method: "POST", path, body });
+        } catch (e) {
+          if (e instanceof ApiError && BUSY_CODES.has(e.code)) {
+            refused = e;
+            return null;
+          }
+          throw e;
+        }
+      },
+      (r) => r !== null,
+      () => refused ?? ctx.client.timeout(d, "POST", path, "policy still busy"),
+      RETRY_BACKOFF,
+    );
+    if (!reply) throw new Error("unreachable: waitUntil resolved without a reply");
     const created = asObject(reply["checkpoint"]);
     const id = created ? str(created, "id") : null;
     const full = await ctx.client.pathOf(d, path);

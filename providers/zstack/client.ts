@@ -50,7 +50,7 @@ export class ZStackClient {
       api: "ZStack",
       maxConcurrency: config.maxConcurrency,
       maxRetries: config.maxRetries,
-      isTransient: (res) => res.status !== 503 || !hasErrorObject(res),
+      isTransient: (res) => res.status !== 503 || TRANSIENT_CODES.has(errorCodeOf(res) ?? "SYS.1012"),
     });
   }
 
@@ -276,8 +276,15 @@ export class ZStackClient {
   }
 }
 
-function hasErrorObject(res: HttpResponse): boolean {
-  return asObject(asObject(parseJson(res.text))?.["error"]) !== undefined;
+/**
+ * ZStack answers business failures with 503 + an error object, which repeating cannot fix; these codes say the
+ * management node was momentarily unable to serve, so they (and a 503 without an error object) are retried.
+ */
+const TRANSIENT_CODES = new Set(["SYS.1010", "SYS.1011", "SYS.1012"]); // not ready, undeliverable, node unavailable
+
+function errorCodeOf(res: HttpResponse): string | undefined {
+  const code = asObject(asObject(parseJson(res.text))?.["error"])?.["code"];
+  return typeof code === "string" ? code : undefined;
 }
 
 export function assertNever(x: never): never {

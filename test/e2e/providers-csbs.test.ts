@@ -194,6 +194,17 @@ describe("csbs_backup_policy_checkpoint and csbs_checkpoint_items", () => {
     await r.delete(ctx, created);
   });
 
+  it("executes a policy twice at once: the second waits while CSBS says the policy is busy, then runs", async () => {
+    const ctx = ctxOf();
+    const config = { plan_id: policy["id"] as string, provider_id: null, resources: [servers[0]!.id], auto_trigger: null };
+    const [a, b] = await Promise.all([r.create(ctx, planned(r, null, config).planned), r.create(ctx, planned(r, null, config).planned)]);
+    expect(a["status"]).toBe("available");
+    expect(b["status"]).toBe("available");
+    expect(a["id"]).not.toBe(b["id"]);
+    await r.delete(ctx, a);
+    await r.delete(ctx, b);
+  });
+
   it("reports executing a policy that does not exist with the API's code", async () => {
     const err = await r
       .create(ctxOf(), planned(r, null, { plan_id: "00000000-0000-0000-0000-000000000000", provider_id: "fc4d5750-22e7-4798-8a46-f48f62c4c1da", resources: null, auto_trigger: null }).planned)
