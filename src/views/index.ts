@@ -22,4 +22,5 @@ export { renderPlanMarkdown, commentMarker, type PlanMarkdownOptions } from "./p
 export { planSummary, SUMMARY_FORMAT_VERSION, type PlanSummary } from "./plan-summary.js";
 export { reviewCounts, reviewPlanLine, terraformPlanLine, type ReviewCounts } from "./counts.js";
 export { GITHUB_COMMENT_LIMIT } from "./markdown.js";
+export { colorWanted, stripAnsi } from "./style.js";
 export { SENSITIVE_TEXT } from "./encoding.js";

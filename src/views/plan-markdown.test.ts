@@ -170,3 +170,24 @@ describe("renderPlanMarkdown diagnostics", () => {
     expect(md).toContain("This plan is incomplete: targeting (`zstack_cdp_task.db`) left parts of the configuration out.");
   });
 });
+
+describe("renderPlanMarkdown edge plans", () => {
+  it("puts the errors of a failed plan in a CAUTION alert first", () => {
+    const md = renderPlanMarkdown(
+      emptyPlan({ errored: true, diagnostics: [{ severity: "error", summary: "Invalid value", detail: "policy_uuid must be set", address: "zstack_cdp_task.api" }] }),
+    );
+    expect(md).toContain("> [!CAUTION]\n> **Planning failed with these errors:**\n> - **Invalid value** (`zstack_cdp_task.api`): policy\\_uuid must be set");
+  });
+
+  it("explains a plan that only changes outputs", () => {
+    const md = renderPlanMarkdown(emptyPlan({ outputs: [{ name: "x", action: "create", before: null, after: pv("v"), sensitive: false }] }));
+    expect(md).toContain("Only root output values change");
+    expect(md).toContain("<b>Output changes</b>");
+  });
+
+  it("tells how to record drift the configuration already matches", () => {
+    const md = renderPlanMarkdown(emptyPlan({ drift: [webDrift] }));
+    expect(md).toContain("**No changes.**");
+    expect(md).toContain("Apply a refresh-only plan (`backplan apply -refresh-only`)");
+  });
+});

@@ -183,6 +183,8 @@ function diagnosticLines(ds: readonly PlanDiagnostic[]): string[] {
 /** Everything the comment may contain, before any budget is applied. */
 interface Parts {
   head: string[];
+  /** Error diagnostics of a failed plan (their own CAUTION alert, first). */
+  errors: string[];
   /** The sentence that opens the CAUTION callout. */
   cautionHeadline: string;
   caution: string[];
@@ -236,6 +238,7 @@ function truncationNotice(parts: Parts, b: Budget, options: PlanMarkdownOptions,
 
 function assemble(parts: Parts, b: Budget, options: PlanMarkdownOptions, limit: number): string {
   const blocks: string[] = [parts.head.join("\n\n")];
+  if (parts.errors.length > 0) blocks.push(quote(["[!CAUTION]", "**Planning failed with these errors:**", ...parts.errors]));
   if (parts.caution.length > 0) {
     const shown = parts.caution.slice(0, b.cautionLimit);
     const more = parts.caution.length - shown.length;
@@ -292,6 +295,7 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
     );
   } else {
     head.push(`**${reviewPlanLine(counts)}**`);
+    if (noResourceChanges) head.push("Only root output values change: applying records them in the state and changes no remote object.");
   }
 
   const destructive = shown.filter((rc) => rc.action === "replace" || (rc.action === "delete" && rc.mode === "managed"));
@@ -300,9 +304,12 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
   const caution = destructive.map(cautionLine);
 
   const warning: string[] = [];
-  if (plan.errored) warning.push(...diagnosticLines(plan.diagnostics.filter((d) => d.severity === "error")));
   if (drift.length > 0 && plan.mode !== "refresh-only") {
-    warning.push(`- ${plural(drift.length, "object")} changed outside backplan since the last apply; the plan may undo or respond to that (see *Changes outside backplan*).`);
+    warning.push(
+      noResourceChanges
+        ? `- ${plural(drift.length, "object")} changed outside backplan since the last apply, and the configuration already matches. Apply a refresh-only plan (\`backplan apply -refresh-only\`) to record the changes in the state.`
+        : `- ${plural(drift.length, "object")} changed outside backplan since the last apply; the plan may undo or respond to that (see *Changes outside backplan*).`,
+    );
   }
   for (const rc of shown.filter((c) => c.action === "forget")) {
     warning.push(`- ${code(rc.address)} will no longer be managed by backplan; the remote object is kept.`);
@@ -313,7 +320,6 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
   }
   const warnings = plan.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length > 0) warning.push(...diagnosticLines(warnings));
-  if (plan.errored && warning.length > 0) warning.unshift("**Errors and warnings:**");
 
   const destroyed = destructive.filter((rc) => rc.action === "delete").length;
   const replaced = destructive.length - destroyed;
@@ -322,6 +328,7 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
     .join(" and ");
   return {
     head,
+    errors: plan.errored ? diagnosticLines(plan.diagnostics.filter((d) => d.severity === "error")) : [],
     cautionHeadline: `**This plan ${what}.** Data held by a destroyed or replaced backup object may be lost. Check each one:`,
     caution,
     warning,

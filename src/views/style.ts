@@ -75,3 +75,14 @@ export function wordWrap(text: string, width: number): string {
     })
     .join("\n");
 }
+
+/**
+ * Whether the CLI should color its output: not with `-no-color`, not when NO_COLOR is set to anything non-empty
+ * (no-color.org), not when stdout is not a terminal, not on TERM=dumb.
+ */
+export function colorWanted(o: { noColorFlag: boolean; env: Readonly<Record<string, string | undefined>>; isTTY: boolean }): boolean {
+  if (o.noColorFlag) return false;
+  if ((o.env.NO_COLOR ?? "") !== "") return false;
+  if (o.env.TERM === "dumb") return false;
+  return o.isTTY;
+}
