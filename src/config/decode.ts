@@ -53,6 +53,7 @@ const CONDITION_SCHEMA: BodySchema = {
 };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const NOT_DEPENDABLE = new Set(["var", "local", "each", "count", "path", "terraform", "self"]);
 
 /** Decoding context of one module: the sink for diagnostics and the line indexes JSON re-parsing needs. */
 class Decoder {
@@ -152,6 +153,11 @@ class Decoder {
     }
     const out: DependsOn[] = [];
     for (const item of expr.items) {
+      const root = exprAsTraversal(item)?.root;
+      if (root && NOT_DEPENDABLE.has(root)) {
+        this.error("Invalid depends_on reference", `"${root}" values cannot be depended on. Only resources, data resources and modules can be listed in depends_on.`, item.range);
+        continue;
+      }
       const t = exprAsTarget(item);
       if (!t.ok) {
         this.error("Invalid depends_on reference", `${t.error} Only resources, data resources and modules can be listed in depends_on.`, item.range);

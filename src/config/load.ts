@@ -116,7 +116,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const base = opts.displayBase ?? process.cwd();
   const display = (p: string) => {
     const r = relative(base, p);
-    return r === "" ? "." : r.startsWith(".." + sep + ".." + sep) ? p : r;
+    return r === "" ? basename(p) : r.startsWith(".." + sep + ".." + sep) ? p : r;
   };
   const diagnostics: Diagnostic[] = [];
 
@@ -143,7 +143,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
         continue;
       }
       sources.set(shown, text);
-      const parsed = parseConfigFile(text, shown);
+      const parsed = name.endsWith(".json") ? parseJsonFile(text, shown) : parseFile(text, shown);
       diagnostics.push(...parsed.diagnostics);
       files.push(parsed.file);
     }

@@ -26,5 +26,5 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? ` Did you mean "${best}"?` : "";
+  return best !== undefined && bestD <= (name.length >= 3 ? Math.max(2, Math.floor(name.length / 3)) : 1) ? ` Did you mean "${best}"?` : "";
 }
