@@ -113,6 +113,7 @@ describe("renderPlanMarkdown within GitHub's comment limit", () => {
     const full = renderPlanMarkdown(plan, { maxLength: 10_000_000 });
     expect(full.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT);
     const md = renderPlanMarkdown(plan, { fullPlanCommand: "backplan show plan.bin", detailsUrl: "https://ci.example.test/run/42" });
+    expect(renderPlanMarkdown(plan, { detailsUrl: "https://x.test/a b(c)" })).toContain("[the full plan](https://x.test/a%20b%28c%29)");
     expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(md).toContain("**Plan: 0 to add, 60 to change, 1 to replace, 1 to destroy.**");
     expect(md).toContain("> [!CAUTION]");

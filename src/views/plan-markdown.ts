@@ -219,6 +219,11 @@ function sectionDrift(drift: readonly ResourceChange[], mode: Budget["driftMode"
   }
 }
 
+/** A URL made safe as a Markdown link target (no spaces, parentheses or angle brackets to end it early). */
+function linkTarget(url: string): string {
+  return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c).replace(/\(/g, "%28").replace(/\)/g, "%29"));
+}
+
 function truncationNotice(parts: Parts, b: Budget, options: PlanMarkdownOptions, limit: number): string {
   const cut: string[] = [];
   if (b.droppedResources.size > 0) cut.push(`the diffs of ${plural(b.droppedResources.size, "resource")} (largest first)`);
@@ -228,7 +233,7 @@ function truncationNotice(parts: Parts, b: Budget, options: PlanMarkdownOptions,
   if (b.cautionLimit !== Infinity) cut.push("part of the destroy/replace list");
   if (cut.length === 0) return "";
   const command = options.fullPlanCommand ?? "backplan show PLANFILE";
-  const where = options.detailsUrl ? ` or [the full plan](${options.detailsUrl})` : "";
+  const where = options.detailsUrl ? ` or [the full plan](${linkTarget(options.detailsUrl)})` : "";
   return quote([
     "[!NOTE]",
     `This comment was shortened to fit the ${limit.toLocaleString("en-US")}-character limit: it leaves out ${cut.join(", ")}. ` +
@@ -311,9 +316,11 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
         : `- ${plural(drift.length, "object")} changed outside backplan since the last apply; the plan may undo or respond to that (see *Changes outside backplan*).`,
     );
   }
-  for (const rc of shown.filter((c) => c.action === "forget")) {
+  const forgets = shown.filter((c) => c.action === "forget");
+  for (const rc of forgets.slice(0, MAX_DIAGNOSTICS)) {
     warning.push(`- ${code(rc.address)} will no longer be managed by backplan; the remote object is kept.`);
   }
+  if (forgets.length > MAX_DIAGNOSTICS) warning.push(`- …and ${forgets.length - MAX_DIAGNOSTICS} more objects will no longer be managed.`);
   if (!plan.complete && !plan.errored) {
     const t = plan.targets.length > 0 ? ` (${plan.targets.map(code).join(", ")})` : "";
     warning.push(`- This plan is incomplete: targeting${t} left parts of the configuration out.`);
