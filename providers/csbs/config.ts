@@ -44,7 +44,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function resolveCsbsConfig(c: CsbsProviderConfig, env: Env): ResolvedCsbsConfig {
   const pick = (v: string | null, ...names: string[]): string | null => {
-    if (v !== null && v !== "") return v;
+    if (v != null && v !== "") return v;
     for (const n of names) {
       const e = env[n];
       if (e !== undefined && e.trim() !== "") return e;

@@ -169,3 +169,23 @@ describe("ZStackClient.queryIn", () => {
     expect(out).toHaveLength(250);
   });
 });
+
+describe("ZStackClient transient failures", () => {
+  it("retries a GET answered 503 SYS.1012 (management node unavailable) but not a 503 business error", async () => {
+    let hits = 0;
+    const client = await zstackServer((req, _body, res) => {
+      if (req.url === "/zstack/v1/accounts/login") return json(res, 200, { inventory: { uuid: "s" } });
+      hits++;
+      if (req.url!.startsWith("/zstack/v1/zones")) {
+        return hits === 1 ? json(res, 503, { error: { code: "SYS.1012", description: "management node unavailable" } }) : json(res, 200, { inventories: [{ uuid: "z" }] });
+      }
+      json(res, 503, { error: { code: "SYS.1003", description: "resource not found" } });
+    });
+    const d = deadlineOf({ timeoutMs: 5_000 });
+    expect(await client.query(d, "/zones", [])).toEqual([{ uuid: "z" }]);
+    expect(hits).toBe(2);
+    const err = await client.query(d, "/hosts", []).catch((e: unknown) => e);
+    expect((err as ApiError).code).toBe("SYS.1003");
+    expect(hits).toBe(3);
+  });
+});

@@ -75,3 +75,10 @@ describe("normalizeEndpoint", () => {
     ["https://proxy/api/zstack/v1", "https://proxy/api/zstack/v1"],
   ])("%s → %s", (input, out) => expect(normalizeEndpoint(input)).toBe(out));
 });
+
+describe("resolveZStackConfig with attributes left out entirely", () => {
+  it("treats a missing key like null", () => {
+    const partial = { host: "h", account_name: "a", account_password: "b" } as unknown as ZStackProviderConfig;
+    expect(resolveZStackConfig(partial, {}).baseUrl).toBe("http://h:8080/zstack/v1");
+  });
+});

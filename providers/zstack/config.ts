@@ -31,14 +31,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  * is given, else account login. Throws ProviderConfigError naming the attribute (and its variable) on gaps.
  */
 export function resolveZStackConfig(c: ZStackProviderConfig, env: Env): ResolvedZStackConfig {
-  const pick = (v: string | null, name: string) => (v !== null && v !== "" ? v : nonEmpty(env[name]));
+  const pick = (v: string | null, name: string) => (v != null && v !== "" ? v : nonEmpty(env[name]));
   const endpoint = c.endpoint ?? (c.host ? null : nonEmpty(env["ZSTACK_ENDPOINT"]));
   const host = c.host ?? nonEmpty(env["ZSTACK_HOST"]);
   let baseUrl: string;
   if (endpoint) {
     baseUrl = normalizeEndpoint(endpoint);
   } else if (host) {
-    const portText = c.port !== null ? String(c.port) : (nonEmpty(env["ZSTACK_PORT"]) ?? String(DEFAULT_ZSTACK_PORT));
+    const portText = c.port != null ? String(c.port) : (nonEmpty(env["ZSTACK_PORT"]) ?? String(DEFAULT_ZSTACK_PORT));
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new ProviderConfigError("zstack", "port", `"${portText}" is not a TCP port (ZSTACK_PORT)`);
