@@ -169,6 +169,21 @@ describe("ChunkBackupStore", () => {
     expect(await chunkFiles()).toEqual([]);
   });
 
+  it("concurrent removals share garbage collections and still collect every removed backup's chunks", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const v = await volumeWithData(`v${i}.raw`, 100 + i);
+      await store.write({ storageDir, backupId: `r${i}`, sourcePath: v, size: SIZE });
+      ids.push(`r${i}`);
+    }
+    const keep = await volumeWithData("keep.raw", 200);
+    await store.write({ storageDir, backupId: "keep", sourcePath: keep, size: SIZE });
+    const keepChunks = new Set((await store.manifest(storageDir, "keep")).chunks.filter((c) => c !== null));
+    await Promise.all(ids.map((id) => store.remove(storageDir, id)));
+    expect(new Set(await chunkFiles())).toEqual(keepChunks);
+    expect((await store.verify(storageDir)).ok).toBe(true);
+  });
+
   it("a backup running while GC collects never loses a chunk it reuses", async () => {
     const a = await volumeWithData("a.raw", 20);
     for (let round = 0; round < 3; round++) {

@@ -50,6 +50,8 @@ export class ChunkBackupStore implements VolumeBackupStore {
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly tracker: DirtyTracker | undefined;
+  /** Per storage dir: the GC running now, and the one queued after it (joined by every removal meanwhile). */
+  private readonly gcs = new Map<string, { running?: Promise<GcReport>; queued?: Promise<GcReport> }>();
 
   constructor(opts: ChunkBackupStoreOptions = {}) {
     this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -169,11 +171,35 @@ export class ChunkBackupStore implements VolumeBackupStore {
     });
   }
 
-  /** Removes the manifest durably, then collects chunks no manifest references any more. */
+  /**
+   * Removes the manifest durably, then collects chunks no manifest references any more. Removals that arrive
+   * while a collection runs share the next one (which starts after all their manifests are gone).
+   */
   async remove(storageDir: string, backupId: string): Promise<void> {
     checkName("backupId", backupId);
     await removeDurable(layout.manifest(storageDir, backupId));
-    await this.gc(storageDir);
+    await this.gcSoon(storageDir);
+  }
+
+  private gcSoon(storageDir: string): Promise<GcReport> {
+    const slot = this.gcs.get(storageDir) ?? {};
+    this.gcs.set(storageDir, slot);
+    if (slot.queued) return slot.queued;
+    const start = (): Promise<GcReport> => {
+      const run = collectGarbage(storageDir).finally(() => {
+        if (slot.running === run) slot.running = undefined;
+        if (!slot.running && !slot.queued) this.gcs.delete(storageDir);
+      });
+      slot.running = run;
+      return run;
+    };
+    if (!slot.running) return start();
+    const queued = slot.running.catch(() => undefined).then(() => {
+      slot.queued = undefined;
+      return start();
+    });
+    slot.queued = queued;
+    return queued;
   }
 
   async list(storageDir: string): Promise<string[]> {
