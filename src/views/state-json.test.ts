@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { State } from "../state/state.js";
+import { encodeStateV4 } from "../state/v4.js";
 import { SECRET } from "./fixtures.test-support.js";
 import { readTestdata } from "./golden.test-support.js";
 import { marksFromPaths, providerNameOf, stateValues, type V4StateJson } from "./state-json.js";
@@ -117,5 +119,31 @@ describe("marksFromPaths / providerNameOf", () => {
   });
   it("strips the provider[...] wrapper, module prefix and alias", () => {
     expect(providerNameOf('module.a.provider["registry.terraform.io/backplan/csbs"].eu')).toBe("registry.terraform.io/backplan/csbs");
+  });
+});
+
+describe("stateValues over a state written by src/state", () => {
+  it("reads encodeStateV4 output: sensitive paths, schema versions and module instances survive", () => {
+    const s = new State({ lineage: "l-1", serial: 3 });
+    s.setInstance(
+      'module.site["eu"].zstack_cdp_task.web[0]',
+      {
+        schemaVersion: 2,
+        attributes: { uuid: "u1", password: SECRET },
+        sensitiveAttributes: [[{ type: "get_attr", value: "password" }]],
+        dependencies: [],
+      },
+      { provider: ZSTACK },
+    );
+    const v = stateValues(JSON.parse(encodeStateV4(s)) as V4StateJson);
+    const mod = v.root_module.child_modules![0]!;
+    expect(mod.address).toBe('module.site["eu"]');
+    expect(mod.resources![0]).toMatchObject({
+      address: 'module.site["eu"].zstack_cdp_task.web[0]',
+      index: 0,
+      schema_version: 2,
+      values: { password: "(sensitive value)", uuid: "u1" },
+      sensitive_values: { password: true },
+    });
   });
 });
