@@ -75,9 +75,17 @@ describe("ZStack VM backups", () => {
 
   it("reverts the VM's own volumes to the backup", async () => {
     expect(await lab.client.volumeSha256(vm.allVolumes[0].uuid)).not.toBe(sums[0]);
-    expect(await lab.client.ok("PUT", `/zstack/v1/vm-backups/${backups[0].groupUuid}/actions`, { revertVmFromVmBackup: { backupStorageUuid: lab.bs.uuid } })).toEqual({});
+    // Dirty tracking and CDP journals listen to volume writes: a revert must show up there, and only where it changed.
+    const seen: { volumeUuid: string; offset: number; length: number }[] = [];
+    const stop = lab.engine.context.inventory.onWrite((w) => seen.push({ volumeUuid: w.volumeUuid, offset: w.offset, length: w.data.length }));
+    try {
+      expect(await lab.client.ok("PUT", `/zstack/v1/vm-backups/${backups[0].groupUuid}/actions`, { revertVmFromVmBackup: { backupStorageUuid: lab.bs.uuid } })).toEqual({});
+    } finally {
+      stop();
+    }
     const got = await Promise.all(vm.allVolumes.map((v: any) => lab.client.volumeSha256(v.uuid)));
     expect(got).toEqual(sums);
+    expect(seen).toEqual([{ volumeUuid: vm.allVolumes[0].uuid, offset: 0, length: 4 * MiB }]);
   });
 
   it("refuses a backup of a data volume or onto an unknown backup storage", async () => {

@@ -184,6 +184,15 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
     expect(await c.query(`/zstack/v1/volumes?q=vmInstanceUuid=${restored.uuid}`)).toEqual([]);
     expect(await c.ok("PUT", `/zstack/v1/vm-instances/${restored.uuid}/actions`, { expungeVmInstance: {} })).toEqual({});
 
+    // RevertVmFromCdpBackup: the protected VM's own volumes go back to the point.
+    expect(await c.ok("PUT", `/zstack/v1/cdp-backups/${vm.uuid}/actions`, { revertVmFromCdpBackup: { backupStorageUuid: lab.bs.uuid, groupId } })).toEqual({});
+    expect([await c.volumeSha256(root.uuid), await c.volumeSha256(data.uuid)]).toEqual(expected);
+    const notExisting = await c.request("PUT", `/zstack/v1/cdp-backups/${vm.uuid}/actions`, {
+      body: { revertVmFromCdpBackup: { backupStorageUuid: lab.bs.uuid, groupId, useExistingVolume: false } },
+    });
+    expect(notExisting.status).toBe(400);
+    expect(notExisting.text).toContain("revertVmFromCdpBackup.useExistingVolume");
+
     const missing = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
       createVmFromCdpBackup: { name: "x", groupId: 999999, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
     });

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
@@ -354,6 +355,37 @@ export class Cdp {
         ? { instanceOfferingUuid: sourceVm.instanceOfferingUuid, l3NetworkUuids: sourceVm.vmNics.map((n) => n.l3NetworkUuid), defaultL3NetworkUuid: sourceVm.defaultL3NetworkUuid }
         : {},
     );
+  }
+
+  /**
+   * Writes the bytes the VM had at recovery point `groupId` back into its existing volumes (ZStack's
+   * RevertVmFromCdpBackup with useExistingVolume), region by region through the inventory.
+   */
+  async revertVmToPoint(vmUuid: string, groupId: number, backupStorageUuid: string): Promise<void> {
+    if (!this.deps.inventory.vms.has(vmUuid)) throw invalidArgument("vmInstanceUuid", `VM instance[uuid:${vmUuid}] is not found`);
+    const point = this.pointsOfVm(vmUuid).find((p) => p.groupId === groupId);
+    if (!point) throw invalidArgument("groupId", `VM instance[uuid:${vmUuid}] has no recovery point with groupId ${groupId}`);
+    if (point.backupStorageUuid !== backupStorageUuid) {
+      throw invalidArgument("backupStorageUuid", `recovery point ${groupId} of VM instance[uuid:${vmUuid}] is on backup storage[uuid:${point.backupStorageUuid}]`);
+    }
+    const bs = this.deps.inventory.backupStorages.get(point.backupStorageUuid);
+    if (!bs) throw conflict(`backup storage[uuid:${point.backupStorageUuid}] of the recovery point no longer exists`);
+    const saved = point.vms.find((v) => v.vmInstanceUuid === vmUuid)!;
+    const targets = saved.volumes.map((v) => {
+      const vol = this.deps.inventory.volumes.get(v.volumeUuid);
+      if (!vol || vol.vmInstanceUuid !== vmUuid) throw conflict(`volume[uuid:${v.volumeUuid}] of the recovery point is no longer attached to the VM`);
+      if (vol.size !== v.size) throw conflict(`volume[uuid:${vol.uuid}] is ${vol.size} bytes now, the recovery point has ${v.size}`);
+      return { saved: v, path: vol.installPath };
+    });
+    for (const t of targets) {
+      const tmp = `${t.path}.revert-${process.pid}`;
+      try {
+        await this.deps.backupStore.restore(bs.url, t.saved.backupId, tmp);
+        await this.deps.inventory.copyIntoVolume(t.saved.volumeUuid, tmp);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
   }
 
   addPoint(p: RecoveryPoint): void {

@@ -195,7 +195,10 @@ export class VmBackups {
     );
   }
 
-  /** Writes the group's bytes back into the VM's existing volumes. */
+  /**
+   * Writes the group's bytes back into the VM's existing volumes, region by region through the inventory (so
+   * dirty tracking and CDP journals see the changes).
+   */
   async revertVm(groupUuid: string, backupStorageUuid?: string): Promise<void> {
     const backups = this.usableGroup(groupUuid, backupStorageUuid);
     const bs = this.requireBackupStorage(backups[0]!.backupStorageUuid);
@@ -205,7 +208,15 @@ export class VmBackups {
       if (vol.size !== b.size) throw new DomainError("conflict", `volume[uuid:${vol.uuid}] is ${vol.size} bytes now, the backup is ${b.size}`);
       return { backup: b, path: vol.installPath };
     });
-    for (const t of targets) await this.store.restore(bs.url, t.backup.uuid, t.path);
+    for (const t of targets) {
+      const tmp = `${t.path}.revert-${process.pid}`;
+      try {
+        await this.store.restore(bs.url, t.backup.uuid, tmp);
+        await this.inventory.copyIntoVolume(t.backup.volumeUuid, tmp);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
   }
 
   private usableGroup(groupUuid: string, backupStorageUuid?: string): VolumeBackup[] {

@@ -80,7 +80,17 @@ const createVmFromCdpBackup = z.strictObject({
   tagUuids,
 });
 
-/** CDP policies, CDP tasks, recovery points and CreateVmFromCdpBackup (research §2.1). */
+const revertVmFromCdpBackup = z.strictObject({
+  backupStorageUuid: uuid,
+  groupId: long.refine((n) => n >= 1, "must be at least 1"),
+  primaryStorageUuidForRootVolume: uuid.optional(),
+  primaryStorageUuidForDataVolume: uuid.optional(),
+  hostUuid: uuid.optional(),
+  useExistingVolume: z.literal(true, "must be true: this engine reverts into the existing volumes").optional(),
+  recoverBandwidth: nonNegative.optional(),
+});
+
+/** CDP policies, CDP tasks, recovery points, CreateVmFromCdpBackup and RevertVmFromCdpBackup (research §2.1). */
 export function registerCdpRoutes(api: Api): void {
   const { cdp } = api.services;
   const inv = api.ctx.inventory;
@@ -201,6 +211,17 @@ export function registerCdpRoutes(api: Api): void {
         ...(p.resourceUuid ? { resourceUuid: p.resourceUuid } : {}),
       });
       return { inventory: toWire(vmView(vm, inv)) };
+    },
+  });
+
+  asyncApi(api, "PUT", "/cdp-backups/:vmInstanceUuid/actions", {
+    apiName: "RevertVmFromCdpBackup",
+    actionName: "revertVmFromCdpBackup",
+    params: revertVmFromCdpBackup,
+    run: async ({ params: p, req }) => {
+      checkPlacement(inv, p);
+      await cdp.revertVmToPoint(req.params.vmInstanceUuid!, p.groupId, p.backupStorageUuid);
+      return {};
     },
   });
 }
