@@ -3,7 +3,8 @@
  * the directory relative paths start from, whether this is a plan (when `timestamp()` and `uuid()` are not yet
  * known), the clock, a UUID source and file access.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Value, ValueObject } from "../value.js";
 
@@ -12,6 +13,8 @@ export interface FileAccess {
   readFile(absPath: string): Buffer;
   /** Whether a regular file exists at an absolute path (throws when the path exists but is not a file). */
   fileExists(absPath: string): boolean;
+  /** Paths of every regular file under a directory, relative to it with "/" separators ([] when absent). */
+  listFiles(absDir: string): string[];
 }
 
 export interface FunctionContext {
@@ -36,6 +39,12 @@ export const nodeFiles: FileAccess = {
     if (!existsSync(p)) return false;
     if (!statSync(p).isFile()) throw new Error(`${p} is not a regular file`);
     return true;
+  },
+  listFiles: (dir) => {
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => path.relative(dir, path.join(d.parentPath ?? d.path, d.name)).split(path.sep).join("/"));
   },
 };
 

@@ -22,6 +22,10 @@ beforeAll(() => {
   writeFileSync(path.join(dir, "templates", "value.tftpl"), "${jsonencode(items)}");
   writeFileSync(path.join(dir, "templates", "bad.tftpl"), "${nope}");
   writeFileSync(path.join(dir, "templates", "nested.tftpl"), `\${templatefile("templates/value.tftpl", {items = []})}`);
+  mkdirSync(path.join(dir, "scripts", "lib"), { recursive: true });
+  writeFileSync(path.join(dir, "scripts", "a.sh"), "echo a\n");
+  writeFileSync(path.join(dir, "scripts", "b.py"), "print(1)\n");
+  writeFileSync(path.join(dir, "scripts", "lib", "c.sh"), "echo c\n");
   scope = { functions: functionContext({ baseDir: dir }), variables: { var: { secret: markSensitive("pw") } } };
 });
 
@@ -72,6 +76,32 @@ describe("filesystem functions (relative to the caller's base directory)", () =>
   });
   it("file of binary content points to filebase64", () => {
     expect(error(`file("binary.bin")`)).toMatch(/not valid UTF-8; use the filebase64 function/);
+  });
+});
+
+describe("file hashes and fileset", () => {
+  it.each<[string, string, Shown]>([
+    ["filemd5", `filemd5("motd.txt")`, "b1946ac92492d2347c6235b4d2611184"],
+    ["filesha1", `filesha1("motd.txt")`, "f572d396fae9206628714fb2ce00f72e94f2258f"],
+    ["filesha256", `filesha256("motd.txt")`, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"],
+    ["filebase64sha256", `filebase64sha256("motd.txt")`, "WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="],
+    ["fileset with * stays in one directory", `fileset("scripts", "*.sh")`, ["a.sh"]],
+    ["fileset with ** descends", `fileset("scripts", "**/*.sh")`, ["a.sh", "lib/c.sh"]],
+    ["fileset with alternatives", `fileset("scripts", "*.{sh,py}")`, ["a.sh", "b.py"]],
+    ["fileset of a missing directory is empty", `fileset("nope", "*")`, []],
+  ])("%s", (_name, src, expected) => {
+    expect(value(src)).toEqual(expected);
+  });
+  it("a hash of a missing file names it", () => {
+    expect(error(`filesha256("nope")`)).toMatch(/no file exists at "nope"/);
+  });
+});
+
+describe("templatestring", () => {
+  it("renders a template held in a string", () => {
+    // The template text is escaped ($${, %%{) so the call site passes it through unrendered, as text read
+    // from elsewhere would be.
+    expect(value(`templatestring("Hello, $\${name}!%%{ if admin } (admin)%%{ endif }", { name = "ops", admin = true })`)).toBe("Hello, ops! (admin)");
   });
 });
 

@@ -76,6 +76,8 @@ describe("encoding functions", () => {
     ["base64encode", `base64encode("hello")`, "aGVsbG8="],
     ["base64decode", `base64decode("aGVsbG8=")`, "hello"],
     ["urlencode escapes like a query string", `urlencode("a b&c/d~")`, "a+b%26c%2Fd~"],
+    ["csvdecode turns rows into objects keyed by the header", `csvdecode("name,size\\nvm1,10\\n\\"vm,2\\",\\"2\\"\\"\\"\\n")`, [{ name: "vm1", size: "10" }, { name: "vm,2", size: '2"' }]],
+    ["textencodebase64 in UTF-16LE", `textencodebase64("hi", "UTF-16LE")`, "aABpAA=="],
     ["yamlencode writes block YAML", `yamlencode({b = ["x", 1], a = {c = true}})`, '"a":\n  "c": true\n"b":\n- "x"\n- 1\n'],
     ["yamlencode of a list of objects", `yamlencode([{a = 1, b = 2}])`, '- "a": 1\n  "b": 2\n'],
     ["yamlencode of nested lists", `yamlencode([[1, 2], [3]])`, "- - 1\n  - 2\n- - 3\n"],
@@ -86,6 +88,7 @@ describe("encoding functions", () => {
   });
   it.each<[string, string, RegExp]>([
     ["jsondecode of bad JSON", `jsondecode("{")`, /invalid JSON/],
+    ["csvdecode with a short record", `csvdecode("a,b\\n1")`, /record on line 2: wrong number of fields \(expected 2, got 1\)/],
     ["base64decode of bad input", `base64decode("a?")`, /not valid base64/],
     ["base64decode of non-UTF-8 bytes", `base64decode("/w==")`, /not valid UTF-8/],
   ])("reports %s", (_name, src, message) => {
