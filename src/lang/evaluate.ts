@@ -10,9 +10,10 @@
  *   or `count.index` are allowed at that spot.
  * - Unknowns propagate: an unknown operand, condition, collection or key makes the affected result unknown
  *   (typed where the type is evident). Marks propagate: anything computed from a sensitive value is sensitive.
- * - Deliberate leniencies, friendlier than Terraform and never changing a successful result: `&&`/`||` do not
- *   evaluate their right side when the left side decides, and a conditional whose arms have no common type
- *   returns the chosen arm as-is instead of failing.
+ * - `&&`/`||` short-circuit: the right side is not evaluated when a known left side decides (so
+ *   `var.x != null && var.x.y` works). One deliberate leniency: a conditional whose arms have no common type
+ *   returns the chosen arm as-is where Terraform fails ("Inconsistent conditional result types"); a
+ *   configuration that works in Terraform works the same here.
  */
 import type { Diagnostic } from "../config/diagnostics.js";
 import type {
