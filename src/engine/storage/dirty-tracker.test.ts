@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bitSet } from "./changed-regions.js";
@@ -80,6 +80,16 @@ describe("DirtyTracker", () => {
     await again.close();
   });
 
+  it("tracks volume ids of any spelling", async () => {
+    const t = await DirtyTracker.open(dir, { granularity: G });
+    await t.commitBackup(t.beginBackup("../odd id/", undefined), "b0");
+    t.markWrite("../odd id/", 0, 1);
+    await t.close();
+    const again = await DirtyTracker.open(dir, { granularity: G });
+    expect(setBits(again.beginBackup("../odd id/", "b0").changed!.bitmap)).toEqual([0]);
+    await again.close();
+  });
+
   it("after an unclean shutdown trusts no bitmap (the next backup is full)", async () => {
     const t = await DirtyTracker.open(dir, { granularity: G });
     await t.commitBackup(t.beginBackup("v", undefined), "b0");
@@ -106,9 +116,9 @@ describe("DirtyTracker", () => {
     await t.commitBackup(t.beginBackup("v", undefined), "b0");
     t.markWrite("v", 0, 1);
     await t.close();
-    const file = join(dir, "v.dirty.json");
+    const file = join(dir, (await readdir(dir)).find((n) => n.endsWith(".dirty.json"))!);
     expect(JSON.parse(await readFile(file, "utf8")).format).toBe("backplan-dirty/2");
     await writeFile(file, "{");
-    await expect(DirtyTracker.open(dir, { granularity: G })).rejects.toThrow(/v\.dirty\.json.*not JSON/);
+    await expect(DirtyTracker.open(dir, { granularity: G })).rejects.toThrow(/[0-9a-f]{32}\.dirty\.json: dirty bitmap file is not JSON/);
   });
 });

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ChangedRegions } from "./backup-store.js";
 import { bitSet, bitmapBytes, setBit } from "./changed-regions.js";
 import { readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
-import { StorageError, checkName } from "./errors.js";
+import { StorageError } from "./errors.js";
 
 const SESSION_FILE = "session.json";
 /** Bitmaps kept per volume: one per recent backup that may still serve as a parent. */
@@ -41,7 +42,8 @@ export interface DirtyBackupToken {
 
 /**
  * Records which regions (bits of `granularity` bytes, by default the chunk size) of each volume were written
- * since each of its recent successful backups, persisted as one small file per volume under `dir`.
+ * since each of its recent successful backups, persisted as one small file per volume under `dir`. Never throws
+ * from `markWrite` (it runs inside the Inventory's write notification).
  *
  * Contract: call `markWrite` for every write (the Inventory's `onWrite`); around each backup call `beginBackup`
  * → store write → `commitBackup` (success) or `abortBackup` (failure). A bitmap relative to a backup exists only
@@ -158,7 +160,6 @@ export class DirtyTracker {
   private state(volumeUuid: string): VolumeState {
     let st = this.volumes.get(volumeUuid);
     if (!st) {
-      checkName("volumeUuid", volumeUuid);
       st = { volumeUuid, bases: [], inflight: new Set() };
       this.volumes.set(volumeUuid, st);
     }
@@ -193,8 +194,9 @@ export class DirtyTracker {
     });
   }
 
+  /** Named by a hash of the uuid, so any volume id (whatever its characters) maps to one safe file name. */
   private file(volumeUuid: string): string {
-    return join(this.dir, `${volumeUuid}.dirty.json`);
+    return join(this.dir, `${createHash("sha256").update(volumeUuid).digest("hex").slice(0, 32)}.dirty.json`);
   }
 }
 
