@@ -101,6 +101,7 @@ async function copyVolume(
     backupId,
     sourcePath: vol.installPath,
     size: vol.size,
+    volumeUuid: vol.uuid,
     ...(parentId ? { parentId } : {}),
     ...(input.readBandwidth ? { readBandwidth: input.readBandwidth } : {}),
   });

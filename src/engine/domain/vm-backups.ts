@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
-import type { VolumeBackupStore } from "../storage/backup-store.js";
+import type { BandwidthLimits, VolumeBackupStore } from "../storage/backup-store.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
@@ -42,7 +42,8 @@ export interface NewVmBackup {
   description?: string;
   /** Becomes the uuid of the root volume's backup. */
   resourceUuid?: string;
-  volumeReadBandwidth?: number;
+  /** CreateVmBackup's limits in bytes per second, handed to the backup store. */
+  bandwidth?: BandwidthLimits;
 }
 
 /** ZStack's limit on resource names; rewritten backup names are cut to it. */
@@ -91,6 +92,7 @@ export class VmBackups {
     const started = this.clock.now();
     const stamp = javaTimestampString(started);
     const volumes = this.inventory.vmVolumes(vm.uuid);
+    const readBandwidth = input.bandwidth?.volumeReadBandwidth;
     const made: VolumeBackup[] = [];
     const written: string[] = [];
     try {
@@ -104,11 +106,14 @@ export class VmBackups {
           backupId: uuid,
           sourcePath: vol.installPath,
           size: vol.size,
+          volumeUuid: vol.uuid,
           ...(parent ? { parentId: parent.uuid } : {}),
-          ...(input.volumeReadBandwidth ? { readBandwidth: input.volumeReadBandwidth } : {}),
+          ...(readBandwidth ? { readBandwidth } : {}),
+          ...(input.bandwidth ? { bandwidth: input.bandwidth } : {}),
         });
         written.push(uuid);
-        if (input.volumeReadBandwidth) await pace(began, info.storedSize, input.volumeReadBandwidth, signal);
+        // A floor for stores that do not throttle reads themselves.
+        if (readBandwidth) await pace(began, info.storedSize, readBandwidth, signal);
         const now = this.clock.now();
         made.push({
           uuid,

@@ -68,7 +68,12 @@ export function registerBackupRoutes(api: Api): void {
           name: p.name,
           ...(p.description !== undefined ? { description: p.description } : {}),
           ...(p.resourceUuid ? { resourceUuid: p.resourceUuid } : {}),
-          ...(p.volumeReadBandwidth ? { volumeReadBandwidth: p.volumeReadBandwidth } : {}),
+          bandwidth: {
+            ...(p.volumeReadBandwidth ? { volumeReadBandwidth: p.volumeReadBandwidth } : {}),
+            ...(p.volumeWriteBandwidth ? { volumeWriteBandwidth: p.volumeWriteBandwidth } : {}),
+            ...(p.networkReadBandwidth ? { networkReadBandwidth: p.networkReadBandwidth } : {}),
+            ...(p.networkWriteBandwidth ? { networkWriteBandwidth: p.networkWriteBandwidth } : {}),
+          },
         },
         signal,
       );
