@@ -4,7 +4,8 @@ import { references, subjectString, type Reference } from "./reference.js";
 import { problem, type Problem } from "./traverse.js";
 import { listOf, mapOf, NUMBER, objectOf, STRING } from "./types.js";
 import { markSensitive, UNKNOWN, unknownOf, type Value } from "./value.js";
-import type { Scope } from "./evaluate.js";
+import { evaluate, type Scope } from "./evaluate.js";
+import { parseJsonFile } from "../config/json/syntax.js";
 
 /** A scope like the plan engine's: variables, locals, resources, data sources, a module, each/count, path. */
 function scope(overrides: Partial<Record<string, Value>> = {}): Scope {
@@ -401,5 +402,17 @@ describe("variables bound directly (templatefile's scope)", () => {
   });
   it("object types stay as built", () => {
     expect(show(evalHcl(`{ a = [1] }`).value)).toEqual({ a: [1] });
+  });
+});
+
+describe("the JSON syntax (.tf.json)", () => {
+  it("string templates, nested values and escapes evaluate as in native syntax", () => {
+    const src = JSON.stringify({ locals: { a: "${upper(var.env)}-x", b: [1, "${var.n * 2}"], c: { k: "${var.env}" }, d: "$${literal}" } });
+    const { file, diagnostics } = parseJsonFile(src, "main.tf.json");
+    expect(diagnostics).toEqual([]);
+    const locals = file.body.attributes.find((a) => a.name === "locals")!;
+    const r = evaluate(locals.expr, scope());
+    expect(r.diagnostics).toEqual([]);
+    expect(show(r.value)).toEqual({ a: "PROD-x", b: [1, 6], c: { k: "prod" }, d: "${literal}" });
   });
 });
