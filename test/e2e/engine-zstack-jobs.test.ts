@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, TestClock, type ZStackClient } from "./engine-zstack-client.js";
 import type { TestEngine } from "../support/engine.js";
@@ -31,7 +32,7 @@ describe("ZStack async jobs", () => {
   it("answers 202 {} while a job runs", async () => {
     // A bandwidth-limited backup: 1 MiB of data at 1 MiB/s runs for at least a second.
     const vm = await client.adminVm("slow", [1024 * 1024]);
-    await client.writeVolume(vm.allVolumes[0].uuid, 0, Buffer.alloc(1024 * 1024, 7));
+    await client.writeVolume(vm.allVolumes[0].uuid, 0, randomBytes(1024 * 1024));
     const [bs] = await client.query("/zstack/v1/backup-storage");
     const r = await client.request("POST", `/zstack/v1/volumes/${vm.rootVolumeUuid}/vm-backups`, {
       body: { params: { backupStorageUuid: bs.uuid, name: "slow", volumeReadBandwidth: 1024 * 1024 } },

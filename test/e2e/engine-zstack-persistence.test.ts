@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,7 +53,7 @@ describe("ZStack engine restart", () => {
 
     // A bandwidth-limited backup (1 MiB at 1 MiB/s): still running when the engine stops.
     const slowVm = await c.adminVm("slow", [MiB]);
-    await c.writeVolume(slowVm.allVolumes[0].uuid, 0, Buffer.alloc(MiB, 3));
+    await c.writeVolume(slowVm.allVolumes[0].uuid, 0, randomBytes(MiB));
     const before2 = await Promise.all(paths.slice(7, 10).map((p) => c.get(p).then((r) => r.json)));
     const slow = await c.request("POST", `/zstack/v1/volumes/${slowVm.rootVolumeUuid}/vm-backups`, {
       body: { params: { backupStorageUuid: lab.bs.uuid, name: "cut-off", volumeReadBandwidth: MiB } },

@@ -113,7 +113,7 @@ export class VmBackups {
         });
         written.push(uuid);
         // A floor for stores that do not throttle reads themselves.
-        if (readBandwidth) await pace(began, info.storedSize, readBandwidth, signal);
+        if (readBandwidth) await pace(began, info.mode === "full" ? vol.size : info.storedSize, readBandwidth, signal);
         const now = this.clock.now();
         made.push({
           uuid,
