@@ -305,3 +305,22 @@ describe("loadConfig: diagnostics", () => {
     expect(r.diagnostics[0]).toMatchObject({ severity: "warning", summary: "Override files are not supported" });
   });
 });
+
+describe("loadConfig: JSON module calls", () => {
+  it("reads providers maps and depends_on of module calls statically", () => {
+    const root = tree({
+      "main.tf.json": JSON.stringify({
+        provider: { zstack: [{ alias: "west" }] },
+        module: { net: { source: "./net", providers: { zstack: "zstack.west" }, depends_on: ["zstack_vm.x"], cidr: "10.0.0.0/8" } },
+        resource: { zstack_vm: { x: { name: "x" } } },
+      }),
+      "net/main.tf": 'variable "cidr" {\n}\n',
+    });
+    const r = load(root);
+    expect(r.diagnostics).toEqual([]);
+    const call = r.config!.moduleCalls.get("net")!;
+    expect(call.providers).toMatchObject([{ inChild: { name: "zstack" }, inParent: { name: "zstack", alias: "west" } }]);
+    expect(call.dependsOn[0]!.target).toMatchObject({ kind: "resource", resource: { type: "zstack_vm", name: "x" } });
+    expect([...call.inputs.keys()]).toEqual(["cidr"]);
+  });
+});

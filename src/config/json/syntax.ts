@@ -107,11 +107,24 @@ function jsonTemplate(node: JsonString, lines: LineIndex, diags: Diagnostic[]): 
  * A JSON value in a context HCL analyses statically (type constraints, references in `depends_on`,
  * `ignore_changes`, `moved`...): a string is parsed as a native-syntax expression (`"aws_x.y"`,
  * `"map(string)"`); a string that is exactly one interpolation (`"${aws_x.y}"`) is unwrapped. Arrays become
- * tuples of such expressions; other values are as in expression context.
+ * tuples and objects of such expressions (object keys stay strings); other values are as in expression context.
  */
 export function jsonStaticExpr(node: JsonNode, lines: LineIndex, diags: Diagnostic[]): Expression {
   if (node.type === "array") {
     return { kind: "tuple", items: node.items.map((i) => jsonStaticExpr(i, lines, diags)), range: node.range };
+  }
+  if (node.type === "object") {
+    // e.g. a module's `"providers": {"zstack": "zstack.west"}`: keys stay strings, values are references.
+    return {
+      kind: "object",
+      items: node.properties.map((p) => ({
+        key: jsonTemplate(p.name, lines, diags),
+        bareKey: false,
+        value: jsonStaticExpr(p.value, lines, diags),
+        range: joinRanges(p.name.range, p.value.range),
+      })),
+      range: node.range,
+    };
   }
   if (node.type !== "string") return jsonExpr(node, lines, diags);
   const t = node.value.trim();
