@@ -236,10 +236,16 @@ describe("conditionals", () => {
   });
 
   it("a null condition is an error", () => {
-    expect(error(`var.nothing ? 1 : 2`)).toMatch(/Null condition/);
+    expect(error(`var.nothing ? 1 : 2`)).toBe("Null condition: The condition value is null. Conditions must either be true or false.");
   });
   it("a non-bool condition is an error", () => {
-    expect(error(`"maybe" ? 1 : 2`)).toMatch(/Incorrect condition type/);
+    expect(error(`"maybe" ? 1 : 2`)).toBe("Incorrect condition type: The condition expression must be of type bool.");
+  });
+  it("with an unknown condition, the arms' errors wait until one is chosen", () => {
+    expect(evalHcl(`var.pending ? var.names[9] : "x"`, scope()).errors).toEqual([]);
+  });
+  it("an unknown condition with a sensitive arm gives a sensitive unknown", () => {
+    expect(value(`var.pending ? var.password : "x"`)).toEqual({ $sensitive: { $unknown: "string" } });
   });
   it("errors in the taken arm are reported", () => {
     expect(error(`var.flag ? var.names[9] : "x"`)).toMatch(/out of range/);
@@ -274,6 +280,12 @@ describe("for expressions", () => {
   it("a null key is an error", () => {
     expect(error(`{for s in var.names : null => s}`)).toMatch(/Invalid object key/);
   });
+  it("a null if clause is an error", () => {
+    expect(error(`[for s in var.names : s if var.nothing]`)).toBe("Invalid 'for' condition: The value of the 'if' clause must not be null.");
+  });
+  it("a non-bool if clause is an error", () => {
+    expect(error(`[for s in var.names : s if "sometimes"]`)).toBe("Invalid 'for' condition: The 'if' clause value is invalid: bool required.");
+  });
 });
 
 describe("splats", () => {
@@ -303,7 +315,7 @@ describe("function calls", () => {
   it.each<[string, string, RegExp]>([
     ["an unknown function", `nope(1)`, /Call to unknown function: There is no function named "nope"/],
     ["a provider function", `provider::zstack::parse("x")`, /Provider-defined function/],
-    ["too few arguments", `join()`, /Not enough function arguments: Function "join" expects 1 or more argument\(s\)\. Missing value for "separator"/],
+    ["too few arguments", `join()`, /Not enough function arguments: Function "join" expects at least 1 argument\(s\)\. Missing value for "separator"/],
     ["a variadic function given none of its lists", `join(",")`, /Call to function "join" failed: at least one list is required/],
     ["too many arguments", `upper("a", "b")`, /Too many function arguments: Function "upper" expects only 1 argument/],
     ["a wrong argument type, naming function and parameter", `upper(["a"])`, /Invalid value for "str" parameter in call to upper\(\): string required/],

@@ -38,6 +38,7 @@ import { BOOL, DYNAMIC, isPrimitive, STRING, typeEquals, typeOf, unify, type Typ
 import {
   getAttr,
   isObject,
+  Marked,
   isWhollyKnown,
   markIf,
   newObject,
@@ -313,7 +314,7 @@ class Evaluator {
             st.unknown = true;
             break;
           }
-          const cond = this.condition(c, p.condition.range, "template if");
+          const cond = this.condition(c, p.condition.range, "template");
           if (cond === undefined) {
             st.failed = true;
             break;
@@ -348,15 +349,17 @@ class Evaluator {
     }
   }
 
-  /** A known, unmarked condition value as a boolean; reports and returns undefined when it is not one. */
-  private condition(c: Value, range: SourceRange, what: string): boolean | undefined {
+  /** A known, unmarked condition value as a boolean; reports (in HCL's words) and returns undefined otherwise. */
+  private condition(c: Value, range: SourceRange, where: "conditional" | "for" | "template"): boolean | undefined {
     if (c === null) {
-      this.error("Null condition", `The ${what} condition value is null. Conditions must either be true or false.`, range);
+      if (where === "for") this.error("Invalid 'for' condition", "The value of the 'if' clause must not be null.", range);
+      else this.error("Null condition", "The condition value is null. Conditions must either be true or false.", range);
       return undefined;
     }
     const cv = convert(c, BOOL);
     if (!cv.ok || typeof cv.value !== "boolean") {
-      this.error("Incorrect condition type", `The ${what} condition must be of type bool.`, range);
+      if (where === "for") this.error("Invalid 'for' condition", "The 'if' clause value is invalid: bool required.", range);
+      else this.error("Incorrect condition type", "The condition expression must be of type bool.", range);
       return undefined;
     }
     return cv.value;
@@ -405,7 +408,7 @@ class Evaluator {
           unknown = true;
           continue;
         }
-        const cond = this.condition(c, e.condition.range, "'for' expression 'if' clause");
+        const cond = this.condition(c, e.condition.range, "for");
         if (cond === undefined) break;
         if (!cond) continue;
       }
@@ -477,10 +480,11 @@ class Evaluator {
     const f = this.isolated(e.falseResult, b);
     const [c, cm] = unmark(cond);
     if (c instanceof Unknown) {
-      this.diags.push(...t.diags, ...f.diags);
-      return markIf(unknownOf(conditionalType(t.value, f.value) ?? DYNAMIC), cm);
+      // As in HCL, the arms' own problems wait until the condition is known and one of them is chosen.
+      const marked = cm || t.value instanceof Marked || f.value instanceof Marked;
+      return markIf(unknownOf(conditionalType(t.value, f.value) ?? DYNAMIC), marked);
     }
-    const chosen = this.condition(c, e.condition.range, "conditional expression");
+    const chosen = this.condition(c, e.condition.range, "conditional");
     if (chosen === undefined) return UNKNOWN;
     const arm = chosen ? t : f;
     this.diags.push(...arm.diags);

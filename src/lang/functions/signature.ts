@@ -84,7 +84,7 @@ export function callFunction(name: string, def: FunctionDef, args: readonly Valu
     return {
       ok: false,
       summary: "Not enough function arguments",
-      message: `Function "${name}" expects ${params.length}${variadic ? " or more" : ""} argument(s). Missing value for "${missing.name}".`,
+      message: `Function "${name}" expects${variadic ? " at least" : ""} ${params.length} argument(s). Missing value for "${missing.name}".`,
     };
   }
   if (!variadic && args.length > params.length) {
