@@ -336,7 +336,7 @@ export class Cdp {
    * Creates a new VM whose volumes hold the bytes the task's first protected VM had at recovery point `groupId`
    * (ZStack's CreateVmFromCdpBackup; a task protecting several VMs restores the first of its resourceRefs).
    */
-  async createVmFromPoint(taskUuid: string, groupId: number, target: RestoreTarget): Promise<VmInstance> {
+  async createVmFromPoint(taskUuid: string, groupId: number, target: RestoreTarget, signal?: AbortSignal): Promise<VmInstance> {
     const task = this.tasks.get(taskUuid);
     if (!task) throw invalidArgument("cdpTaskUuid", `CDP task[uuid:${taskUuid}] is not found`);
     const point = this.point(taskUuid, groupId);
@@ -354,6 +354,7 @@ export class Cdp {
       sourceVm
         ? { instanceOfferingUuid: sourceVm.instanceOfferingUuid, l3NetworkUuids: sourceVm.vmNics.map((n) => n.l3NetworkUuid), defaultL3NetworkUuid: sourceVm.defaultL3NetworkUuid }
         : {},
+      signal,
     );
   }
 
@@ -361,7 +362,7 @@ export class Cdp {
    * Writes the bytes the VM had at recovery point `groupId` back into its existing volumes (ZStack's
    * RevertVmFromCdpBackup with useExistingVolume), region by region through the inventory.
    */
-  async revertVmToPoint(vmUuid: string, groupId: number, backupStorageUuid: string): Promise<void> {
+  async revertVmToPoint(vmUuid: string, groupId: number, backupStorageUuid: string, signal?: AbortSignal): Promise<void> {
     if (!this.deps.inventory.vms.has(vmUuid)) throw invalidArgument("vmInstanceUuid", `VM instance[uuid:${vmUuid}] is not found`);
     const point = this.pointsOfVm(vmUuid).find((p) => p.groupId === groupId);
     if (!point) throw invalidArgument("groupId", `VM instance[uuid:${vmUuid}] has no recovery point with groupId ${groupId}`);
@@ -378,6 +379,7 @@ export class Cdp {
       return { saved: v, path: vol.installPath };
     });
     for (const t of targets) {
+      signal?.throwIfAborted();
       const tmp = `${t.path}.revert-${process.pid}`;
       try {
         await this.deps.backupStore.restore(bs.url, t.saved.backupId, tmp);

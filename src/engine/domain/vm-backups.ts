@@ -189,7 +189,7 @@ export class VmBackups {
   }
 
   /** Creates a new VM from the group's backups (on `backupStorageUuid`, or wherever the group lives). */
-  async createVm(groupUuid: string, target: RestoreTarget & { backupStorageUuid?: string }): Promise<VmInstance> {
+  async createVm(groupUuid: string, target: RestoreTarget & { backupStorageUuid?: string }, signal?: AbortSignal): Promise<VmInstance> {
     const backups = this.usableGroup(groupUuid, target.backupStorageUuid);
     const bs = this.requireBackupStorage(backups[0]!.backupStorageUuid);
     return createVmFromImages(
@@ -197,6 +197,7 @@ export class VmBackups {
       target,
       backups.map((b) => ({ type: b.type, size: b.size, restoreInto: (dest) => this.store.restore(bs.url, b.uuid, dest) })),
       backups[0]!.source,
+      signal,
     );
   }
 
@@ -204,7 +205,7 @@ export class VmBackups {
    * Writes the group's bytes back into the VM's existing volumes, region by region through the inventory (so
    * dirty tracking and CDP journals see the changes).
    */
-  async revertVm(groupUuid: string, backupStorageUuid?: string): Promise<void> {
+  async revertVm(groupUuid: string, backupStorageUuid?: string, signal?: AbortSignal): Promise<void> {
     const backups = this.usableGroup(groupUuid, backupStorageUuid);
     const bs = this.requireBackupStorage(backups[0]!.backupStorageUuid);
     const targets = backups.map((b) => {
@@ -214,6 +215,7 @@ export class VmBackups {
       return { backup: b, path: vol.installPath };
     });
     for (const t of targets) {
+      signal?.throwIfAborted();
       const tmp = `${t.path}.revert-${process.pid}`;
       try {
         await this.store.restore(bs.url, t.backup.uuid, tmp);

@@ -34,6 +34,7 @@ export async function createVmFromImages(
   target: RestoreTarget,
   images: readonly VolumeImage[],
   source: SourceVmSettings,
+  signal?: AbortSignal,
 ): Promise<VmInstance> {
   if (images.length === 0 || images[0]!.type !== "Root") throw invalidArgument("groupUuid", "the backup holds no root volume to create a VM from");
   const offering = target.instanceOfferingUuid ?? existing(source.instanceOfferingUuid, (u) => inventory.instanceOfferings.has(u));
@@ -53,7 +54,12 @@ export async function createVmFromImages(
     ...(target.resourceUuid ? { uuid: target.resourceUuid } : {}),
     state: target.state ?? "Running",
     volumes: images.map((img) => ({ size: img.size, type: img.type })),
-    populate: (volume, i) => images[i]!.restoreInto(volume.installPath),
+    // Checked after each volume: once the engine stops, no VM record may appear for a half-done restore.
+    populate: async (volume, i) => {
+      signal?.throwIfAborted();
+      await images[i]!.restoreInto(volume.installPath);
+      signal?.throwIfAborted();
+    },
   });
 }
 

@@ -107,8 +107,8 @@ export function registerBackupRoutes(api: Api): void {
     apiName: "RevertVmFromVmBackup",
     actionName: "revertVmFromVmBackup",
     params: revertVmFromVmBackup,
-    run: async ({ params, req }) => {
-      await vmBackups.revertVm(req.params.groupUuid!, params.backupStorageUuid);
+    run: async ({ params, req, signal }) => {
+      await vmBackups.revertVm(req.params.groupUuid!, params.backupStorageUuid, signal);
       return {};
     },
   });
@@ -117,7 +117,7 @@ export function registerBackupRoutes(api: Api): void {
     apiName: "CreateVmFromVmBackup",
     actionName: "createVmFromVmBackup",
     params: createVmFromVmBackup,
-    run: async ({ params: p, req }) => {
+    run: async ({ params: p, req, signal }) => {
       checkPlacement(inv, p);
       if (!p.instanceOfferingUuid && (p.cpuNum !== undefined || p.memorySize !== undefined)) {
         throw invalidArgument("instanceOfferingUuid", "this engine sizes VMs by instance offering: give instanceOfferingUuid instead of cpuNum/memorySize");
@@ -131,7 +131,7 @@ export function registerBackupRoutes(api: Api): void {
         ...(p.defaultL3NetworkUuid ? { defaultL3NetworkUuid: p.defaultL3NetworkUuid } : {}),
         ...(p.resourceUuid ? { resourceUuid: p.resourceUuid } : {}),
         state: p.strategy === "JustCreate" || p.strategy === "CreateStopped" ? "Stopped" : "Running",
-      });
+      }, signal);
       return { inventory: toWire(vmView(vm, inv)) };
     },
   });

@@ -200,7 +200,7 @@ export function registerCdpRoutes(api: Api): void {
     apiName: "CreateVmFromCdpBackup",
     actionName: "createVmFromCdpBackup",
     params: createVmFromCdpBackup,
-    run: async ({ params: p }) => {
+    run: async ({ params: p, signal }) => {
       checkPlacement(inv, p);
       const vm = await cdp.createVmFromPoint(p.cdpTaskUuid, p.groupId, {
         name: p.name,
@@ -209,7 +209,7 @@ export function registerCdpRoutes(api: Api): void {
         ...(p.l3NetworkUuids ? { l3NetworkUuids: p.l3NetworkUuids } : {}),
         ...(p.defaultL3NetworkUuid ? { defaultL3NetworkUuid: p.defaultL3NetworkUuid } : {}),
         ...(p.resourceUuid ? { resourceUuid: p.resourceUuid } : {}),
-      });
+      }, signal);
       return { inventory: toWire(vmView(vm, inv)) };
     },
   });
@@ -218,9 +218,9 @@ export function registerCdpRoutes(api: Api): void {
     apiName: "RevertVmFromCdpBackup",
     actionName: "revertVmFromCdpBackup",
     params: revertVmFromCdpBackup,
-    run: async ({ params: p, req }) => {
+    run: async ({ params: p, req, signal }) => {
       checkPlacement(inv, p);
-      await cdp.revertVmToPoint(req.params.vmInstanceUuid!, p.groupId, p.backupStorageUuid);
+      await cdp.revertVmToPoint(req.params.vmInstanceUuid!, p.groupId, p.backupStorageUuid, signal);
       return {};
     },
   });
