@@ -11,12 +11,12 @@ import { equalValue, markIf, unknownOf, Unknown, unmark, type Value } from "./va
 
 function operand(v: Value, type: Type, side: "left" | "right" | "operand"): Value | Problem {
   if (v === null) {
-    return problem("Invalid operand", `Unsuitable value for ${side === "operand" ? "the" : side} operand: argument must not be null.`, side === "operand" ? undefined : side);
+    return problem("Invalid operand", `Unsuitable value for ${side === "operand" ? "unary" : side} operand: argument must not be null.`, side === "operand" ? undefined : side);
   }
   const c = convert(v, type);
   if (!c.ok) {
     const what = type.kind === "number" ? "a number is required" : "a bool is required";
-    return problem("Invalid operand", `Unsuitable value for ${side === "operand" ? "the" : side} operand: ${what}.`, side === "operand" ? undefined : side);
+    return problem("Invalid operand", `Unsuitable value for ${side === "operand" ? "unary" : side} operand: ${what}.`, side === "operand" ? undefined : side);
   }
   return c.value;
 }
