@@ -44,6 +44,11 @@ const schema = z.object({
 type Policy = z.infer<typeof schema>;
 type Operation = z.infer<typeof operationItem>;
 
+/** From this many policies on, readMany lists the project's policies instead of fetching each. */
+const LIST_THRESHOLD = 3;
+/** Most pages followed by one listing: a guard against a `next` link that never ends. */
+const MAX_PAGES = 100;
+
 const DEFINITION_FIELDS = [
   "max_backups",
   "retention_duration_days",
@@ -212,6 +217,34 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
     if (!state.id) return null;
     const p = await getPolicy(ctx.client, deadlineOf(ctx), state.id);
     return p ? fromPolicy(p, state) : null;
+  },
+
+  async readMany(ctx, states) {
+    const d = deadlineOf(ctx);
+    // One listing (a page per 1000 policies) beats a GET per policy once a few are refreshed together.
+    if (states.length < LIST_THRESHOLD) {
+      return Promise.all(
+        states.map(async (s) => {
+          const p = s.id ? await getPolicy(ctx.client, d, s.id) : null;
+          return p ? fromPolicy(p, s) : null;
+        }),
+      );
+    }
+    const byId = new Map<string, JsonObject>();
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const reply = await ctx.client.call(d, { method: "GET", path: "/policies", query: { limit: 1000, marker } });
+      const batch = list(reply, "policies");
+      for (const p of batch) if (str(p, "id") && str(p, "status") !== "deleted") byId.set(str(p, "id")!, p);
+      const next = list(reply, "policies_links").find((l) => str(l, "rel") === "next");
+      const nextMarker = next && str(next, "href") ? new URL(str(next, "href")!, "http://x.invalid").searchParams.get("marker") : null;
+      if (!nextMarker || batch.length === 0 || nextMarker === marker) break;
+      marker = nextMarker;
+    }
+    return states.map((s) => {
+      const p = s.id ? byId.get(s.id) : undefined;
+      return p ? fromPolicy(p, s) : null;
+    });
   },
 
   async create(ctx, planned) {

@@ -135,6 +135,20 @@ describe("csbs_backup_policy", () => {
     await r.delete(ctx, updated);
   });
 
+  it("readMany refreshes several policies with one listing and reports a deleted one as gone", async () => {
+    const ctx = ctxOf();
+    const made = [];
+    for (const n of ["m1", "m2", "m3"]) made.push(await r.create(ctx, planned(r, null, policyConfig(n, [0])).planned));
+    await r.delete(ctx, made[1]!);
+    const before = client.transport.requests;
+    const out = await r.readMany(ctx, made);
+    expect(client.transport.requests - before).toBe(1);
+    expect(out.map((o) => o?.["id"] ?? null)).toEqual([made[0]!["id"], null, made[2]!["id"]]);
+    expect(out[0]).toEqual(await r.read(ctx, made[0]!));
+    await r.delete(ctx, made[0]!);
+    await r.delete(ctx, made[2]!);
+  });
+
   it("reports an invalid schedule with the API's code, method and path", async () => {
     const err = await r.create(ctxOf(), planned(r, null, policyConfig("bad", [0], "RRULE:FREQ=SECONDLY")).planned).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
