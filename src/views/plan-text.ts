@@ -1,6 +1,6 @@
 import { isApplyable, type OutputChange, type Plan, type ResourceChange } from "../plan/plan.js";
 import { reviewCounts, sortedChanges, terraformCountsText } from "./counts.js";
-import { rootNode } from "./encoding.js";
+import { compareStrings, rootNode } from "./encoding.js";
 import { isShown, renderResourceChange } from "./resource-text.js";
 import { styleFor, wordWrap, type Style } from "./style.js";
 import { diffValues } from "./value-diff.js";
@@ -83,7 +83,7 @@ function driftSection(plan: Plan, drift: readonly ResourceChange[], s: Style, wi
 
 /** Lines of the "Changes to Outputs:" section (no trailing newline), or "" when no output changes. */
 export function renderOutputChanges(outputs: readonly OutputChange[], s: Style): string {
-  const changed = [...outputs].filter((o) => o.action !== "no-op").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const changed = [...outputs].filter((o) => o.action !== "no-op").sort((a, b) => compareStrings(a.name, b.name));
   if (changed.length === 0) return "";
   const width = Math.max(...changed.map((o) => attributeKey(o.name).length));
   return changed
