@@ -175,6 +175,32 @@ describe("CdpJournal", () => {
     await j.close();
   });
 
+  it("enforceCapacity merges until the task fits its maximum, keeping the newest point exact", async () => {
+    const vols = await makeVolumes();
+    const j = await CdpJournal.open(storageDir, "cap", { chunkSize: CHUNK, segmentBytes: 32 * 1024 });
+    await j.start(vols);
+    const next = rng(13);
+    let last = 0;
+    const expected = new Map<number, Map<string, string>>();
+    for (let round = 0; round < 6; round++) {
+      await writeRandom(j, vols, next, 2);
+      last = (await j.cutRecoveryPoint()).groupId;
+      expected.set(last, await snapshot(vols));
+    }
+    const before = await j.usedCapacity();
+    const target = before - 1;
+    const reached = await j.enforceCapacity(target);
+    expect(reached).toBeLessThanOrEqual(target);
+    expect(reached).toBe(await j.usedCapacity());
+    expect(j.recoveryPoints().at(-1)!.groupId).toBe(last);
+    await expectPointsExact(j, expected, [last]);
+    // A maximum below the floor merges everything there is and reports what is left.
+    const floor = await j.enforceCapacity(0);
+    expect(floor).toBeGreaterThan(0);
+    expect(j.recoveryPoints().map((p) => p.groupId)).toEqual([last]);
+    await j.close();
+  });
+
   it("prune keeps only the listed points and merges segments left without kept points", async () => {
     const vols = await makeVolumes();
     const j = await CdpJournal.open(storageDir, "prune", { chunkSize: CHUNK, segmentBytes: 64 * 1024 });

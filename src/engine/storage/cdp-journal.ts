@@ -304,6 +304,18 @@ export class CdpJournal {
   }
 
   /**
+   * Merges the oldest segments into the base until `usedCapacity()` is at most `maxBytes` or nothing is left to
+   * merge (the base plus the active segment are the floor). Returns the capacity reached.
+   */
+  async enforceCapacity(maxBytes: number): Promise<number> {
+    for (;;) {
+      const used = await this.usedCapacity();
+      if (used <= maxBytes) return used;
+      if ((await this.mergeOldest()) === undefined) return used;
+    }
+  }
+
+  /**
    * Retention: every point not in `keep` stops being restorable, and segments holding no kept point are
    * merged into the base (reclaiming their space). Returns the points still restorable.
    */

@@ -255,6 +255,18 @@ describe("ChunkBackupStore", () => {
     expect(await store.list(storageDir)).toEqual(["dup"]);
   });
 
+  it("honours networkReadBandwidth on restore", async () => {
+    const size = 1024 * 1024;
+    const a = join(dir, "a.raw");
+    await createSparse(a, size);
+    await writeAt(a, 0, randomBuffer(rng(41), size));
+    await store.write({ storageDir, backupId: "r", sourcePath: a, size });
+    const started = performance.now();
+    await store.restore(storageDir, "r", join(dir, "out.raw"), { bandwidth: { networkReadBandwidth: 256 * 1024 } });
+    expect(performance.now() - started).toBeGreaterThan(2500);
+    expect(await sha256File(join(dir, "out.raw"))).toBe(await sha256File(a));
+  });
+
   it("honours volumeReadBandwidth", async () => {
     const size = 1024 * 1024;
     const a = join(dir, "a.raw");
