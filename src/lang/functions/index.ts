@@ -5,6 +5,7 @@
 import { collectionFunctions } from "./collection.js";
 import { filesystemFunctions } from "./filesystem.js";
 import { miscFunctions } from "./misc.js";
+import { networkFunctions } from "./network.js";
 import type { FunctionDef } from "./signature.js";
 import { stringFunctions } from "./string.js";
 import { timeFunctions } from "./time.js";
@@ -16,7 +17,7 @@ export { functionContext, nodeFiles } from "./context.js";
 
 /** Every built-in function by name (also reachable as `core::NAME`). */
 export const builtinFunctions: ReadonlyMap<string, FunctionDef> = new Map(
-  Object.entries({ ...stringFunctions, ...collectionFunctions, ...miscFunctions, ...filesystemFunctions, ...timeFunctions }),
+  Object.entries({ ...stringFunctions, ...collectionFunctions, ...miscFunctions, ...filesystemFunctions, ...timeFunctions, ...networkFunctions }),
 );
 
 /** The function a call names, looking through the `core::` namespace; undefined when there is none. */
