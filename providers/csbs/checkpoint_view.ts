@@ -19,6 +19,7 @@ export const checkpointItemSchema = z.object({
 });
 export type CheckpointItem = z.infer<typeof checkpointItemSchema>;
 
+/** A checkpoint item from its wire form (`extend_info` flattened into the fields users look at). */
 export function itemOf(i: JsonObject): CheckpointItem {
   const ext = asObject(i["extend_info"]) ?? {};
   return {

@@ -55,6 +55,7 @@ export class ConnectionError extends Error {
   }
 }
 
+/** A duration for messages: `300ms`, `1.5s`, `30m`. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   if (ms < 120_000) return `${Math.round(ms / 100) / 10}s`;

@@ -1,15 +1,18 @@
 /** Readers for JSON replies: tolerant of the shapes real APIs send (numbers as strings or doubles, nulls). */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
+/** `v` when it is a plain JSON object, else undefined. */
 export function asObject(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
+/** A string field; numbers and booleans are stringified, anything else is null. */
 export function str(o: JsonObject, key: string): string | null {
   const v = o[key];
   return typeof v === "string" ? v : v === null || v === undefined || typeof v === "object" ? null : String(v);
 }
 
+/** A numeric field; numeric strings count (`"20"`), anything else is null. */
 export function num(o: JsonObject, key: string): number | null {
   const v = o[key];
   if (typeof v === "number" && Number.isFinite(v)) return v;
@@ -17,11 +20,13 @@ export function num(o: JsonObject, key: string): number | null {
   return null;
 }
 
+/** A boolean field; `"true"`/`"false"` count, anything else is null. */
 export function bool(o: JsonObject, key: string): boolean | null {
   const v = o[key];
   return typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : null;
 }
 
+/** The objects of an array field (non-objects dropped); [] when absent. */
 export function list(o: JsonObject, key: string): JsonObject[] {
   const v = o[key];
   return Array.isArray(v) ? v.filter((x): x is JsonObject => x !== null && typeof x === "object" && !Array.isArray(x)) : [];

@@ -287,6 +287,7 @@ function errorCodeOf(res: HttpResponse): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Marks a switch as exhaustive: adding a variant becomes a compile error here. */
 export function assertNever(x: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(x)}`);
 }

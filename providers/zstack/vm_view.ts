@@ -24,6 +24,7 @@ export type VmVolume = z.infer<typeof vmVolumeSchema>;
 /** VM states after which the VM no longer exists for a resource's purposes. */
 export const GONE_VM_STATES = new Set(["Destroyed", "Expunging", "Expunged"]);
 
+/** The NICs of a VM inventory. */
 export function nicsOf(vm: Inventory): VmNic[] {
   return list(vm, "vmNics").map((n) => ({
     uuid: str(n, "uuid") ?? "",
@@ -35,6 +36,7 @@ export function nicsOf(vm: Inventory): VmNic[] {
   }));
 }
 
+/** The volumes (`allVolumes`) of a VM inventory. */
 export function volumesOf(vm: Inventory): VmVolume[] {
   return list(vm, "allVolumes").map((v) => ({
     uuid: str(v, "uuid") ?? "",
