@@ -99,11 +99,7 @@ export class ZStackClient {
     return out;
   }
 
-  /** Drops the session so the next call logs in again (used by tests of session expiry). */
-  forgetSession(): void {
-    this.session = undefined;
-  }
-
+  /** Closes the connection pool; the client must not be used afterwards. */
   async close(): Promise<void> {
     await this.transport.close();
   }
