@@ -92,6 +92,22 @@ function lookupBinding(b: Bindings | undefined, name: string): Value | undefined
 
 let defaultFunctionContext: FunctionContext | undefined;
 
+/**
+ * The reference a traversal node makes, computed once per node: the plan engine evaluates the same AST for
+ * every instance of a resource, and the split never changes. (Callers must not mutate the AST or the
+ * returned `Reference`.)
+ */
+const referenceCache = new WeakMap<ScopeTraversalExpr, ReturnType<typeof parseReference>>();
+
+function referenceOf(e: ScopeTraversalExpr): ReturnType<typeof parseReference> {
+  let r = referenceCache.get(e);
+  if (!r) {
+    r = parseReference(e.root, e.rootRange, e.steps, e.range);
+    referenceCache.set(e, r);
+  }
+  return r;
+}
+
 function hasErrors(diags: readonly Diagnostic[], from = 0): boolean {
   for (let i = from; i < diags.length; i++) if (diags[i]!.severity === "error") return true;
   return false;
@@ -214,7 +230,7 @@ class Evaluator {
       }
       return this.error("Variables not allowed", "Variables may not be used here.", e.range);
     }
-    const r = parseReference(e.root, e.rootRange, e.steps, e.range);
+    const r = referenceOf(e);
     if (!r.ok) {
       this.diags.push(r.diagnostic);
       return UNKNOWN;
