@@ -271,6 +271,9 @@ describe("loadConfig: diagnostics", () => {
     ["import target missing", { "main.tf": 'import {\n  to = t.x\n  id = "1"\n}\n' }, "Configuration for import target does not exist", /t\.x/],
     ["undefined provider alias", { "main.tf": 'resource "t" "x" {\n  provider = t.west\n}\n' }, "Provider configuration not present", /alias = "west"/],
     ["quoted type constraint", { "main.tf": 'variable "v" {\n  type = "string"\n}\n' }, "Invalid type specification", /without quotes/],
+    ["self reference", { "main.tf": 'resource "t" "x" {\n  n = t.x.id\n}\n' }, "Self-referential block", /t\.x may not refer to itself/],
+    ["variable default with a reference", { "main.tf": 'variable "a" {\n}\nvariable "b" {\n  default = var.a\n}\n' }, "Variables not allowed", /must be a constant/],
+    ["moved to itself", { "main.tf": 'moved {\n  from = t.x\n  to = t.x\n}\n' }, "Redundant moved block", /must differ/],
     ["bad depends_on", { "main.tf": 'resource "t" "x" {\n  depends_on = [var.x]\n}\n' }, "Invalid depends_on reference", /Only resources/],
   ];
   for (const [name, files, summary, detail] of cases) {

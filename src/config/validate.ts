@@ -132,6 +132,13 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
   for (const p of cfg.providers.values()) checkBody(p.config, { ...PLAIN, where: "in a provider configuration" });
 
   for (const v of cfg.variables.values()) {
+    if (v.default) {
+      const refs = expressionReferences(v.default);
+      const first = refs.refs[0] ?? refs.bad[0];
+      if (first) {
+        err("Variables not allowed", `The default value of variable "${v.name}" must be a constant: it cannot refer to other variables, locals or resources. Expected a literal such as "text", 42, [..] or {..}.`, first.range);
+      }
+    }
     for (const rule of v.validations) {
       checkExpr(rule.condition, { ...PLAIN, where: "in a variable validation" });
       checkExpr(rule.errorMessage, { ...PLAIN, where: "in a variable validation" });
@@ -159,6 +166,16 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
     checkExpr(r.count, { ...PLAIN, where: "in its own count argument" });
     checkExpr(r.forEach, { ...PLAIN, where: "in its own for_each argument" });
     checkBody(r.config, ctx);
+    for (const ref of bodyReferences(r.config).refs) {
+      const s = ref.subject;
+      if (s.kind === "resource" && s.mode === r.mode && s.type === r.type && s.name === r.name) {
+        err(
+          "Self-referential block",
+          `Configuration for ${resourceKey(r.mode, r.type, r.name)} may not refer to itself: its attributes are not known until it is created. Use "self" inside a postcondition instead.`,
+          ref.range,
+        );
+      }
+    }
     for (const t of r.timeouts.values()) checkExpr(t.expr, ctx);
     for (const e of r.lifecycle.replaceTriggeredBy) checkExpr(e, ctx);
     for (const p of r.lifecycle.preconditions) {
@@ -183,6 +200,12 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
     for (const a of c.asserts) {
       checkExpr(a.condition, { ...PLAIN, where: "in a check assertion" });
       checkExpr(a.errorMessage, { ...PLAIN, where: "in a check assertion" });
+    }
+  }
+
+  for (const m of cfg.moved) {
+    if (formatTarget(m.from) === formatTarget(m.to)) {
+      err("Redundant moved block", `This moved block moves ${formatTarget(m.from)} to itself: the "from" and "to" addresses must differ.`, m.toRange);
     }
   }
 
