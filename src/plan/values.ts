@@ -20,10 +20,14 @@ export function toSdk(v: Value): SdkValue {
   return v;
 }
 
-/** The inverse of `toSdk`, re-applying sensitive marks at `sensitive` paths. */
-export function fromSdk(v: SdkValue, sensitive: readonly Path[] = []): Value {
+/** The inverse of `toSdk`, re-applying sensitive marks at `sensitive` paths (plain steps: `["a", 0]`). */
+export function fromSdk(v: SdkValue, sensitive: readonly (string | number)[][] = []): Value {
   const plain = fromSdkPlain(v);
-  return sensitive.length ? markPaths(plain, sensitive) : plain;
+  return sensitive.length ? markPaths(plain, sensitive.map(langPath)) : plain;
+}
+
+function langPath(p: readonly (string | number)[]): Path {
+  return p.map((s) => (typeof s === "number" ? { type: "index" as const, value: { value: s, type: "number" as const } } : { type: "get_attr" as const, value: s }));
 }
 
 function fromSdkPlain(v: SdkValue): Value {
@@ -89,3 +93,10 @@ function markTree(v: SdkValue, path: (string | number)[], marked: (path: (string
 export function sensitiveLeafPaths(v: Value): (string | number)[][] {
   return sensitivePaths(v).map(plainPath);
 }
+
+/** A lang value (known, unmarked parts) as plain JSON. */
+export function toJson(v: Value): Json {
+  const s = toSdk(v);
+  return JSON.parse(JSON.stringify(s, (_k, x) => (typeof x === "symbol" ? null : x))) as Json;
+}
+

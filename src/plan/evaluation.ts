@@ -1,0 +1,310 @@
+import { relative } from "node:path";
+import type { TargetAddr } from "../addrs/resource.js";
+import type { Diagnostic } from "../config/diagnostics.js";
+import type { Body, Expression } from "../config/hcl/ast.js";
+import type { Config, ModuleCall, Output, ProviderConfig, Resource as ConfigResource, Variable } from "../config/model.js";
+import { resourceKey } from "../config/model.js";
+import { Graph } from "../graph/graph.js";
+import { evaluate, type Scope } from "../lang/evaluate.js";
+import { functionContext, type FunctionContext } from "../lang/functions/index.js";
+import { references, type Reference } from "../lang/reference.js";
+import { problem, type Problem } from "../lang/traverse.js";
+import { UNKNOWN, type Value } from "../lang/value.js";
+import { IMPLIED_SOURCES, providerConfigAddress, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
+
+/**
+ * The evaluation machinery plan and apply share: one scope per module (values of its variables, locals,
+ * resources, module calls), and the dependency graph of configuration objects across the module tree, with
+ * edges found from the references in every expression.
+ */
+
+/** One module in the tree (module calls with count/for_each are not expanded: see `moduleCallProblems`). */
+export class ModuleScope {
+  readonly vars = new Map<string, Value>();
+  readonly locals = new Map<string, Value>();
+  /** Resource values by `type.name` / `data.type.name`: an object, a tuple (count) or an object by key (for_each). */
+  readonly resources = new Map<string, Value>();
+  /** Output objects of child module calls, by call name. */
+  readonly modules = new Map<string, Value>();
+  readonly outputs = new Map<string, Value>();
+  readonly children = new Map<string, ModuleScope>();
+  readonly functions: FunctionContext;
+
+  constructor(
+    readonly config: Config,
+    readonly path: string[],
+    readonly parent: ModuleScope | undefined,
+    readonly rootDir: string,
+    planning: boolean,
+  ) {
+    this.functions = functionContext({ baseDir: config.dir, planning });
+  }
+
+  /** `module.a.module.b.` — the prefix of node names and addresses inside this module. */
+  get prefix(): string {
+    return this.path.map((p) => `module.${p}.`).join("");
+  }
+
+  /** Resolves a reference subject in this module; `each`/`count`/`self` come from the caller's instance scope. */
+  resolve(ref: Reference): Value | Problem {
+    const s = ref.subject;
+    switch (s.kind) {
+      case "var":
+        return this.vars.get(s.name) ?? UNKNOWN;
+      case "local":
+        return this.locals.get(s.name) ?? UNKNOWN;
+      case "resource":
+        return this.resources.get(resourceKey(s.mode, s.type, s.name)) ?? UNKNOWN;
+      case "module":
+        return this.modules.get(s.name) ?? UNKNOWN;
+      case "path":
+        return s.attr === "module" ? relOrAbs(this.config.dir) : s.attr === "root" ? relOrAbs(this.rootDir) : process.cwd();
+      case "terraform":
+        return s.attr === "workspace" ? "default" : problem("Invalid \"terraform\" attribute", `The "terraform" object has no attribute "${s.attr}".`);
+      case "each":
+        return problem('Reference to "each" in context without for_each', 'The "each" object can be used only in "module" or "resource" blocks, and only when the "for_each" argument is set.');
+      case "count":
+        return problem('Reference to "count" in non-counted context', 'The "count" object can only be used in "module", "resource", and "data" blocks, and only when the "count" argument is set.');
+      case "self":
+        return problem('Invalid "self" reference', 'The "self" object is not available in this context.');
+    }
+  }
+
+  /** A scope for expressions of this module; `instance` supplies `each`/`count` for one resource instance. */
+  scope(instance?: { each?: { key: Value; value: Value }; count?: number; self?: Value }): Scope {
+    return {
+      functions: this.functions,
+      resolve: (ref) => {
+        const s = ref.subject;
+        if (instance?.each && s.kind === "each") return s.attr === "key" ? instance.each.key : instance.each.value;
+        if (instance?.count !== undefined && s.kind === "count") return instance.count;
+        if (instance?.self !== undefined && s.kind === "self") return instance.self;
+        return this.resolve(ref);
+      },
+    };
+  }
+
+  evaluate(expr: Expression, diags: Diagnostic[], scope: Scope = this.scope()): Value {
+    const r = evaluate(expr, scope);
+    diags.push(...r.diagnostics);
+    return r.value;
+  }
+}
+
+function relOrAbs(dir: string): string {
+  const r = relative(process.cwd(), dir);
+  return r === "" ? "." : r.startsWith("..") ? dir : r;
+}
+
+/** What a graph node stands for. */
+export type NodeInfo =
+  | { kind: "var"; mod: ModuleScope; variable: Variable; call?: ModuleCall }
+  | { kind: "local"; mod: ModuleScope; name: string; expr: Expression }
+  | { kind: "output"; mod: ModuleScope; output: Output }
+  | { kind: "resource"; mod: ModuleScope; resource: ConfigResource; providerNode: string }
+  | { kind: "provider"; mod: ModuleScope; key: string; name: string; alias?: string; source: string; config?: ProviderConfig };
+
+export interface EvaluationGraph {
+  graph: Graph;
+  nodes: Map<string, NodeInfo>;
+  root: ModuleScope;
+  /** Every module scope by prefix (`""` for the root). */
+  modules: Map<string, ModuleScope>;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Builds the module scopes and the dependency graph of the whole configuration. Node names are addresses:
+ * `var.x`, `local.y`, `output.z`, `zstack_cdp_task.web`, `data.t.n`, `provider.zstack`, each prefixed with
+ * `module.NAME.` inside modules. Errors (unknown providers, module count/for_each) are diagnostics.
+ */
+export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, planning: boolean): EvaluationGraph {
+  const graph = new Graph();
+  const nodes = new Map<string, NodeInfo>();
+  const modules = new Map<string, ModuleScope>();
+  const diagnostics: Diagnostic[] = [];
+  const rootScope = new ModuleScope(root, [], undefined, root.dir, planning);
+  const deferredEdges: [string, ModuleScope, Expression[]][] = [];
+
+  const add = (name: string, info: NodeInfo) => {
+    graph.addNode(name);
+    nodes.set(name, info);
+  };
+
+  const visitModule = (mod: ModuleScope) => {
+    modules.set(mod.prefix, mod);
+    const cfg = mod.config;
+    const p = mod.prefix;
+    for (const v of cfg.variables.values()) {
+      const call = mod.parent?.config.moduleCalls.get(mod.path[mod.path.length - 1]!);
+      add(`${p}var.${v.name}`, { kind: "var", mod, variable: v, ...(call ? { call } : {}) });
+      if (call && mod.parent) {
+        const input = call.inputs.get(v.name);
+        const exprs = input ? [input.expr] : [];
+        deferredEdges.push([`${p}var.${v.name}`, mod.parent, exprs]);
+        for (const d of call.dependsOn) deferredEdges.push([`${p}var.${v.name}`, mod.parent, [d.expr]]);
+      }
+    }
+    for (const l of cfg.locals.values()) {
+      add(`${p}local.${l.name}`, { kind: "local", mod, name: l.name, expr: l.expr });
+      deferredEdges.push([`${p}local.${l.name}`, mod, [l.expr]]);
+    }
+    for (const o of cfg.outputs.values()) {
+      add(`${p}output.${o.name}`, { kind: "output", mod, output: o });
+      deferredEdges.push([`${p}output.${o.name}`, mod, [o.value, ...o.dependsOn.map((d) => d.expr), ...o.preconditions.flatMap((c) => [c.condition, c.errorMessage])]]);
+    }
+    for (const r of [...cfg.managedResources.values(), ...cfg.dataResources.values()]) {
+      const providerNode = providerNodeFor(mod, r);
+      const name = `${p}${resourceKey(r.mode, r.type, r.name)}`;
+      add(name, { kind: "resource", mod, resource: r, providerNode });
+      const exprs: Expression[] = [...bodyExpressions(r.config)];
+      if (r.count) exprs.push(r.count);
+      if (r.forEach) exprs.push(r.forEach);
+      exprs.push(...r.dependsOn.map((d) => d.expr), ...r.lifecycle.replaceTriggeredBy);
+      for (const c of [...r.lifecycle.preconditions, ...r.lifecycle.postconditions]) exprs.push(c.condition, c.errorMessage);
+      for (const t of r.timeouts.values()) exprs.push(t.expr);
+      deferredEdges.push([name, mod, exprs]);
+    }
+    for (const call of cfg.moduleCalls.values()) {
+      if (call.count || call.forEach) {
+        diagnostics.push({
+          severity: "error",
+          summary: "Module repetition not supported",
+          detail: `backplan does not yet expand "count" or "for_each" on module calls (module "${call.name}"); use for_each on the resources inside the module instead.`,
+          subject: (call.count ?? call.forEach)!.range,
+        });
+      }
+      const child = cfg.children.get(call.name);
+      if (!child) continue;
+      const scope = new ModuleScope(child, [...mod.path, call.name], mod, root.dir, planning);
+      mod.children.set(call.name, scope);
+      visitModule(scope);
+    }
+  };
+
+  /** Finds (creating when implied) the provider node a resource uses: the nearest module declaring it. */
+  const providerNodeFor = (mod: ModuleScope, r: ConfigResource): string => {
+    const key = r.provider ? (r.provider.alias ? `${r.provider.name}.${r.provider.alias}` : r.provider.name) : r.providerName;
+    for (let m: ModuleScope | undefined = mod; m; m = m.parent) {
+      const pc = m.config.providers.get(key);
+      if (pc) return ensureProvider(m, key, pc.name, pc.alias, pc);
+    }
+    const name = r.provider?.name ?? r.providerName;
+    if (r.provider?.alias) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Provider configuration not present",
+        detail: `To work with ${r.type}.${r.name} its original provider configuration at provider["${name}"].${r.provider.alias} is required, but no such provider block exists.`,
+        subject: r.provider.range,
+      });
+    }
+    return ensureProvider(rootScope, name, name, undefined, undefined);
+  };
+
+  const ensureProvider = (mod: ModuleScope, key: string, name: string, alias: string | undefined, pc: ProviderConfig | undefined): string => {
+    const nodeName = `${mod.prefix}provider.${key}`;
+    if (nodes.has(nodeName)) return nodeName;
+    const source = sourceFor(mod, name);
+    if (!registry.bySource(source)) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Provider not available",
+        detail: `backplan has no provider "${source}" (local name "${name}"). Available: ${registry.all().map((p) => p.source).join(", ")}.`,
+        ...(pc ? { subject: pc.declRange } : {}),
+      });
+    }
+    add(nodeName, { kind: "provider", mod, key, name, ...(alias ? { alias } : {}), source, ...(pc ? { config: pc } : {}) });
+    if (pc) deferredEdges.push([nodeName, mod, [...bodyExpressions(pc.config)]]);
+    return nodeName;
+  };
+
+  const sourceFor = (mod: ModuleScope, name: string): string => {
+    for (let m: ModuleScope | undefined = mod; m; m = m.parent) {
+      const rp = m.config.terraform.requiredProviders.get(name);
+      if (rp?.source) return rp.source;
+    }
+    return IMPLIED_SOURCES[name] ?? `hashicorp/${name}`;
+  };
+
+  visitModule(rootScope);
+
+  for (const [node, mod, exprs] of deferredEdges) {
+    for (const e of exprs) {
+      for (const ref of references(e)) for (const dep of dependencyNodes(ref, mod, nodes)) if (dep !== node) graph.addDependency(node, dep);
+    }
+  }
+  for (const [name, info] of nodes) if (info.kind === "resource") graph.addDependency(name, info.providerNode);
+  return { graph, nodes, root: rootScope, modules, diagnostics };
+}
+
+/** The graph nodes a reference in module `mod` depends on. */
+function dependencyNodes(ref: Reference, mod: ModuleScope, nodes: Map<string, NodeInfo>): string[] {
+  const s = ref.subject;
+  const p = mod.prefix;
+  switch (s.kind) {
+    case "var":
+      return present(nodes, `${p}var.${s.name}`);
+    case "local":
+      return present(nodes, `${p}local.${s.name}`);
+    case "resource":
+      return present(nodes, `${p}${resourceKey(s.mode, s.type, s.name)}`);
+    case "module": {
+      const child = mod.children.get(s.name);
+      if (!child) return [];
+      return [...child.config.outputs.keys()].map((o) => `${child.prefix}output.${o}`);
+    }
+    default:
+      return [];
+  }
+}
+
+function present(nodes: Map<string, NodeInfo>, name: string): string[] {
+  return nodes.has(name) ? [name] : [];
+}
+
+/** Every expression in a body, nested blocks included (for dependency discovery). */
+export function* bodyExpressions(body: Body): Generator<Expression> {
+  for (const a of body.attributes) yield a.expr;
+  for (const b of body.blocks) yield* bodyExpressions(b.body);
+}
+
+/** The configured providers of a run, by provider node name. */
+export class ProviderClients {
+  private readonly clients = new Map<string, ConfiguredProvider>();
+
+  set(node: string, c: ConfiguredProvider): void {
+    this.clients.set(node, c);
+  }
+
+  get(node: string): ConfiguredProvider | undefined {
+    return this.clients.get(node);
+  }
+
+  /** Finds a configured provider by its state address (for orphans whose config is gone). */
+  byAddress(address: string): ConfiguredProvider | undefined {
+    for (const c of this.clients.values()) if (c.address === address) return c;
+    return undefined;
+  }
+
+  values(): IterableIterator<ConfiguredProvider> {
+    return this.clients.values();
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.clients.values()) await c.provider.close(c.client);
+  }
+}
+
+export function providerAddressOf(info: Extract<NodeInfo, { kind: "provider" }>): string {
+  return providerConfigAddress(info.source, info.alias, info.mod.prefix);
+}
+
+/** Whether a resource (in module `prefix`) is selected by the -target / -exclude addresses. */
+export function matchesTarget(t: TargetAddr, modulePath: readonly string[], mode: "managed" | "data", type: string, name: string, key?: number | string): boolean {
+  const tm = t.module.map((m) => m.name);
+  if (t.kind === "module") return tm.length <= modulePath.length && tm.every((n, i) => n === modulePath[i]);
+  if (tm.length !== modulePath.length || !tm.every((n, i) => n === modulePath[i])) return false;
+  if (t.resource.mode !== mode || t.resource.type !== type || t.resource.name !== name) return false;
+  return t.kind === "resource" || key === undefined || t.key === key;
+}
+

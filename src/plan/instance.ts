@@ -1,0 +1,156 @@
+import type { Diagnostic } from "../config/diagnostics.js";
+import type { Resource as ConfigResource } from "../config/model.js";
+import type { SourceRange } from "../config/source.js";
+import { isObject, isWhollyKnown, newObject, unmark, Unknown, type Value } from "../lang/value.js";
+import type { DataSource, Resource } from "../sdk/define.js";
+import { formatPath, validateConfig } from "../sdk/validate.js";
+import type { SdkObject, SdkValue } from "../sdk/value.js";
+import { decodeBody } from "./decode-body.js";
+import type { ModuleScope } from "./evaluation.js";
+import { sensitiveLeafPaths, toSdk } from "./values.js";
+
+/** The count index or for_each key of one instance, with what `each` / `count` mean inside it. */
+export interface InstanceKeyInfo {
+  key?: number | string;
+  each?: { key: Value; value: Value };
+  count?: number;
+}
+
+/**
+ * Expands `count` / `for_each` of a resource into its instances. Both must be known at plan time (Terraform's
+ * rule); an unknown or invalid value is a diagnostic and yields no instances.
+ */
+export function expandInstances(r: ConfigResource, mod: ModuleScope, diags: Diagnostic[]): InstanceKeyInfo[] | undefined {
+  if (r.count) {
+    const [v] = unmark(mod.evaluate(r.count, diags));
+    if (v instanceof Unknown) {
+      diags.push(invalid("Invalid count argument", 'The "count" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.count.range));
+      return undefined;
+    }
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+      diags.push(invalid("Invalid count argument", `The given "count" argument value is unsuitable: must be a whole number of at least 0, got ${JSON.stringify(v)}.`, r.count.range));
+      return undefined;
+    }
+    return Array.from({ length: v }, (_, i) => ({ key: i, count: i }));
+  }
+  if (r.forEach) {
+    const [v] = unmark(mod.evaluate(r.forEach, diags));
+    if (v instanceof Unknown) {
+      diags.push(invalid("Invalid for_each argument", 'The "for_each" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.forEach.range));
+      return undefined;
+    }
+    if (isObject(v)) return Object.keys(v).sort().map((k) => ({ key: k, each: { key: k, value: v[k]! } }));
+    if (Array.isArray(v) && v.every((x) => typeof unmark(x)[0] === "string")) {
+      return [...new Set(v.map((x) => unmark(x)[0] as string))].sort().map((k) => ({ key: k, each: { key: k, value: k } }));
+    }
+    diags.push(invalid("Invalid for_each argument", 'The given "for_each" argument value is unsuitable: it must be a map, or a set of strings.', r.forEach.range));
+    return undefined;
+  }
+  return [{}];
+}
+
+function invalid(summary: string, detail: string, subject: SourceRange): Diagnostic {
+  return { severity: "error", summary, detail, subject };
+}
+
+/** What the configuration says for one instance, ready to hand to the provider. */
+export interface InstanceConfig {
+  /** Configurable attributes; UNKNOWN where the value is known only after apply. */
+  config: SdkObject;
+  /** Attribute paths carrying a sensitive mark (from the schema or from sensitive inputs). */
+  sensitivePaths: (string | number)[][];
+  /** `timeouts { create = "30m" }` values. */
+  timeouts: Map<string, string>;
+  wholyKnown: boolean;
+}
+
+/**
+ * Evaluates one instance's body against the provider schema and validates it with the provider's own rules.
+ * Diagnostics point at the attribute (or block) the problem is about.
+ */
+export function evaluateInstanceConfig(
+  r: ConfigResource,
+  schema: Resource<unknown> | DataSource<unknown>,
+  mod: ModuleScope,
+  inst: InstanceKeyInfo,
+  diags: Diagnostic[],
+  address: string,
+): InstanceConfig {
+  const scope = mod.scope({ ...(inst.each ? { each: inst.each } : {}), ...(inst.count !== undefined ? { count: inst.count } : {}) });
+  const objSchema = { attributes: schema.attributes, shape: schema.schema.shape };
+  const before = diags.length;
+  const value = decodeBody(r.config, objSchema, scope, diags, `${r.mode === "data" ? "data " : ""}"${r.type}" "${r.name}"`);
+  const config = toSdk(value) as SdkObject;
+  const sensitive = sensitiveLeafPaths(value);
+  for (const [k, a] of Object.entries(schema.attributes)) if (a.sensitive) sensitive.push([k]);
+  if (diags.length === before) {
+    for (const d of validateConfig(schema.attributes, schema.schema.shape, config)) {
+      const top = d.path[0];
+      const attr = typeof top === "string" ? r.config.attributes.find((a) => a.name === top) : undefined;
+      const block = typeof top === "string" ? r.config.blocks.find((b) => b.type === top) : undefined;
+      diags.push({
+        severity: "error",
+        summary: d.summary,
+        detail: `${d.detail}${d.detail.includes(formatPath(d.path)) ? "" : ` (${formatPath(d.path)})`} in ${address}.`,
+        subject: attr?.expr.range ?? block?.typeRange ?? r.declRange,
+      });
+    }
+  }
+  const timeouts = new Map<string, string>();
+  for (const [op, a] of r.timeouts) {
+    const [v] = unmark(mod.evaluate(a.expr, diags, scope));
+    if (typeof v === "string") timeouts.set(op, v);
+  }
+  return { config, sensitivePaths: sensitive, timeouts, wholyKnown: isWhollyKnown(value) };
+}
+
+/** The value other expressions see for an instance: its attributes with sensitive marks. */
+export function aggregateValue(instances: readonly { key?: number | string; value: Value }[], r: ConfigResource): Value {
+  if (r.count) return instances.map((i) => i.value);
+  if (r.forEach) {
+    const o = newObject();
+    for (const i of instances) o[String(i.key)] = i.value;
+    return o;
+  }
+  return instances[0]?.value ?? null;
+}
+
+/** Copies the prior values of `ignore_changes` paths into the configuration (so they never diff). */
+export function applyIgnoreChanges(config: SdkObject, prior: SdkObject, r: ConfigResource, attributes: Readonly<Record<string, unknown>>): SdkObject {
+  const ic = r.lifecycle.ignoreChanges;
+  if (ic.kind === "none") return config;
+  if (ic.kind === "all") {
+    const out: SdkObject = { ...config };
+    for (const k of Object.keys(out)) if (k in attributes) out[k] = prior[k] ?? null;
+    return out;
+  }
+  let out: SdkValue = config;
+  for (const p of ic.paths) {
+    const steps = p.steps.map((s) => (s.kind === "attr" ? s.name : s.key));
+    out = withPath(out, steps, getPath(prior, steps));
+  }
+  return out as SdkObject;
+}
+
+function getPath(v: SdkValue, steps: readonly (string | number)[]): SdkValue {
+  let cur: SdkValue = v;
+  for (const s of steps) {
+    if (cur === null || typeof cur !== "object") return null;
+    cur = Array.isArray(cur) ? (cur[s as number] ?? null) : ((cur as SdkObject)[String(s)] ?? null);
+  }
+  return cur;
+}
+
+/** `v` with the value at `steps` replaced (when the path exists); never mutates `v`. */
+function withPath(v: SdkValue, steps: readonly (string | number)[], value: SdkValue): SdkValue {
+  if (steps.length === 0) return value;
+  const [s, ...rest] = steps;
+  if (Array.isArray(v)) {
+    if (typeof s !== "number" || s >= v.length) return v;
+    const c = [...v];
+    c[s] = withPath(c[s]!, rest, value);
+    return c;
+  }
+  if (v !== null && typeof v === "object") return { ...v, [String(s)]: withPath(v[String(s)] ?? null, rest, value) };
+  return v;
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../config/load.js";
+import { State } from "../state/state.js";
+import { builtinTerraformProvider } from "../../providers/terraform/index.js";
+import { makePlan, type PlanRequest } from "./planner.js";
+import { providerRegistry } from "./providers.js";
+
+function configDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "backplan-plan-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+async function planOf(files: Record<string, string>, state = new State(), extra: Partial<PlanRequest> = {}) {
+  const dir = configDir(files);
+  const loaded = loadConfig(dir);
+  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return makePlan({
+    root: loaded.config!,
+    state,
+    pending: [],
+    registry: providerRegistry([builtinTerraformProvider]),
+    variables: new Map(),
+    mode: "normal",
+    refresh: true,
+    targets: [],
+    excludes: [],
+    replace: [],
+    parallelism: 10,
+    signal: new AbortController().signal,
+    env: {},
+    configHash: "h",
+    ...extra,
+  });
+}
+
+describe("makePlan", () => {
+  it("plans creates for count and for_each instances with unknown computed attributes", async () => {
+    const { plan, diagnostics } = await planOf({
+      "main.tf": `
+variable "names" {
+  type    = set(string)
+  default = ["a", "b"]
+}
+resource "terraform_data" "one" {
+  input = "x"
+}
+resource "terraform_data" "many" {
+  count = 2
+  input = "n-\${count.index}-\${terraform_data.one.output}"
+}
+resource "terraform_data" "each" {
+  for_each = var.names
+  input    = each.key
+}
+output "ids" {
+  value = terraform_data.many[*].id
+}
+`,
+    });
+    expect(diagnostics).toEqual([]);
+    expect(plan.changes.map((c) => [c.address, c.action])).toEqual(
+      expect.arrayContaining([
+        ["terraform_data.one", "create"],
+        ["terraform_data.many[0]", "create"],
+        ["terraform_data.many[1]", "create"],
+        ['terraform_data.each["a"]', "create"],
+        ['terraform_data.each["b"]', "create"],
+      ]),
+    );
+    const many0 = plan.changes.find((c) => c.address === "terraform_data.many[0]")!;
+    expect(many0.after!.unknown).toMatchObject({ id: true, output: true, input: true });
+    const one = plan.changes.find((c) => c.address === "terraform_data.one")!;
+    expect(one.after!.value).toMatchObject({ input: "x" });
+    expect(plan.outputs).toEqual([expect.objectContaining({ name: "ids", action: "create" })]);
+  });
+});

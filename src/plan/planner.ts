@@ -1,0 +1,717 @@
+import type { TargetAddr } from "../addrs/resource.js";
+import { formatKey } from "../addrs/resource.js";
+import type { Diagnostic } from "../config/diagnostics.js";
+import type { Config, Resource as ConfigResource } from "../config/model.js";
+import type { RawVariableValue } from "../config/variable-values.js";
+import { walk } from "../graph/walk.js";
+import { typeOf } from "../lang/types.js";
+import { isWhollyKnown, markSensitive, newObject, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
+import { references } from "../lang/reference.js";
+import type { DataSource, Resource } from "../sdk/define.js";
+import { planResourceChange, sameValue } from "../sdk/plan-change.js";
+import { valuesEqual, type SdkObject } from "../sdk/value.js";
+import type { PendingCreate } from "../state/journal-format.js";
+import { parseProviderConfig } from "../state/provider-config.js";
+import type { InstanceObject, JsonValue, State } from "../state/state.js";
+import type { ActionReason } from "./action.js";
+import { buildEvaluationGraph, matchesTarget, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
+import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, type InstanceKeyInfo } from "./instance.js";
+import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
+import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
+import { RunBase } from "./run-base.js";
+import { blockObjectType, typeJson } from "./schema.js";
+import { fromStatePaths, sdkToState, stateToSdk, toStatePaths } from "./state-values.js";
+import { fromSdk, toJson, toPlanValue, toSdk } from "./values.js";
+import { applyMoved } from "./moved.js";
+
+export interface PlanRequest {
+  root: Config;
+  /** The prior state (not modified). */
+  state: State;
+  /** Creates recorded as about to happen by a run that did not finish (adopted when the object exists). */
+  pending: readonly PendingCreate[];
+  registry: ProviderRegistry;
+  variables: ReadonlyMap<string, RawVariableValue>;
+  mode: PlanMode;
+  refresh: boolean;
+  targets: readonly TargetAddr[];
+  excludes: readonly TargetAddr[];
+  /** `-replace=ADDR` instance addresses. */
+  replace: readonly string[];
+  parallelism: number;
+  signal: AbortSignal;
+  env: Readonly<Record<string, string | undefined>>;
+  configHash: string;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  diagnostics: Diagnostic[];
+  /** The prior state after refresh (and after `moved`, imports and adoptions): what apply starts from. */
+  refreshed: State;
+  /** Configured providers, for apply to reuse; the caller closes them. */
+  providers: ProviderClients;
+}
+
+/** What planning an instance decided, kept for apply and for references from other expressions. */
+export interface PlannedInstance {
+  change: ResourceChange;
+  /** Provider-shaped planned object (UNKNOWN leaves) and the prior object it was planned from. */
+  planned: SdkObject | null;
+  prior: SdkObject | null;
+}
+
+/**
+ * Makes a plan: refreshes the prior state through the providers, evaluates the configuration instance by
+ * instance, and classifies each instance's change (see `classify` for the rules). Never throws for bad
+ * configuration or provider errors: they are diagnostics and the plan is marked errored.
+ */
+export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
+  const diags: Diagnostic[] = [];
+  const eg = buildEvaluationGraph(req.root, req.registry, true);
+  diags.push(...eg.diagnostics);
+  const prior = req.state.clone();
+  const moves = applyMoved(req.root, prior, diags);
+  const refreshed = prior.clone();
+  const providers = new ProviderClients();
+  const planner = new Planner(req, eg, prior, refreshed, providers, moves, diags);
+  if (!diags.some((d) => d.severity === "error")) await planner.run();
+  const errored = diags.some((d) => d.severity === "error");
+  const plan: Plan = {
+    formatVersion: 1,
+    timestamp: new Date().toISOString(),
+    mode: req.mode,
+    changes: planner.changes,
+    drift: planner.drift,
+    outputs: planner.outputChanges,
+    variables: planner.variableRecord,
+    prior: { lineage: req.state.lineage, serial: req.state.serial },
+    configHash: req.configHash,
+    targets: [...req.targets, ...req.excludes].map(() => "").length ? planner.targetStrings : [],
+    complete: req.targets.length === 0 && req.excludes.length === 0 && !errored,
+    errored,
+    diagnostics: diags.map(toPlanDiagnostic),
+  };
+  return { plan, diagnostics: diags, refreshed, providers };
+}
+
+function toPlanDiagnostic(d: Diagnostic): PlanDiagnostic {
+  const where = d.subject ? `${d.subject.filename}:${d.subject.start.line}:${d.subject.start.column}: ` : "";
+  return { severity: d.severity, summary: d.summary, detail: `${where}${d.detail}` };
+}
+
+class Planner extends RunBase {
+  readonly changes: ResourceChange[] = [];
+  readonly drift: ResourceChange[] = [];
+  readonly outputChanges: OutputChange[] = [];
+  readonly targetStrings: string[] = [];
+  readonly planned = new Map<string, PlannedInstance>();
+  /** Per instance address: the refreshed object (null: gone), once the refresh finished. */
+  private readonly refreshes = new Map<string, Promise<SdkObject | null>>();
+  private readonly included: Set<string> | undefined;
+
+  constructor(
+    private readonly req: PlanRequest,
+    private readonly eg: EvaluationGraph,
+    private readonly prior: State,
+    private readonly refreshed: State,
+    providers: ProviderClients,
+    private readonly moves: Map<string, string>,
+    diags: Diagnostic[],
+  ) {
+    super(req, providers, diags);
+    this.included = selectedNodes(eg, req.targets, req.excludes);
+  }
+
+  async run(): Promise<void> {
+    addOrphanProviders(this.eg, this.prior, this.req.registry);
+    const result = await walk(this.eg.graph, {
+      parallelism: this.req.parallelism,
+      signal: this.req.signal,
+      visit: (node) => this.visit(node),
+    });
+    for (const [node, outcome] of result.outcomes) {
+      if (outcome.status === "failed") {
+        const e = outcome.error;
+        this.diags.push({ severity: "error", summary: `Error planning ${node}`, detail: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    if (result.cancelled.length) this.diags.push({ severity: "error", summary: "Plan interrupted", detail: `${result.cancelled.length} objects were not planned.` });
+    await this.planOrphans();
+  }
+
+  private async visit(node: string): Promise<void> {
+    const info = this.eg.nodes.get(node)!;
+    switch (info.kind) {
+      case "var":
+        return this.visitVariable(info);
+      case "local":
+        return this.visitLocal(info);
+      case "provider":
+        return this.visitProvider(node, info);
+      case "resource":
+        return this.visitResource(node, info);
+      case "output":
+        return this.visitOutput(info);
+    }
+  }
+
+  /** Refreshes every state instance managed through this provider configuration, batched per resource type. */
+  protected override providerConfigured(configured: ConfiguredProvider): void {
+    if (!this.req.refresh) return;
+    const address = configured.address;
+    const byType = new Map<string, { addr: string; obj: InstanceObject }[]>();
+    for (const rs of this.prior.resources()) {
+      if (rs.provider !== address || rs.address.mode !== "managed") continue;
+      for (const inst of rs.instances) {
+        if (!inst.current) continue;
+        const addr = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;
+        const list = byType.get(rs.address.type) ?? [];
+        list.push({ addr, obj: inst.current });
+        byType.set(rs.address.type, list);
+      }
+    }
+    const limit = semaphore(this.req.parallelism);
+    for (const [type, items] of byType) {
+      const resource = configured.provider.resources.get(type);
+      if (!resource) continue;
+      const schema = { attributes: resource.attributes, shape: resource.schema.shape };
+      for (let i = 0; i < items.length; i += 100) {
+        const batch = items.slice(i, i + 100);
+        const run = limit(async () => {
+          const ctx = opContext(configured, resource, "read", this.req.signal);
+          const states = batch.map((b) => upgrade(resource, b.obj, stateToSdk(b.obj.attributes, schema)));
+          return resource.readMany(ctx, states);
+        });
+        batch.forEach((b, j) => this.refreshes.set(b.addr, run.then((results) => results[j] ?? null)));
+      }
+    }
+  }
+
+  private async visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void> {
+    const r = info.resource;
+    const mod = info.mod;
+    const configured = this.providers.get(info.providerNode);
+    if (!configured) {
+      mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
+      return;
+    }
+    const providerSchema = r.mode === "managed" ? configured.provider.resources.get(r.type) : configured.provider.dataSources.get(r.type);
+    if (!providerSchema) {
+      this.diags.push({
+        severity: "error",
+        summary: r.mode === "managed" ? "Invalid resource type" : "Invalid data source",
+        detail: `The provider ${configured.provider.source} does not support ${r.mode === "managed" ? "resource type" : "data source"} "${r.type}".`,
+        subject: r.declRange,
+      });
+      mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
+      return;
+    }
+    const selected = !this.included || this.included.has(node);
+    const keys = this.req.mode === "destroy" ? this.stateKeys(mod, r) : expandInstances(r, mod, this.diags);
+    if (!keys) {
+      mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
+      return;
+    }
+    const values: { key?: number | string; value: Value }[] = [];
+    for (const inst of keys) {
+      const address = `${mod.prefix}${resourceKeyOf(r)}${formatKey(inst.key)}`;
+      const value =
+        r.mode === "data"
+          ? await this.planData(address, r, providerSchema as DataSource<unknown>, configured, mod, inst)
+          : await this.planManaged(address, r, providerSchema as Resource<unknown>, configured, mod, inst, selected);
+      values.push({ ...(inst.key !== undefined ? { key: inst.key } : {}), value });
+    }
+    mod.resources.set(resourceKeyOf(r), aggregateValue(values, r));
+    if (r.mode === "managed" && this.req.mode !== "destroy") this.planStrayInstances(mod, r, keys, providerSchema as Resource<unknown>, configured.provider.source);
+  }
+
+  /** The instance keys recorded in state for a resource (destroy mode plans what exists, not what is declared). */
+  private stateKeys(mod: ModuleScope, r: ConfigResource): InstanceKeyInfo[] {
+    const rs = this.prior.resources().find((x) => instancePrefix(x.address.module) === mod.prefix && x.address.mode === r.mode && x.address.type === r.type && x.address.name === r.name);
+    return (rs?.instances ?? []).filter((i) => i.current).map((i) => (i.key === undefined ? {} : { key: i.key }));
+  }
+
+  private async refreshedObject(address: string, resource: Resource<unknown>, obj: InstanceObject | undefined): Promise<SdkObject | null> {
+    if (!obj) return null;
+    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
+    const stateView = upgrade(resource, obj, stateToSdk(obj.attributes, schema));
+    if (!this.req.refresh) return stateView;
+    const pending = this.refreshes.get(address);
+    if (!pending) return stateView;
+    try {
+      return await pending;
+    } catch (e) {
+      this.diags.push({ severity: "error", summary: `Error refreshing ${address}`, detail: e instanceof Error ? e.message : String(e) });
+      return stateView;
+    }
+  }
+
+  private async planManaged(
+    address: string,
+    r: ConfigResource,
+    resource: Resource<unknown>,
+    configured: { provider: { source: string }; client: unknown; address: string },
+    mod: ModuleScope,
+    inst: InstanceKeyInfo,
+    selected: boolean,
+  ): Promise<Value> {
+    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
+    const stateObj = this.prior.getInstance(address);
+    const stateView = stateObj ? upgrade(resource, stateObj, stateToSdk(stateObj.attributes, schema)) : null;
+    let priorObj = await this.refreshedObject(address, resource, stateObj);
+    const priorSensitive = stateObj ? fromStatePaths(stateObj.sensitiveAttributes) : [];
+    this.recordDrift(address, r, resource, configured.provider.source, stateView, priorObj, stateObj !== undefined, priorSensitive);
+    if (stateObj) {
+      if (priorObj) this.refreshed.setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
+      else this.refreshed.removeInstance(address);
+    }
+    let importing: { id: string } | undefined;
+    if (!priorObj && this.req.mode === "normal") {
+      const adopted = await this.adoptOrImport(address, r, resource, configured, mod);
+      if (adopted) {
+        priorObj = adopted.obj;
+        importing = { id: adopted.id };
+        this.refreshed.setInstance(address, { schemaVersion: resource.schemaVersion, attributes: sdkToState(priorObj, schema), sensitiveAttributes: [], dependencies: [] }, { provider: configured.address });
+      }
+    }
+
+    const base = this.changeBase(address, r, mod, configured.provider.source, inst);
+    if (this.req.mode === "destroy" || this.req.mode === "refresh-only" || !selected) {
+      const value = priorObj ? fromSdk(priorObj, priorSensitive) : null;
+      if (this.req.mode === "destroy" && priorObj && selected) {
+        this.addChange({ ...base, action: "delete", before: toPlanValue(priorObj, priorSensitive), after: null, replacePaths: [] }, null, priorObj, r);
+      }
+      return value;
+    }
+
+    const ic = evaluateInstanceConfig(r, resource, mod, inst, this.diags, address);
+    const config = priorObj ? applyIgnoreChanges(ic.config, priorObj, r, resource.attributes) : ic.config;
+    const { planned, requiresReplace } = planResourceChange(resource.attributes, priorObj, config);
+    const tainted = stateObj?.status === "tainted";
+    let action: ResourceChange["action"] = "no-op";
+    let reason: ActionReason | undefined;
+    let replacePaths: (string | number)[][] = requiresReplace;
+    if (!priorObj) action = "create";
+    else if (tainted) {
+      action = "replace";
+      reason = "replace_because_tainted";
+    } else if (this.req.replace.includes(address)) {
+      action = "replace";
+      reason = "replace_by_request";
+    } else if (requiresReplace.length > 0) {
+      action = "replace";
+      reason = "replace_because_cannot_update";
+    } else if (this.triggered(r, mod)) {
+      action = "replace";
+      reason = "replace_by_triggers";
+    } else if (!objectsEqual(resource, priorObj, planned)) {
+      if (resource.canUpdate) action = "update";
+      else {
+        action = "replace";
+        reason = "replace_because_cannot_update";
+        replacePaths = changedPaths(resource, priorObj, planned);
+      }
+    }
+    let after = planned;
+    if (action === "replace" && reason !== "replace_because_cannot_update") after = planResourceChange(resource.attributes, null, config).planned;
+    if (action === "replace" && r.lifecycle.preventDestroy) {
+      this.diags.push({
+        severity: "error",
+        summary: "Instance cannot be destroyed",
+        detail: `Resource ${address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target option.`,
+        subject: r.declRange,
+      });
+    }
+    const sensitive = mergePaths(ic.sensitivePaths, priorSensitive);
+    const change: ResourceChange = {
+      ...base,
+      action,
+      ...(action === "replace" && r.lifecycle.createBeforeDestroy ? { createBeforeDestroy: true } : {}),
+      ...(reason ? { reason } : {}),
+      before: priorObj ? toPlanValue(priorObj, priorSensitive) : null,
+      after: toPlanValue(after, sensitive),
+      replacePaths: action === "replace" ? replacePaths : [],
+      ...(importing ? { importing } : {}),
+    };
+    this.addChange(change, after, priorObj, r);
+    return fromSdk(after, sensitive);
+  }
+
+  private async adoptOrImport(
+    address: string,
+    r: ConfigResource,
+    resource: Resource<unknown>,
+    configured: { client: unknown; address: string; provider: { source: string } },
+    mod: ModuleScope,
+  ): Promise<{ obj: SdkObject; id: string } | undefined> {
+    const cp = this.providers.byAddress(configured.address)!;
+    const pending = this.req.pending.find((p) => p.address === address);
+    if (pending && resource.clientId) {
+      const probe: SdkObject = Object.fromEntries(Object.keys(resource.attributes).map((k) => [k, null]));
+      probe[resource.clientId] = pending.id;
+      const found = await resource.read(opContext(cp, resource, "read", this.req.signal), probe);
+      if (found) return { obj: found, id: pending.id };
+    }
+    if (mod.path.length === 0) {
+      for (const imp of this.req.root.imports) {
+        const t = imp.to;
+        if (t.kind === "module" || t.resource.mode !== "managed" || t.resource.type !== r.type || t.resource.name !== r.name) continue;
+        const key = t.kind === "instance" ? t.key : undefined;
+        if (`${r.type}.${r.name}${formatKey(key)}` !== address) continue;
+        const [id] = unmark(mod.evaluate(imp.id, this.diags));
+        if (typeof id !== "string") {
+          this.diags.push({ severity: "error", summary: "Invalid import id", detail: "The import block's id must be a known string.", subject: imp.id.range });
+          return undefined;
+        }
+        if (!resource.canImport) {
+          this.diags.push({ severity: "error", summary: "Resource type does not support import", detail: `${r.type} cannot be imported.`, subject: imp.range });
+          return undefined;
+        }
+        const obj = await resource.import(opContext(cp, resource, "read", this.req.signal), id);
+        if (!obj) {
+          this.diags.push({ severity: "error", summary: "Cannot import non-existent remote object", detail: `While attempting to import an existing object to "${address}", the provider detected that no object exists with the given id "${id}".`, subject: imp.range });
+          return undefined;
+        }
+        return { obj, id };
+      }
+    }
+    return undefined;
+  }
+
+  /** True when a `replace_triggered_by` reference points at a resource planned for update or replacement. */
+  private triggered(r: ConfigResource, mod: ModuleScope): boolean {
+    for (const e of r.lifecycle.replaceTriggeredBy) {
+      for (const ref of references(e)) {
+        if (ref.subject.kind !== "resource") continue;
+        const prefix = `${mod.prefix}${ref.subject.mode === "data" ? "data." : ""}${ref.subject.type}.${ref.subject.name}`;
+        for (const [addr, p] of this.planned) {
+          if ((addr === prefix || addr.startsWith(prefix + "[")) && (p.change.action === "update" || p.change.action === "replace" || p.change.action === "create")) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private async planData(
+    address: string,
+    r: ConfigResource,
+    ds: DataSource<unknown>,
+    configured: { client: unknown; address: string; provider: { source: string } },
+    mod: ModuleScope,
+    inst: InstanceKeyInfo,
+  ): Promise<Value> {
+    if (this.req.mode === "destroy") return LANG_UNKNOWN;
+    const ic = evaluateInstanceConfig(r, ds, mod, inst, this.diags, address);
+    const cp = this.providers.byAddress(configured.address)!;
+    if (ic.wholyKnown) {
+      try {
+        const result = await ds.read(opContext(cp, ds, "read", this.req.signal, ic.timeouts), ic.config);
+        const schema = { attributes: ds.attributes, shape: ds.schema.shape };
+        this.refreshed.setInstance(address, { schemaVersion: 0, attributes: sdkToState(result, schema), sensitiveAttributes: toStatePaths(ic.sensitivePaths), dependencies: [] }, { provider: configured.address });
+        return fromSdk(result, ic.sensitivePaths);
+      } catch (e) {
+        this.diags.push({ severity: "error", summary: `Error reading ${address}`, detail: e instanceof Error ? e.message : String(e), subject: r.declRange });
+        return LANG_UNKNOWN;
+      }
+    }
+    const planned = planResourceChange(ds.attributes, null, ic.config).planned;
+    this.addChange(
+      { ...this.changeBase(address, r, mod, configured.provider.source, inst), action: "read", reason: "read_because_config_unknown", before: null, after: toPlanValue(planned, ic.sensitivePaths), replacePaths: [] },
+      planned,
+      null,
+      r,
+    );
+    return fromSdk(planned, ic.sensitivePaths);
+  }
+
+  private changeBase(address: string, r: ConfigResource, mod: ModuleScope, source: string, inst: InstanceKeyInfo) {
+    const prev = this.moves.get(address);
+    return {
+      address,
+      ...(prev ? { previousAddress: prev } : {}),
+      ...(mod.path.length ? { moduleAddress: mod.path.map((p) => `module.${p}`).join(".") } : {}),
+      mode: r.mode,
+      type: r.type,
+      name: r.name,
+      ...(inst.key !== undefined ? { index: inst.key } : {}),
+      providerName: registryName(source),
+    };
+  }
+
+  private addChange(change: ResourceChange, planned: SdkObject | null, prior: SdkObject | null, _r: ConfigResource | undefined): void {
+    this.changes.push(change);
+    this.planned.set(change.address, { change, planned, prior });
+  }
+
+  private recordDrift(address: string, r: ConfigResource, resource: Resource<unknown>, source: string, before: SdkObject | null, after: SdkObject | null, existed: boolean, sensitive: (string | number)[][]): void {
+    if (!existed || !before || !this.req.refresh) return;
+    if (after && objectsEqual(resource, before, after)) return;
+    this.drift.push({
+      address,
+      mode: r.mode,
+      type: r.type,
+      name: r.name,
+      providerName: registryName(source),
+      action: after ? "update" : "delete",
+      before: toPlanValue(before, sensitive),
+      after: after ? toPlanValue(after, sensitive) : null,
+      replacePaths: [],
+    });
+  }
+
+  /** Instances in state under this resource whose key the configuration no longer produces. */
+  private planStrayInstances(mod: ModuleScope, r: ConfigResource, keys: InstanceKeyInfo[], resource: Resource<unknown>, source: string): void {
+    const wanted = new Set(keys.map((k) => String(k.key)));
+    const rs = this.prior.resources().find((x) => instancePrefix(x.address.module) === mod.prefix && x.address.mode === "managed" && x.address.type === r.type && x.address.name === r.name);
+    for (const inst of rs?.instances ?? []) {
+      if (!inst.current || wanted.has(String(inst.key))) continue;
+      const address = `${mod.prefix}${r.type}.${r.name}${formatKey(inst.key)}`;
+      const reason: ActionReason =
+        (inst.key === undefined) !== (!r.count && !r.forEach)
+          ? "delete_because_wrong_repetition"
+          : typeof inst.key === "number"
+            ? "delete_because_count_index"
+            : "delete_because_each_key";
+      this.planDelete(address, mod.path, r.type, r.name, inst.key, inst.current, resource, source, reason, r.lifecycle.preventDestroy ? r : undefined);
+    }
+  }
+
+  private planDelete(
+    address: string,
+    modulePath: string[],
+    type: string,
+    name: string,
+    key: number | string | undefined,
+    obj: InstanceObject,
+    resource: Resource<unknown> | undefined,
+    source: string,
+    reason: ActionReason | undefined,
+    preventDestroy: ConfigResource | undefined,
+  ): void {
+    if (this.req.mode === "refresh-only") return;
+    const schema = resource ? { attributes: resource.attributes, shape: resource.schema.shape } : { attributes: {}, shape: {} };
+    const before = resource ? stateToSdk(obj.attributes, schema) : (obj.attributes as SdkObject);
+    if (preventDestroy) {
+      this.diags.push({ severity: "error", summary: "Instance cannot be destroyed", detail: `Resource ${address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed.`, subject: preventDestroy.declRange });
+    }
+    const sensitive = fromStatePaths(obj.sensitiveAttributes);
+    const removed = this.removedFor(address);
+    const change: ResourceChange = {
+      address,
+      ...(modulePath.length ? { moduleAddress: modulePath.map((p) => `module.${p}`).join(".") } : {}),
+      mode: "managed",
+      type,
+      name,
+      ...(key !== undefined ? { index: key } : {}),
+      providerName: registryName(source),
+      action: removed === "forget" ? "forget" : "delete",
+      ...(reason && removed !== "forget" ? { reason } : {}),
+      before: toPlanValue(before, sensitive),
+      after: null,
+      replacePaths: [],
+    };
+    this.addChange(change, null, before, undefined);
+  }
+
+  private removedFor(address: string): "forget" | "destroy" | undefined {
+    for (const rm of this.req.root.removed) {
+      const t = rm.from;
+      const prefix = t.kind === "module" ? t.module.map((m) => `module.${m.name}`).join(".") : `${t.module.map((m) => `module.${m.name}.`).join("")}${t.resource.type}.${t.resource.name}`;
+      if (address === prefix || address.startsWith(prefix + "[") || address.startsWith(prefix + ".")) return rm.destroy ? "destroy" : "forget";
+    }
+    return undefined;
+  }
+
+  /** Resources in state with no configuration at all: delete them (or forget, per `removed` blocks). */
+  private async planOrphans(): Promise<void> {
+    const declared = new Set<string>();
+    for (const [name, info] of this.eg.nodes) if (info.kind === "resource") declared.add(name);
+    for (const rs of this.prior.resources()) {
+      const prefix = instancePrefix(rs.address.module);
+      const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
+      if (declared.has(key)) continue;
+      if (rs.address.mode === "data") {
+        this.refreshed.removeInstance(key);
+        continue;
+      }
+      const cp = this.providers.byAddress(rs.provider);
+      const resource = cp?.provider.resources.get(rs.address.type);
+      const source = parseProviderConfig(rs.provider)?.source ?? rs.provider;
+      const modulePath = rs.address.module.map((m) => m.name);
+      for (const inst of rs.instances) {
+        if (!inst.current) continue;
+        const address = `${key}${formatKey(inst.key)}`;
+        if (this.included && !this.included.has(key)) continue;
+        let obj = inst.current;
+        if (resource && this.req.refresh) {
+          const fresh = await this.refreshedObject(address, resource, obj);
+          if (!fresh) {
+            this.refreshed.removeInstance(address);
+            continue;
+          }
+          obj = { ...obj, attributes: sdkToState(fresh, { attributes: resource.attributes, shape: resource.schema.shape }) };
+        }
+        this.planDelete(address, modulePath, rs.address.type, rs.address.name, inst.key, obj, resource, source, modulePath.length && !this.eg.modules.has(prefix) ? "delete_because_no_module" : "delete_because_no_resource_config", undefined);
+      }
+    }
+    for (const rs of this.prior.resources()) {
+      for (const inst of rs.instances) {
+        for (const [dk, obj] of Object.entries(inst.deposed)) {
+          const address = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;
+          const cp = this.providers.byAddress(rs.provider);
+          const resource = cp?.provider.resources.get(rs.address.type);
+          const schema = resource ? { attributes: resource.attributes, shape: resource.schema.shape } : { attributes: {}, shape: {} };
+          this.addChange(
+            {
+              address,
+              mode: "managed",
+              type: rs.address.type,
+              name: rs.address.name,
+              ...(inst.key !== undefined ? { index: inst.key } : {}),
+              providerName: registryName(parseProviderConfig(rs.provider)?.source ?? rs.provider),
+              action: "delete",
+              deposed: dk,
+              before: toPlanValue(stateToSdk(obj.attributes, schema), fromStatePaths(obj.sensitiveAttributes)),
+              after: null,
+              replacePaths: [],
+            },
+            null,
+            stateToSdk(obj.attributes, schema),
+            undefined,
+          );
+        }
+      }
+    }
+  }
+
+  private visitOutput(info: Extract<NodeInfo, { kind: "output" }>): void {
+    const o = info.output;
+    let value = info.mod.evaluate(o.value, this.diags);
+    if (o.sensitive) value = markSensitive(value);
+    else if (!info.mod.parent && containsSensitive(value)) {
+      this.diags.push({ severity: "error", summary: "Output refers to sensitive values", detail: `To reduce the risk of accidentally exporting sensitive data, an output value that refers to sensitive values must set "sensitive = true". Output "${o.name}" does not.`, subject: o.declRange });
+    }
+    info.mod.outputs.set(o.name, value);
+    const parentObj = info.mod.parent?.modules.get(info.mod.path[info.mod.path.length - 1]!) ?? newObject();
+    if (info.mod.parent) {
+      (parentObj as Record<string, Value>)[o.name] = value;
+      info.mod.parent.modules.set(info.mod.path[info.mod.path.length - 1]!, parentObj);
+      return;
+    }
+    const prior = this.prior.getOutput(o.name);
+    const [plain, sensitive] = unmark(value);
+    const afterSdk = toSdk(plain);
+    const after = this.req.mode === "destroy" ? null : toPlanValue(afterSdk, sensitive || o.sensitive ? [[]] : []);
+    const before = prior ? toPlanValue(prior.value as SdkObject, prior.sensitive ? [[]] : []) : null;
+    let action: OutputChange["action"] = "no-op";
+    if (this.req.mode === "destroy") action = prior ? "delete" : "no-op";
+    else if (!prior) action = "create";
+    else if (!isWhollyKnown(plain) || !valuesEqual(prior.value as SdkObject, afterSdk)) action = "update";
+    this.outputChanges.push({ name: o.name, action, before, after, sensitive: o.sensitive || sensitive });
+    if (this.req.mode === "refresh-only" && isWhollyKnown(plain)) {
+      this.refreshed.setOutput(o.name, { value: toJson(plain) as JsonValue, type: typeJson(typeOf(plain)) as JsonValue, sensitive: o.sensitive || sensitive });
+    }
+  }
+}
+
+/** Output for a destroy: outputs are removed. Exported for apply. */
+export function registryName(source: string): string {
+  return source.split("/").length === 2 ? `registry.terraform.io/${source}` : source;
+}
+
+function resourceKeyOf(r: ConfigResource): string {
+  return `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`;
+}
+
+export function instancePrefix(module: readonly { name: string; key?: number | string }[]): string {
+  return module.map((m) => `module.${m.name}${formatKey(m.key)}.`).join("");
+}
+
+function upgrade(resource: Resource<unknown>, obj: InstanceObject, attrs: SdkObject): SdkObject {
+  if (obj.schemaVersion !== resource.schemaVersion && resource.upgradeState) return resource.upgradeState(obj.schemaVersion, attrs);
+  return attrs;
+}
+
+function objectsEqual(resource: Resource<unknown>, a: SdkObject, b: SdkObject): boolean {
+  for (const [k, attr] of Object.entries(resource.attributes)) if (!sameValue(attr, a[k] ?? null, b[k] ?? null)) return false;
+  return true;
+}
+
+function changedPaths(resource: Resource<unknown>, a: SdkObject, b: SdkObject): string[][] {
+  return Object.entries(resource.attributes)
+    .filter(([k, attr]) => attr.kind !== "computed" && !sameValue(attr, a[k] ?? null, b[k] ?? null))
+    .map(([k]) => [k]);
+}
+
+function mergePaths(a: (string | number)[][], b: (string | number)[][]): (string | number)[][] {
+  const seen = new Set(a.map((p) => JSON.stringify(p)));
+  return [...a, ...b.filter((p) => !seen.has(JSON.stringify(p)))];
+}
+
+function containsSensitive(v: Value): boolean {
+  return unmark(v)[1] || (typeof v === "object" && v !== null && Object.values(v as object).some((x) => containsSensitive(x as Value)));
+}
+
+/** Nodes a -target/-exclude selection keeps: targeted resources and everything they depend on. */
+function selectedNodes(eg: EvaluationGraph, targets: readonly TargetAddr[], excludes: readonly TargetAddr[]): Set<string> | undefined {
+  if (targets.length === 0 && excludes.length === 0) return undefined;
+  const resourceNodes = [...eg.nodes].filter(([, i]) => i.kind === "resource") as [string, Extract<NodeInfo, { kind: "resource" }>][];
+  const matches = (t: TargetAddr, info: Extract<NodeInfo, { kind: "resource" }>) => matchesTarget(t, info.mod.path, info.resource.mode, info.resource.type, info.resource.name);
+  const selected = new Set<string>();
+  if (targets.length) {
+    const stack = resourceNodes.filter(([, i]) => targets.some((t) => matches(t, i))).map(([n]) => n);
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (selected.has(n)) continue;
+      selected.add(n);
+      stack.push(...eg.graph.dependenciesOf(n));
+    }
+  } else for (const [n] of resourceNodes) selected.add(n);
+  for (const [n, i] of resourceNodes) if (excludes.some((t) => matches(t, i))) selected.delete(n);
+  return selected;
+}
+
+/** Adds root provider nodes for providers that only orphans in state still use, so their deletes can run. */
+function addOrphanProviders(eg: EvaluationGraph, state: State, registry: ProviderRegistry): void {
+  const known = new Set<string>();
+  for (const info of eg.nodes.values()) if (info.kind === "provider") known.add(providerAddressOf(info));
+  for (const rs of state.resources()) {
+    if (known.has(rs.provider)) continue;
+    const pc = parseProviderConfig(rs.provider);
+    if (!pc || pc.module || !registry.bySource(pc.source)) continue;
+    const name = pc.source.split("/").pop()!;
+    const key = pc.alias ? `${name}.${pc.alias}` : name;
+    const node = `provider.${key}`;
+    if (eg.nodes.has(node)) continue;
+    eg.graph.addNode(node);
+    eg.nodes.set(node, { kind: "provider", mod: eg.root, key, name, ...(pc.alias ? { alias: pc.alias } : {}), source: pc.source });
+    known.add(rs.provider);
+  }
+}
+
+/** Runs at most `n` of the given async functions at once. */
+export function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (active >= n) return;
+    const start = queue.shift();
+    if (start) {
+      active++;
+      start();
+    }
+  };
+  return (fn) =>
+    new Promise((resolve, reject) => {
+      queue.push(() => {
+        fn().then(resolve, reject).finally(() => {
+          active--;
+          next();
+        });
+      });
+      next();
+    });
+}
+
+export { blockObjectType };

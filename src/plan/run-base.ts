@@ -1,0 +1,94 @@
+import type { Diagnostic } from "../config/diagnostics.js";
+import { parseExpression } from "../config/hcl/parser.js";
+import type { RawVariableValue } from "../config/variable-values.js";
+import { finalizeVariable, type GivenVariable } from "../lang/variable.js";
+import { unmark } from "../lang/value.js";
+import type { SdkObject } from "../sdk/value.js";
+import { isWhollyKnown as sdkWhollyKnown } from "../sdk/value.js";
+import { decodeBody } from "./decode-body.js";
+import { providerAddressOf, type NodeInfo, type ProviderClients } from "./evaluation.js";
+import type { Plan } from "./plan.js";
+import type { ConfiguredProvider, ProviderRegistry } from "./providers.js";
+import { toJson, toSdk } from "./values.js";
+
+/** What both plan and apply runs are given. */
+export interface RunInputs {
+  registry: ProviderRegistry;
+  variables: ReadonlyMap<string, RawVariableValue>;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The graph visits plan and apply share: input variables (root values or module inputs, with their validation
+ * rules), locals, and provider configuration. Subclasses add resources and outputs.
+ */
+export abstract class RunBase {
+  readonly variableRecord: Plan["variables"] = {};
+
+  constructor(
+    protected readonly base: RunInputs,
+    protected readonly providers: ProviderClients,
+    protected readonly diags: Diagnostic[],
+  ) {}
+
+  /** Called once a provider configuration has its client. */
+  protected providerConfigured(_configured: ConfiguredProvider): void {}
+
+  protected visitLocal(info: Extract<NodeInfo, { kind: "local" }>): void {
+    info.mod.locals.set(info.name, info.mod.evaluate(info.expr, this.diags));
+  }
+
+  protected visitVariable(info: Extract<NodeInfo, { kind: "var" }>): void {
+    const v = info.variable;
+    let given: GivenVariable | undefined;
+    if (info.mod.parent && info.call) {
+      const input = info.call.inputs.get(v.name);
+      if (input) given = { value: { kind: "value", value: info.mod.parent.evaluate(input.expr, this.diags) }, origin: `module "${info.call.name}"`, range: input.expr.range };
+    } else {
+      const raw = this.base.variables.get(v.name);
+      if (raw) given = { value: raw.value, origin: raw.origin, ...(raw.range ? { range: raw.range } : {}) };
+    }
+    const final = finalizeVariable(
+      { name: v.name, ...(v.type ? { type: v.type } : {}), ...(v.default ? { default: v.default } : {}), sensitive: v.sensitive, nullable: v.nullable, declRange: v.declRange },
+      given,
+      { parseExpression: (src, filename) => parseExpression(src, filename), ...(info.mod.parent ? { moduleName: `module "${info.mod.path.join(".")}"` } : {}) },
+    );
+    this.diags.push(...final.diagnostics);
+    info.mod.vars.set(v.name, final.value);
+    for (const rule of v.validations) {
+      const ok = info.mod.evaluate(rule.condition, this.diags);
+      const [b] = unmark(ok);
+      if (b === false) {
+        const [msg] = unmark(info.mod.evaluate(rule.errorMessage, this.diags));
+        this.diags.push({ severity: "error", summary: "Invalid value for variable", detail: `${typeof msg === "string" ? msg : "validation failed"}\n\nThis was checked by the validation rule at ${rule.range.filename}:${rule.range.start.line},${rule.range.start.column}.`, subject: v.declRange });
+      }
+    }
+    if (!info.mod.parent) {
+      const [plain, sensitive] = unmark(final.value);
+      this.variableRecord[v.name] = { value: toJson(plain), sensitive: sensitive || v.sensitive };
+    }
+  }
+
+  protected async visitProvider(node: string, info: Extract<NodeInfo, { kind: "provider" }>): Promise<void> {
+    const provider = this.base.registry.bySource(info.source);
+    if (!provider) return;
+    const config = info.config
+      ? (toSdk(decodeBody(info.config.config, { attributes: provider.attributes, shape: provider.schema.shape }, info.mod.scope(), this.diags, `provider "${info.name}"`)) as SdkObject)
+      : Object.fromEntries(Object.keys(provider.attributes).map((k) => [k, null]));
+    if (!sdkWhollyKnown(config)) {
+      this.diags.push({ severity: "error", summary: "Provider configuration unknown", detail: `The configuration of provider "${info.key}" depends on values known only after apply.`, ...(info.config ? { subject: info.config.declRange } : {}) });
+      return;
+    }
+    let client: unknown;
+    try {
+      client = await provider.configure(config, this.base.env);
+    } catch (e) {
+      this.diags.push({ severity: "error", summary: `Invalid provider configuration for "${info.key}"`, detail: e instanceof Error ? e.message : String(e), ...(info.config ? { subject: info.config.declRange } : {}) });
+      return;
+    }
+    const configured = { provider, client, address: providerAddressOf(info) };
+    this.providers.set(node, configured);
+    this.providerConfigured(configured);
+  }
+
+}
