@@ -5,7 +5,7 @@
  */
 import type { Attribute, Block, BlockLabel, Body } from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
-import type { LineIndex } from "./position.js";
+import { LazyRange, type LineIndex } from "./position.js";
 import { jsonBody } from "../json/syntax.js";
 import type { JsonNode } from "../json/value.js";
 import { joinRanges, type SourceRange } from "../source.js";
@@ -41,7 +41,7 @@ export interface BodyContentOptions {
   missingRange?: SourceRange;
   /** How the enclosing block is called in messages: `resource "x" "y"`. */
   context?: string;
-  /** Needed for JSON bodies: the line index of the file (to parse expressions inside nested bodies). */
+  /** For JSON bodies: the line index of the file. Optional: taken from the body's own ranges when absent. */
   lines?: LineIndex;
 }
 
@@ -89,7 +89,8 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
     }
     const bs = blockSchemas.get(attr.name);
     if (bs && body.syntax === "json" && attr.json) {
-      blocks.push(...jsonBlocks(attr.name, attr.nameRange, attr.json, bs, [], diags, opts.lines));
+      const lines = opts.lines ?? (attr.json.range instanceof LazyRange ? attr.json.range.lines : undefined);
+      blocks.push(...jsonBlocks(attr.name, attr.nameRange, attr.json, bs, [], diags, lines));
       continue;
     }
     if (opts.partial) {
@@ -179,8 +180,12 @@ function jsonBlocks(
   diags: Diagnostic[],
   lines: LineIndex | undefined,
 ): Block[] {
-  if (!lines) throw new Error("bodyContent: decoding a JSON body needs opts.lines");
   const out: Block[] = [];
+  if (!lines) {
+    // Only reachable for JSON nodes built by hand (not parsed from a file): nothing to parse strings against.
+    diags.push({ severity: "error", summary: "Cannot decode JSON block", detail: `The "${type}" block has no source file to read its expressions from.`, subject: typeRange });
+    return out;
+  }
   if (labels.length < bs.labels.length) {
     const items = node.type === "array" ? node.items : [node];
     for (const item of items) {
