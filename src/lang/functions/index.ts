@@ -4,7 +4,11 @@
  */
 import { collectionFunctions } from "./collection.js";
 import { filesystemFunctions } from "./filesystem.js";
-import { miscFunctions } from "./misc.js";
+import { conversionFunctions } from "./conversion.js";
+import { encodingFunctions } from "./encoding.js";
+import { hashFunctions } from "./hash.js";
+import { numericFunctions } from "./numeric.js";
+import { sensitiveFunctions } from "./sensitive.js";
 import { networkFunctions } from "./network.js";
 import type { FunctionDef } from "./signature.js";
 import { stringFunctions } from "./string.js";
@@ -17,7 +21,7 @@ export { functionContext, nodeFiles } from "./context.js";
 
 /** Every built-in function by name (also reachable as `core::NAME`). */
 export const builtinFunctions: ReadonlyMap<string, FunctionDef> = new Map(
-  Object.entries({ ...stringFunctions, ...collectionFunctions, ...miscFunctions, ...filesystemFunctions, ...timeFunctions, ...networkFunctions }),
+  Object.entries({ ...stringFunctions, ...collectionFunctions, ...conversionFunctions, ...numericFunctions, ...encodingFunctions, ...hashFunctions, ...sensitiveFunctions, ...filesystemFunctions, ...timeFunctions, ...networkFunctions }),
 );
 
 /** The function a call names, looking through the `core::` namespace; undefined when there is none. */

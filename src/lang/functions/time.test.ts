@@ -48,3 +48,24 @@ describe("date and time functions", () => {
     expect(error(src)).toMatch(message);
   });
 });
+
+describe("timestamp and uuid during apply", () => {
+  const applying = functionContext({
+    now: () => new Date("2026-11-25T16:30:00.123Z"),
+    randomUUID: () => "6f1c2f4e-0000-4000-8000-000000000001",
+  });
+  const at = (src: string, functions = applying): Shown => evalHcl(src, { functions }).shown;
+
+  it("timestamp is the clock's time in RFC 3339 UTC, without fractions", () => {
+    expect(at(`timestamp()`)).toBe("2026-11-25T16:30:00Z");
+  });
+  it("uuid comes from the context", () => {
+    expect(at(`uuid()`)).toBe("6f1c2f4e-0000-4000-8000-000000000001");
+  });
+  it("a real uuid is a version-4 UUID", () => {
+    expect(at(`uuid()`, functionContext())).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+  it("both are unknown during plan", () => {
+    expect(at(`[timestamp(), uuid()]`, { ...applying, planning: true })).toEqual([{ $unknown: "string" }, { $unknown: "string" }]);
+  });
+});

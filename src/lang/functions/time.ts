@@ -1,8 +1,10 @@
 /**
- * Date and time functions on RFC 3339 timestamps: `formatdate`, `timeadd`, `timecmp`, `plantimestamp`.
+ * Date and time functions on RFC 3339 timestamps: `timestamp`, `formatdate`, `timeadd`, `timecmp`,
+ * `plantimestamp`; and `uuid`, which like `timestamp` is decided at apply (unknown while planning).
  * A timestamp keeps its own UTC offset through formatting and arithmetic, as Terraform's do.
  */
 import { NUMBER, STRING, type Type } from "../types.js";
+import { unknownOf } from "../value.js";
 import { FunctionError, type FunctionDef, type Param } from "./signature.js";
 
 const p = (name: string, type: Type): Param => ({ name, type });
@@ -175,6 +177,16 @@ export function parseDuration(s: string, argIndex: number): number {
 }
 
 export const timeFunctions: Record<string, FunctionDef> = {
+  uuid: {
+    params: [],
+    returns: STRING,
+    impl: (_args, ctx) => (ctx.planning ? unknownOf(STRING) : ctx.randomUUID()),
+  },
+  timestamp: {
+    params: [],
+    returns: STRING,
+    impl: (_args, ctx) => (ctx.planning ? unknownOf(STRING) : ctx.now().toISOString().replace(/\.\d+Z$/, "Z")),
+  },
   formatdate: {
     params: [p("format", STRING), p("time", STRING)],
     returns: STRING,
