@@ -69,8 +69,8 @@ function fromGroup(group: readonly Inventory[], prior: VmBackup | null): VmBacku
     group_uuid: str(root, "groupUuid"),
     root_volume_uuid: prior?.root_volume_uuid ?? str(root, "volumeUuid") ?? "",
     backup_storage_uuid: prior?.backup_storage_uuid ?? (refs[0] ? str(refs[0], "backupStorageUuid") : null) ?? "",
-    name: prior?.name ?? str(root, "name") ?? "",
-    description: prior ? prior.description : str(root, "description") || null,
+    name: prior?.name ?? requestedName(str(root, "name") ?? ""),
+    description: prior?.description ?? (str(root, "description") || null),
     mode: prior?.mode ?? null,
     volume_read_bandwidth: prior?.volume_read_bandwidth ?? null,
     volume_write_bandwidth: prior?.volume_write_bandwidth ?? null,
@@ -81,6 +81,11 @@ function fromGroup(group: readonly Inventory[], prior: VmBackup | null): VmBacku
     backups,
     total_size: backups.reduce((sum, b) => sum + (b.size ?? 0), 0),
   };
+}
+
+/** ZStack's `<name>-<java.sql.Timestamp>` root-backup name back to the requested `<name>`. */
+export function requestedName(stored: string): string {
+  return stored.replace(/-\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2}(\.\d+)?$/, "");
 }
 
 async function readGroup(client: ZStackClient, d: Deadline, groupUuid: string, prior: VmBackup | null): Promise<VmBackup | null> {

@@ -37,8 +37,11 @@ const ACTION = "/cdp-backups/actions";
 
 /** Arguments the API does not echo keep their configured values; the rest is read from the VM inventory. */
 function fromInventory(vm: Inventory, prior: VmFromCdp): VmFromCdp {
+  const nics = nicsOf(vm);
   return {
     ...prior,
+    // Known from the VM itself when the prior state does not say (an adopted or half-recorded create).
+    l3_network_uuids: prior.l3_network_uuids ?? nics.map((n) => n.l3_network_uuid).filter((u): u is string => u !== null),
     uuid: str(vm, "uuid"),
     name: str(vm, "name") ?? prior.name,
     description: str(vm, "description") || prior.description,
@@ -53,7 +56,7 @@ function fromInventory(vm: Inventory, prior: VmFromCdp): VmFromCdp {
     memory_size: num(vm, "memorySize"),
     platform: str(vm, "platform"),
     hypervisor_type: str(vm, "hypervisorType"),
-    vm_nics: nicsOf(vm),
+    vm_nics: nics,
     all_volumes: volumesOf(vm),
   };
 }

@@ -298,7 +298,7 @@ describe("zstack_vm_backup", () => {
 
     expect(await r.read(ctx, created)).toEqual(created);
     const imported = await r.import(ctx, created["group_uuid"] as string);
-    expect(imported).toMatchObject({ group_uuid: created["group_uuid"], root_volume_uuid: vm.rootVolumeUuid, backup_storage_uuid: lab.backupStorageUuid });
+    expect(imported).toMatchObject({ group_uuid: created["group_uuid"], root_volume_uuid: vm.rootVolumeUuid, backup_storage_uuid: lab.backupStorageUuid, name: "nightly" });
 
     const retrigger = plannedUpdate(r, created, { ...configFor(vm, "nightly"), triggers: { day: "2" } });
     expect(retrigger.requiresReplace).toEqual([["triggers"]]);
@@ -314,7 +314,14 @@ describe("zstack_vm_backup", () => {
     const again = await r.create(ctx, planned);
     expect(again["group_uuid"]).toBe(first["group_uuid"]);
     // After a crash the plan engine knows only the client id it recorded before calling create.
-    expect(await r.read(ctx, { ...planned })).toMatchObject({ uuid: planned["uuid"], group_uuid: first["group_uuid"] });
+    const probe = Object.fromEntries(Object.keys(r.attributes).map((k) => [k, null]));
+    expect(await r.read(ctx, { ...probe, uuid: planned["uuid"] as string })).toMatchObject({
+      uuid: planned["uuid"],
+      group_uuid: first["group_uuid"],
+      name: "once",
+      description: "nightly",
+      root_volume_uuid: lab.vms[0]!.rootVolumeUuid,
+    });
     await r.delete(ctx, first);
   });
 
