@@ -10,7 +10,7 @@ import { registerCsbs } from "./http/csbs/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
 import { registerZStack } from "./http/zstack/routes.js";
 import { openDb } from "./store/db.js";
-import { CopyBackupStore } from "./storage/copy-store.js";
+import { openEngineStorage } from "./storage/engine-storage.js";
 
 export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8080 } as const;
 
@@ -38,13 +38,17 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   const clock = options.clock ?? systemClock;
   const db = openDb(options.dataDir);
   const closers: (() => void | Promise<void>)[] = [];
+  const inventory = new Inventory(db, options.dataDir, clock);
+  // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
+  const storage = await openEngineStorage({ dataDir: options.dataDir, onWrite: (listener) => inventory.onWrite(listener) });
+  closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
   const context: EngineContext = {
     options,
     dataDir: options.dataDir,
     db,
     clock,
-    inventory: new Inventory(db, options.dataDir, clock),
-    backupStore: new CopyBackupStore(),
+    inventory,
+    backupStore: storage.backupStore,
     onClose: (fn) => closers.push(fn),
   };
 

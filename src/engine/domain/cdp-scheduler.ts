@@ -91,7 +91,8 @@ export class CdpScheduler {
         storageDir: bs.url,
         vmUuids: task.resourceRefs.map((r) => r.resourceUuid),
         ...(points.length ? { previous: points[points.length - 1]! } : {}),
-        ...(task.backupBandwidth > 0 ? { readBandwidth: task.backupBandwidth } : {}),
+        // backupBandwidth is kept and reported but not applied to cuts: a throttled copy would hold the store
+        // (and engine shutdown) for as long as it runs; journal-based points will not copy volumes at all.
       });
     } catch (e) {
       const now = this.cdp.tasks.get(taskUuid);
