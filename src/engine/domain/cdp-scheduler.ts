@@ -1,7 +1,7 @@
 import type { Cdp, CdpDeps, CdpTask } from "./cdp.js";
 import { cutRecoveryPoint, dropRecoveryPoint, type RecoveryPoint } from "./recovery-points.js";
 
-/** At most this many recovery points are kept per task (each is a full copy until the journal store lands). */
+/** At most this many recovery points are kept per task (each holds a copy of every protected volume in the store). */
 export const MAX_POINTS_PER_TASK = 100;
 
 interface Slot {
