@@ -160,8 +160,16 @@ class Parser {
     return i;
   }
 
+  /** Identifier spellings seen so far: names repeat constantly, so the tree keeps one copy of each. */
+  private readonly names = new Map<string, string>();
+
   private text(i: number): string {
-    return this.src.slice(this.starts[i], this.ends[i]);
+    const t = this.src.slice(this.starts[i], this.ends[i]);
+    if (this.types[i] !== Tok.Ident) return t;
+    const known = this.names.get(t);
+    if (known !== undefined) return known;
+    this.names.set(t, t);
+    return t;
   }
 
   private range(s: number, e: number): SourceRange {
@@ -331,7 +339,7 @@ class Parser {
         }
       } else blocks.push(item);
     }
-    return { attributes, blocks };
+    return { attributes: fit(attributes), blocks: fit(blocks) };
   }
 
   private parseBodyItem(): Attribute | Block | undefined {
@@ -495,7 +503,7 @@ class Parser {
       kind: "block",
       type: this.text(typeIdx),
       typeRange: this.tokRange(typeIdx),
-      labels,
+      labels: fit(labels),
       body: {
         kind: "body",
         syntax: "native",
@@ -747,7 +755,7 @@ class Parser {
       kind: "function_call",
       name,
       nameRange,
-      args,
+      args: fit(args),
       expandFinal,
       openParenRange: this.tokRange(open),
       closeParenRange: this.range(this.starts[close]!, closeEnd),
@@ -771,11 +779,11 @@ class Parser {
         const t = this.types[i] as Tok;
         if (t === Tok.CBrack) {
           this.p = i + 1;
-          return { kind: "tuple", items, range: this.range(this.starts[open]!, this.ends[i]!) };
+          return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
         }
         if (t === Tok.EOF) {
           this.error("Unclosed tuple", `Expected "]" to close the "[" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
-          return { kind: "tuple", items, range: this.range(this.starts[open]!, this.starts[i]!) };
+          return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
         }
         items.push(this.parseExpr());
         const sep = this.peekIdx();
@@ -787,7 +795,7 @@ class Parser {
         if (st === Tok.CBrack) continue;
         this.error("Missing item separator", `Expected a comma or "]" after a tuple element, but found ${this.found(sep)}.`, this.tokRange(sep));
         this.recoverToClose(Tok.CBrack);
-        return { kind: "tuple", items, range: this.range(this.starts[open]!, this.ends[this.p - 1] ?? this.starts[sep]!) };
+        return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1] ?? this.starts[sep]!) };
       }
     });
   }
@@ -809,11 +817,11 @@ class Parser {
         }
         if (t === Tok.CBrace) {
           this.p = i + 1;
-          return { kind: "object", items, range: this.range(this.starts[open]!, this.ends[i]!) };
+          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
         }
         if (t === Tok.EOF) {
           this.error("Unclosed object", `Expected "}" to close the "{" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
-          return { kind: "object", items, range: this.range(this.starts[open]!, this.starts[i]!) };
+          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
         }
         const errs = this.diags.length;
         const rawKey = this.parseExpr();
@@ -833,7 +841,7 @@ class Parser {
             this.error("Missing key/value separator", `Expected "=" (or ":") after the object key, but found ${this.found(eq)}.`, this.tokRange(eq));
           }
           this.recoverToClose(Tok.CBrace);
-          return { kind: "object", items, range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
         }
         this.p = eq + 1;
         const value = this.parseExpr();
@@ -849,7 +857,7 @@ class Parser {
           this.error("Missing attribute separator", `Expected a newline or comma after the object attribute, but found ${this.found(sep)}.`, this.tokRange(sep));
         }
         this.recoverToClose(Tok.CBrace);
-        return { kind: "object", items, range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
       }
     });
   }
@@ -1249,7 +1257,7 @@ class Parser {
       const parts: TemplatePart[] = [];
       while (pos < items.length) {
         const it = items[pos]!;
-        if (stop.has(it.t)) return parts;
+        if (stop.has(it.t)) return fit(parts);
         pos++;
         switch (it.t) {
           case "lit":
@@ -1313,7 +1321,7 @@ class Parser {
             break;
         }
       }
-      return parts;
+      return fit(parts);
     };
     const parts = build(NO_STOP);
     return { kind: "template", parts, range };
@@ -1438,9 +1446,17 @@ function staticKey(key: Expression): string | number | undefined {
 
 function appendStep(expr: Expression, step: TraversalStep, range: SourceRange): Expression {
   if (expr.kind === "scope_traversal" || expr.kind === "relative_traversal") {
-    expr.steps.push(step);
+    expr.steps = expr.steps.length === 0 ? [step] : expr.steps.concat(step);
     expr.range = range;
     return expr;
   }
   return { kind: "relative_traversal", source: expr, steps: [step], range };
+}
+
+/**
+ * An exact-size copy of an array built by push (V8 over-allocates growing arrays to 16+ slots), for arrays the
+ * AST keeps: a large configuration holds hundreds of thousands of them.
+ */
+function fit<T>(a: T[]): T[] {
+  return a.length === 0 || a.length > 16 ? a : a.slice();
 }

@@ -68,15 +68,16 @@ export class LineIndex {
  * spread (`{...range}`) does not copy `start`/`end` — build a new range from the fields instead.
  */
 export class LazyRange implements SourceRange {
-  readonly filename: string;
   constructor(
     readonly lines: LineIndex,
     /** Offset of the first character (same as `start.byte`, without computing the position). */
     readonly startOffset: number,
     /** Offset just past the last character (same as `end.byte`). */
     readonly endOffset: number,
-  ) {
-    this.filename = lines.filename;
+  ) {}
+
+  get filename(): string {
+    return this.lines.filename;
   }
 
   get start(): SourcePos {
