@@ -9,6 +9,8 @@ export interface FlagSpec {
 export interface ParsedArgs {
   flags: Record<string, string | boolean | string[]>;
   positionals: string[];
+  /** Every value-taking flag in command-line order (for `-var` vs `-var-file` precedence). */
+  order: { name: string; value: string }[];
 }
 
 export class UsageError extends Error {
@@ -25,6 +27,7 @@ export class UsageError extends Error {
 export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
   const flags: ParsedArgs["flags"] = {};
   const positionals: string[] = [];
+  const order: ParsedArgs["order"] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -56,6 +59,7 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       value = next;
       i++;
     }
+    if (typeof value === "string") order.push({ name, value });
     if (spec.multiple) {
       const list = (flags[name] as string[] | undefined) ?? [];
       list.push(String(value));
@@ -64,7 +68,7 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       flags[name] = value;
     }
   }
-  return { flags, positionals };
+  return { flags, positionals, order };
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

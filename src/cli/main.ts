@@ -3,11 +3,13 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { applyCommand, destroyCommand } from "./commands/apply.js";
 import { engineCommand } from "./commands/engine.js";
+import { planCommand } from "./commands/plan.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { validateCommand } from "./commands/validate.js";
 
-const COMMANDS: readonly Command[] = [engineCommand, validateCommand, fmtCommand];
+const COMMANDS: readonly Command[] = [planCommand, applyCommand, destroyCommand, validateCommand, fmtCommand, engineCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);

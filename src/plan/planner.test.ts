@@ -33,6 +33,7 @@ async function planOf(files: Record<string, string>, state = new State(), extra:
     signal: new AbortController().signal,
     env: {},
     configHash: "h",
+    stamp: { lineage: "", serial: 0 },
     ...extra,
   });
 }

@@ -2,7 +2,7 @@ import type { TargetAddr } from "../addrs/resource.js";
 import { formatKey } from "../addrs/resource.js";
 import type { Diagnostic } from "../config/diagnostics.js";
 import type { Config, Resource as ConfigResource } from "../config/model.js";
-import type { RawVariableValue } from "../config/variable-values.js";
+import type { GivenVariable } from "../lang/variable.js";
 import { walk } from "../graph/walk.js";
 import { typeOf } from "../lang/types.js";
 import { isWhollyKnown, markSensitive, newObject, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
@@ -31,17 +31,21 @@ export interface PlanRequest {
   /** Creates recorded as about to happen by a run that did not finish (adopted when the object exists). */
   pending: readonly PendingCreate[];
   registry: ProviderRegistry;
-  variables: ReadonlyMap<string, RawVariableValue>;
+  variables: ReadonlyMap<string, GivenVariable>;
   mode: PlanMode;
   refresh: boolean;
   targets: readonly TargetAddr[];
   excludes: readonly TargetAddr[];
+  /** The -target/-exclude/-replace flags as typed, recorded in the plan for reviewers. */
+  targetTexts?: string[];
   /** `-replace=ADDR` instance addresses. */
   replace: readonly string[];
   parallelism: number;
   signal: AbortSignal;
   env: Readonly<Record<string, string | undefined>>;
   configHash: string;
+  /** Lineage and serial of the state file of record (lineage "" when there is none yet). */
+  stamp: { lineage: string; serial: number };
 }
 
 export interface PlanOutcome {
@@ -85,9 +89,9 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     drift: planner.drift,
     outputs: planner.outputChanges,
     variables: planner.variableRecord,
-    prior: { lineage: req.state.lineage, serial: req.state.serial },
+    prior: { ...req.stamp },
     configHash: req.configHash,
-    targets: [...req.targets, ...req.excludes].map(() => "").length ? planner.targetStrings : [],
+    targets: req.targetTexts ?? [],
     complete: req.targets.length === 0 && req.excludes.length === 0 && !errored,
     errored,
     diagnostics: diags.map(toPlanDiagnostic),
@@ -104,7 +108,6 @@ class Planner extends RunBase {
   readonly changes: ResourceChange[] = [];
   readonly drift: ResourceChange[] = [];
   readonly outputChanges: OutputChange[] = [];
-  readonly targetStrings: string[] = [];
   readonly planned = new Map<string, PlannedInstance>();
   /** Per instance address: the refreshed object (null: gone), once the refresh finished. */
   private readonly refreshes = new Map<string, Promise<SdkObject | null>>();

@@ -1,6 +1,5 @@
 import type { Diagnostic } from "../config/diagnostics.js";
 import { parseExpression } from "../config/hcl/parser.js";
-import type { RawVariableValue } from "../config/variable-values.js";
 import { finalizeVariable, type GivenVariable } from "../lang/variable.js";
 import { unmark } from "../lang/value.js";
 import type { SdkObject } from "../sdk/value.js";
@@ -14,7 +13,8 @@ import { toJson, toSdk } from "./values.js";
 /** What both plan and apply runs are given. */
 export interface RunInputs {
   registry: ProviderRegistry;
-  variables: ReadonlyMap<string, RawVariableValue>;
+  /** Root input variable values: raw text and expressions as collected, or values (from a saved plan). */
+  variables: ReadonlyMap<string, GivenVariable>;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -45,8 +45,7 @@ export abstract class RunBase {
       const input = info.call.inputs.get(v.name);
       if (input) given = { value: { kind: "value", value: info.mod.parent.evaluate(input.expr, this.diags) }, origin: `module "${info.call.name}"`, range: input.expr.range };
     } else {
-      const raw = this.base.variables.get(v.name);
-      if (raw) given = { value: raw.value, origin: raw.origin, ...(raw.range ? { range: raw.range } : {}) };
+      given = this.base.variables.get(v.name);
     }
     const final = finalizeVariable(
       { name: v.name, ...(v.type ? { type: v.type } : {}), ...(v.default ? { default: v.default } : {}), sensitive: v.sensitive, nullable: v.nullable, declRange: v.declRange },

@@ -1,0 +1,141 @@
+import { writeFile } from "node:fs/promises";
+import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
+import type { PlanMode } from "../../plan/plan.js";
+import { isApplyable } from "../../plan/plan.js";
+import { writePlanFile } from "../../plan/planfile.js";
+import { makePlan, type PlanOutcome } from "../../plan/planner.js";
+import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
+import { colorWanted, planFooter, planJson, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
+import { VERSION } from "../version.js";
+
+/** Flags of commands that make a plan (plan, apply without a plan file, destroy). */
+export const PLAN_FLAGS = {
+  ...CONFIG_FLAGS,
+  out: { type: "string" },
+  destroy: { type: "boolean" },
+  "refresh-only": { type: "boolean" },
+  refresh: { type: "boolean" },
+  replace: { type: "string", multiple: true },
+  target: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  parallelism: { type: "string" },
+  "detailed-exitcode": { type: "boolean" },
+  json: { type: "boolean" },
+  markdown: { type: "string" },
+  input: { type: "boolean" },
+} as const satisfies Record<string, FlagSpec>;
+
+export interface PlannedRun {
+  ws: Workspace;
+  session: LocalStateSession;
+  outcome: PlanOutcome;
+  /** Diagnostics of loading and planning together. */
+  diagnostics: Diagnostic[];
+}
+
+export function parallelismOf(args: ParsedArgs): number {
+  const text = stringFlag(args, "parallelism");
+  if (text === undefined) return 10;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`-parallelism must be a whole number of at least 1, got "${text}"`);
+  return n;
+}
+
+function modeOf(args: ParsedArgs, forceDestroy: boolean): PlanMode {
+  const destroy = forceDestroy || boolFlag(args, "destroy");
+  const refreshOnly = boolFlag(args, "refresh-only");
+  if (destroy && refreshOnly) throw new UsageError("-destroy and -refresh-only cannot be used together");
+  return destroy ? "destroy" : refreshOnly ? "refresh-only" : "normal";
+}
+
+/**
+ * Loads the workspace, opens (and locks) the state and makes a plan. The caller closes `session` and the
+ * plan's providers. Returns undefined when configuration could not be loaded (diagnostics already printed).
+ */
+export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; operation: string; signal: AbortSignal }): Promise<PlannedRun | undefined> {
+  const ws = openWorkspace(args);
+  if (!ws) return undefined;
+  const mode = modeOf(args, opts.destroy ?? false);
+  const targets = targetFlags(args, "target");
+  const excludes = targetFlags(args, "exclude");
+  const replace = listFlag(args, "replace");
+  const session = await openLocalState({
+    path: ws.statePath,
+    lock: args.flags["lock"] !== false,
+    lockTimeoutMs: lockTimeoutMs(args),
+    operation: opts.operation,
+    version: VERSION,
+  });
+  try {
+    const outcome = await makePlan({
+      root: ws.config,
+      state: session.snapshot(),
+      pending: session.pending(),
+      registry: ws.registry,
+      variables: ws.variables,
+      mode,
+      refresh: args.flags["refresh"] !== false,
+      targets,
+      excludes,
+      replace,
+      targetTexts: [...listFlag(args, "target").map((t) => `-target=${t}`), ...listFlag(args, "exclude").map((t) => `-exclude=${t}`), ...replace.map((t) => `-replace=${t}`)],
+      parallelism: parallelismOf(args),
+      signal: opts.signal,
+      env: process.env,
+      configHash: ws.configHash,
+      stamp: session.stamp(),
+    });
+    return { ws, session, outcome, diagnostics: [...ws.diagnostics, ...outcome.diagnostics] };
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+}
+
+export function printDiagnostics(run: { ws: Workspace; diagnostics: readonly Diagnostic[] }): void {
+  if (run.diagnostics.length === 0) return;
+  process.stderr.write(formatDiagnostics(run.diagnostics, (f) => run.ws.load.sources.get(f)) + "\n");
+}
+
+export function useColor(args: ParsedArgs): boolean {
+  return colorWanted({ noColorFlag: boolFlag(args, "no-color"), env: process.env, isTTY: process.stdout.isTTY === true });
+}
+
+async function runPlan(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, PLAN_FLAGS);
+  if (args.positionals.length > 1) throw new UsageError("plan takes at most one configuration directory");
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  const run = await planFromArgs(args, { operation: "OperationTypePlan", signal: controller.signal });
+  process.off("SIGINT", onSigint);
+  if (!run) return 1;
+  try {
+    const { plan } = run.outcome;
+    printDiagnostics(run);
+    const color = useColor(args);
+    if (boolFlag(args, "json")) process.stdout.write(JSON.stringify(planJson(plan, { version: VERSION })) + "\n");
+    else process.stdout.write(renderPlanText(plan, { color }));
+    const out = stringFlag(args, "out");
+    if (plan.errored) return 1;
+    if (out !== undefined) await writePlanFile(out, plan);
+    const markdown = stringFlag(args, "markdown");
+    if (markdown !== undefined) await writeFile(markdown, renderPlanMarkdown(plan, {}));
+    if (!boolFlag(args, "json")) process.stdout.write(planFooter(plan, { color, ...(out !== undefined ? { savedTo: out } : {}) }));
+    return boolFlag(args, "detailed-exitcode") && isApplyable(plan) ? 2 : 0;
+  } finally {
+    await run.outcome.providers.closeAll();
+    await run.session.close();
+  }
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "Show the changes required by the current configuration",
+  usage:
+    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-no-color] [-lock-timeout=DURATION] [--cdktf DIR --stack NAME]",
+  run: runPlan,
+};
