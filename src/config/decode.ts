@@ -6,7 +6,7 @@
  */
 import type { Attribute, Block, Body, Expression, File } from "./hcl/ast.js";
 import { bodyContent, type BodySchema } from "./hcl/body.js";
-import { LineIndex } from "./hcl/position.js";
+import { LazyRange, LineIndex } from "./hcl/position.js";
 import { jsonStaticExpr } from "./json/syntax.js";
 import type { Diagnostic } from "./diagnostics.js";
 import {
@@ -67,7 +67,8 @@ class Decoder {
     for (const f of files) this.sources.set(f.filename, f.source);
   }
 
-  lines(filename: string): LineIndex {
+  lines(filename: string, near?: SourceRange): LineIndex {
+    if (near instanceof LazyRange) return near.lines;
     let li = this.lineIndexes.get(filename);
     if (!li) {
       li = new LineIndex(filename, this.sources.get(filename) ?? "");
@@ -89,13 +90,13 @@ class Decoder {
       partial,
       context,
       missingRange,
-      lines: this.lines(body.range.filename),
+      lines: this.lines(body.range.filename, body.range),
     });
   }
 
   /** The expression of an attribute read statically (JSON strings parsed as native expressions). */
   staticExpr(attr: Attribute): Expression {
-    return attr.json ? jsonStaticExpr(attr.json, this.lines(attr.nameRange.filename), this.diags) : attr.expr;
+    return attr.json ? jsonStaticExpr(attr.json, this.lines(attr.nameRange.filename, attr.json.range), this.diags) : attr.expr;
   }
 
   string(attr: Attribute | undefined, what: string): string | undefined {

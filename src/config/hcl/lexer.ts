@@ -78,11 +78,12 @@ export function lex(src: string, from = 0, to = src.length, mode: LexMode = "nor
       i = scanHeredocText(i);
       continue;
     }
-    const c = src.charCodeAt(i);
+    let c = src.charCodeAt(i);
     // whitespace
     if (c === 32 || c === 9 || c === 13) {
-      i++;
-      continue;
+      do c = src.charCodeAt(++i);
+      while ((c === 32 || c === 9 || c === 13) && i < to);
+      if (i >= to) break;
     }
     if (c === 10) {
       // `"${var.x` then end of line: the interpolation and its string were never closed. End both here so one

@@ -14,13 +14,8 @@ export class LineIndex {
     readonly filename: string,
     readonly text: string,
   ) {
-    let astral = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) this.lineStarts.push(i + 1);
-      else if (c >= 0xd800 && c <= 0xdbff) astral = true;
-    }
-    this.hasAstral = astral;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", nl + 1)) this.lineStarts.push(nl + 1);
+    this.hasAstral = /[\uD800-\uDBFF]/.test(text);
   }
 
   /** Position of offset `byte` (clamped to the text). Columns count code points, 1-based. */
