@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { constString } from "./static.js";
-import { collectVariableValues, type RawVariableValue } from "./variable-values.js";
+import { collectVariableValues, varOptionsFromArgv, type RawVariableValue } from "./variable-values.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -92,6 +92,17 @@ describe("collectVariableValues problems", () => {
       ["Invalid expression", 4],
       ["Unexpected block in variables file", 2],
       ["Variables not allowed", 1],
+    ]);
+  });
+});
+
+describe("varOptionsFromArgv", () => {
+  it("keeps -var and -var-file in command-line order, in every spelling", () => {
+    expect(varOptionsFromArgv(["plan", "-var", "a=1", "--var-file=x.tfvars", "-out", "p", "-var=b=2=3", "--var-file", "y.tfvars", "--", "-var", "c=4"])).toEqual([
+      { kind: "var", value: "a=1" },
+      { kind: "var-file", value: "x.tfvars" },
+      { kind: "var", value: "b=2=3" },
+      { kind: "var-file", value: "y.tfvars" },
     ]);
   });
 });

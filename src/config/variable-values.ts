@@ -165,3 +165,23 @@ export function collectVariableValues(opts: CollectOptions): CollectedValues {
   }
   return { values, diagnostics, sources };
 }
+
+/**
+ * The `-var` and `-var-file` options of a command line, in the order given (their relative order decides which
+ * value wins, so they cannot be read from two separate flag lists). Accepts `-var x=1`, `-var=x=1`,
+ * `--var-file f`, `-var-file=f`; stops at `--`. A trailing option without its value is left out (the
+ * command's own argument parser reports it).
+ */
+export function varOptionsFromArgv(argv: readonly string[]): VarOption[] {
+  const out: VarOption[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break;
+    const m = /^--?(var|var-file)(?:=(.*))?$/s.exec(arg);
+    if (!m) continue;
+    const kind = m[1] as VarOption["kind"];
+    if (m[2] !== undefined) out.push({ kind, value: m[2] });
+    else if (i + 1 < argv.length) out.push({ kind, value: argv[++i]! });
+  }
+  return out;
+}

@@ -66,6 +66,12 @@ describe("backplan validate", () => {
     expect(doc.diagnostics[1]!.summary).toBe("Missing name for resource");
   });
 
+  it("-json byte offsets count UTF-8 bytes like Terraform", async () => {
+    const root = tree({ "main.tf": '# é\noutput "e" {\n  value = var.nope\n}\n' });
+    const doc = JSON.parse((await run(["validate", "-json", root])).out) as ValidateJson;
+    expect(doc.diagnostics[0]!.range!.start).toEqual({ line: 3, column: 11, byte: 28 });
+  });
+
   it("-json on a valid configuration", async () => {
     const r = await run(["validate", "-json", tree({ "main.tf": "locals {\n  a = 1\n}\n" })]);
     expect(r.code).toBe(0);

@@ -52,8 +52,10 @@ export function validateJson(diags: readonly Diagnostic[], sources: (f: string) 
       const out: JsonDiagnostic = { severity: d.severity, summary: d.summary, detail: d.detail };
       const s = d.subject;
       if (s) {
-        out.range = { filename: s.filename, start: { ...s.start }, end: { ...s.end } };
         const text = sources(s.filename);
+        // Terraform's `byte` counts UTF-8 bytes; ours are string offsets, equal for ASCII text.
+        const bytes = (p: JsonPos): JsonPos => (text === undefined ? { ...p } : { line: p.line, column: p.column, byte: Buffer.byteLength(text.slice(0, p.byte), "utf8") });
+        out.range = { filename: s.filename, start: bytes(s.start), end: bytes(s.end) };
         const code = text === undefined ? undefined : sourceLine(text, s.start.line);
         if (code !== undefined) {
           const startOff = Math.min(code.length, s.start.column - 1);
