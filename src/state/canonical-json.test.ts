@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, compareCodePoints, formatNumber, Ordered, quote } from "./canonical-json.js";
+import { canonicalJson, canonicalJsonSlow, compareCodePoints, formatNumber, Ordered, quote } from "./canonical-json.js";
 
 describe("canonicalJson (Go json.MarshalIndent layout)", () => {
   it("indents two spaces and writes empty containers inline", () => {
@@ -41,5 +41,17 @@ describe("canonicalJson (Go json.MarshalIndent layout)", () => {
 
   it("orders astral characters after the rest of the BMP, like UTF-8 bytes", () => {
     expect(["\uffff", "\u{1f600}", "a"].sort(compareCodePoints)).toEqual(["a", "\uffff", "\u{1f600}"]);
+  });
+
+  it("the native fast path and the general writer produce the same text", () => {
+    const doc = new Ordered([
+      ["version", 4],
+      ["skip", undefined],
+      ["values", { z: [1, -2.5, 0.000001, true, null, "<&>\u2028"], a: { value: { b: {}, a: [] }, type: ["object", {}] } }],
+      ["empty", []],
+    ]);
+    expect(canonicalJson(doc)).toBe(canonicalJsonSlow(doc));
+    // These take the general writer: all-digit keys and exponent-sized numbers.
+    expect(canonicalJson({ "1": 1, a: 1e21 })).toBe('{\n  "1": 1,\n  "a": 1000000000000000000000\n}');
   });
 });

@@ -15,63 +15,126 @@ export class Ordered {
  * cannot carry (NaN, Infinity, functions), naming the path.
  */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, "", out, "$");
-  return out.join("");
+  // Fast path: rebuild the value with keys inserted in the wanted order and let the native serialiser lay it
+  // out (it indents exactly like Go). Not possible when a key is all digits (JS objects put those first,
+  // whatever the insertion order) or a number would get an exponent: then the slow writer does it all.
+  try {
+    return quoteHtml(JSON.stringify(toNative(value), null, 2));
+  } catch (e) {
+    if (!(e instanceof NotNative)) throw e;
+  }
+  return canonicalJsonSlow(value);
 }
 
-function write(value: unknown, indent: string, out: string[], path: string): void {
-  if (value === null) {
-    out.push("null");
-    return;
+/** @internal The general writer the fast path falls back to; exported so tests can hold both to one output. */
+export function canonicalJsonSlow(value: unknown): string {
+  try {
+    return write(value, "");
+  } catch (e) {
+    if (e instanceof BadValue) throw new TypeError(`cannot write ${e.what} as JSON at $${e.path}`);
+    throw e;
   }
+}
+
+class NotNative extends Error {}
+const NOT_NATIVE = new NotNative("not representable natively");
+const ALL_DIGITS = /^[0-9]+$/;
+
+function toNative(value: unknown): unknown {
+  if (value === null) return null;
   switch (typeof value) {
     case "boolean":
-      out.push(value ? "true" : "false");
-      return;
-    case "number":
-      out.push(formatNumber(value, path));
-      return;
     case "string":
-      out.push(quote(value));
-      return;
+      return value;
+    case "number":
+      // String(n) (what JSON.stringify uses) is plain decimal exactly in this range.
+      if (!Number.isFinite(value) || (value !== 0 && (Math.abs(value) >= 1e21 || Math.abs(value) < 1e-6))) throw NOT_NATIVE;
+      return value;
     case "object":
       break;
     default:
-      throw new TypeError(`cannot write ${typeof value} as JSON at ${path}`);
+      throw NOT_NATIVE;
+  }
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === undefined) throw NOT_NATIVE;
+      out[i] = toNative(value[i]);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  if (value instanceof Ordered) {
+    for (const [k, v] of value.entries) {
+      if (v === undefined) continue;
+      if (ALL_DIGITS.test(k)) throw NOT_NATIVE;
+      out[k] = toNative(v);
+    }
+    return out;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k of objectKeys(o)) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (ALL_DIGITS.test(k)) throw NOT_NATIVE;
+    out[k] = toNative(v);
+  }
+  return out;
+}
+
+/** Thrown up the recursion, collecting the path on the way (so the happy path builds no path strings). */
+class BadValue extends Error {
+  path = "";
+  constructor(readonly what: string) {
+    super(what);
+  }
+}
+
+// String concatenation (V8 ropes) and no intermediate arrays: this runs over multi-megabyte states at every fold.
+function write(value: unknown, indent: string): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw new BadValue(String(value));
+      return formatNumber(value);
+    case "string":
+      return quote(value);
+    case "object":
+      break;
+    default:
+      throw new BadValue(typeof value);
   }
   const inner = indent + "  ";
   if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.push("[]");
-      return;
+    if (value.length === 0) return "[]";
+    let out = "[\n";
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out += (i === 0 ? inner : ",\n" + inner) + write(value[i], inner);
+      } catch (e) {
+        if (e instanceof BadValue) e.path = `[${i}]${e.path}`;
+        throw e;
+      }
     }
-    out.push("[\n");
-    value.forEach((item, i) => {
-      if (i > 0) out.push(",\n");
-      out.push(inner);
-      write(item, inner, out, `${path}[${i}]`);
-    });
-    out.push("\n", indent, "]");
-    return;
+    return out + "\n" + indent + "]";
   }
-  const entries =
-    value instanceof Ordered
-      ? value.entries.filter(([, v]) => v !== undefined)
-      : objectKeys(value as Record<string, unknown>)
-          .map((k) => [k, (value as Record<string, unknown>)[k]] as const)
-          .filter(([, v]) => v !== undefined);
-  if (entries.length === 0) {
-    out.push("{}");
-    return;
+  const ordered = value instanceof Ordered;
+  const o = value as Record<string, unknown>;
+  let out = "";
+  for (const entry of ordered ? value.entries : objectKeys(o)) {
+    const k = ordered ? (entry as readonly [string, unknown])[0] : (entry as string);
+    const v = ordered ? (entry as readonly [string, unknown])[1] : o[k];
+    if (v === undefined) continue;
+    try {
+      out += (out === "" ? "{\n" : ",\n") + inner + quote(k) + ": " + write(v, inner);
+    } catch (e) {
+      if (e instanceof BadValue) e.path = `.${k}${e.path}`;
+      throw e;
+    }
   }
-  out.push("{\n");
-  entries.forEach(([k, v], i) => {
-    if (i > 0) out.push(",\n");
-    out.push(inner, quote(k), ": ");
-    write(v, inner, out, `${path}.${k}`);
-  });
-  out.push("\n", indent, "}");
+  return out === "" ? "{}" : out + "\n" + indent + "}";
 }
 
 /**
@@ -112,7 +175,13 @@ const GO_ESCAPES: Record<string, string> = {
 
 /** A JSON string literal escaped as Go's encoder escapes it (HTML-safe). */
 export function quote(s: string): string {
-  return JSON.stringify(s).replace(HTML_UNSAFE, (c) => GO_ESCAPES[c] ?? c);
+  return quoteHtml(JSON.stringify(s));
+}
+
+/** Go's HTML-safe escapes applied to JSON text (the characters only ever occur inside strings). */
+function quoteHtml(json: string): string {
+  HTML_UNSAFE.lastIndex = 0;
+  return HTML_UNSAFE.test(json) ? json.replace(HTML_UNSAFE, (c) => GO_ESCAPES[c] ?? c) : json;
 }
 
 /**
@@ -120,6 +189,7 @@ export function quote(s: string): string {
  * 1e21 becomes "1000000000000000000000" and 1e-7 becomes "0.0000001".
  */
 export function formatNumber(n: number, path = "$"): string {
+  if (Number.isSafeInteger(n)) return String(n);
   if (!Number.isFinite(n)) throw new TypeError(`cannot write ${n} as JSON at ${path}`);
   const s = String(n);
   const e = s.indexOf("e");

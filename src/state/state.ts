@@ -176,7 +176,44 @@ export class State {
    * entry when needed, which requires `provider`. Throws `StateError` on a missing provider or bad deposed key.
    */
   setInstance(addr: string | InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): void {
-    const a = toInstanceAddress(addr);
+    this.putInstance(toInstanceAddress(addr), obj, opts, true);
+  }
+
+  /**
+   * @internal For decoders handing over objects nobody else holds (fresh from JSON.parse): no defensive copy.
+   */
+  adoptInstance(addr: InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): void {
+    this.putInstance(addr, obj, opts, false);
+  }
+
+  /**
+   * @internal Resources and instances as stored, sorted, without copies: for serialisers that only read.
+   * Callers must not modify anything reachable from the result.
+   */
+  resourcesView(): ReadonlyArray<Readonly<ResourceState>> {
+    const list = [...this.resourceMap.values()].map((r) => ({
+      sortKey: resourceSortKey(r.address),
+      value: {
+        address: r.address,
+        provider: r.provider,
+        ...(r.each ? { each: r.each } : {}),
+        instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
+          ...(i.key === undefined ? {} : { key: i.key }),
+          ...(i.current ? { current: i.current } : {}),
+          deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))),
+        })),
+      },
+    }));
+    list.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey));
+    return list.map((x) => x.value);
+  }
+
+  /** @internal the outputs as stored, without copies; callers must not modify them. */
+  outputsView(): ReadonlyMap<string, OutputValue> {
+    return this.outputMap;
+  }
+
+  private putInstance(a: InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions, copy: boolean): void {
     if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
       throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
     }
@@ -202,9 +239,9 @@ export class State {
       inst = a.key === undefined ? { deposed: new Map() } : { key: a.key, deposed: new Map() };
       res.instances.set(ik, inst);
     }
-    const copy = structuredClone(obj);
-    if (opts.deposed === undefined) inst.current = copy;
-    else inst.deposed.set(opts.deposed, copy);
+    const stored = copy ? structuredClone(obj) : obj;
+    if (opts.deposed === undefined) inst.current = stored;
+    else inst.deposed.set(opts.deposed, stored);
   }
 
   /**
@@ -237,21 +274,7 @@ export class State {
 
   /** Every resource, deep-copied, sorted as Terraform sorts them in the state file. */
   resources(): ResourceState[] {
-    const list = [...this.resourceMap.values()].map((r) => ({
-      sortKey: resourceSortKey(r.address),
-      value: {
-        address: structuredClone(r.address),
-        provider: r.provider,
-        ...(r.each ? { each: r.each } : {}),
-        instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
-          ...(i.key === undefined ? {} : { key: i.key }),
-          ...(i.current ? { current: structuredClone(i.current) } : {}),
-          deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y)).map(([k, v]) => [k, structuredClone(v)])),
-        })),
-      } satisfies ResourceState,
-    }));
-    list.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey));
-    return list.map((x) => x.value);
+    return structuredClone(this.resourcesView() as ResourceState[]);
   }
 
   /** Records the legacy `each` mode of a resource read from a state file (kept only for faithful rewrites). */

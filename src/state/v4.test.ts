@@ -93,6 +93,11 @@ describe("state format v4", () => {
       "terraform.tfstate: invalid state: resources[0].instances[0].schema_version",
     ],
     [
+      "an output without a value",
+      '{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"l","outputs":{"o":{"type":"string"}}}',
+      "terraform.tfstate: invalid state: outputs.o.value",
+    ],
+    [
       "a bad mode",
       '{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"l","resources":[{"mode":"weird","type":"t","name":"n","provider":"p","instances":[]}]}',
       "resources[0].mode",

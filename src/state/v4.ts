@@ -8,7 +8,8 @@ import { State, StateError, type CheckResult, type InstanceObject, type JsonObje
  * (0.12 through 1.11+) writes; `encodeStateV4` writes what Terraform reads, byte for byte in its layout.
  */
 
-const json = z.json();
+// Values come from JSON.parse, so they are JSON by construction; State checks them again on the way in.
+const json = z.unknown();
 
 const pathStep = z.discriminatedUnion("type", [
   z.object({ type: z.literal("get_attr"), value: z.string() }),
@@ -88,7 +89,9 @@ export function decodeStateV4(text: string, file = "terraform.tfstate"): State {
   const sv = parsed.data;
   const state = new State({ lineage: sv.lineage, serial: sv.serial, terraformVersion: sv.terraform_version });
   for (const [name, o] of Object.entries(sv.outputs ?? {})) {
-    state.setOutput(name, { value: o.value, type: o.type, sensitive: o.sensitive ?? false });
+    located(`${file}: outputs.${name}`, () =>
+      state.setOutput(name, { value: o.value as JsonValue, type: o.type as JsonValue, sensitive: o.sensitive ?? false }),
+    );
   }
   (sv.resources ?? []).forEach((r, ri) => {
     const where = `${file}: resources[${ri}]`;
@@ -109,7 +112,9 @@ export function decodeStateV4(text: string, file = "terraform.tfstate"): State {
         throw new StateError(`${where}.instances[${ii}]: instance ${JSON.stringify(key ?? null)}${inst.deposed ? ` deposed ${inst.deposed}` : ""} appears more than once`);
       }
       seen.add(dup);
-      state.setInstance(addr, decodeInstanceObject(inst), { provider: r.provider, ...(inst.deposed ? { deposed: inst.deposed } : {}) });
+      located(`${where}.instances[${ii}]`, () =>
+        state.adoptInstance(addr, decodeInstanceObject(inst), { provider: r.provider, ...(inst.deposed ? { deposed: inst.deposed } : {}) }),
+      );
     });
     if (r.each) state.setEachMode({ module, mode: r.mode, type: r.type, name: r.name }, r.each);
   });
@@ -181,7 +186,7 @@ export function instanceObjectV4(obj: InstanceObject, key?: number | string, dep
 /** Serialises `state` as Terraform 1.x writes a v4 state file, trailing newline included. */
 export function encodeStateV4(state: State): string {
   const outputs = Object.fromEntries(
-    Object.entries(state.outputs()).map(([name, o]) => [
+    [...state.outputsView()].map(([name, o]) => [
       name,
       new Ordered([
         ["value", o.value],
@@ -190,7 +195,7 @@ export function encodeStateV4(state: State): string {
       ]),
     ]),
   );
-  const resources = state.resources().map((r) => {
+  const resources = state.resourcesView().map((r) => {
     const instances: Ordered[] = [];
     for (const i of r.instances) {
       if (i.current) instances.push(instanceObjectV4(i.current, i.key));
@@ -231,6 +236,16 @@ function encodeCheckResult(c: CheckResult): Ordered {
         : null,
     ],
   ]);
+}
+
+/** Runs `fn`, prefixing the message of a `StateError` it throws with `where`. */
+function located(where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StateError) throw new StateError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
