@@ -23,6 +23,9 @@ describe("formatHcl", () => {
     ["unwraps interpolation-only strings", 'a = "${var.x}"\nb = "x-${var.y}"\n', 'a = var.x\nb = "x-${var.y}"\n'],
     ["rewrites legacy quoted types in variables", 'variable "v" {\n  type = "string"\n}\n', 'variable "v" {\n  type = string\n}\n'],
     ["leaves heredoc bodies alone", "a = <<EOT\n   keep   \n EOT\n", "a = <<EOT\n   keep   \n EOT\n"],
+    ["a value opening a multi-line bracket is not aligned", "name = 1\ntags = {\nx = 1\n}\n", "name = 1\ntags = {\n  x = 1\n}\n"],
+    ["aligns trailing comments of consecutive lines", "a = 1 # one\nlonger = 22 # two\n", "a      = 1  # one\nlonger = 22 # two\n"],
+    ["aligns quoted object keys too", 'm = {\n"a" = 1\n"bbb" = 2\n}\n', 'm = {\n  "a"   = 1\n  "bbb" = 2\n}\n'],
     ["multi-line values end an alignment run", "a = {\nx = 1\n}\nlong = 2\nb = 3\n", "a = {\n  x = 1\n}\nlong = 2\nb    = 3\n"],
   ];
   for (const [name, input, want] of cases) {

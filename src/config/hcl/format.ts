@@ -188,10 +188,10 @@ function formatValid(src: string): string {
   const lines = toLines(src);
   const indents: number[] = [];
   const blockStack: string[] = [];
-  const out: { indent: number; units: Unit[]; assign: boolean }[] = [];
+  const out: { indent: number; units: Unit[] }[] = [];
   for (const line of lines) {
     if (line.length === 0) {
-      out.push({ indent: 0, units: line, assign: false });
+      out.push({ indent: 0, units: line });
       continue;
     }
     const net = bracketChange(line);
@@ -223,46 +223,75 @@ function formatValid(src: string): string {
     rewriteValue(line, inVariable);
     if (net > 0) blockStack.push(isBlockHeader ? line[0]!.text : "");
     else if (net < 0) for (let k = 0; k < -net && blockStack.length; k++) blockStack.pop();
-    const assign = line.length >= 3 && line[0]!.t === Tok.Ident && line[1]!.t === Tok.Equal;
-    out.push({ indent, units: line, assign });
+    out.push({ indent, units: line });
   }
 
-  // Align `=` across runs of consecutive argument lines at the same indentation.
-  const pad = new Array<number>(out.length).fill(0);
-  let runStart = -1;
-  const closeRun = (end: number) => {
-    if (runStart < 0) return;
-    let width = 0;
-    for (let k = runStart; k < end; k++) width = Math.max(width, out[k]!.units[0]!.text.length);
-    for (let k = runStart; k < end; k++) pad[k] = width - out[k]!.units[0]!.text.length;
-    runStart = -1;
-  };
-  for (let k = 0; k < out.length; k++) {
-    const l = out[k]!;
-    if (!l.assign) {
-      closeRun(k);
-      continue;
+  // Each line splits into cells as hclwrite does: the lead (up to the first `=`), the assignment (from the `=`,
+  // only when it holds a whole expression: a value opening a multi-line bracket is not one) and a trailing
+  // comment. Consecutive lines with assignments align their `=`; consecutive trailing comments align too.
+  const cells = out.map((l) => {
+    const units = l.units;
+    const hasComment = units.length > 1 && units[units.length - 1]!.t === Tok.Comment;
+    const body = hasComment ? units.length - 1 : units.length;
+    let eq = -1;
+    for (let u = 1; u < body; u++) {
+      if (units[u]!.t !== Tok.Equal) continue;
+      if (bracketChange(units.slice(u, body)) === 0) eq = u;
+      break;
     }
-    if (runStart >= 0 && out[runStart]!.indent !== l.indent) closeRun(k);
-    if (runStart < 0) runStart = k;
-    // A value that continues on later lines ends the run after this line.
-    if (bracketChange(l.units) !== 0 || l.units.some((u) => u.text.includes("\n"))) closeRun(k + 1);
-  }
-  closeRun(out.length);
+    const render = (from: number, to: number): string => {
+      let s = "";
+      for (let u = from; u < to; u++) s += (u === from ? "" : spaceBefore(units, u)) + units[u]!.text;
+      return s;
+    };
+    const lead = units.length ? "  ".repeat(l.indent) + render(0, eq >= 0 ? eq : body) : "";
+    const assign = eq >= 0 ? render(eq, body) : "";
+    const comment = hasComment ? units[units.length - 1]!.text : "";
+    // A heredoc value spans lines: like hclwrite, it joins the run before it but ends it.
+    const multiline = assign.includes("\n");
+    return { lead, assign, comment, hasAssign: eq >= 0, hasComment, multiline, empty: units.length === 0 };
+  });
+
+  const assignPad = new Array<number>(cells.length).fill(1);
+  const commentPad = new Array<number>(cells.length).fill(1);
+  const chains = (member: (k: number) => boolean, width: (k: number) => number, pad: number[], endsAfter: (k: number) => boolean) => {
+    let start = -1;
+    const close = (end: number) => {
+      if (start < 0) return;
+      let max = 0;
+      for (let k = start; k < end; k++) max = Math.max(max, width(k));
+      for (let k = start; k < end; k++) pad[k] = max - width(k) + 1;
+      start = -1;
+    };
+    for (let k = 0; k < cells.length; k++) {
+      if (!member(k)) {
+        close(k);
+        continue;
+      }
+      if (start < 0) start = k;
+      if (endsAfter(k)) close(k + 1);
+    }
+    close(cells.length);
+  };
+  const lastLine = (s: string) => s.slice(s.lastIndexOf("\n") + 1);
+  chains((k) => cells[k]!.hasAssign, (k) => cells[k]!.lead.length, assignPad, (k) => cells[k]!.multiline);
+  chains(
+    (k) => cells[k]!.hasComment,
+    (k) => lastLine(cells[k]!.lead + (cells[k]!.hasAssign ? " ".repeat(assignPad[k]!) + cells[k]!.assign : "")).length,
+    commentPad,
+    (k) => cells[k]!.multiline,
+  );
 
   const result: string[] = [];
-  for (let k = 0; k < out.length; k++) {
-    const l = out[k]!;
-    if (l.units.length === 0) {
+  for (let k = 0; k < cells.length; k++) {
+    const c = cells[k]!;
+    if (c.empty) {
       result.push("");
       continue;
     }
-    let s = "  ".repeat(l.indent) + l.units[0]!.text;
-    for (let u = 1; u < l.units.length; u++) {
-      let sp = spaceBefore(l.units, u);
-      if (u === 1 && l.assign) sp = " ".repeat(pad[k]! + 1);
-      s += sp + l.units[u]!.text;
-    }
+    let s = c.lead;
+    if (c.hasAssign) s += " ".repeat(assignPad[k]!) + c.assign;
+    if (c.hasComment) s += " ".repeat(commentPad[k]!) + c.comment;
     result.push(s.replace(/[ \t]+$/, ""));
   }
   return result.join("\n");
