@@ -53,6 +53,8 @@ export interface ChangedRegions {
 
 export interface RestoreOptions {
   bandwidth?: BandwidthLimits;
+  /** Aborts the restore (it rejects with the signal's reason and leaves `destPath` untouched). */
+  signal?: AbortSignal;
 }
 
 export interface VerifyProblem {
@@ -92,6 +94,8 @@ export interface BackupWriteInput {
    * regions; without it (or without a parent) every byte is read.
    */
   changed?: ChangedRegions;
+  /** Aborts the backup (it rejects with the signal's reason and nothing of it is visible). */
+  signal?: AbortSignal;
 }
 
 export interface StoredBackupInfo {

@@ -255,6 +255,22 @@ describe("ChunkBackupStore", () => {
     expect(await store.list(storageDir)).toEqual(["dup"]);
   });
 
+  it("an aborted backup (here stuck behind a 1 byte/s limit) rejects promptly and leaves nothing visible", async () => {
+    const a = await volumeWithData("a.raw", 42);
+    const controller = new AbortController();
+    const started = performance.now();
+    const backup = store.write({ storageDir, backupId: "stuck", sourcePath: a, size: SIZE, bandwidth: { volumeReadBandwidth: 1 }, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("engine closing")), 200);
+    await expect(backup).rejects.toThrow("engine closing");
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(await store.list(storageDir)).toEqual([]);
+    const restoreAbort = new AbortController();
+    restoreAbort.abort(new Error("stop"));
+    await store.write({ storageDir, backupId: "ok", sourcePath: a, size: SIZE });
+    await expect(store.restore(storageDir, "ok", join(dir, "r.raw"), { signal: restoreAbort.signal })).rejects.toThrow("stop");
+    expect((await readdir(dir)).filter((n) => n.startsWith("r.raw"))).toEqual([]);
+  });
+
   it("honours networkReadBandwidth on restore", async () => {
     const size = 1024 * 1024;
     const a = join(dir, "a.raw");

@@ -110,6 +110,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
         readThrottles,
         writeThrottles,
         concurrency: this.concurrency,
+        ...(input.signal ? { signal: input.signal } : {}),
       });
       await batch.commit();
       const manifest: VolumeManifest = {
@@ -167,6 +168,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
         readThrottles: [new Throttle(bw.networkReadBandwidth)].filter((t) => t.limited),
         writeThrottles: [new Throttle(bw.volumeWriteBandwidth)].filter((t) => t.limited),
         concurrency: this.concurrency,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     });
   }

@@ -22,15 +22,16 @@ export class Throttle {
     return this.bytesPerSecond !== undefined && this.bytesPerSecond > 0;
   }
 
-  /** Waits until `n` bytes fit the rate; callers are served in order. */
-  take(n: number): Promise<void> {
+  /** Waits until `n` bytes fit the rate; callers are served in order. Rejects when `signal` aborts. */
+  take(n: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (!this.limited || n <= 0) return Promise.resolve();
-    const next = this.queue.then(() => this.wait(n));
+    const next = this.queue.then(() => this.wait(n, signal));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async wait(n: number): Promise<void> {
+  private async wait(n: number, signal: AbortSignal | undefined): Promise<void> {
     const rate = this.bytesPerSecond!;
     const burst = Math.max(rate, n);
     for (;;) {
@@ -41,12 +42,19 @@ export class Throttle {
         this.tokens -= n;
         return;
       }
-      await sleep(Math.max(1, Math.ceil(((n - this.tokens) / rate) * 1000)));
+      // Re-checked at least every second: a very low rate must not overflow the timer, and the clock may jump.
+      const ms = Math.min(1000, Math.max(1, Math.ceil(((n - this.tokens) / rate) * 1000)));
+      try {
+        await sleep(ms, undefined, signal ? { signal } : undefined);
+      } catch (e) {
+        throw signal?.aborted ? signal.reason : e;
+      }
     }
   }
 }
 
 /** Waits on every throttle in turn: the slowest limit wins. */
-export async function takeAll(throttles: readonly Throttle[], n: number): Promise<void> {
-  for (const t of throttles) await t.take(n);
+export async function takeAll(throttles: readonly Throttle[], n: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  for (const t of throttles) await t.take(n, signal);
 }

@@ -21,6 +21,8 @@ export interface CaptureInput {
   writeThrottles?: readonly Throttle[];
   /** Chunks processed at once (reads, hashes and writes overlap across them). */
   concurrency?: number;
+  /** Aborts the capture between chunks and during throttle waits (rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface CaptureResult {
@@ -71,14 +73,14 @@ export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input:
           continue;
         }
         const len = chunkLength(i, size, chunkSize);
-        await takeAll(input.readThrottles ?? [], len);
+        await takeAll(input.readThrottles ?? [], len, input.signal);
         const data = buf.subarray(0, len);
         await readFully(fh, data, i * chunkSize);
         readSize += len;
         if (data.equals(zero.subarray(0, len))) continue;
         const hash = chunkHash(data);
         if (!(await store.has(hash))) {
-          await takeAll(input.writeThrottles ?? [], len);
+          await takeAll(input.writeThrottles ?? [], len, input.signal);
           const written = await batch.put(hash, data);
           storedSize += written;
         }
@@ -115,6 +117,7 @@ export interface MaterializeInput {
   readThrottles?: readonly Throttle[];
   writeThrottles?: readonly Throttle[];
   concurrency?: number;
+  signal?: AbortSignal;
   /** Runs on the finished temp file before it is renamed over `destPath` (e.g. to replay a journal). */
   beforePublish?: (tmpPath: string) => Promise<void>;
 }
@@ -137,12 +140,12 @@ export async function materializeChunks(store: ChunkStore, input: MaterializeInp
         const hash = input.chunks[i];
         if (hash === null || hash === undefined) continue;
         const len = chunkLength(i, input.volumeSize, input.chunkSize);
-        await takeAll(input.readThrottles ?? [], len);
+        await takeAll(input.readThrottles ?? [], len, input.signal);
         const data = await store.read(hash, input.context);
         if (data.length !== len) {
           throw new Error(`chunk ${hash} of ${input.context} is ${data.length} bytes where the manifest needs ${len}`);
         }
-        await takeAll(input.writeThrottles ?? [], len);
+        await takeAll(input.writeThrottles ?? [], len, input.signal);
         await fh.write(data, 0, len, i * input.chunkSize);
       }
     };
