@@ -186,14 +186,17 @@ function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string
 }
 
 /**
- * Applies one change to `state` and the pending-create table. Every change is absolute (a whole object, a
+ * Applies one change to `state` and the pending-create table; the state keeps `change.object` itself, so the
+ * caller must hand over an object nobody else will modify. Every change is absolute (a whole object, a
  * removal), so applying an entry twice gives the same result as once. A set or remove of an address settles
  * its pending create.
  */
 export function applyJournalChange(state: State, pending: Map<string, PendingCreate>, change: JournalChange, seq: number): void {
   switch (change.op) {
     case "set":
-      state.setInstance(change.addr, change.object, { provider: change.provider, ...(change.deposed ? { deposed: change.deposed } : {}) });
+      // Adopted, not copied: the change owns its object (decoded fresh, or copied by the session) and nobody
+      // modifies it afterwards; the journal line is encoded from the same object.
+      state.adoptInstance(parseInstanceAddress(change.addr), change.object, { provider: change.provider, ...(change.deposed ? { deposed: change.deposed } : {}) });
       if (!change.deposed) pending.delete(change.addr);
       return;
     case "remove":
