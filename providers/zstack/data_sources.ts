@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { computed, defineDataSource, optional, required } from "../../src/sdk/index.js";
+import { waitUntil } from "../http/wait.js";
 import { deadlineOf } from "../http/deadline.js";
 import { asObject } from "../http/json.js";
 import type { ZStackClient } from "./client.js";
@@ -226,6 +227,7 @@ const rpSchema = z.object({
   vm_instance_uuid: z.string().min(1),
   start_time: z.iso.datetime({ offset: true }).nullable(),
   end_time: z.iso.datetime({ offset: true }).nullable(),
+  wait_for_points: z.number().int().min(0).max(1000).nullable(),
   recovery_points: z
     .array(z.object({ group_id: z.number(), time: z.string().nullable(), timestamp_ms: z.number().nullable(), cdp_task_uuid: z.string().nullable() }))
     .nullable(),
@@ -266,6 +268,10 @@ export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>
     vm_instance_uuid: required({ description: "UUID of the protected VM." }),
     start_time: optional({ description: "Only points at or after this RFC 3339 time." }),
     end_time: optional({ description: "Only points at or before this RFC 3339 time." }),
+    wait_for_points: optional({
+      description:
+        "Wait (up to the read timeout) until at least this many points are in range: useful right after the CDP task is created, with depends_on on it.",
+    }),
     recovery_points: computed({
       description: "The points, oldest first: group_id (use with `zstack_vm_from_cdp_backup`), time (RFC 3339), timestamp_ms, cdp_task_uuid (the task that cut it).",
     }),
@@ -278,13 +284,23 @@ export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>
     if (startMs !== undefined && endMs !== undefined && startMs > endMs) {
       throw new Error(`zstack_cdp_recovery_points: start_time ${config.start_time} is after end_time ${config.end_time}`);
     }
-    const reply = await ctx.client.call(deadlineOf(ctx), {
-      method: "GET",
-      path: `/vm-instances/${config.vm_instance_uuid}/recovery-points`,
-      query: { startTime: startMs, endTime: endMs },
-    });
-    const points = parseRecoveryPoints(reply["recoveryPoints"]).filter(
-      (p) => p.timestamp_ms === null || ((startMs === undefined || p.timestamp_ms >= startMs) && (endMs === undefined || p.timestamp_ms <= endMs)),
+    const d = deadlineOf(ctx);
+    const fetch = async () => {
+      const reply = await ctx.client.call(d, {
+        method: "GET",
+        path: `/vm-instances/${config.vm_instance_uuid}/recovery-points`,
+        query: { startTime: startMs, endTime: endMs },
+      });
+      return parseRecoveryPoints(reply["recoveryPoints"]).filter(
+        (p) => p.timestamp_ms === null || ((startMs === undefined || p.timestamp_ms >= startMs) && (endMs === undefined || p.timestamp_ms <= endMs)),
+      );
+    };
+    const want = config.wait_for_points ?? 0;
+    const points = await waitUntil(
+      d,
+      fetch,
+      (ps) => ps.length >= want,
+      (last) => new Error(`zstack_cdp_recovery_points: VM ${config.vm_instance_uuid} had ${last?.length ?? 0} recovery points in range after ${d.timeoutMs} ms; wait_for_points = ${want}`),
     );
     return { ...config, recovery_points: points, latest_group_id: points.length ? points[points.length - 1]!.group_id : null };
   },

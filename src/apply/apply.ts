@@ -14,7 +14,7 @@ import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { JsonValue } from "../state/state.js";
 import { buildEvaluationGraph, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
-import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, type InstanceKeyInfo } from "../plan/instance.js";
+import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "../plan/instance.js";
 import type { Plan, ResourceChange } from "../plan/plan.js";
 import { semaphore } from "../plan/planner.js";
 import { opContext, type ConfiguredProvider } from "../plan/providers.js";
@@ -189,14 +189,12 @@ class Applier extends RunBase {
     inst: InstanceKeyInfo,
   ): Promise<Value> {
     const change = this.changes.get(address);
-    if (!change || change.action === "no-op" || change.action === "delete" || change.action === "forget") {
-      if (change?.importing) await this.adopt(address, resource, configured, change.importing.id);
-      return this.currentValue(address, resource);
-    }
-    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
-    if (change.importing) await this.adopt(address, resource, configured, change.importing.id);
+    if (!change || change.action === "delete" || change.action === "forget") return this.currentValue(address, resource);
     const ic = evaluateInstanceConfig(r, resource, mod, inst, this.diags, address);
     if (this.diags.some((d) => d.severity === "error")) throw new ReportedError();
+    if (change.importing) await this.adopt(address, resource, configured, change.importing.id, ic.config);
+    if (change.action === "no-op") return this.currentValue(address, resource);
+    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
     const stateObj = this.req.state.getInstance(address);
     const prior = stateObj ? stateToSdk(stateObj.attributes, schema) : null;
     const dependencies = this.resourceDependencies(node);
@@ -287,8 +285,11 @@ class Applier extends RunBase {
     }
   }
 
-  /** Writes an imported or adopted object to state (what the plan found under `id`). */
-  private async adopt(address: string, resource: Resource<unknown>, configured: ConfiguredProvider, id: string): Promise<void> {
+  /**
+   * Writes an imported or adopted object to state (what the plan found under `id`). An object adopted from a
+   * pending create takes the configured values of arguments the API does not store (as the plan did).
+   */
+  private async adopt(address: string, resource: Resource<unknown>, configured: ConfiguredProvider, id: string, config: SdkObject): Promise<void> {
     if (this.req.state.getInstance(address)) return;
     const pending = this.req.state.pending().find((p) => p.address === address && p.id === id);
     const ctx = opContext(configured, resource, "read", this.req.signal);
@@ -297,6 +298,7 @@ class Applier extends RunBase {
       const probe: SdkObject = Object.fromEntries(Object.keys(resource.attributes).map((k) => [k, null]));
       probe[resource.clientId] = id;
       obj = await resource.read(ctx, probe);
+      if (obj) obj = fillUnstoredArguments(obj, resource.attributes, config);
     } else obj = await resource.import(ctx, id);
     if (!obj) throw new Error(`cannot import ${address}: no object with id "${id}" exists any more`);
     await this.req.state.setInstance(

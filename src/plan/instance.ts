@@ -4,7 +4,7 @@ import type { SourceRange } from "../config/source.js";
 import { isObject, isWhollyKnown, newObject, unmark, Unknown, type Value } from "../lang/value.js";
 import type { DataSource, Resource } from "../sdk/define.js";
 import { formatPath, validateConfig } from "../sdk/validate.js";
-import type { SdkObject, SdkValue } from "../sdk/value.js";
+import { isWhollyKnown as isWhollyKnownSdk, type SdkObject, type SdkValue } from "../sdk/value.js";
 import { decodeBody } from "./decode-body.js";
 import type { ModuleScope } from "./evaluation.js";
 import { sensitiveLeafPaths, toSdk } from "./values.js";
@@ -153,4 +153,18 @@ function withPath(v: SdkValue, steps: readonly (string | number)[], value: SdkVa
   }
   if (v !== null && typeof v === "object") return { ...v, [String(s)]: withPath(v[String(s)] ?? null, rest, value) };
   return v;
+}
+
+/**
+ * An object adopted from a pending create carries only what the API stores; arguments it never echoes
+ * (triggers, bandwidth limits) are taken from the configuration the create was made from — the configuration
+ * being planned or applied now — so adoption does not plan a spurious replacement.
+ */
+export function fillUnstoredArguments(obj: SdkObject, attributes: Readonly<Record<string, { kind: string }>>, config: SdkObject): SdkObject {
+  const out: SdkObject = { ...obj };
+  for (const [k, a] of Object.entries(attributes)) {
+    const v = config[k];
+    if (a.kind !== "computed" && (out[k] ?? null) === null && v !== undefined && v !== null && isWhollyKnownSdk(v)) out[k] = v;
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import { parseProviderConfig } from "../state/provider-config.js";
 import type { InstanceObject, JsonValue, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
 import { buildEvaluationGraph, matchesTarget, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
-import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, type InstanceKeyInfo } from "./instance.js";
+import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
 import { RunBase } from "./run-base.js";
@@ -221,7 +221,7 @@ class Planner extends RunBase {
       const address = `${mod.prefix}${resourceKeyOf(r)}${formatKey(inst.key)}`;
       const value =
         r.mode === "data"
-          ? await this.planData(address, r, providerSchema as DataSource<unknown>, configured, mod, inst)
+          ? await this.planData(node, address, r, providerSchema as DataSource<unknown>, configured, mod, inst)
           : await this.planManaged(address, r, providerSchema as Resource<unknown>, configured, mod, inst, selected);
       values.push({ ...(inst.key !== undefined ? { key: inst.key } : {}), value });
     }
@@ -273,7 +273,7 @@ class Planner extends RunBase {
     if (!priorObj && this.req.mode === "normal") {
       const adopted = await this.adoptOrImport(address, r, resource, configured, mod);
       if (adopted) {
-        priorObj = adopted.obj;
+        priorObj = adopted.pending ? this.withConfiguredValues(adopted.obj, resource, r, mod, inst, address) : adopted.obj;
         importing = { id: adopted.id };
         this.refreshed.setInstance(address, { schemaVersion: resource.schemaVersion, attributes: sdkToState(priorObj, schema), sensitiveAttributes: [], dependencies: [] }, { provider: configured.address });
       }
@@ -347,14 +347,14 @@ class Planner extends RunBase {
     resource: Resource<unknown>,
     configured: { client: unknown; address: string; provider: { source: string } },
     mod: ModuleScope,
-  ): Promise<{ obj: SdkObject; id: string } | undefined> {
+  ): Promise<{ obj: SdkObject; id: string; pending: boolean } | undefined> {
     const cp = this.providers.byAddress(configured.address)!;
     const pending = this.req.pending.find((p) => p.address === address);
     if (pending && resource.clientId) {
       const probe: SdkObject = Object.fromEntries(Object.keys(resource.attributes).map((k) => [k, null]));
       probe[resource.clientId] = pending.id;
       const found = await resource.read(opContext(cp, resource, "read", this.req.signal), probe);
-      if (found) return { obj: found, id: pending.id };
+      if (found) return { obj: found, id: pending.id, pending: true };
     }
     if (mod.path.length === 0) {
       for (const imp of this.req.root.imports) {
@@ -376,10 +376,14 @@ class Planner extends RunBase {
           this.diags.push({ severity: "error", summary: "Cannot import non-existent remote object", detail: `While attempting to import an existing object to "${address}", the provider detected that no object exists with the given id "${id}".`, subject: imp.range });
           return undefined;
         }
-        return { obj, id };
+        return { obj, id, pending: false };
       }
     }
     return undefined;
+  }
+
+  private withConfiguredValues(obj: SdkObject, resource: Resource<unknown>, r: ConfigResource, mod: ModuleScope, inst: InstanceKeyInfo, address: string): SdkObject {
+    return fillUnstoredArguments(obj, resource.attributes, evaluateInstanceConfig(r, resource, mod, inst, [], address).config);
   }
 
   /** True when a `replace_triggered_by` reference points at a resource planned for update or replacement. */
@@ -397,6 +401,7 @@ class Planner extends RunBase {
   }
 
   private async planData(
+    node: string,
     address: string,
     r: ConfigResource,
     ds: DataSource<unknown>,
@@ -407,7 +412,8 @@ class Planner extends RunBase {
     if (this.req.mode === "destroy") return LANG_UNKNOWN;
     const ic = evaluateInstanceConfig(r, ds, mod, inst, this.diags, address);
     const cp = this.providers.byAddress(configured.address)!;
-    if (ic.wholyKnown) {
+    const pending = this.pendingDependency(node);
+    if (ic.wholyKnown && !pending) {
       try {
         const result = await ds.read(opContext(cp, ds, "read", this.req.signal, ic.timeouts), ic.config);
         const schema = { attributes: ds.attributes, shape: ds.schema.shape };
@@ -420,12 +426,27 @@ class Planner extends RunBase {
     }
     const planned = planResourceChange(ds.attributes, null, ic.config).planned;
     this.addChange(
-      { ...this.changeBase(address, r, mod, configured.provider.source, inst), action: "read", reason: "read_because_config_unknown", before: null, after: toPlanValue(planned, ic.sensitivePaths), replacePaths: [] },
+      { ...this.changeBase(address, r, mod, configured.provider.source, inst), action: "read", reason: pending ? "read_because_dependency_pending" : "read_because_config_unknown", before: null, after: toPlanValue(planned, ic.sensitivePaths), replacePaths: [] },
       planned,
       null,
       r,
     );
     return fromSdk(planned, ic.sensitivePaths);
+  }
+
+  /**
+   * Whether a resource this data source depends on (directly, or through `depends_on`) has a planned change:
+   * then the read waits for apply, as Terraform's read_because_dependency_pending.
+   */
+  private pendingDependency(node: string): boolean {
+    for (const dep of this.eg.graph.dependenciesOf(node)) {
+      const info = this.eg.nodes.get(dep);
+      if (info?.kind !== "resource" || info.resource.mode !== "managed") continue;
+      for (const [addr, p] of this.planned) {
+        if ((addr === dep || addr.startsWith(dep + "[")) && p.change.action !== "no-op") return true;
+      }
+    }
+    return false;
   }
 
   private changeBase(address: string, r: ConfigResource, mod: ModuleScope, source: string, inst: InstanceKeyInfo) {
