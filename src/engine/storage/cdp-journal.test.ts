@@ -277,5 +277,14 @@ describe("CdpJournal", () => {
     await expect(CdpJournal.open(storageDir, "../evil")).rejects.toThrow(/taskId/);
     await j.destroy();
     expect(await readdir(join(storageDir, "cdp"))).toEqual([]);
+
+    // A start that fails (a volume file is missing) leaves nothing and can be retried.
+    const k = await CdpJournal.open(storageDir, "retry", { chunkSize: CHUNK });
+    await expect(k.start([...vols, { uuid: "gone", path: join(dir, "gone.raw"), size: SIZE }])).rejects.toThrow(/gone\.raw/);
+    expect(k.started).toBe(false);
+    expect(await readdir(join(storageDir, "cdp", "retry"))).toEqual([]);
+    const p = await k.start(vols);
+    expect(p.groupId).toBe(1);
+    await k.close();
   });
 });

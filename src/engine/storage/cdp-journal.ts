@@ -96,6 +96,7 @@ export class CdpJournal {
   private readonly now: () => number;
   private readonly volumes = new Map<string, number>();
   private closed = false;
+  private starting = false;
 
   private constructor(
     readonly storageDir: string,
@@ -143,41 +144,57 @@ export class CdpJournal {
    * the first point is consistent whichever way the race went.
    */
   async start(volumes: CdpVolume[]): Promise<RecoveryPoint> {
-    if (this.state) throw new StorageError("invalid_argument", `CDP task ${this.taskId} is already started`, "taskId");
+    if (this.state || this.starting) throw new StorageError("invalid_argument", `CDP task ${this.taskId} is already started`, "taskId");
     if (volumes.length === 0) throw new StorageError("invalid_argument", "a CDP task needs at least one volume", "volumes");
     for (const v of volumes) {
       checkName("volumes.uuid", v.uuid);
       if (!Number.isSafeInteger(v.size) || v.size < 0) throw new StorageError("invalid_argument", `volume ${v.uuid} size ${v.size} is not a byte count`, "volumes.size");
-      this.volumes.set(v.uuid, v.size);
     }
+    this.starting = true;
+    for (const v of volumes) this.volumes.set(v.uuid, v.size);
     // Queued before the first await, so appends made right after calling start land after the segment opens.
     const opening = this.enqueue(async () => {
       await mkdir(this.journalDir, { recursive: true });
       await this.openSegment(1);
     });
-    await opening;
-    const base = this.baseDir(0);
-    await mkdir(base, { recursive: true });
-    const store = this.chunks;
-    await mkdir(store.root, { recursive: true });
-    await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
-      for (const v of volumes) {
-        const batch = store.batch();
-        const cap = await captureVolume(store, batch, { sourcePath: v.path, size: v.size, chunkSize: this.chunkSize });
-        await batch.commit();
-        await writeFileDurable(join(base, `${v.uuid}.json`), encodeManifest(this.manifestFor(v.uuid, 0, v.size, cap.chunks, cap.storedSize)));
-      }
-    });
-    await fsyncDir(this.dir);
-    await this.saveState({
-      format: "backplan-cdp/1",
-      taskId: this.taskId,
-      volumes: volumes.map((v) => ({ uuid: v.uuid, size: v.size })),
-      baseGeneration: 0,
-      basePoint: null,
-      firstSegment: 1,
-      pruned: [],
-    });
+    try {
+      await opening;
+      const base = this.baseDir(0);
+      await mkdir(base, { recursive: true });
+      const store = this.chunks;
+      await mkdir(store.root, { recursive: true });
+      await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
+        for (const v of volumes) {
+          const batch = store.batch();
+          const cap = await captureVolume(store, batch, { sourcePath: v.path, size: v.size, chunkSize: this.chunkSize });
+          await batch.commit();
+          await writeFileDurable(join(base, `${v.uuid}.json`), encodeManifest(this.manifestFor(v.uuid, 0, v.size, cap.chunks, cap.storedSize)));
+        }
+      });
+      await fsyncDir(this.dir);
+      await this.saveState({
+        format: "backplan-cdp/1",
+        taskId: this.taskId,
+        volumes: volumes.map((v) => ({ uuid: v.uuid, size: v.size })),
+        baseGeneration: 0,
+        basePoint: null,
+        firstSegment: 1,
+        pruned: [],
+      });
+    } catch (e) {
+      // Nothing of a failed start stays: the task is as if start was never called (and may be started again).
+      await this.enqueue(async () => {
+        await this.fh?.close();
+        this.fh = undefined;
+      }).catch(() => undefined);
+      this.segments = [];
+      this.points = [];
+      this.volumes.clear();
+      for (const n of await readdirOrEmpty(this.dir)) await rm(join(this.dir, n), { recursive: true, force: true });
+      throw e;
+    } finally {
+      this.starting = false;
+    }
     return this.cutRecoveryPoint();
   }
 
