@@ -199,14 +199,14 @@ describe("local backend with journal", () => {
   });
 
   it("after SIGKILL mid-way through thousands of appends, every acknowledged change is there exactly once", async () => {
-    const child = startHelper("journal-writer.ts", [dir, "4000", "8", "700"]);
+    const child = startHelper("journal-writer.ts", [dir, "20000", "8", "700"]);
     await child.waitFor((l) => l.startsWith("ack ") && Number(l.slice(4)) >= 1500);
     child.process.kill("SIGKILL");
     expect(await child.exited).toBe("SIGKILL");
     const acked = child.lines.filter((l) => l.startsWith("ack ")).map((l) => Number(l.slice(4)));
     const pendingAcked = child.lines.filter((l) => l.startsWith("pending ")).map((l) => Number(l.slice(8)));
     expect(acked.length).toBeGreaterThanOrEqual(1500);
-    expect(acked.length).toBeLessThan(4000);
+    expect(acked.length).toBeLessThan(20000);
 
     const lock = await readLockInfo(statePath);
     expect(lock).toBeDefined(); // the killed run still holds the lock, as in Terraform

@@ -317,9 +317,9 @@ export class LocalStateSession {
    * first write of the session) and resets the journal to just the unsettled pending creates. A no-op when
    * nothing changed since the last fold.
    */
-  fold(): Promise<void> {
+  async fold(): Promise<void> {
     this.assertUsable();
-    return this.serialized(() => this.foldNow());
+    await this.serialized(() => this.foldNow());
   }
 
   /** Folds what is left, releases the lock. The session cannot be used afterwards. */
@@ -384,8 +384,8 @@ export class LocalStateSession {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     const lineage = this.state.lineage;
-    const text = batch.map((q) => encodeJournalLine({ seq: q.seq, lineage, baseSerial: this.fileSerial, change: q.change })).join("");
     try {
+      const text = batch.map((q) => encodeJournalLine({ seq: q.seq, lineage, baseSerial: this.fileSerial, change: q.change })).join("");
       await this.journal.append(text);
     } catch (e) {
       for (const q of batch) q.reject(e as Error);
