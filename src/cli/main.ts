@@ -6,10 +6,20 @@ import type { Command } from "./command.js";
 import { applyCommand, destroyCommand } from "./commands/apply.js";
 import { engineCommand } from "./commands/engine.js";
 import { planCommand } from "./commands/plan.js";
+import { quickstartCommand } from "./commands/quickstart.js";
 import { fmtCommand } from "./commands/fmt.js";
 import { validateCommand } from "./commands/validate.js";
+import { showCommand } from "./commands/show.js";
+import { stateCommand } from "./commands/state.js";
+import { importCommand } from "./commands/import.js";
+import { outputCommand } from "./commands/output.js";
+import { graphCommand } from "./commands/graph.js";
+import { providersCommand } from "./commands/providers.js";
+import { refreshCommand } from "./commands/refresh.js";
+import { forceUnlockCommand } from "./commands/force-unlock.js";
+import { versionCommand } from "./commands/version.js";
 
-const COMMANDS: readonly Command[] = [planCommand, applyCommand, destroyCommand, validateCommand, fmtCommand, engineCommand];
+const COMMANDS: readonly Command[] = [planCommand, applyCommand, destroyCommand, validateCommand, fmtCommand, engineCommand, quickstartCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
