@@ -9,6 +9,7 @@ import { parseJsonFile } from "../json/syntax.js";
 import { generateConfig, rng } from "../testing/generate-config.js";
 import { formatHcl } from "./format.js";
 import { parseFile } from "./parser.js";
+import { bodyReferences } from "../references.js";
 
 const PIECES = [
   "resource", '"x"', '"y"', "{", "}", "[", "]", "(", ")", "=", "==", "\n", " ", "a", "b.c", "1", "2.5", '"s"', '"${',
@@ -69,6 +70,32 @@ describe("fuzz: native syntax", () => {
         expect(formatHcl(f.text, "formatted.tf").text).toBe(f.text);
       }
     }
+  });
+});
+
+describe("hostile nesting", () => {
+  it("deeply nested expressions, blocks, templates and JSON are refused with one error, not a stack overflow", () => {
+    const n = 20_000;
+    const inputs = [
+      `a = ${"[".repeat(n)}${"]".repeat(n)}\n`,
+      `a = ${"(".repeat(n)}1${")".repeat(n)}\n`,
+      `a = ${"-".repeat(n)}1\n`,
+      `${"b {\n".repeat(n)}${"}\n".repeat(n)}`,
+      `a = "${"%{if x}".repeat(n)}${"%{endif}".repeat(n)}"\n`,
+      `a = 1${" + 1".repeat(n)}\n`,
+      `a = x${"[y]".repeat(n)}\n`,
+    ];
+    for (const src of inputs) {
+      const { diagnostics, file } = parseFile(src, "deep.tf");
+      expect(diagnostics.map((d) => d.summary)).toEqual(["Nesting too deep"]);
+      // whatever was built is shallow enough for recursive walkers
+      expect(() => bodyReferences(file.body)).not.toThrow();
+    }
+    // long flat chains are fine (and linear)
+    const long = parseFile(`a = x${".b".repeat(n)}\nb = [${"1, ".repeat(n)}]\n`, "long.tf");
+    expect(long.diagnostics).toEqual([]);
+    const json = parseJsonFile(`${"[".repeat(n)}${"]".repeat(n)}`, "deep.tf.json");
+    expect(json.diagnostics[0]!.detail).toMatch(/nest at most/);
   });
 });
 

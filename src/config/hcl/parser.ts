@@ -187,7 +187,31 @@ class Parser {
   }
 
   private error(summary: string, detail: string, subject: SourceRange): void {
+    if (this.abandoned) return;
     this.diags.push({ severity: "error", summary, detail, subject });
+  }
+
+  /** Nesting depth of expressions and blocks being parsed (recursion guard). */
+  private depth = 0;
+  /** Set once nesting exceeded MAX_DEPTH: the rest of the input is skipped and no further errors are reported. */
+  private abandoned = false;
+
+  /**
+   * Enters one nesting level; false (after reporting once and skipping to the end of the input) when the input
+   * nests deeper than any real configuration, so hostile input cannot overflow the stack.
+   */
+  private enter(at: number): boolean {
+    if (this.abandoned) return false;
+    if (++this.depth <= MAX_DEPTH) return true;
+    this.error(
+      "Nesting too deep",
+      `Expressions and blocks may nest at most ${MAX_DEPTH} levels deep; the rest of the file was not read. Expected a flatter structure (use locals to split large expressions).`,
+      this.tokRange(at),
+    );
+    this.abandoned = true;
+    this.depth--;
+    while (this.types[this.p] !== Tok.EOF) this.p++;
+    return false;
   }
 
   /** Runs `f` with newlines significant (`include`) or skipped. The parser never throws, so no finally. */
@@ -408,6 +432,13 @@ class Parser {
   private nestedBlockDepth = 0;
 
   private parseBlock(typeIdx: number): Block | undefined {
+    if (!this.enter(typeIdx)) return undefined;
+    const b = this.parseBlockInner(typeIdx);
+    this.depth--;
+    return b;
+  }
+
+  private parseBlockInner(typeIdx: number): Block | undefined {
     const labels: BlockLabel[] = [];
     for (;;) {
       const i = this.peekIdx();
@@ -566,6 +597,14 @@ class Parser {
   }
 
   private parseExpr(): Expression {
+    const at = this.peekIdx();
+    if (!this.enter(at)) return { kind: "invalid", range: this.range(this.starts[at]!, this.starts[at]!) };
+    const e = this.parseExprInner();
+    this.depth--;
+    return e;
+  }
+
+  private parseExprInner(): Expression {
     const cond = this.parseBinary(0);
     if (this.peek() !== Tok.Question) return cond;
     this.read();
@@ -586,12 +625,17 @@ class Parser {
 
   private parseBinary(minPrec: number): Expression {
     let left = this.parseUnary();
+    // Each operator of a chain nests the tree one level deeper (left-associative), so it counts as depth.
+    let levels = 0;
     for (;;) {
       const i = this.peekIdx();
       const op = BINARY_OPS[this.types[i] as Tok];
-      if (!op) return left;
+      if (!op || BINARY_PRECEDENCE[op] <= minPrec || !this.enter(i)) {
+        this.depth -= levels;
+        return left;
+      }
+      levels++;
       const prec = BINARY_PRECEDENCE[op];
-      if (prec <= minPrec) return left;
       this.p = i + 1;
       const right = this.parseBinary(prec);
       left = {
@@ -610,7 +654,9 @@ class Parser {
     const t = this.types[i] as Tok;
     if (t === Tok.Bang || t === Tok.Minus) {
       this.p = i + 1;
+      if (!this.enter(i)) return { kind: "invalid", range: this.tokRange(i) };
       const operand = this.parseUnary();
+      this.depth--;
       return { kind: "unary", op: t === Tok.Bang ? "!" : "-", operand, range: this.range(this.starts[i]!, endOffset(operand.range)) };
     }
     return this.parsePostfix(this.parseTerm());
@@ -927,9 +973,19 @@ class Parser {
 
   /** Attribute access, indexing and splats after a term. */
   private parsePostfix(expr: Expression): Expression {
+    const depth = this.depth;
+    const e = this.parsePostfixChain(expr);
+    this.depth = depth;
+    if (e.kind === "scope_traversal" || e.kind === "relative_traversal") e.steps = fit(e.steps);
+    return e;
+  }
+
+  /** Each dynamic index or splat wraps the tree one level deeper, so each counts as depth (restored by caller). */
+  private parsePostfixChain(expr: Expression): Expression {
     for (;;) {
       const i = this.peekIdx();
       const t = this.types[i] as Tok;
+      if ((t === Tok.OBrack || t === Tok.Dot) && expr.kind !== "scope_traversal" && expr.kind !== "relative_traversal" && !this.enter(i)) return expr;
       if (t === Tok.Dot) {
         const j = this.nextIdx(i);
         const tj = this.types[j] as Tok;
@@ -1253,11 +1309,23 @@ class Parser {
       }
     }
     let pos = 0;
+    let nesting = 0;
+    let tooDeep = false;
     const build = (stop: ReadonlySet<string>): TemplatePart[] => {
       const parts: TemplatePart[] = [];
+      if (++nesting > MAX_DEPTH) {
+        if (!tooDeep) this.error("Nesting too deep", `Template directives may nest at most ${MAX_DEPTH} levels deep.`, range);
+        tooDeep = true;
+        pos = items.length;
+        nesting--;
+        return parts;
+      }
       while (pos < items.length) {
         const it = items[pos]!;
-        if (stop.has(it.t)) return fit(parts);
+        if (stop.has(it.t)) {
+          nesting--;
+          return fit(parts);
+        }
         pos++;
         switch (it.t) {
           case "lit":
@@ -1278,7 +1346,7 @@ class Parser {
               end = items[pos];
             }
             if (!end || end.t !== "endif") {
-              this.error("Unterminated template if", 'Expected "%{endif}" to close this "%{if}" directive before the end of the template.', this.range(it.s, it.e));
+              if (!tooDeep) this.error("Unterminated template if", 'Expected "%{endif}" to close this "%{if}" directive before the end of the template.', this.range(it.s, it.e));
               const node: TemplatePart = { kind: "if", condition: it.cond, then, ifStrip: it.strip, endStrip: { stripLeft: false, stripRight: false }, range: this.range(it.s, it.e) };
               if (elseParts) node.else = elseParts;
               parts.push(node);
@@ -1299,7 +1367,7 @@ class Parser {
             let endStrip = { stripLeft: false, stripRight: false };
             let e = it.e;
             if (!end || end.t !== "endfor") {
-              this.error("Unterminated template for", 'Expected "%{endfor}" to close this "%{for}" directive before the end of the template.', this.range(it.s, it.e));
+              if (!tooDeep) this.error("Unterminated template for", 'Expected "%{endfor}" to close this "%{for}" directive before the end of the template.', this.range(it.s, it.e));
             } else {
               pos++;
               endStrip = end.strip;
@@ -1321,6 +1389,7 @@ class Parser {
             break;
         }
       }
+      nesting--;
       return fit(parts);
     };
     const parts = build(NO_STOP);
@@ -1394,6 +1463,9 @@ class Parser {
   }
 }
 
+/** Deeper nesting than this is refused (real configurations stay far below; the stack would not). */
+const MAX_DEPTH = 200;
+
 const NO_STOP: ReadonlySet<string> = new Set();
 const IF_STOP: ReadonlySet<string> = new Set(["else", "endif"]);
 const ENDIF_STOP: ReadonlySet<string> = new Set(["endif"]);
@@ -1446,7 +1518,7 @@ function staticKey(key: Expression): string | number | undefined {
 
 function appendStep(expr: Expression, step: TraversalStep, range: SourceRange): Expression {
   if (expr.kind === "scope_traversal" || expr.kind === "relative_traversal") {
-    expr.steps = expr.steps.length === 0 ? [step] : expr.steps.concat(step);
+    expr.steps.push(step);
     expr.range = range;
     return expr;
   }

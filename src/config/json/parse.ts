@@ -13,6 +13,8 @@ export interface JsonParseResult {
   diagnostics: Diagnostic[];
 }
 
+const MAX_DEPTH = 200;
+
 class JsonSyntaxError extends Error {
   constructor(
     readonly at: number,
@@ -38,12 +40,17 @@ export function parseJson(src: string, filename: string): JsonParseResult {
     throw new JsonSyntaxError(i, `Expected ${expected}, but found ${describe(i)}.`);
   };
 
+  let depth = 0;
   const value = (): JsonNode => {
     ws();
     const s = i;
     const c = src.charCodeAt(i);
-    if (c === 123) return object();
-    if (c === 91) return array();
+    if (c === 123 || c === 91) {
+      if (++depth > MAX_DEPTH) throw new JsonSyntaxError(i, `JSON values may nest at most ${MAX_DEPTH} levels deep: expected a flatter document.`);
+      const v = c === 123 ? object() : array();
+      depth--;
+      return v;
+    }
     if (c === 34) return string();
     if (c === 45 || (c >= 48 && c <= 57)) {
       const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
