@@ -21,6 +21,8 @@ interface Ctx {
 }
 
 const PLAIN: Ctx = { count: false, each: false, self: false, where: "here" };
+const OWN_COUNT: Ctx = { ...PLAIN, where: "in its own count argument" };
+const OWN_FOR_EACH: Ctx = { ...PLAIN, where: "in its own for_each argument" };
 
 /** Validates `cfg` and, recursively, its loaded children. */
 export function validateConfig(cfg: Config): Diagnostic[] {
@@ -165,8 +167,9 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
     const ctx: Ctx = { count: r.count !== undefined, each: r.forEach !== undefined, self: false, where };
     checkExpr(r.count, { ...PLAIN, where: "in its own count argument" });
     checkExpr(r.forEach, { ...PLAIN, where: "in its own for_each argument" });
-    checkBody(r.config, ctx);
-    for (const ref of bodyReferences(r.config).refs) {
+    const bodyRefs = bodyReferences(r.config);
+    check(bodyRefs, ctx);
+    for (const ref of bodyRefs.refs) {
       const s = ref.subject;
       if (s.kind === "resource" && s.mode === r.mode && s.type === r.type && s.name === r.name) {
         err(
@@ -226,8 +229,8 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
 
   for (const call of cfg.moduleCalls.values()) {
     const ctx: Ctx = { count: call.count !== undefined, each: call.forEach !== undefined, self: false, where: `in module "${call.name}"` };
-    checkExpr(call.count, { ...PLAIN, where: "in its own count argument" });
-    checkExpr(call.forEach, { ...PLAIN, where: "in its own for_each argument" });
+    checkExpr(call.count, OWN_COUNT);
+    checkExpr(call.forEach, OWN_FOR_EACH);
     for (const a of call.inputs.values()) checkExpr(a.expr, ctx);
     checkDependsOn(call.dependsOn);
     const child = cfg.children.get(call.name);
