@@ -14,7 +14,7 @@ import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { JsonValue } from "../state/state.js";
 import { buildEvaluationGraph, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
-import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "../plan/instance.js";
+import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "../plan/instance.js";
 import type { Plan, ResourceChange } from "../plan/plan.js";
 import { semaphore } from "../plan/planner.js";
 import { opContext, type ConfiguredProvider } from "../plan/providers.js";
@@ -179,6 +179,15 @@ class Applier extends RunBase {
     return fromSdk(stateToSdk(obj.attributes, { attributes: resource.attributes, shape: resource.schema.shape }), fromStatePaths(obj.sensitiveAttributes));
   }
 
+  /** Records the object, then checks postconditions against it (a failure fails the instance, state kept). */
+  private async finishInstance(obj: SdkObject, r: ConfigResource, mod: ModuleScope, inst: InstanceKeyInfo, sensitive: (string | number)[][], address: string): Promise<Value> {
+    const value = fromSdk(obj, sensitive);
+    const before = this.diags.length;
+    checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
+    if (this.diags.slice(before).some((d) => d.severity === "error")) throw new ReportedError();
+    return value;
+  }
+
   private async applyManaged(
     node: string,
     address: string,
@@ -218,7 +227,7 @@ class Applier extends RunBase {
       const obj = await this.operate("update", address, resource, () => resource.update(opContext(configured, resource, "update", this.req.signal, ic.timeouts), prior, planned));
       await record(obj);
       this.counts.changed++;
-      return fromSdk(obj, ic.sensitivePaths);
+      return this.finishInstance(obj, r, mod, inst, ic.sensitivePaths, address);
     }
 
     const create = async (): Promise<SdkObject> => {
@@ -242,7 +251,7 @@ class Applier extends RunBase {
       const obj = await create();
       await record(obj);
       this.counts.added++;
-      return fromSdk(obj, ic.sensitivePaths);
+      return this.finishInstance(obj, r, mod, inst, ic.sensitivePaths, address);
     }
 
     // replace
@@ -256,7 +265,7 @@ class Applier extends RunBase {
       await this.operate("delete", address, resource, () => resource.delete(opContext(configured, resource, "delete", this.req.signal), prior), deposedKey);
       await this.req.state.removeInstance(address, { deposed: deposedKey });
       this.counts.destroyed++;
-      return fromSdk(obj, ic.sensitivePaths);
+      return this.finishInstance(obj, r, mod, inst, ic.sensitivePaths, address);
     }
     if (prior) {
       await this.operate("delete", address, resource, () => resource.delete(opContext(configured, resource, "delete", this.req.signal), prior));
@@ -266,7 +275,7 @@ class Applier extends RunBase {
     const obj = await create();
     await record(obj);
     this.counts.added++;
-    return fromSdk(obj, ic.sensitivePaths);
+    return this.finishInstance(obj, r, mod, inst, ic.sensitivePaths, address);
   }
 
   /** After a failed create with a client id: record the object as tainted when it exists anyway, else settle. */

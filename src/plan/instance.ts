@@ -1,8 +1,9 @@
 import type { Diagnostic } from "../config/diagnostics.js";
-import type { Resource as ConfigResource } from "../config/model.js";
+import type { CheckRule, Resource as ConfigResource } from "../config/model.js";
 import type { SourceRange } from "../config/source.js";
 import { isObject, isWhollyKnown, newObject, unmark, Unknown, type Value } from "../lang/value.js";
 import type { DataSource, Resource } from "../sdk/define.js";
+import type { Scope } from "../lang/evaluate.js";
 import { formatPath, validateConfig } from "../sdk/validate.js";
 import { isWhollyKnown as isWhollyKnownSdk, type SdkObject, type SdkValue } from "../sdk/value.js";
 import { decodeBody } from "./decode-body.js";
@@ -167,4 +168,34 @@ export function fillUnstoredArguments(obj: SdkObject, attributes: Readonly<Recor
     if (a.kind !== "computed" && (out[k] ?? null) === null && v !== undefined && v !== null && isWhollyKnownSdk(v)) out[k] = v;
   }
   return out;
+}
+
+/**
+ * Evaluates `precondition` / `postcondition` rules (or `check` asserts) in `scope`. A rule whose condition is
+ * false adds a diagnostic carrying its error_message (`severity` error for lifecycle conditions, warning for
+ * check blocks, as Terraform does); an unknown condition is not decided yet and passes.
+ */
+export function checkConditions(
+  rules: readonly CheckRule[],
+  mod: ModuleScope,
+  scope: Scope,
+  diags: Diagnostic[],
+  what: string,
+  severity: "error" | "warning" = "error",
+): void {
+  for (const rule of rules) {
+    const [ok] = unmark(mod.evaluate(rule.condition, diags, scope));
+    if (ok instanceof Unknown || ok === true) continue;
+    if (ok !== false) {
+      diags.push({ severity: "error", summary: "Invalid condition result", detail: `The condition of ${what} must be a boolean.`, subject: rule.condition.range });
+      continue;
+    }
+    const [msg] = unmark(mod.evaluate(rule.errorMessage, diags, scope));
+    diags.push({
+      severity,
+      summary: severity === "error" ? `Resource ${what.includes("postcondition") ? "postcondition" : "precondition"} failed` : "Check block assertion failed",
+      detail: `${typeof msg === "string" ? msg : "The condition was false."}\n\nThis was checked by the condition at ${rule.range.filename}:${rule.range.start.line},${rule.range.start.column} (${what}).`,
+      subject: rule.condition.range,
+    });
+  }
 }

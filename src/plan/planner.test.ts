@@ -78,4 +78,55 @@ output "ids" {
     expect(one.after!.value).toMatchObject({ input: "x" });
     expect(plan.outputs).toEqual([expect.objectContaining({ name: "ids", action: "create" })]);
   });
+
+  it("a false precondition is an error with its message; a false check assert is only a warning", async () => {
+    const { plan, diagnostics } = await planOf({
+      "main.tf": `
+variable "retention" {
+  type    = number
+  default = 3
+}
+resource "terraform_data" "policy" {
+  input = var.retention
+  lifecycle {
+    precondition {
+      condition     = var.retention >= 7
+      error_message = "retention must be at least a week"
+    }
+  }
+}
+check "sane" {
+  assert {
+    condition     = var.retention > 5
+    error_message = "retention looks short"
+  }
+}
+`,
+    });
+    expect(plan.errored).toBe(true);
+    expect(diagnostics.map((d) => [d.severity, d.summary])).toEqual(
+      expect.arrayContaining([
+        ["error", "Resource precondition failed"],
+        ["warning", "Check block assertion failed"],
+      ]),
+    );
+    expect(diagnostics.find((d) => d.severity === "error")!.detail).toContain("retention must be at least a week");
+  });
+
+  it("a postcondition on self is checked against the planned object when it is known", async () => {
+    const { diagnostics } = await planOf({
+      "main.tf": `
+resource "terraform_data" "a" {
+  input = "short"
+  lifecycle {
+    postcondition {
+      condition     = length(self.input) > 10
+      error_message = "input too short"
+    }
+  }
+}
+`,
+    });
+    expect(diagnostics.map((d) => d.summary)).toEqual(["Resource postcondition failed"]);
+  });
 });

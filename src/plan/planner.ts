@@ -15,7 +15,7 @@ import { parseProviderConfig } from "../state/provider-config.js";
 import type { InstanceObject, JsonValue, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
 import { buildEvaluationGraph, matchesTarget, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
-import { aggregateValue, applyIgnoreChanges, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
+import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
 import { RunBase } from "./run-base.js";
@@ -141,6 +141,9 @@ class Planner extends RunBase {
     }
     if (result.cancelled.length) this.diags.push({ severity: "error", summary: "Plan interrupted", detail: `${result.cancelled.length} objects were not planned.` });
     await this.planOrphans();
+    for (const mod of this.eg.modules.values()) {
+      for (const check of mod.config.checks.values()) checkConditions(check.asserts, mod, mod.scope(), this.diags, `check "${check.name}"`, "warning");
+    }
   }
 
   private async visit(node: string): Promise<void> {
@@ -289,6 +292,7 @@ class Planner extends RunBase {
     }
 
     const ic = evaluateInstanceConfig(r, resource, mod, inst, this.diags, address);
+    checkConditions(r.lifecycle.preconditions, mod, mod.scope(inst), this.diags, `precondition of ${address}`);
     const config = priorObj ? applyIgnoreChanges(ic.config, priorObj, r, resource.attributes) : ic.config;
     const { planned, requiresReplace } = planResourceChange(resource.attributes, priorObj, config);
     const tainted = stateObj?.status === "tainted";
@@ -338,7 +342,9 @@ class Planner extends RunBase {
       ...(importing ? { importing } : {}),
     };
     this.addChange(change, after, priorObj, r);
-    return fromSdk(after, sensitive);
+    const value = fromSdk(after, sensitive);
+    checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
+    return value;
   }
 
   private async adoptOrImport(
@@ -418,7 +424,9 @@ class Planner extends RunBase {
         const result = await ds.read(opContext(cp, ds, "read", this.req.signal, ic.timeouts), ic.config);
         const schema = { attributes: ds.attributes, shape: ds.schema.shape };
         this.refreshed.setInstance(address, { schemaVersion: 0, attributes: sdkToState(result, schema), sensitiveAttributes: toStatePaths(ic.sensitivePaths), dependencies: [] }, { provider: configured.address });
-        return fromSdk(result, ic.sensitivePaths);
+        const value = fromSdk(result, ic.sensitivePaths);
+        checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
+        return value;
       } catch (e) {
         this.diags.push({ severity: "error", summary: `Error reading ${address}`, detail: e instanceof Error ? e.message : String(e), subject: r.declRange });
         return LANG_UNKNOWN;
