@@ -43,7 +43,10 @@ export interface WalkOptions<T> {
 
 export const DEFAULT_PARALLELISM = 10;
 
-/** Walks `graph`; rejects only with `CycleError` (before any visit) or a bad `parallelism`. */
+/**
+ * Walks `graph`. Visit failures are outcomes, not rejections: the promise rejects only with `CycleError` (before
+ * any visit), a `RangeError` for a bad `parallelism`, or whatever an `onOutcome` callback throws.
+ */
 export function walk<T>(graph: Graph, opts: WalkOptions<T>): Promise<WalkResult<T>> {
   const parallelism = opts.parallelism ?? DEFAULT_PARALLELISM;
   if (!Number.isInteger(parallelism) || parallelism < 1) {
