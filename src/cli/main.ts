@@ -19,7 +19,24 @@ import { refreshCommand } from "./commands/refresh.js";
 import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { versionCommand } from "./commands/version.js";
 
-const COMMANDS: readonly Command[] = [planCommand, applyCommand, destroyCommand, validateCommand, fmtCommand, engineCommand, quickstartCommand];
+const COMMANDS: readonly Command[] = [
+  planCommand,
+  applyCommand,
+  destroyCommand,
+  validateCommand,
+  fmtCommand,
+  engineCommand,
+  quickstartCommand,
+  showCommand,
+  outputCommand,
+  importCommand,
+  refreshCommand,
+  stateCommand,
+  graphCommand,
+  providersCommand,
+  forceUnlockCommand,
+  versionCommand,
+];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
@@ -33,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 1;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  // Terraform's global spellings of `version`.
+  const command = ["-version", "--version", "-v"].includes(name) ? versionCommand : COMMANDS.find((c) => c.name === name);
   if (!command) {
     process.stderr.write(`backplan: unknown command "${name}"\n\n${usage()}`);
     return 1;

@@ -17,7 +17,7 @@ export {
   type ProgressSubject,
 } from "./apply-text.js";
 export { planJson, plannedValues, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonOptions, type RelevantAttribute } from "./plan-json.js";
-export { stateValues, providerNameOf, type StateValues, type V4StateJson, type ValuesOptions } from "./state-json.js";
+export { stateValues, providerNameOf, type StateValues, type V4StateJson, type V4InstanceJson, type V4PathStep, type ValuesOptions } from "./state-json.js";
 export { renderPlanMarkdown, commentMarker, type PlanMarkdownOptions } from "./plan-markdown.js";
 export { planSummary, SUMMARY_FORMAT_VERSION, type PlanSummary } from "./plan-summary.js";
 export { reviewCounts, reviewPlanLine, terraformPlanLine, type ReviewCounts } from "./counts.js";
