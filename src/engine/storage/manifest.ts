@@ -70,10 +70,3 @@ export function decodeManifest(text: string, where: string): VolumeManifest {
   }
   return m;
 }
-
-/** The distinct chunk hashes a manifest references (holes excluded). */
-export function referencedChunks(m: VolumeManifest): Set<string> {
-  const out = new Set<string>();
-  for (const c of m.chunks) if (c !== null) out.add(c);
-  return out;
-}
