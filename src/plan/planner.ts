@@ -12,7 +12,7 @@ import { planResourceChange, sameValue } from "../sdk/plan-change.js";
 import { valuesEqual, type SdkObject } from "../sdk/value.js";
 import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
-import type { InstanceObject, JsonValue, State } from "../state/state.js";
+import type { InstanceObject, JsonValue, ResourceState, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
 import { buildEvaluationGraph, matchesTarget, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
 import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
@@ -167,7 +167,7 @@ class Planner extends RunBase {
     if (!this.req.refresh) return;
     const address = configured.address;
     const byType = new Map<string, { addr: string; obj: InstanceObject }[]>();
-    for (const rs of this.prior.resources()) {
+    for (const rs of this.prior.resourcesView()) {
       if (rs.provider !== address || rs.address.mode !== "managed") continue;
       for (const inst of rs.instances) {
         if (!inst.current) continue;
@@ -232,9 +232,22 @@ class Planner extends RunBase {
     if (r.mode === "managed" && this.req.mode !== "destroy") this.planStrayInstances(mod, r, keys, providerSchema as Resource<unknown>, configured.provider.source);
   }
 
+  /** Prior-state resources by `module.a.type.name` / `data.type.name`, indexed once: per-resource scans were O(n²). */
+  private priorIndex: Map<string, Readonly<ResourceState>> | undefined;
+
+  private priorResource(key: string): Readonly<ResourceState> | undefined {
+    if (!this.priorIndex) {
+      this.priorIndex = new Map();
+      for (const rs of this.prior.resourcesView()) {
+        this.priorIndex.set(`${instancePrefix(rs.address.module)}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`, rs);
+      }
+    }
+    return this.priorIndex.get(key);
+  }
+
   /** The instance keys recorded in state for a resource (destroy mode plans what exists, not what is declared). */
   private stateKeys(mod: ModuleScope, r: ConfigResource): InstanceKeyInfo[] {
-    const rs = this.prior.resources().find((x) => instancePrefix(x.address.module) === mod.prefix && x.address.mode === r.mode && x.address.type === r.type && x.address.name === r.name);
+    const rs = this.priorResource(`${mod.prefix}${resourceKeyOf(r)}`);
     return (rs?.instances ?? []).filter((i) => i.current).map((i) => (i.key === undefined ? {} : { key: i.key }));
   }
 
@@ -495,7 +508,7 @@ class Planner extends RunBase {
   /** Instances in state under this resource whose key the configuration no longer produces. */
   private planStrayInstances(mod: ModuleScope, r: ConfigResource, keys: InstanceKeyInfo[], resource: Resource<unknown>, source: string): void {
     const wanted = new Set(keys.map((k) => String(k.key)));
-    const rs = this.prior.resources().find((x) => instancePrefix(x.address.module) === mod.prefix && x.address.mode === "managed" && x.address.type === r.type && x.address.name === r.name);
+    const rs = r.mode === "managed" ? this.priorResource(`${mod.prefix}${resourceKeyOf(r)}`) : undefined;
     for (const inst of rs?.instances ?? []) {
       if (!inst.current || wanted.has(String(inst.key))) continue;
       const address = `${mod.prefix}${r.type}.${r.name}${formatKey(inst.key)}`;
