@@ -123,6 +123,23 @@ describe("CdpJournal", () => {
     await j.close();
   });
 
+  it("shares chunks with volume backups in the same storage, and GC of those backups keeps the base alive", async () => {
+    const vols = await makeVolumes();
+    const store = new ChunkBackupStore({ chunkSize: CHUNK });
+    await store.write({ storageDir, backupId: "vm-backup", sourcePath: vols[0]!.path, size: SIZE });
+    const chunksBefore = (await readdir(join(storageDir, "chunks"), { recursive: true })).length;
+    const j = await CdpJournal.open(storageDir, "shared", { chunkSize: CHUNK });
+    const p = await j.start(vols.slice(0, 1));
+    // The base copy of an already backed-up volume adds no chunk files.
+    expect((await readdir(join(storageDir, "chunks"), { recursive: true })).length).toBe(chunksBefore);
+    const expected = await snapshot(vols.slice(0, 1));
+    await store.remove(storageDir, "vm-backup");
+    await expectPointsExact(j, new Map([[p.groupId, expected]]), [p.groupId]);
+    expect((await store.verify(storageDir)).ok).toBe(true);
+    await j.destroy();
+    expect((await readdir(join(storageDir, "chunks"), { recursive: true })).filter((n) => n.length > 2)).toEqual([]);
+  });
+
   it("writes appended while the base copy is taken are replayed on top of it", async () => {
     const vols = await makeVolumes();
     const j = await CdpJournal.open(storageDir, "race", { chunkSize: CHUNK });
