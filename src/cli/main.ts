@@ -18,6 +18,7 @@ import { providersCommand } from "./commands/providers.js";
 import { refreshCommand } from "./commands/refresh.js";
 import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { versionCommand } from "./commands/version.js";
+import { terraformCommand } from "./commands/terraform.js";
 
 const COMMANDS: readonly Command[] = [
   planCommand,
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   providersCommand,
   forceUnlockCommand,
   versionCommand,
+  terraformCommand,
 ];
 
 function usage(): string {

@@ -27,6 +27,12 @@ const prior: SdkObject = {
 };
 
 describe("planResourceChange", () => {
+  it("no schedule blocks as [] (Terraform's state) and as null (backplan's config) is no change", () => {
+    const { planned, requiresReplace } = planResourceChange(task.attributes, { ...prior, schedule: [] }, config);
+    expect(requiresReplace).toEqual([]);
+    expect(planned["status"]).toBe("Running");
+  });
+
   it("a create makes every computed attribute unknown and applies defaults", () => {
     const { planned, requiresReplace } = planResourceChange(task.attributes, null, config);
     expect(planned.uuid).toBe(UNKNOWN);

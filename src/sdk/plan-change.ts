@@ -63,6 +63,12 @@ function configuredValue(attr: Attribute, prior: SdkValue, config: SdkValue, exi
 
 /** Equality under the attribute's semantics (multiset for unordered lists). */
 export function sameValue(attr: Attribute, a: SdkValue, b: SdkValue): boolean {
+  // Terraform holds "no blocks" of a list/set-nested block as [], backplan as null: the same configuration.
+  if (attr.block && attr.block.nesting !== "single" && isNoBlocks(a) && isNoBlocks(b)) return true;
   if (attr.unordered && Array.isArray(a) && Array.isArray(b)) return multisetEqual(a, b);
   return valuesEqual(a, b);
+}
+
+function isNoBlocks(v: SdkValue): boolean {
+  return v === null || (Array.isArray(v) && v.length === 0);
 }

@@ -27,6 +27,14 @@ describe("providersSchemaJson", () => {
   });
 });
 
+describe("blockJson defaults", () => {
+  it("marks a top-level optional attribute with a default computed, as Terraform requires", () => {
+    const block = providersSchemaJson([fakeProvider]).provider_schemas["registry.terraform.io/backplan/fake"]!.resource_schemas["fake_task"]!.block;
+    expect(block.attributes!["description"]).toMatchObject({ optional: true, computed: true });
+    expect(block.block_types!["schedule"]!.block.attributes!["enabled"]!.computed).toBeUndefined();
+  });
+});
+
 describe("parseDuration", () => {
   it.each([
     ["30m", 1_800_000],

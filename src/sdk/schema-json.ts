@@ -50,6 +50,7 @@ export function blockJson(
   shape: Readonly<Record<string, z.ZodType>>,
   description?: string,
   timeouts?: readonly TimeoutOp[],
+  nested = false,
 ): BlockJson {
   const attrs: Record<string, AttributeJson> = {};
   const blocks: Record<string, BlockTypeJson> = {};
@@ -59,7 +60,7 @@ export function blockJson(
     if (a.block) {
       blocks[key] = {
         nesting_mode: a.block.nesting,
-        block: blockJson(a.block.attributes, schema ? (elementObjectShape(schema) ?? {}) : {}, a.description),
+        block: blockJson(a.block.attributes, schema ? (elementObjectShape(schema) ?? {}) : {}, a.description, undefined, true),
         ...(a.block.minItems !== undefined ? { min_items: a.block.minItems } : {}),
         ...(a.block.maxItems !== undefined ? { max_items: a.block.maxItems } : {}),
       };
@@ -71,7 +72,9 @@ export function blockJson(
       description_kind: "plain",
       ...(a.kind === "required" ? { required: true as const } : {}),
       ...(a.kind === "optional" || a.kind === "optional_computed" ? { optional: true as const } : {}),
-      ...(a.kind === "computed" || a.kind === "optional_computed" ? { computed: true as const } : {}),
+      // A top-level optional attribute with a default is computed to Terraform: planResourceChange, not the
+      // configuration, supplies its planned value when left out (the plugin framework requires the same).
+      ...(a.kind === "computed" || a.kind === "optional_computed" || (!nested && a.kind === "optional" && a.default !== undefined) ? { computed: true as const } : {}),
       ...(a.sensitive ? { sensitive: true as const } : {}),
     };
   }

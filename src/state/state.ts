@@ -46,7 +46,7 @@ export interface OutputValue {
 
 export type CheckStatus = "pass" | "fail" | "error" | "unknown";
 export interface CheckResult {
-  objectKind: "resource" | "output" | "check";
+  objectKind: "resource" | "output" | "check" | "var";
   configAddr: string;
   status: CheckStatus;
   objects: { objectAddr: string; status: CheckStatus; failureMessages?: string[] }[];

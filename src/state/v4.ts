@@ -43,7 +43,7 @@ const resourceV4 = z.object({
 
 const checkStatus = z.enum(["pass", "fail", "error", "unknown"]);
 const checkResultV4 = z.object({
-  object_kind: z.enum(["resource", "output", "check"]),
+  object_kind: z.enum(["resource", "output", "check", "var"]),
   config_addr: z.string(),
   status: checkStatus,
   objects: z
