@@ -5,6 +5,7 @@ import { ApiError } from "../http/errors.js";
 import { asObject, bool, defined, list, num, str, type JsonObject } from "../http/json.js";
 import { waitUntil } from "../http/wait.js";
 import type { CsbsClient } from "./client.js";
+import { listAll } from "./inventory.js";
 
 /** The one provider CSBS exposes ("backup of servers and disks"). */
 export const CSBS_PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da";
@@ -324,5 +325,16 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
   async import(ctx, id) {
     const p = await getPolicy(ctx.client, deadlineOf(ctx), id);
     return p ? fromPolicy(p, null) : null;
+  },
+
+  inventory: {
+    idAttribute: "id",
+    async list(ctx) {
+      const policies = await listAll(ctx.client, deadlineOf(ctx), "/policies", "policies");
+      return policies.flatMap((p) => {
+        const id = str(p, "id");
+        return id && str(p, "status") !== "deleted" ? [{ id, name: str(p, "name") }] : [];
+      });
+    },
   },
 });

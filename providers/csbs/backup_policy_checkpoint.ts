@@ -8,6 +8,7 @@ import { waitUntil } from "../http/wait.js";
 import { CSBS_PROVIDER_ID } from "./backup_policy.js";
 import { checkpointItemSchema, itemOf } from "./checkpoint_view.js";
 import type { CsbsClient } from "./client.js";
+import { extraInfoOf, listAll } from "./inventory.js";
 
 const planSchema = z.object({
   id: z.string().nullable(),
@@ -202,5 +203,21 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     const [providerId, checkpointId] = id.includes("/") ? (id.split("/", 2) as [string, string]) : [CSBS_PROVIDER_ID, id];
     const cp = await getCheckpoint(ctx.client, d, providerId, checkpointId);
     return cp ? fromCheckpoint(cp, await itemsOf(ctx.client, d, checkpointId), null, providerId) : null;
+  },
+
+  inventory: {
+    idAttribute: "id",
+    async list(ctx) {
+      const checkpoints = await listAll(ctx.client, deadlineOf(ctx), checkpointsPath(CSBS_PROVIDER_ID), "checkpoints");
+      return checkpoints.flatMap((cp) => {
+        const id = str(cp, "id");
+        if (!id || str(cp, "status") === "deleted") return [];
+        const plan = asObject(cp["protection_plan"]);
+        const planId = plan ? str(plan, "id") : null;
+        // Checkpoints a policy's schedule took belong to that policy (its retention rules delete them).
+        const scheduled = str(extraInfoOf(cp), "created_by") === "operation-engine";
+        return [{ id, name: plan ? str(plan, "name") : null, ...(scheduled && planId ? { createdBy: { type: "csbs_backup_policy", id: planId } } : {}) }];
+      });
+    },
   },
 });

@@ -3,6 +3,7 @@ import { computed, defineResource, optionalComputed, optional, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { queryAll } from "./inventory.js";
 import { defined, inventoryOf, isNotFound, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
@@ -133,5 +134,16 @@ export const cdpPolicy = defineResource<ZStackClient, typeof schema>({
 
   async import(ctx, id) {
     return find(ctx.client, deadlineOf(ctx), id, null);
+  },
+
+  inventory: {
+    idAttribute: "uuid",
+    async list(ctx) {
+      const invs = await queryAll(ctx.client, deadlineOf(ctx), BASE);
+      return invs.flatMap((inv) => {
+        const uuid = str(inv, "uuid");
+        return uuid ? [{ id: uuid, name: str(inv, "name") }] : [];
+      });
+    },
   },
 });

@@ -3,6 +3,7 @@ import { computed, defineResource, optional, optionalComputed, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { queryAll } from "./inventory.js";
 import { defined, inventoryOf, isNotFound, keepOrder, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
@@ -182,5 +183,16 @@ export const cdpTask = defineResource<ZStackClient, typeof schema>({
 
   async import(ctx, id) {
     return find(ctx.client, deadlineOf(ctx), id, null);
+  },
+
+  inventory: {
+    idAttribute: "uuid",
+    async list(ctx) {
+      const invs = await queryAll(ctx.client, deadlineOf(ctx), QUERY);
+      return invs.flatMap((inv) => {
+        const uuid = str(inv, "uuid");
+        return uuid ? [{ id: uuid, name: str(inv, "name") }] : [];
+      });
+    },
   },
 });

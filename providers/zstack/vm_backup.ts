@@ -4,6 +4,7 @@ import { deadlineOf, type Deadline } from "../http/deadline.js";
 import { ApiError } from "../http/errors.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { queryAll } from "./inventory.js";
 import { defined, isNotFound, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const volumeBackup = z.object({
@@ -202,5 +203,21 @@ export const vmBackup = defineResource<ZStackClient, typeof schema>({
 
   async import(ctx, id) {
     return readGroup(ctx.client, deadlineOf(ctx), id, null);
+  },
+
+  inventory: {
+    idAttribute: "group_uuid",
+    async list(ctx) {
+      // One object per backup group (a VM backup), named as it was requested (ZStack appends a timestamp).
+      const groups = new Map<string, Inventory[]>();
+      for (const inv of await queryAll(ctx.client, deadlineOf(ctx), QUERY)) {
+        const g = str(inv, "groupUuid");
+        if (g && str(inv, "status") !== "Deleted") groups.set(g, [...(groups.get(g) ?? []), inv]);
+      }
+      return [...groups].map(([id, invs]) => {
+        const root = live(invs)[0]!;
+        return { id, name: requestedName(str(root, "name") ?? "") || null };
+      });
+    },
   },
 });

@@ -15,6 +15,29 @@ export interface OpContext<C> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A remote object as an inventory listing reports it: enough to name it and to match it with state. Drift
+ * reports use it to find objects that exist remotely but that no state manages.
+ */
+export interface ListedObject {
+  /** The object's identifier: what state holds in the resource's `inventory.idAttribute` (and its import id). */
+  id: string;
+  /** A human-readable name, when the API has one. */
+  name: string | null;
+  /**
+   * Set when another object made this one on its own (a checkpoint that a backup policy's schedule took): the
+   * object is then covered by whoever manages its maker.
+   */
+  createdBy?: { type: string; id: string };
+}
+
+/** Optional inventory of a resource type: every object of the type the credentials can see. Read-only. */
+export interface ResourceInventory<C> {
+  /** The attribute whose value identifies an object; a state instance and a listed object with equal values are one object. */
+  readonly idAttribute: string;
+  list(ctx: OpContext<C>): Promise<ListedObject[]>;
+}
+
 /** A resource's attribute values as the provider author's zod schema types them. */
 export type Attrs<S extends z.ZodObject> = z.infer<S>;
 
@@ -50,6 +73,8 @@ export interface ResourceDefinition<C, S extends z.ZodObject> {
   delete(ctx: OpContext<C>, state: Attrs<S>): Promise<void>;
   /** Reads an existing object by its import id (`backplan import ADDR ID`), or null when there is none. */
   import?(ctx: OpContext<C>, id: string): Promise<Attrs<S> | null>;
+  /** Lists every object of this type the credentials can see (drift inventories); `idAttribute` matches them to state. */
+  inventory?: { idAttribute: keyof z.infer<S> & string; list(ctx: OpContext<C>): Promise<ListedObject[]> };
 }
 
 export interface DataSourceDefinition<C, S extends z.ZodObject> {
@@ -85,6 +110,8 @@ export interface Resource<C> {
   update(ctx: OpContext<C>, prior: SdkObject, planned: SdkObject): Promise<SdkObject>;
   delete(ctx: OpContext<C>, state: SdkObject): Promise<void>;
   import(ctx: OpContext<C>, id: string): Promise<SdkObject | null>;
+  /** Present when the type can be listed (see ResourceDefinition.inventory). */
+  readonly inventory?: ResourceInventory<C>;
 }
 
 export interface DataSource<C> {
@@ -167,6 +194,7 @@ export function defineResource<C, S extends z.ZodObject>(d: ResourceDefinition<C
       if (!d.import) throw new Error(`${d.type} does not support import`);
       return backOrNull(await d.import(ctx, id));
     },
+    ...(d.inventory ? { inventory: { idAttribute: d.inventory.idAttribute, list: (ctx: OpContext<C>) => d.inventory!.list(ctx) } } : {}),
   };
 }
 

@@ -24,3 +24,6 @@ export { reviewCounts, reviewPlanLine, terraformPlanLine, type ReviewCounts } fr
 export { GITHUB_COMMENT_LIMIT } from "./markdown.js";
 export { colorWanted, stripAnsi } from "./style.js";
 export { SENSITIVE_TEXT } from "./encoding.js";
+export { renderDriftText, coverageLine, driftHeadline, type DriftTextOptions } from "./drift-text.js";
+export { renderDriftMarkdown, driftMarker, type DriftMarkdownOptions } from "./drift-markdown.js";
+export { driftWebhookPayload, type DriftWebhookPayload } from "./drift-json.js";
