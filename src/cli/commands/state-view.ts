@@ -102,6 +102,8 @@ function renderAttributes(obj: { [key: string]: Json }, level: number, marks: Ma
 
 export interface InstanceView {
   address: string;
+  /** `module.a.module.b`, "" in the root module. */
+  module: string;
   mode: "managed" | "data";
   type: string;
   name: string;
@@ -115,7 +117,7 @@ export function instancesOf(view: V4StateJson): InstanceView[] {
     for (const inst of r.instances) {
       const key = inst.index_key === undefined ? "" : typeof inst.index_key === "number" ? `[${inst.index_key}]` : `[${JSON.stringify(inst.index_key)}]`;
       const address = `${r.module ? `${r.module}.` : ""}${r.mode === "data" ? "data." : ""}${r.type}.${r.name}${key}`;
-      out.push({ address, mode: r.mode, type: r.type, name: r.name, instance: inst });
+      out.push({ address, module: r.module ?? "", mode: r.mode, type: r.type, name: r.name, instance: inst });
     }
   }
   return out;
@@ -131,10 +133,11 @@ export function renderInstanceText(iv: InstanceView): string {
 
 /** The whole state as `terraform show` prints it; "No state." when it holds nothing. */
 export function renderStateText(view: V4StateJson): string {
-  const blocks = instancesOf(view).map(renderInstanceText);
+  const instances = instancesOf(view);
   const names = Object.keys(view.outputs ?? {}).sort();
-  if (blocks.length === 0 && names.length === 0) return "No state.\n";
-  let out = blocks.join("\n");
+  if (instances.length === 0 && names.length === 0) return "No state.\n";
+  // Terraform separates blocks by a blank line, and the resources of one module from the next by two.
+  let out = instances.map((iv, i) => `${i > 0 ? "\n" : ""}${i > 0 && iv.module !== instances[i - 1]!.module ? "\n" : ""}${renderInstanceText(iv)}`).join("");
   if (names.length > 0) {
     out += `${out === "" ? "" : "\n\n"}Outputs:\n\n`;
     for (const name of names) {
