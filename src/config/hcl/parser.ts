@@ -1102,7 +1102,7 @@ class Parser {
 
   private parseQuotedTemplate(): Expression {
     const open = this.read();
-    const items = this.parseTemplateItems(true);
+    const items = this.parseTemplateItems();
     const close = this.p;
     const ct = this.types[close] as Tok;
     let end: number;
@@ -1129,7 +1129,7 @@ class Parser {
     const opener = this.text(open);
     const indented = opener.startsWith("<<-");
     const marker = opener.slice(indented ? 3 : 2).replace(/\r?\n$/, "");
-    const items = this.parseTemplateItems(false);
+    const items = this.parseTemplateItems();
     const close = this.p;
     let end: number;
     if (this.types[close] === Tok.CHeredoc) {
@@ -1151,7 +1151,7 @@ class Parser {
   }
 
   parseBareTemplate(): TemplateExpr {
-    const items = this.parseTemplateItems(false);
+    const items = this.parseTemplateItems();
     const i = this.p;
     if (this.types[i] !== Tok.EOF) {
       this.error("Invalid template", `Expected the end of the template, but found ${this.found(i)}.`, this.tokRange(i));
@@ -1166,7 +1166,7 @@ class Parser {
    * Reads template tokens (literal text, `${}` and `%{}` sequences) up to the token that ends the template,
    * leaving `this.p` on it.
    */
-  private parseTemplateItems(quoted: boolean): RawTemplateItem[] {
+  private parseTemplateItems(): RawTemplateItem[] {
     const items: RawTemplateItem[] = [];
     let lineStart = true;
     for (;;) {
@@ -1198,7 +1198,6 @@ class Parser {
         if (item) items.push(item);
         continue;
       }
-      if (quoted && t === Tok.Unterminated) return items;
       return items;
     }
   }
