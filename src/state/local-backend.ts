@@ -248,6 +248,11 @@ export class LocalStateSession {
     return this.state.getInstance(addr, opts);
   }
 
+  /** The provider configuration string recorded for the instance's resource. */
+  getProvider(addr: string | InstanceAddress): string | undefined {
+    return this.state.getProvider(addr);
+  }
+
   getOutput(name: string): OutputValue | undefined {
     return this.state.getOutput(name);
   }

@@ -123,6 +123,56 @@ describe("Terraform 1.11 compatibility (real terraform binary, terraform_data)",
     }
   });
 
+  it("Terraform understands tainted, deposed, private, sensitive paths and dependencies as backplan writes them", () => {
+    const own = terraformWorkdir({
+      "main.tf":
+        'resource "terraform_data" "base" {\n  input = "b"\n}\nresource "terraform_data" "other" {\n  input = "o"\n}\n' +
+        'resource "terraform_data" "app" {\n  input = { token = "t" }\n  depends_on = [terraform_data.other]\n}\n',
+    });
+    try {
+      terraformOk(own, ["init", "-input=false"]);
+      const state = new State({ serial: 3 });
+      const str = (v: string) => ({ value: v, type: "string" });
+      const tok = { value: { token: "t" }, type: ["object", { token: "string" }] };
+      state.setInstance(
+        "terraform_data.base",
+        { schemaVersion: 0, attributes: { id: "base-id", input: str("b"), output: str("b"), triggers_replace: null }, sensitiveAttributes: [], dependencies: [], status: "tainted" },
+        { provider: BUILTIN },
+      );
+      state.setInstance(
+        "terraform_data.other",
+        { schemaVersion: 0, attributes: { id: "other-id", input: str("o"), output: str("o"), triggers_replace: null }, sensitiveAttributes: [], dependencies: [] },
+        { provider: BUILTIN },
+      );
+      const app = {
+        schemaVersion: 0,
+        attributes: { id: "app-id", input: tok, output: tok, triggers_replace: null },
+        sensitiveAttributes: [[{ type: "get_attr" as const, value: "input" }, { type: "get_attr" as const, value: "token" }]],
+        private: Buffer.from('{"note":"opaque"}').toString("base64"),
+        dependencies: ["terraform_data.other"],
+      };
+      state.setInstance("terraform_data.app", app, { provider: BUILTIN });
+      state.setInstance("terraform_data.app", { ...app, attributes: { ...app.attributes, id: "old-app-id" } }, { deposed: "0123abcd" });
+      writeFileSync(join(own, "terraform.tfstate"), encodeStateV4(state));
+
+      type Shown = { address: string; tainted?: boolean; deposed_key?: string; depends_on?: string[]; sensitive_values: unknown; values: { id: string } };
+      const shown = JSON.parse(terraformOk(own, ["show", "-json"]).stdout) as { values: { root_module: { resources: Shown[] } } };
+      const byId = Object.fromEntries(shown.values.root_module.resources.map((r) => [r.values.id, r]));
+      expect(byId["base-id"]?.tainted).toBe(true);
+      expect(byId["old-app-id"]?.deposed_key).toBe("0123abcd");
+      expect(byId["app-id"]?.sensitive_values).toEqual({ input: { token: true }, output: {} });
+      expect(byId["app-id"]?.depends_on).toEqual(["terraform_data.other"]);
+
+      const plan = terraformOk(own, ["plan", "-detailed-exitcode", "-input=false", "-no-color"], [2]);
+      expect(plan.stdout).toContain("terraform_data.base is tainted, so must be replaced");
+      expect(plan.stdout).toMatch(/terraform_data\.app \(deposed object 0123abcd\) will be destroyed/);
+      // The sensitive path was read: Terraform warns that this config no longer marks input.token sensitive.
+      expect(plan.stdout).toContain("will no longer be marked as sensitive");
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it("a journaled session on Terraform's state folds into a file Terraform reads, same lineage, serial + 1", async () => {
     const before = decodeStateV4(readFileSync(join(dir, "terraform.tfstate"), "utf8"));
     const session = await openLocalState({ dir });
