@@ -74,7 +74,8 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const diags: Diagnostic[] = [];
   const eg = buildEvaluationGraph(req.root, req.registry, true);
   diags.push(...eg.diagnostics);
-  const prior = req.state.clone();
+  // Only `moved` blocks rewrite the prior state; without them the (unmodified) request state serves as is.
+  const prior = hasMoved(req.root) ? req.state.clone() : req.state;
   const moves = applyMoved(req.root, prior, diags);
   const refreshed = prior.clone();
   const providers = new ProviderClients();
@@ -97,6 +98,12 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     diagnostics: diags.map(toPlanDiagnostic),
   };
   return { plan, diagnostics: diags, refreshed, providers };
+}
+
+function hasMoved(cfg: Config): boolean {
+  if (cfg.moved.length > 0) return true;
+  for (const child of cfg.children.values()) if (hasMoved(child)) return true;
+  return false;
 }
 
 function toPlanDiagnostic(d: Diagnostic): PlanDiagnostic {
@@ -282,7 +289,9 @@ class Planner extends RunBase {
     const priorSensitive = stateObj ? fromStatePaths(stateObj.sensitiveAttributes) : [];
     this.recordDrift(address, r, resource, configured.provider.source, stateView, priorObj, stateObj !== undefined, priorSensitive);
     if (stateObj) {
-      if (priorObj) this.refreshed.setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
+      // The refreshed state starts as a copy of the prior one: write only what the refresh (or an upgrade) changed.
+      const unchanged = priorObj && stateView && stateObj.schemaVersion === resource.schemaVersion && (priorObj === stateView || objectsEqual(resource, stateView, priorObj));
+      if (priorObj && !unchanged) this.refreshed.setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
       else this.refreshed.removeInstance(address);
     }
     let importing: { id: string } | undefined;
@@ -572,7 +581,7 @@ class Planner extends RunBase {
   private async planOrphans(): Promise<void> {
     const declared = new Set<string>();
     for (const [name, info] of this.eg.nodes) if (info.kind === "resource") declared.add(name);
-    for (const rs of this.prior.resources()) {
+    for (const rs of this.prior.resourcesView()) {
       const prefix = instancePrefix(rs.address.module);
       const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
       if (declared.has(key)) continue;
@@ -600,7 +609,7 @@ class Planner extends RunBase {
         this.planDelete(address, modulePath, rs.address.type, rs.address.name, inst.key, obj, resource, source, modulePath.length && !this.eg.modules.has(prefix) ? "delete_because_no_module" : "delete_because_no_resource_config", undefined);
       }
     }
-    for (const rs of this.prior.resources()) {
+    for (const rs of this.prior.resourcesView()) {
       for (const inst of rs.instances) {
         for (const [dk, obj] of Object.entries(inst.deposed)) {
           const address = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;
@@ -721,7 +730,7 @@ function selectedNodes(eg: EvaluationGraph, targets: readonly TargetAddr[], excl
 function addOrphanProviders(eg: EvaluationGraph, state: State, registry: ProviderRegistry): void {
   const known = new Set<string>();
   for (const info of eg.nodes.values()) if (info.kind === "provider") known.add(providerAddressOf(info));
-  for (const rs of state.resources()) {
+  for (const rs of state.resourcesView()) {
     if (known.has(rs.provider)) continue;
     const pc = parseProviderConfig(rs.provider);
     if (!pc || pc.module || !registry.bySource(pc.source)) continue;
