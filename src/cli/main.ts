@@ -18,6 +18,7 @@ import { providersCommand } from "./commands/providers.js";
 import { refreshCommand } from "./commands/refresh.js";
 import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { versionCommand } from "./commands/version.js";
+import { driftCommand } from "./commands/drift.js";
 import { terraformCommand } from "./commands/terraform.js";
 
 const COMMANDS: readonly Command[] = [
@@ -37,6 +38,7 @@ const COMMANDS: readonly Command[] = [
   providersCommand,
   forceUnlockCommand,
   versionCommand,
+  driftCommand,
   terraformCommand,
 ];
 

@@ -41,6 +41,12 @@ export interface DriftInput {
   inventory: ReadonlyMap<string, readonly ListedObject[]>;
   /** Rules for objects no state manages (every ignore file read). */
   inventoryRules: readonly IgnoreRule[];
+  /**
+   * Per resource type, the attributes whose changes are observations rather than drift (the provider's computed,
+   * non-stable attributes: status, usage counters, last latency). Left out of drift entries and counted in
+   * `counts.runtime`; pass an empty map to report them.
+   */
+  runtimeAttributes: ReadonlyMap<string, ReadonlySet<string>>;
   /** Problems outside any one source (an inventory listing that failed). */
   errors: readonly string[];
   version: string;
@@ -108,7 +114,16 @@ export interface DriftReport {
   drifted: boolean;
   /** Some source or listing could not be checked: exit code 1. */
   errored: boolean;
-  counts: { changed: number; deleted: number; pending: number; unmanaged: number; ignored: number };
+  counts: {
+    changed: number;
+    deleted: number;
+    pending: number;
+    unmanaged: number;
+    /** Findings left out by ignore rules (each listed in `ignored`). */
+    ignored: number;
+    /** Changes of runtime attributes (status, usage) left out of drift; not listed. */
+    runtime: number;
+  };
   coverage: {
     /** managed / (managed + unmanaged), percent with one decimal; 100 when nothing was listed. */
     percent: number;
@@ -145,12 +160,13 @@ export interface DriftReport {
 /** Builds the report. Entries are sorted by source (in the given order), then address; unmanaged by type, then id. */
 export function buildDriftReport(input: DriftInput): DriftReport {
   const ignored: IgnoredEntry[] = [];
+  const runtime = { count: 0, attributes: input.runtimeAttributes };
   const drift: DriftEntry[] = [];
   const pending: PendingEntry[] = [];
   for (const src of input.sources) {
     for (const d of sorted(src.drift)) {
       if (d.mode !== "managed") continue;
-      const entry = driftEntry(src, d, ignored);
+      const entry = driftEntry(src, d, ignored, runtime);
       if (entry) drift.push(entry);
     }
     if (src.mode === "normal") {
@@ -188,6 +204,7 @@ export function buildDriftReport(input: DriftInput): DriftReport {
       pending: pending.length,
       unmanaged: unmanaged.length,
       ignored: ignored.length,
+      runtime: runtime.count,
     },
     coverage,
     sources,
@@ -203,7 +220,12 @@ function sorted(changes: readonly ResourceChange[]): ResourceChange[] {
   return [...changes].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
-function driftEntry(src: DriftSourceInput, d: ResourceChange, ignored: IgnoredEntry[]): DriftEntry | undefined {
+interface RuntimeFilter {
+  count: number;
+  readonly attributes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+function driftEntry(src: DriftSourceInput, d: ResourceChange, ignored: IgnoredEntry[], runtime: RuntimeFilter): DriftEntry | undefined {
   const whole = ignoringRule(src.rules, candidatesOfInstance(d.type, d.address));
   if (whole) {
     ignored.push({ kind: "drift", what: d.address, source: src.name, rule: whole.origin });
@@ -211,7 +233,13 @@ function driftEntry(src: DriftSourceInput, d: ResourceChange, ignored: IgnoredEn
   }
   const action = d.action === "delete" ? "delete" : "update";
   if (action === "delete") return { source: src.name, address: d.address, type: d.type, action, changes: [] };
-  const changes = keptChanges(src, d, attributeChanges(d.before, d.after), ignored);
+  const observed = runtime.attributes.get(d.type);
+  const all = attributeChanges(d.before, d.after).filter((c) => {
+    const isRuntime = observed !== undefined && typeof c.steps[0] === "string" && observed.has(c.steps[0]);
+    if (isRuntime) runtime.count++;
+    return !isRuntime;
+  });
+  const changes = keptChanges(src, d, all, ignored);
   // A drift entry with nothing left (every changed attribute ignored, or only a move) is not drift.
   return changes.length > 0 ? { source: src.name, address: d.address, type: d.type, action, changes } : undefined;
 }
@@ -340,7 +368,7 @@ function key(type: string, id: string): string {
 
 /** `backplan import zstack_cdp_task.rogue_task <id>`: a resource name derived from the object's name. */
 function importCommand(type: string, o: ListedObject): string {
-  let name = (o.name ?? "").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^[^a-z_]+/, "").replace(/_+$/, "");
+  let name = (o.name ?? "").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^[^a-z]+/, "").replace(/_+$/, "");
   if (name === "") name = `unmanaged_${o.id.replace(/[^A-Za-z0-9]/g, "").slice(0, 8)}`;
   return `backplan import ${type}.${name} ${o.id}`;
 }

@@ -78,6 +78,8 @@ export function renderDriftText(r: DriftReport, options: DriftTextOptions): stri
   }
   for (const e of r.errors.filter((e) => e.source === undefined)) out.push(`${s.red("Error:")} ${e.message}`);
   out.push(coverageLine(r));
+  const note = runtimeNote(r);
+  if (note) out.push(s.dim(note));
   out.push(verdictLine(r, s));
   return out.join("\n") + "\n";
 }
@@ -102,6 +104,12 @@ export function driftHeadline(r: DriftReport): string {
     n.unmanaged ? `${n.unmanaged} unmanaged` : "",
   ].filter((p) => p !== "");
   return `Drift detected: ${parts.join(", ")}${n.ignored ? ` (${n.ignored} ignored by .backplanignore)` : ""}.`;
+}
+
+/** Says how many runtime attribute changes were left out, when any were. */
+export function runtimeNote(r: DriftReport): string | undefined {
+  const n = r.counts.runtime;
+  return n > 0 ? `${n} change${n === 1 ? "" : "s"} of runtime attributes (status, usage, latency) not counted as drift; -include-runtime shows them.` : undefined;
 }
 
 function verdictLine(r: DriftReport, s: Style): string {
