@@ -26,6 +26,7 @@ import { fromSdk, toJson } from "../plan/values.js";
 /** The state operations apply needs; the local backend's session provides them, each durable on resolve. */
 export interface StateWriter {
   getInstance(addr: string, opts?: RemoveInstanceOptions): InstanceObject | undefined;
+  getProvider(addr: string): string | undefined;
   setInstance(addr: string, obj: InstanceObject, opts?: SetInstanceOptions): Promise<void>;
   removeInstance(addr: string, opts?: RemoveInstanceOptions): Promise<void>;
   setOutput(name: string, output: OutputValue): Promise<void>;
@@ -108,6 +109,14 @@ class Applier extends RunBase {
   }
 
   async run(): Promise<void> {
+    for (const c of this.req.plan.changes) {
+      if (!c.previousAddress || this.req.state.getInstance(c.address)) continue;
+      const obj = this.req.state.getInstance(c.previousAddress);
+      if (!obj) continue;
+      const provider = this.req.state.getProvider(c.previousAddress);
+      await this.req.state.setInstance(c.address, obj, provider ? { provider } : {});
+      await this.req.state.removeInstance(c.previousAddress);
+    }
     const result = await walk(this.eg.graph, {
       parallelism: this.req.parallelism,
       signal: this.req.signal,
@@ -201,9 +210,10 @@ class Applier extends RunBase {
     if (!change || change.action === "delete" || change.action === "forget") return this.currentValue(address, resource);
     const ic = evaluateInstanceConfig(r, resource, mod, inst, this.diags, address);
     if (this.diags.some((d) => d.severity === "error")) throw new ReportedError();
-    if (change.importing) await this.adopt(address, resource, configured, change.importing.id, ic.config);
-    if (change.action === "no-op") return this.currentValue(address, resource);
     const schema = { attributes: resource.attributes, shape: resource.schema.shape };
+    if (change.importing) await this.adopt(address, resource, configured, change.importing.id, ic.config);
+    else await this.recordRefresh(address, change, schema);
+    if (change.action === "no-op") return this.currentValue(address, resource);
     const stateObj = this.req.state.getInstance(address);
     const prior = stateObj ? stateToSdk(stateObj.attributes, schema) : null;
     const dependencies = this.resourceDependencies(node);
@@ -292,6 +302,19 @@ class Applier extends RunBase {
     } catch {
       // The outcome stays unknown: the pending entry remains and the next plan asks again.
     }
+  }
+
+  /**
+   * The plan refreshed every object before planning it; its `before` is that refreshed object. Apply starts
+   * from it (so an update is computed against what really exists, not the last recorded state) and records it,
+   * as Terraform persists the refreshed state.
+   */
+  private async recordRefresh(address: string, change: ResourceChange, schema: { attributes: Resource<unknown>["attributes"]; shape: Resource<unknown>["schema"]["shape"] }): Promise<void> {
+    const stateObj = this.req.state.getInstance(address);
+    if (!stateObj || !change.before) return;
+    const refreshed = sdkToState(change.before.value as SdkObject, schema);
+    if (JSON.stringify(refreshed) === JSON.stringify(stateObj.attributes)) return;
+    await this.req.state.setInstance(address, { ...stateObj, attributes: refreshed });
   }
 
   /**

@@ -90,11 +90,14 @@ export interface Plan {
   diagnostics: PlanDiagnostic[];
 }
 
-/** Terraform's rule: a normal plan is applyable when it changes anything; refresh-only when drift was found. */
+/**
+ * Terraform's rule: a normal plan is applyable when it changes anything — imports and moves included, since
+ * applying them changes the state; refresh-only when drift was found.
+ */
 export function isApplyable(plan: Plan): boolean {
   if (plan.errored) return false;
   if (plan.mode === "refresh-only") return plan.drift.length > 0 || plan.outputs.some((o) => o.action !== "no-op");
-  return plan.changes.some((c) => c.action !== "no-op") || plan.outputs.some((o) => o.action !== "no-op");
+  return plan.changes.some((c) => c.action !== "no-op" || c.importing || c.previousAddress) || plan.outputs.some((o) => o.action !== "no-op");
 }
 
 export interface ChangeCounts {

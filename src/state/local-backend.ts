@@ -262,6 +262,12 @@ export class LocalStateSession {
     return [...this.pendingCreates.values()].map((p) => ({ ...p }));
   }
 
+  /** The unsettled pending create of one address, if any (O(1); `pending()` copies the whole list). */
+  pendingFor(addr: string | InstanceAddress): PendingCreate | undefined {
+    const p = this.pendingCreates.get(formatInstanceAddress(toInstanceAddress(addr)));
+    return p && { ...p };
+  }
+
   /** Records the object of an instance; resolves once durable. Requires `provider` for a new resource. */
   setInstance(addr: string | InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): Promise<void> {
     return this.change(() => {
