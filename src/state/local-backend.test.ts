@@ -140,6 +140,8 @@ describe("local backend with journal", () => {
     await s.setInstance("zstack_cdp_task.a", obj("uuid-a"), { provider: P });
     await s.clearPending("zstack_cdp_task.c");
     expect(s.pending().map((p) => [p.address, p.id])).toEqual([["zstack_cdp_task.b", "uuid-b"]]);
+    expect(s.pendingFor("zstack_cdp_task.b")?.id).toBe("uuid-b");
+    expect(s.pendingFor("zstack_cdp_task.a")).toBeUndefined();
     await s.close();
     expect(readFileSync(statePath, "utf8")).not.toContain("uuid-b");
     expect(existsSync(journalPath)).toBe(true);
