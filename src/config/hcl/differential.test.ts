@@ -202,6 +202,20 @@ output "ids" {
   sensitive = true
 }
 `,
+  "directives with strip markers and heredoc templates": `
+a = "%{~ if var.on ~} on %{~ else ~} off %{~ endif ~}"
+b = <<-EOT
+    %{ for k, v in var.m ~}
+    \${k} = \${v}
+    %{ endfor ~}
+    done
+    EOT
+c = "\${ var.a }\${var.b}"
+d = "x%{ for s in var.l }[\${s}]%{ endfor }y"
+e = <<EOT
+%{ if var.on }on%{ endif }
+EOT
+`,
   "comments and single-line blocks": `
 # hash comment
 // slash comment

@@ -1121,6 +1121,7 @@ class Parser {
       if (ct === Tok.Unterminated) this.p = close + 1;
       end = this.starts[close]!;
     }
+    applyStrip(items);
     return this.buildTemplate(items, this.range(this.starts[open]!, end));
   }
 
@@ -1144,6 +1145,8 @@ class Parser {
       if (this.types[close] === Tok.Unterminated) this.p = close + 1;
       end = this.starts[close]!;
     }
+    // As in HCL: strip markers first, then the flush (a stripped newline joins two lines for indentation).
+    applyStrip(items);
     if (indented) flushHeredoc(items);
     const expr = this.buildTemplate(items, this.range(this.starts[open]!, end));
     if (expr.kind === "template") expr.heredoc = { marker, indented };
@@ -1158,6 +1161,7 @@ class Parser {
     }
     const start = this.starts[0]!;
     const end = this.ends[this.types[i] === Tok.EOF ? i : i]!;
+    applyStrip(items);
     const t = this.buildTemplate(items, this.range(start, Math.max(start, end)));
     return t;
   }
@@ -1294,19 +1298,8 @@ class Parser {
   }
 
   /** Applies strip markers, then nests `if`/`for` directives into a template node. */
+  /** Nests `if`/`for` directives into a template node; strip markers must have been applied (applyStrip). */
   private buildTemplate(items: RawTemplateItem[], range: SourceRange): TemplateExpr {
-    for (let k = 0; k < items.length; k++) {
-      const it = items[k]!;
-      if (it.t === "lit") continue;
-      if (it.strip.stripLeft) {
-        const prev = items[k - 1];
-        if (prev && prev.t === "lit") prev.value = prev.value.replace(/\s+$/u, "");
-      }
-      if (it.strip.stripRight) {
-        const next = items[k + 1];
-        if (next && next.t === "lit") next.value = next.value.replace(/^\s+/u, "");
-      }
-    }
     let pos = 0;
     let nesting = 0;
     let tooDeep = false;
@@ -1470,6 +1463,22 @@ const IF_STOP: ReadonlySet<string> = new Set(["else", "endif"]);
 const ENDIF_STOP: ReadonlySet<string> = new Set(["endif"]);
 const ENDFOR_STOP: ReadonlySet<string> = new Set(["endfor"]);
 
+/** Strip markers (`~`) trim the whitespace, newlines included, of the literal right next to them. */
+function applyStrip(items: RawTemplateItem[]): void {
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
+    if (it.t === "lit") continue;
+    if (it.strip.stripLeft) {
+      const prev = items[k - 1];
+      if (prev && prev.t === "lit") prev.value = prev.value.replace(/\s+$/u, "");
+    }
+    if (it.strip.stripRight) {
+      const next = items[k + 1];
+      if (next && next.t === "lit") next.value = next.value.replace(/^\s+/u, "");
+    }
+  }
+}
+
 function decodeTemplateEscapes(raw: string): string {
   if (raw.indexOf("{") < 0) return raw;
   return raw.replace(/([$%])\1\{/g, "$1{");
@@ -1486,7 +1495,7 @@ function flushHeredoc(items: RawTemplateItem[]): void {
   for (const it of items) {
     if (atLineStart) {
       if (it.t === "lit") {
-        const blank = it.endsLine && /^\s*$/.test(it.value);
+        const blank = it.value.endsWith("\n") && /^\s*$/.test(it.value);
         if (!blank) {
           let spaces = 0;
           while (spaces < it.value.length && (it.value[spaces] === " " || it.value[spaces] === "\t")) spaces++;
@@ -1497,7 +1506,7 @@ function flushHeredoc(items: RawTemplateItem[]): void {
         min = 0;
       }
     }
-    atLineStart = it.t === "lit" && it.endsLine;
+    atLineStart = it.t === "lit" && it.value.endsWith("\n");
   }
   if (min === Infinity || min === 0) return;
   for (const it of adjust) it.value = it.value.slice(min);
