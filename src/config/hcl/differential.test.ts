@@ -216,6 +216,26 @@ e = <<EOT
 %{ if var.on }on%{ endif }
 EOT
 `,
+  "odd corners": `
+a = <<EOT
+backslash \\n stays, quote " stays
+EOT
+b = [
+  1, # one
+  /* two */ 2,
+]
+c = { "k" = "v", k2 = [] }
+d = 0.5
+e = 1.0e-3
+f = -0
+g = !!true
+h = "é ü 😀"
+i = a.b.0.c
+j = [for i, v in ["a", "b"] : "\${i}:\${v}"]
+k = (((1)))
+l = var.x == null ? {} : { a = 1 }
+m = "%%{not a directive}"
+`,
   "comments and single-line blocks": `
 # hash comment
 // slash comment
