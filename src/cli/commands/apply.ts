@@ -139,7 +139,10 @@ export async function planAndApply(argv: string[], destroy: boolean): Promise<nu
   const args = parseArgs(argv, APPLY_FLAGS);
   if (args.positionals.length > 1) throw new UsageError("apply takes at most one directory or plan file");
   if (!destroy && isPlanFile(args.positionals[0])) return applySavedPlan(args.positionals[0], args);
-  const run = await planFromArgs(args, { destroy, operation: "OperationTypeApply", signal: new AbortController().signal });
+  const planning = new AbortController();
+  const onSigint = () => planning.abort();
+  process.once("SIGINT", onSigint);
+  const run = await planFromArgs(args, { destroy, operation: "OperationTypeApply", signal: planning.signal }).finally(() => process.off("SIGINT", onSigint));
   if (!run) return 1;
   try {
     const { plan } = run.outcome;
