@@ -274,6 +274,7 @@ describe("loadConfig: diagnostics", () => {
     ["self reference", { "main.tf": 'resource "t" "x" {\n  n = t.x.id\n}\n' }, "Self-referential block", /t\.x may not refer to itself/],
     ["variable default with a reference", { "main.tf": 'variable "a" {\n}\nvariable "b" {\n  default = var.a\n}\n' }, "Variables not allowed", /must be a constant/],
     ["moved to itself", { "main.tf": 'moved {\n  from = t.x\n  to = t.x\n}\n' }, "Redundant moved block", /must differ/],
+    ["undeclared provider function", { "main.tf": 'output "o" {\n  value = provider::zstack::parse_id("a/b")\n}\n' }, "Unknown provider function", /required_providers/],
     ["bad depends_on", { "main.tf": 'resource "t" "x" {\n  depends_on = [var.x]\n}\n' }, "Invalid depends_on reference", /Only resources/],
   ];
   for (const [name, files, summary, detail] of cases) {
@@ -297,6 +298,11 @@ describe("loadConfig: diagnostics", () => {
     const errs = errors(tree({ "a.tf": "x = = 1\n", "b.tf": 'output "o" {\n  value = var.nope\n}\nresourc "r" "s" {\n}\n' }));
     const places = new Set(errs.map((e) => `${e.subject!.filename}:${e.subject!.start.line}`));
     expect([...places].sort()).toEqual(["a.tf:1", "b.tf:2", "b.tf:4"]);
+  });
+
+  it("provider functions of declared providers are fine", () => {
+    const root = tree({ "main.tf": 'terraform {\n  required_providers {\n    zstack = { source = "zstackio/zstack" }\n  }\n}\noutput "o" {\n  value = provider::zstack::parse_id("a/b")\n}\n' });
+    expect(errors(root)).toEqual([]);
   });
 
   it("an empty directory is reported, not crashed on", () => {

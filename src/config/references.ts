@@ -37,6 +37,8 @@ export interface BadReference {
 export interface References {
   refs: Reference[];
   bad: BadReference[];
+  /** Every function call, by name as written (`upper`, `provider::zstack::parse_id`). */
+  calls: { name: string; range: SourceRange }[];
 }
 
 const SPECIAL_ATTRS: Record<string, readonly string[]> = {
@@ -107,7 +109,7 @@ export function classifyTraversal(root: string, steps: readonly TraversalStep[],
 }
 
 class Walker {
-  readonly out: References = { refs: [], bad: [] };
+  readonly out: References = { refs: [], bad: [], calls: [] };
   private readonly bound: string[] = [];
 
   expr(e: Expression): void {
@@ -147,6 +149,7 @@ class Walker {
         this.expr(e.each);
         return;
       case "function_call":
+        this.out.calls.push({ name: e.name, range: e.nameRange });
         e.args.forEach((a) => this.expr(a));
         return;
       case "conditional":

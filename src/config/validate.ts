@@ -43,6 +43,16 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
   const check = (refs: References, ctx: Ctx): void => {
     for (const b of refs.bad) err(b.summary, b.detail, b.range);
     for (const r of refs.refs) checkRef(r, ctx);
+    for (const c of refs.calls) {
+      const m = /^provider::([^:]+)::/.exec(c.name);
+      if (m && !cfg.terraform.requiredProviders.has(m[1]!)) {
+        err(
+          "Unknown provider function",
+          `There is no function named "${c.name}": provider functions need their provider declared in this module's required_providers block. Expected: terraform { required_providers { ${m[1]} = { source = "..." } } }`,
+          c.range,
+        );
+      }
+    }
   };
   const checkExpr = (e: Expression | undefined, ctx: Ctx = PLAIN) => e && check(expressionReferences(e), ctx);
   const checkBody = (b: Body, ctx: Ctx) => check(bodyReferences(b), ctx);
