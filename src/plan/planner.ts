@@ -292,7 +292,7 @@ class Planner extends RunBase {
       // The refreshed state starts as a copy of the prior one: write only what the refresh (or an upgrade) changed.
       const unchanged = priorObj && stateView && stateObj.schemaVersion === resource.schemaVersion && (priorObj === stateView || objectsEqual(resource, stateView, priorObj));
       if (priorObj && !unchanged) this.refreshed.setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
-      else this.refreshed.removeInstance(address);
+      else if (!priorObj) this.refreshed.removeInstance(address);
     }
     let importing: { id: string } | undefined;
     if (!priorObj && this.req.mode === "normal") {

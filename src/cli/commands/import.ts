@@ -14,10 +14,10 @@ import { fail, withSession } from "./state.js";
 const FLAGS = { ...CONFIG_FLAGS, config: { type: "string" }, parallelism: { type: "string" }, input: { type: "boolean" } } as const;
 
 /** Why the instance key of ADDR does not fit the resource's repetition, or undefined when it fits. */
-export function keyProblem(r: Pick<ConfigResource, "count" | "forEach">, key: InstanceAddress["key"], address: string): string | undefined {
-  if (r.count) return typeof key === "number" ? undefined : `${address} uses count: give the instance index, e.g. ${address.replace(/\[.*\]$/, "")}[0].`;
-  if (r.forEach) return typeof key === "string" ? undefined : `${address} uses for_each: give the instance key, e.g. ${address.replace(/\[.*\]$/, "")}["key"].`;
-  return key === undefined ? undefined : `${address.replace(/\[.*\]$/, "")} uses neither count nor for_each, so its address takes no instance key.`;
+export function keyProblem(r: Pick<ConfigResource, "count" | "forEach">, key: InstanceAddress["key"], resourceAddress: string): string | undefined {
+  if (r.count) return typeof key === "number" ? undefined : `${resourceAddress} uses count: give the instance index, e.g. ${resourceAddress}[0].`;
+  if (r.forEach) return typeof key === "string" ? undefined : `${resourceAddress} uses for_each: give the instance key, e.g. ${resourceAddress}["key"].`;
+  return key === undefined ? undefined : `${resourceAddress} uses neither count nor for_each, so its address takes no instance key.`;
 }
 
 function sensitivePaths(resource: Resource<unknown>, obj: SdkObject): (string | number)[][] {
@@ -52,7 +52,7 @@ async function runImport(argv: string[]): Promise<number> {
       `Before importing this resource, please create its configuration in the ${where}. For example:\n\nresource ${JSON.stringify(addr.type)} ${JSON.stringify(addr.name)} {\n  # (resource arguments)\n}`,
     );
   }
-  const problem = keyProblem(r, addr.key, address);
+  const problem = keyProblem(r, addr.key, formatInstanceAddress({ module: addr.module, mode: addr.mode, type: addr.type, name: addr.name }));
   if (problem) return fail("Invalid resource instance address", problem);
 
   return withSession(args, ws.statePath, "OperationTypeImport", async (session) => {
