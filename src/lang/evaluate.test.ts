@@ -84,9 +84,11 @@ describe("literals and templates", () => {
     ["a heredoc keeps its lines", "<<EOT\n  one\n  ${var.env}\nEOT\n", "  one\n  prod\n"],
     ["an indented heredoc loses the common indentation", "<<-EOT\n    one\n      two\n    EOT\n", "one\n  two\n"],
     [
+      // As in HCL (v2.10 and v2.23 agree): `~}` strips the newline first, so the next line no longer starts a
+      // line for <<- and keeps its indentation.
       "heredoc directives with strip markers render one line per element",
       "<<-EOT\n  %{ for v in var.names ~}\n  - ${v}\n  %{ endfor ~}\n  EOT\n",
-      "- a\n- b\n- c\n",
+      "  - a\n  - b\n  - c\n",
     ],
   ])("%s", (_name, src, expected) => {
     expect(value(src)).toEqual(expected);
