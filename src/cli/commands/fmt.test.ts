@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../main.js";
 
@@ -65,6 +67,14 @@ describe("backplan fmt", () => {
     const root = tree({ "modules/net/main.tf": UGLY });
     expect((await run(["fmt", "-check", root])).code).toBe(0);
     expect((await run(["fmt", "-check", "-recursive", root])).code).toBe(3);
+  });
+
+  it("- formats standard input to standard output (a real process with a pipe)", () => {
+    const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+    const r = spawnSync(process.execPath, ["--import", "tsx", main, "fmt", "-"], { input: UGLY, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(PRETTY);
   });
 
   it("syntax errors are reported with their position and exit 2, leaving the file alone", async () => {

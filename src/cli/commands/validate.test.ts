@@ -93,6 +93,14 @@ describe("backplan validate", () => {
     expect(none.err).toContain("--stack NAME");
   });
 
+  it("warnings are shown and do not fail validation", async () => {
+    const root = tree({ "main.tf": 'resource "t" "x" {\n  provisioner "local-exec" {\n  }\n}\n' });
+    const r = await run(["validate", root]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Warning: Provisioners are not supported");
+    expect(r.out).toContain("Success! The configuration is valid.");
+  });
+
   it("a missing directory is a clear error, not a crash", async () => {
     const r = await run(["validate", "/nonexistent/dir"]);
     expect(r.code).toBe(1);
