@@ -33,7 +33,8 @@ export interface StateWriter {
   removeOutput(name: string): Promise<void>;
   recordPendingCreate(addr: string, p: { id: string; provider?: string }): Promise<void>;
   clearPending(addr: string): Promise<void>;
-  pending(): PendingCreate[];
+  /** The unsettled pending create of an address, if any (O(1)). */
+  pendingFor(addr: string): PendingCreate | undefined;
 }
 
 export type ApplyOp = "create" | "update" | "delete" | "read";
@@ -243,7 +244,7 @@ class Applier extends RunBase {
     const create = async (): Promise<SdkObject> => {
       const planned = planResourceChange(resource.attributes, null, config).planned;
       for (const k of Object.keys(planned)) if (isUnknown(planned[k])) planned[k] = null;
-      const pendingId = this.req.state.pending().find((p) => p.address === address)?.id;
+      const pendingId = this.req.state.pendingFor(address)?.id;
       if (resource.clientId && resource.newClientId) {
         const id = pendingId ?? resource.newClientId();
         planned[resource.clientId] = id;
@@ -323,7 +324,8 @@ class Applier extends RunBase {
    */
   private async adopt(address: string, resource: Resource<unknown>, configured: ConfiguredProvider, id: string, config: SdkObject): Promise<void> {
     if (this.req.state.getInstance(address)) return;
-    const pending = this.req.state.pending().find((p) => p.address === address && p.id === id);
+    const p = this.req.state.pendingFor(address);
+    const pending = p && p.id === id ? p : undefined;
     const ctx = opContext(configured, resource, "read", this.req.signal);
     let obj: SdkObject | null;
     if (pending && resource.clientId) {
