@@ -34,9 +34,11 @@ export async function configureProviders(req: ProviderSetupRequest, wanted: read
     const info = eg.nodes.get(n);
     return info?.kind === "resource" ? [info.providerNode] : info ? [n] : [];
   });
+  const expanded = new Set<string>();
   while (stack.length) {
     const n = stack.pop()!;
-    if (sub.hasNode(n)) continue;
+    if (expanded.has(n)) continue;
+    expanded.add(n);
     sub.addNode(n);
     for (const dep of eg.graph.dependenciesOf(n)) {
       sub.addDependency(n, dep);
