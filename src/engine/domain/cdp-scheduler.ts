@@ -1,8 +1,9 @@
+import { access, constants } from "node:fs/promises";
+import type { RecoveryPoint as JournalPoint } from "../storage/cdp-journal.js";
 import type { Cdp, CdpDeps, CdpTask } from "./cdp.js";
-import { cutRecoveryPoint, dropRecoveryPoint, type RecoveryPoint } from "./recovery-points.js";
-
-/** At most this many recovery points are kept per task (each holds a copy of every protected volume in the store). */
-export const MAX_POINTS_PER_TASK = 100;
+import type { CdpJournaling } from "./cdp-journaling.js";
+import { newZStackUuid } from "./ids.js";
+import { pointsToKeep, type RecoveryPoint } from "./recovery-points.js";
 
 interface Slot {
   timer?: NodeJS.Timeout;
@@ -11,9 +12,12 @@ interface Slot {
 }
 
 /**
- * Cuts recovery points of running CDP tasks every `recoveryPointPerSecond` seconds of their policy, one at a
- * time per task (the next wait starts when a cut ends). Moves tasks Created/Starting → Running after a cut and
- * to Failed when a cut fails; prunes points past the policy retention, the per-task cap and `maxCapacity`.
+ * Drives running CDP tasks: the first run of a task starts its journal (base copy = recovery point 1, or a resync
+ * of an existing journal after a restart or an enable), later runs cut a recovery point every `Cdp.periodMs`
+ * (≤ the task's maxLatency), one at a time per task (the next wait starts when a run ends). After each point it
+ * enforces maxCapacity (DataMerging while the journal merges) and the policy retention, and keeps the listed
+ * points equal to what the journal can restore. Moves tasks Created/Starting → Running, and to Failed when a
+ * run fails.
  */
 export class CdpScheduler {
   private readonly slots = new Map<string, Slot>();
@@ -22,9 +26,10 @@ export class CdpScheduler {
   constructor(
     private readonly deps: CdpDeps,
     private readonly cdp: Cdp,
+    private readonly journaling: CdpJournaling,
   ) {}
 
-  /** Schedules the task's next cut in `delayMs` (replacing any pending one); a running cut is left alone. */
+  /** Schedules the task's next run in `delayMs` (replacing any pending one); a running one is left alone. */
   start(taskUuid: string, delayMs: number): void {
     if (this.closed) return;
     const slot = this.slots.get(taskUuid) ?? { stopped: false };
@@ -43,7 +48,7 @@ export class CdpScheduler {
     this.start(taskUuid, this.cdp.periodMs(task));
   }
 
-  /** Stops the task's schedule; resolves once a cut in progress has ended. */
+  /** Stops the task's schedule; resolves once a run in progress has ended. */
   async stop(taskUuid: string): Promise<void> {
     const slot = this.slots.get(taskUuid);
     if (!slot) return;
@@ -63,7 +68,7 @@ export class CdpScheduler {
     const slot = this.slots.get(taskUuid);
     if (!slot || slot.stopped || this.closed) return;
     slot.timer = undefined;
-    slot.running = this.cut(taskUuid).finally(() => {
+    slot.running = this.run(taskUuid).finally(() => {
       slot.running = undefined;
       const task = this.cdp.tasks.get(taskUuid);
       if (slot.stopped || this.closed || !task || task.state !== "Enabled" || task.status === "Failed") {
@@ -74,64 +79,99 @@ export class CdpScheduler {
     });
   }
 
-  private async cut(taskUuid: string): Promise<void> {
+  private async run(taskUuid: string): Promise<void> {
     const task = this.cdp.tasks.get(taskUuid);
-    if (!task || task.state !== "Enabled") return;
-    const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
+    if (!task || task.state !== "Enabled" || task.status === "Failed") return;
     if (task.status === "Created") this.cdp.tasks.put({ ...task, status: "Starting" });
-    let point: RecoveryPoint;
     try {
+      const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
       if (!bs) throw new Error(`backup storage[uuid:${task.backupStorageUuid}] no longer exists`);
-      const points = this.cdp.pointsOf(taskUuid);
-      point = await cutRecoveryPoint(this.deps, {
-        taskUuid,
-        // The point record is stored before the task: after a crash between the two, the points know better.
-        groupId: Math.max(task.lastGroupId, points.length ? points[points.length - 1]!.groupId : 0) + 1,
-        backupStorageUuid: bs.uuid,
-        storageDir: bs.url,
-        vmUuids: task.resourceRefs.map((r) => r.resourceUuid),
-        ...(points.length ? { previous: points[points.length - 1]! } : {}),
-        // backupBandwidth is kept and reported but not applied to cuts: a throttled copy would hold the store
-        // (and engine shutdown) for as long as it runs; journal-based points will not copy volumes at all.
+      let point: RecoveryPoint | undefined;
+      if (!this.journaling.isJournaling(taskUuid)) {
+        const started = this.deps.clock.now();
+        const volumes = this.protectedVolumes(task);
+        const { first } = await this.journaling.protect(
+          taskUuid,
+          bs.url,
+          volumes.map((v) => ({ uuid: v.uuid, path: v.installPath, size: v.size })),
+        );
+        if (first) point = this.record(task, bs.uuid, first, first.timestamp - started, new Map(volumes.map((v) => [v.uuid, v.size])));
+      }
+      if (!point) {
+        // The journal never reads the volumes after the base copy; a volume whose file is gone (a broken disk)
+        // would go unnoticed, so each cut checks that every protected volume is still there.
+        for (const v of this.protectedVolumes(task)) await access(v.installPath, constants.R_OK | constants.W_OK);
+        const cut = await this.journaling.cut(taskUuid);
+        point = this.record(task, bs.uuid, cut.point, cut.latencyMs, cut.bytesByVolume);
+      }
+      if (this.closed || !this.cdp.tasks.has(taskUuid)) return;
+      this.cdp.addPoint(point);
+      const used = await this.maintain(taskUuid);
+      const latest = this.cdp.tasks.get(taskUuid);
+      if (!latest) return;
+      this.cdp.tasks.put({
+        ...latest,
+        status: latest.state === "Enabled" ? "Running" : latest.status,
+        lastGroupId: Math.max(latest.lastGroupId, point.groupId),
+        lastLatency: point.latencyMs,
+        usedCapacity: used,
       });
     } catch (e) {
       const now = this.cdp.tasks.get(taskUuid);
-      if (now && !this.closed) this.cdp.tasks.put({ ...now, status: "Failed", lastError: e instanceof Error ? e.message : String(e) });
-      return;
+      if (now && !this.closed) this.cdp.markFailed(taskUuid, e);
     }
-    const current = this.cdp.tasks.get(taskUuid);
-    if (!current || this.closed) {
-      // Deleted (or the engine closed) while cutting: the point belongs to nobody.
-      await dropRecoveryPoint(this.deps.backupStore, bs.url, point);
-      return;
+  }
+
+  /** Capacity, then retention; the listed points end equal to the journal's restorable ones. Returns bytes used. */
+  private async maintain(taskUuid: string): Promise<number> {
+    const task = this.cdp.requireTask(taskUuid);
+    const { used, restorable } = await this.journaling.enforceCapacity(taskUuid, task.maxCapacity, () => {
+      const t = this.cdp.tasks.get(taskUuid);
+      if (t) this.cdp.tasks.put({ ...t, status: "DataMerging" });
+    });
+    this.keepOnly(taskUuid, new Set(restorable.map((p) => p.groupId)));
+    const policy = this.cdp.policies.get(task.policyUuid);
+    const listed = this.cdp.pointsOf(taskUuid);
+    const keep = pointsToKeep(listed, policy, this.deps.clock.now());
+    if (keep.length < listed.length) {
+      const left = await this.journaling.prune(taskUuid, keep);
+      this.keepOnly(taskUuid, new Set(left.map((p) => p.groupId)));
+      return (await this.journaling.enforceCapacity(taskUuid, 0, () => undefined)).used;
     }
-    this.cdp.addPoint(point);
-    const kept = await this.prune(current, bs.url);
-    const latest = this.cdp.tasks.get(taskUuid) ?? current;
-    this.cdp.tasks.put({
-      ...latest,
-      status: latest.state === "Enabled" ? "Running" : latest.status,
-      lastGroupId: point.groupId,
-      lastLatency: point.latencyMs,
-      usedCapacity: kept.reduce((sum, p) => sum + p.storedSize, 0),
+    return used;
+  }
+
+  private keepOnly(taskUuid: string, groupIds: ReadonlySet<number>): void {
+    for (const p of this.cdp.pointsOf(taskUuid)) if (!groupIds.has(p.groupId)) this.cdp.removePoint(p);
+  }
+
+  private protectedVolumes(task: CdpTask) {
+    return task.resourceRefs.flatMap((r) => {
+      if (!this.deps.inventory.vms.has(r.resourceUuid)) throw new Error(`protected VM[uuid:${r.resourceUuid}] no longer exists`);
+      return this.deps.inventory.vmVolumes(r.resourceUuid);
     });
   }
 
-  /** Drops the oldest points beyond retention, the cap and maxCapacity; the newest point always stays. */
-  private async prune(task: CdpTask, storageDir: string): Promise<readonly RecoveryPoint[]> {
-    const policy = this.cdp.policies.get(task.policyUuid);
-    const oldest = policy ? this.deps.clock.now() - policy.retentionTimePerDay * 86_400_000 : -Infinity;
-    let points = this.cdp.pointsOf(task.uuid);
-    const used = () => points.reduce((sum, p) => sum + p.storedSize, 0);
-    while (
-      points.length > 1 &&
-      (points.length > MAX_POINTS_PER_TASK || points[0]!.createDate < oldest || (task.maxCapacity > 0 && used() > task.maxCapacity))
-    ) {
-      const victim = points[0]!;
-      await dropRecoveryPoint(this.deps.backupStore, storageDir, victim);
-      this.cdp.removePoint(victim);
-      points = this.cdp.pointsOf(task.uuid);
-    }
-    return points;
+  private record(task: CdpTask, backupStorageUuid: string, jp: JournalPoint, latencyMs: number, bytes: ReadonlyMap<string, number>): RecoveryPoint {
+    const vms = task.resourceRefs.map((r) => ({
+      vmInstanceUuid: r.resourceUuid,
+      volumes: this.deps.inventory.vmVolumes(r.resourceUuid).map((v) => ({
+        volumeUuid: v.uuid,
+        type: v.type,
+        deviceId: v.deviceId,
+        size: v.size,
+        storedSize: bytes.get(v.uuid) ?? 0,
+      })),
+    }));
+    return {
+      uuid: newZStackUuid(),
+      taskUuid: task.uuid,
+      groupId: jp.groupId,
+      createDate: jp.timestamp,
+      latencyMs: Math.max(0, latencyMs),
+      storedSize: vms.reduce((s, vm) => s + vm.volumes.reduce((n, v) => n + v.storedSize, 0), 0),
+      backupStorageUuid,
+      vms,
+    };
   }
 }

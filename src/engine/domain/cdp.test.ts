@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -56,39 +56,48 @@ describe("Cdp (domain)", () => {
     expect(task).toMatchObject({ status: "Created", state: "Enabled", lastGroupId: 0 });
     await waitRunning(cdp, task.uuid);
     expect(cdp.pointsOf(task.uuid).map((p) => p.groupId)).toEqual([1]);
-    expect(cdp.tasks.get(task.uuid)!.usedCapacity).toBe(cdp.pointsOf(task.uuid)[0]!.storedSize);
+    // The base copy of an all-zero volume is holes only: the task uses just its journal bytes.
+    expect(cdp.pointsOf(task.uuid)[0]!.storedSize).toBe(MiB);
+    expect(cdp.tasks.get(task.uuid)!.usedCapacity).toBeGreaterThan(0);
+    expect(cdp.tasks.get(task.uuid)!.usedCapacity).toBeLessThan(4096);
     expect(await cdp.disableTask(task.uuid)).toMatchObject({ status: "Stopped", state: "Disabled" });
     expect(await cdp.enableTask(task.uuid)).toMatchObject({ status: "Running", state: "Enabled" });
   });
 
-  it("sweeps recovery-point copies no point refers to, and only those", async () => {
+  it("sweeps the full-copy recovery points of older engines, and only those", async () => {
     const cdp = make();
-    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
-    const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
-    await waitRunning(cdp, task.uuid);
     const volume = inventory.vmVolumes(vm.uuid)[0]!;
-    await store.write({ storageDir: bs.url, backupId: "cdp-orphan", sourcePath: volume.installPath, size: volume.size });
+    await store.write({ storageDir: bs.url, backupId: "cdp-legacy", sourcePath: volume.installPath, size: volume.size });
     await store.write({ storageDir: bs.url, backupId: "someone-elses", sourcePath: volume.installPath, size: volume.size });
     expect(await cdp.sweepOrphanCopies()).toBe(1);
-    const left = await store.list(bs.url);
-    expect(left).not.toContain("cdp-orphan");
-    expect(left).toContain("someone-elses");
-    expect(left).toContain(cdp.pointsOf(task.uuid)[0]!.vms[0]!.volumes[0]!.backupId);
+    expect(await store.list(bs.url)).toEqual(["someone-elses"]);
   });
 
-  it("continues groupIds after the last stored point even when the task record lags behind", async () => {
+  it("journals writes: points restore byte-exact, writes missed while disabled are picked up on enable", async () => {
     const cdp = make();
     const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 3600 });
+    const volume = inventory.vmVolumes(vm.uuid)[0]!;
+    await inventory.writeVolume(volume.uuid, 0, Buffer.alloc(4096, 1));
     const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] });
     await waitRunning(cdp, task.uuid);
+    const first = readFileSync(volume.installPath);
     await cdp.disableTask(task.uuid);
-    // As if the engine died after storing point 1 but before recording it on the task.
-    cdp.tasks.put({ ...cdp.tasks.get(task.uuid)!, lastGroupId: 0 });
+    await inventory.writeVolume(volume.uuid, 8192, Buffer.alloc(4096, 2)); // not journaled: the task is disabled
     await cdp.close();
     const reopened = make();
     await reopened.enableTask(task.uuid);
-    for (let i = 0; i < 200 && reopened.pointsOf(task.uuid).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(reopened.pointsOf(task.uuid).map((p) => p.groupId)).toEqual([1, 2]);
+    for (let i = 0; i < 300 && reopened.pointsOf(task.uuid).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const ids = reopened.pointsOf(task.uuid).map((p) => p.groupId);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toBe(1);
+    expect(ids[1]!).toBeGreaterThan(1);
+    const restore = async (groupId: number) => {
+      const made = await reopened.createVmFromPoint(task.uuid, groupId, { name: `r${groupId}`, instanceOfferingUuid: vm.instanceOfferingUuid, l3NetworkUuids: [] });
+      return readFileSync(inventory.vmVolumes(made.uuid)[0]!.installPath);
+    };
+    expect((await restore(1)).equals(first)).toBe(true);
+    expect((await restore(ids[1]!)).equals(readFileSync(volume.installPath))).toBe(true);
+    await expect(reopened.createVmFromPoint(task.uuid, 999, { name: "x", instanceOfferingUuid: vm.instanceOfferingUuid, l3NetworkUuids: [] })).rejects.toThrow("groupId 999");
   });
 
   it("refuses a second task on a protected VM and destroying a protected VM", async () => {

@@ -2,12 +2,14 @@ import { rm } from "node:fs/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
+import type { CdpJournalOptions } from "../storage/cdp-journal.js";
 import type { Clock } from "./clock.js";
+import { CdpJournaling } from "./cdp-journaling.js";
 import { CdpScheduler } from "./cdp-scheduler.js";
 import { conflict, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
 import type { Inventory, VmInstance } from "./inventory.js";
-import { dropRecoveryPoint, RECOVERY_POINT_COPY_PREFIX, type RecoveryPoint } from "./recovery-points.js";
+import { RECOVERY_POINT_COPY_PREFIX, type RecoveryPoint } from "./recovery-points.js";
 import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
 
 export interface CdpPolicy {
@@ -28,8 +30,9 @@ export interface CdpPolicy {
 
 /**
  * Runtime status of a task. The engine moves it as documented in docs/engine.md: Created (just made) → Starting
- * (first recovery point being cut) → Running; Stopped when disabled; Failed when cutting a point failed.
- * `Unknown` and `DataMerging` exist in ZStack's enum and are accepted in queries, but this engine never sets them.
+ * (journal base copy being taken) → Running; DataMerging while the oldest journal is merged into the base to stay
+ * under maxCapacity; Stopped when disabled; Failed when journaling or cutting a point failed. `Unknown` exists in
+ * ZStack's enum and is accepted in queries, but this engine never sets it.
  */
 export type CdpTaskStatus = "Created" | "Starting" | "Running" | "Stopped" | "Unknown" | "Failed" | "DataMerging";
 export type CdpTaskState = "Enabled" | "Disabled";
@@ -105,6 +108,8 @@ export interface CdpDeps {
   clock: Clock;
   inventory: Inventory;
   backupStore: VolumeBackupStore;
+  /** Options of the tasks' CDP journals (tests make segments small). */
+  journal?: CdpJournalOptions;
 }
 
 /** The shortest interval between two recovery points of a task. */
@@ -123,13 +128,19 @@ export class Cdp {
   readonly points: Collection<RecoveryPoint>;
   private readonly pointsByTask = new Map<string, RecoveryPoint[]>();
   private readonly scheduler: CdpScheduler;
+  /** Every write to a volume of a running task goes into the task's journal; recovery points are cut there. */
+  private readonly journaling: CdpJournaling;
 
   constructor(private readonly deps: CdpDeps) {
     this.policies = new Collection(deps.db, "cdp-policy");
     this.tasks = new Collection(deps.db, "cdp-task");
     this.points = new Collection(deps.db, "cdp-recovery-point");
     for (const p of this.points.all()) this.index(p);
-    this.scheduler = new CdpScheduler(deps, this);
+    this.journaling = new CdpJournaling(deps.inventory, deps.clock, (taskUuid, e) => this.markFailed(taskUuid, e), {
+      ...deps.journal,
+      now: deps.journal?.now ?? (() => deps.clock.now()),
+    });
+    this.scheduler = new CdpScheduler(deps, this, this.journaling);
   }
 
   /** Resumes every enabled task (after a start or restart of the engine). */
@@ -138,15 +149,14 @@ export class Cdp {
   }
 
   /**
-   * Removes recovery-point copies no point refers to: what a cut interrupted by a crash or stop left in the
-   * backup stores. Call before `resume` (no cut may be running). Returns how many copies were removed.
+   * Removes the full-volume recovery-point copies engines before the CDP journal wrote into the backup stores
+   * (points now live in journals). Returns how many copies were removed.
    */
   async sweepOrphanCopies(): Promise<number> {
-    const referenced = new Set(this.points.all().flatMap((p) => p.vms.flatMap((vm) => vm.volumes.map((v) => v.backupId))));
     let removed = 0;
     for (const bs of this.deps.inventory.backupStorages.all()) {
       for (const id of await this.deps.backupStore.list(bs.url)) {
-        if (id.startsWith(RECOVERY_POINT_COPY_PREFIX) && !referenced.has(id)) {
+        if (id.startsWith(RECOVERY_POINT_COPY_PREFIX)) {
           await this.deps.backupStore.remove(bs.url, id);
           removed++;
         }
@@ -155,9 +165,18 @@ export class Cdp {
     return removed;
   }
 
-  /** Stops the schedules, waiting for recovery points being cut. */
-  close(): Promise<void> {
-    return this.scheduler.close();
+  /** Stops the schedules, waiting for recovery points being cut, then closes the journals (appends durable). */
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    await this.journaling.close();
+  }
+
+  /** Failed with the reason; its writes stop being journaled (enabling it again resynchronizes the journal). */
+  markFailed(taskUuid: string, e: unknown): void {
+    const task = this.tasks.get(taskUuid);
+    if (!task) return;
+    this.tasks.put({ ...task, status: "Failed", lastError: e instanceof Error ? e.message : String(e) });
+    void this.journaling.release(taskUuid).catch(() => undefined);
   }
 
   // ---- policies
@@ -260,25 +279,25 @@ export class Cdp {
     return updated;
   }
 
-  /** Stopped/Disabled: no more recovery points; those already cut stay restorable. */
+  /** Stopped/Disabled: writes are no longer journaled, no more recovery points; those already cut stay restorable. */
   async disableTask(uuid: string): Promise<CdpTask> {
     this.requireTask(uuid);
     await this.scheduler.stop(uuid);
+    await this.journaling.release(uuid);
     const task = this.requireTask(uuid);
     return this.tasks.put({ ...task, state: "Disabled", status: "Stopped", lastOpDate: this.deps.clock.now() });
   }
 
-  /** Deletes the task with its recovery points; deleting an unknown task succeeds. */
+  /** Deletes the task with its journal and recovery points; deleting an unknown task succeeds. */
   async deleteTask(uuid: string): Promise<void> {
     if (!this.tasks.has(uuid)) return;
     await this.scheduler.stop(uuid);
     const task = this.tasks.get(uuid);
     if (!task) return;
     const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
-    for (const p of this.pointsOf(uuid)) {
-      if (bs) await dropRecoveryPoint(this.deps.backupStore, bs.url, p);
-      this.removePoint(p);
-    }
+    if (bs) await this.journaling.destroy(uuid, bs.url);
+    else await this.journaling.release(uuid);
+    for (const p of this.pointsOf(uuid)) this.removePoint(p);
     this.tasks.delete(uuid);
   }
 
@@ -350,7 +369,7 @@ export class Cdp {
       target,
       [...saved.volumes]
         .sort((a, b) => a.deviceId - b.deviceId)
-        .map((v) => ({ type: v.type, size: v.size, restoreInto: (dest: string) => this.deps.backupStore.restore(bs.url, v.backupId, dest) })),
+        .map((v) => ({ type: v.type, size: v.size, restoreInto: (dest: string) => this.journaling.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) })),
       sourceVm
         ? { instanceOfferingUuid: sourceVm.instanceOfferingUuid, l3NetworkUuids: sourceVm.vmNics.map((n) => n.l3NetworkUuid), defaultL3NetworkUuid: sourceVm.defaultL3NetworkUuid }
         : {},
@@ -382,7 +401,7 @@ export class Cdp {
       signal?.throwIfAborted();
       const tmp = `${t.path}.revert-${process.pid}`;
       try {
-        await this.deps.backupStore.restore(bs.url, t.saved.backupId, tmp);
+        await this.journaling.materialize(point.taskUuid, bs.url, groupId, t.saved.volumeUuid, tmp);
         await this.deps.inventory.copyIntoVolume(t.saved.volumeUuid, tmp);
       } finally {
         await rm(tmp, { force: true });

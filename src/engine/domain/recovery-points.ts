@@ -1,115 +1,74 @@
-import type { VolumeBackupStore } from "../storage/backup-store.js";
-import type { Clock } from "./clock.js";
-import { conflict } from "./errors.js";
-import { newZStackUuid } from "./ids.js";
-import type { Inventory, Volume } from "./inventory.js";
+import type { CdpPolicy } from "./cdp.js";
 
-/** Ids of recovery-point copies in the backup store start with this, so orphans can be told apart. */
+/**
+ * Ids of the full-copy recovery points older engines wrote into the backup store start with this; such copies
+ * are swept at start (recovery points now live in the task's CDP journal).
+ */
 export const RECOVERY_POINT_COPY_PREFIX = "cdp-";
 
-/** The saved state of one protected volume in a recovery point. */
+/** One protected volume in a recovery point. */
 export interface RecoveryPointVolume {
   volumeUuid: string;
   type: "Root" | "Data";
   deviceId: number;
   /** Virtual size of the volume in bytes. */
   size: number;
-  /** Id of the copy in the backup store. */
-  backupId: string;
-  /** Bytes the copy occupies in the store. */
+  /** Bytes written to the volume (and journaled) since the previous point; the whole volume for the first one. */
   storedSize: number;
 }
 
-/** A point a CDP task can restore to: every volume of every protected VM, as of `createDate`. */
+/**
+ * A point a CDP task can restore to: every volume of every protected VM as of `createDate`. The bytes live in
+ * the task's CDP journal (`groupId` is the journal's point); this record is what the ZStack API lists.
+ */
 export interface RecoveryPoint {
   uuid: string;
   taskUuid: string;
-  /** Per-task sequence number, from 1, strictly increasing (ZStack's `groupId`). */
+  /** Per-task sequence number, from 1, strictly increasing (ZStack's `groupId`, the journal's point id). */
   groupId: number;
   createDate: number;
-  /** Milliseconds the point took to cut. */
+  /** Milliseconds from the oldest write this point covers (not covered by the previous one) to the cut. */
   latencyMs: number;
   storedSize: number;
   backupStorageUuid: string;
   vms: { vmInstanceUuid: string; volumes: RecoveryPointVolume[] }[];
 }
 
-export interface RecoveryPointDeps {
-  inventory: Inventory;
-  backupStore: VolumeBackupStore;
-  clock: Clock;
-}
+/** At most this many recovery points are kept per task, newest first (each is a record in the engine database). */
+export const MAX_POINTS_PER_TASK = 1000;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The retention fields of a policy (days). */
+export type RetentionPolicy = Pick<CdpPolicy, "retentionTimePerDay" | "hourlyRpSinceDay" | "dailyRpSinceDay">;
 
 /**
- * Cuts recovery point `groupId` of a task: the current bytes of every volume of the given VMs, written to the
- * backup storage directory through the backup store. This is the one place that decides what a recovery point
- * is; a journaling store replaces its body without touching callers.
- * Promises: on resolve every copy is durable; on reject the copies written so far are removed.
+ * Which recovery points retention keeps, as groupIds. Reading of the policy (ZStack documents the fields only by
+ * name): points older than `retentionTimePerDay` days are dropped; points older than `hourlyRpSinceDay` days
+ * (when > 0) are thinned to the newest one per hour; older than `dailyRpSinceDay` days (when > 0) to the newest
+ * one per day; at most `cap` points are kept (the newest). The newest point is always kept.
  */
-export async function cutRecoveryPoint(
-  deps: RecoveryPointDeps,
-  input: {
-    taskUuid: string;
-    groupId: number;
-    backupStorageUuid: string;
-    storageDir: string;
-    vmUuids: readonly string[];
-    previous?: RecoveryPoint;
-    readBandwidth?: number;
-  },
-): Promise<RecoveryPoint> {
-  const started = deps.clock.now();
-  const written: string[] = [];
-  const previousIds = new Map(input.previous?.vms.flatMap((vm) => vm.volumes.map((v) => [v.volumeUuid, v.backupId] as const)) ?? []);
-  try {
-    const vms: RecoveryPoint["vms"] = [];
-    for (const vmUuid of input.vmUuids) {
-      const vm = deps.inventory.vms.get(vmUuid);
-      if (!vm) throw conflict(`protected VM[uuid:${vmUuid}] no longer exists`);
-      const volumes: RecoveryPointVolume[] = [];
-      for (const vol of deps.inventory.vmVolumes(vmUuid)) {
-        volumes.push(await copyVolume(deps, input, vol, previousIds.get(vol.uuid), written));
-      }
-      vms.push({ vmInstanceUuid: vmUuid, volumes });
+export function pointsToKeep(points: readonly { groupId: number; createDate: number }[], policy: RetentionPolicy | undefined, now: number, cap = MAX_POINTS_PER_TASK): number[] {
+  const sorted = [...points].sort((a, b) => b.groupId - a.groupId); // newest first
+  const keep: number[] = [];
+  const buckets = new Set<string>();
+  for (const [i, p] of sorted.entries()) {
+    if (i === 0) {
+      keep.push(p.groupId);
+      continue;
     }
-    return {
-      uuid: newZStackUuid(),
-      taskUuid: input.taskUuid,
-      groupId: input.groupId,
-      createDate: started,
-      latencyMs: Math.max(0, deps.clock.now() - started),
-      storedSize: vms.reduce((sum, vm) => sum + vm.volumes.reduce((s, v) => s + v.storedSize, 0), 0),
-      backupStorageUuid: input.backupStorageUuid,
-      vms,
-    };
-  } catch (e) {
-    await Promise.all(written.map((id) => deps.backupStore.remove(input.storageDir, id).catch(() => undefined)));
-    throw e;
+    if (keep.length >= cap) break;
+    const age = now - p.createDate;
+    if (policy && policy.retentionTimePerDay > 0 && age > policy.retentionTimePerDay * DAY_MS) continue;
+    let bucket: string | undefined;
+    if (policy && policy.dailyRpSinceDay > 0 && age > policy.dailyRpSinceDay * DAY_MS) bucket = `d${Math.floor(p.createDate / DAY_MS)}`;
+    else if (policy && policy.hourlyRpSinceDay > 0 && age > policy.hourlyRpSinceDay * DAY_MS) bucket = `h${Math.floor(p.createDate / HOUR_MS)}`;
+    if (bucket !== undefined) {
+      if (buckets.has(bucket)) continue;
+      buckets.add(bucket);
+    }
+    keep.push(p.groupId);
   }
-}
-
-async function copyVolume(
-  deps: RecoveryPointDeps,
-  input: { storageDir: string; readBandwidth?: number },
-  vol: Volume,
-  parentId: string | undefined,
-  written: string[],
-): Promise<RecoveryPointVolume> {
-  const backupId = `${RECOVERY_POINT_COPY_PREFIX}${newZStackUuid()}`;
-  const info = await deps.backupStore.write({
-    storageDir: input.storageDir,
-    backupId,
-    sourcePath: vol.installPath,
-    size: vol.size,
-    volumeUuid: vol.uuid,
-    ...(parentId ? { parentId } : {}),
-    ...(input.readBandwidth ? { readBandwidth: input.readBandwidth } : {}),
-  });
-  written.push(backupId);
-  return { volumeUuid: vol.uuid, type: vol.type, deviceId: vol.deviceId, size: vol.size, backupId, storedSize: info.storedSize };
-}
-
-/** Removes the stored copies of a recovery point (unknown copies are not an error). */
-export async function dropRecoveryPoint(backupStore: VolumeBackupStore, storageDir: string, point: RecoveryPoint): Promise<void> {
-  for (const vm of point.vms) for (const v of vm.volumes) await backupStore.remove(storageDir, v.backupId);
+  return keep.sort((a, b) => a - b);
 }
