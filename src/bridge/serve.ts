@@ -22,7 +22,8 @@ export interface ServeOptions {
   writeHandshake?: (line: string) => void;
 }
 
-function loadServices() {
+/** The gRPC service definitions of tfplugin6.Provider and go-plugin's controller and stdio services. */
+export function loadServices() {
   const root = protobuf.parse(TFPLUGIN6_PROTO, { keepCase: true }).root;
   protobuf.parse(GO_PLUGIN_PROTO, root, { keepCase: true });
   const def = fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });

@@ -1,0 +1,182 @@
+/**
+ * Bridge benchmark: N `zstack_cdp_task` resources (default 1,000 and 5,000, each protecting its own VM) on one
+ * demo engine, applied and planned (with refresh) by backplan natively and by Terraform through the tfplugin6
+ * bridge. Also the provider executable's start-up: exec to handshake line, the cost Terraform pays on each of
+ * its several launches per command. Target: native plan at 5k ≥ 10× faster than Terraform's.
+ * Prints Markdown to stdout, progress to stderr.
+ *
+ *   npx tsx test/bench/bridge.bench.ts [--sizes 1000,5000] [--launches 10]
+ *   node dist/test/bench/bridge.bench.js ...   (after npm run build)
+ *
+ * Needs Terraform at /usr/local/bin/terraform (or BACKPLAN_TERRAFORM) and a built dist/ (the CLI and the
+ * provider bundle).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEngine } from "../../src/engine/server.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = existsSync(join(HERE, "../../package.json")) ? resolve(HERE, "../..") : resolve(HERE, "../../..");
+const CLI = join(REPO, "dist/src/cli/main.js");
+const TERRAFORM = process.env["BACKPLAN_TERRAFORM"] ?? "/usr/local/bin/terraform";
+const COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+}
+
+const log = (s: string) => process.stderr.write(`[bridge.bench] ${s}\n`);
+
+function timed(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, okCodes = [0]): Promise<number> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    let err = "";
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on("exit", (code) => {
+      const s = (performance.now() - t0) / 1000;
+      if (okCodes.includes(code ?? -1)) done(s);
+      else fail(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${err}`));
+    });
+  });
+}
+
+/** Milliseconds from exec to the handshake line of the installed provider executable. */
+function launchMs(executable: string, clientCertPem: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(executable, [], { env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_PROTOCOL_VERSIONS: "6", PLUGIN_CLIENT_CERT: clientCertPem }, stdio: ["ignore", "pipe", "inherit"] });
+    child.stdout.once("data", () => {
+      done(performance.now() - t0);
+      child.kill("SIGKILL");
+    });
+    child.on("error", fail);
+  });
+}
+
+class Api {
+  private session = "";
+  constructor(readonly base: string) {}
+  async login(): Promise<void> {
+    const { createHash } = await import("node:crypto");
+    const password = createHash("sha512").update("password").digest("hex");
+    const r = await this.req("PUT", "/zstack/v1/accounts/login", { logInByAccount: { accountName: "admin", password } });
+    this.session = (r as { inventory: { uuid: string } }).inventory.uuid;
+  }
+  async req(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { "content-type": "application/json", ...(this.session ? { authorization: `OAuth ${this.session}` } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+}
+
+function config(endpoint: string, bs: string, vms: readonly string[]): string {
+  const head = `terraform {
+  required_providers {
+    zstack = { source = "backplan/zstack" }
+  }
+}
+
+provider "zstack" {
+  endpoint         = "${endpoint}/zstack"
+  account_name     = "admin"
+  account_password = "password"
+}
+
+resource "zstack_cdp_policy" "p" {
+  name                      = "bench"
+  recovery_point_per_second = 60
+  retention_time_per_day    = 1
+}
+`;
+  const tasks = vms.map(
+    (vm, i) => `resource "zstack_cdp_task" "t${i}" {
+  name                = "t${i}"
+  policy_uuid         = zstack_cdp_policy.p.uuid
+  backup_storage_uuid = "${bs}"
+  resource_uuids      = ["${vm}"]
+}
+`,
+  );
+  return head + "\n" + tasks.join("\n");
+}
+
+interface Row {
+  n: number;
+  step: string;
+  backplan: number;
+  terraform: number;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(TERRAFORM)) throw new Error(`Terraform not found at ${TERRAFORM}`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: npm run build first`);
+  const sizes = arg("sizes", "1000,5000").split(",").map(Number);
+  const launches = Number(arg("launches", "10"));
+  const work = mkdtempSync(join(tmpdir(), "backplan-bridge-bench-"));
+  const engine = await startEngine({ port: 0, host: "127.0.0.1", dataDir: join(work, "engine"), demo: true });
+  const rows: Row[] = [];
+  try {
+    const install = join(work, "install");
+    await timed(process.execPath, [CLI, "terraform", "install", "-dir", install], REPO);
+    const tfEnv = { TF_CLI_CONFIG_FILE: join(install, "terraformrc"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+
+    const { selfSignedCertificate } = await import("../../src/bridge/certificate.js");
+    const clientCert = selfSignedCertificate().certPem;
+    const startups: number[] = [];
+    for (let i = 0; i < launches; i++) startups.push(await launchMs(join(install, "bin", "terraform-provider-zstack"), clientCert));
+    startups.sort((a, b) => a - b);
+
+    const api = new Api(engine.url);
+    await api.login();
+    const bsList = (await api.req("GET", "/zstack/v1/backup-storage")) as { inventories: { uuid: string; type: string }[] };
+    const bs = bsList.inventories.find((b) => b.type === "ImageStoreBackupStorage")!.uuid;
+    for (const n of sizes) {
+      log(`creating ${2 * n} VMs`);
+      const vms: string[] = [];
+      for (let i = 0; i < 2 * n; i++) {
+        const r = (await api.req("POST", "/engine/v1/vms", { name: `bench-${n}-${i}`, volumes: [{ size: 1 << 20 }] })) as { inventory: { uuid: string } };
+        vms.push(r.inventory.uuid);
+      }
+      const bpDir = join(work, `bp-${n}`);
+      const tfDir = join(work, `tf-${n}`);
+      mkdirSync(bpDir);
+      mkdirSync(tfDir);
+      writeFileSync(join(bpDir, "main.tf"), config(engine.url, bs, vms.slice(0, n)));
+      writeFileSync(join(tfDir, "main.tf"), config(engine.url, bs, vms.slice(n)));
+      log(`${n}: backplan apply`);
+      const bpApply = await timed(process.execPath, [CLI, "apply", "-auto-approve", "-no-color"], bpDir);
+      log(`${n}: backplan plan`);
+      const bpPlan = await timed(process.execPath, [CLI, "plan", "-detailed-exitcode", "-no-color"], bpDir);
+      await timed(TERRAFORM, ["init", "-no-color"], tfDir, tfEnv);
+      log(`${n}: terraform apply`);
+      const tfApply = await timed(TERRAFORM, ["apply", "-auto-approve", "-no-color", "-input=false"], tfDir, tfEnv);
+      log(`${n}: terraform plan`);
+      const tfPlan = await timed(TERRAFORM, ["plan", "-detailed-exitcode", "-no-color", "-input=false"], tfDir, tfEnv);
+      rows.push({ n, step: "initial apply", backplan: bpApply, terraform: tfApply });
+      rows.push({ n, step: "no-op plan with refresh", backplan: bpPlan, terraform: tfPlan });
+    }
+    const fmt = (s: number) => `${s.toFixed(1)} s`;
+    const out = [
+      "| resources | step | backplan (native) | Terraform 1.11 + bridge | Terraform / backplan |",
+      "|---:|---|---:|---:|---:|",
+      ...rows.map((r) => `| ${r.n.toLocaleString("en-US")} | ${r.step} | ${fmt(r.backplan)} | ${fmt(r.terraform)} | ${(r.terraform / r.backplan).toFixed(1)}× |`),
+      "",
+      `Provider executable start-up (exec to handshake, ${launches} launches): median ${startups[Math.floor(startups.length / 2)]!.toFixed(0)} ms, min ${startups[0]!.toFixed(0)} ms, max ${startups[startups.length - 1]!.toFixed(0)} ms (target < 300 ms).`,
+    ];
+    process.stdout.write(out.join("\n") + "\n");
+  } finally {
+    await engine.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
