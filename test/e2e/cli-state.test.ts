@@ -284,6 +284,10 @@ describe("state locking and force-unlock", () => {
     const declined = await backplan(["force-unlock", id], dir, { stdin: "no\n" });
     expect(declined.code).toBe(1);
     expect(existsSync(lockFile(dir))).toBe(true);
+    const noAnswer = await backplan(["force-unlock", id], dir, { stdin: "" });
+    expect(noAnswer.code).toBe(1);
+    expect(noAnswer.stderr).toContain("force-unlock cancelled");
+    expect(existsSync(lockFile(dir))).toBe(true);
     const unlocked = await backplan(["force-unlock", id], dir, { stdin: "yes\n" });
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect(unlocked.stdout).toContain("backplan state has been successfully unlocked!");

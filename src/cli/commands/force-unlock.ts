@@ -4,12 +4,15 @@ import { boolFlag, parseArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { fail, statePathOf } from "./state.js";
 
+/** Asks for "yes" on standard input; input that ends without an answer is a no. */
 async function confirmed(): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // An ended stdin leaves the question pending forever (and the process would exit 0 with nothing done).
+  const ended = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
   try {
-    const answer = await rl.question(
+    const answer = await Promise.race([ended, rl.question(
       "Do you really want to force-unlock?\n  backplan will remove the lock on the state.\n  This will allow local backplan commands to modify this state, even though it\n  may still be in use. Only 'yes' will be accepted to confirm.\n\n  Enter a value: ",
-    );
+    )]);
     return answer.trim() === "yes";
   } catch {
     return false;
