@@ -29,6 +29,7 @@ import { formatPos } from "../source.js";
 import { lex, type LexMode, type Tokens } from "./lexer.js";
 import { LineIndex, endOffset, startOffset } from "./position.js";
 import { Tok, describeTok } from "./token.js";
+import { applyStrip, decodeTemplateEscapes, flushHeredoc, type RawTemplateItem } from "./template-items.js";
 
 export interface ParseResult<T> {
   value: T;
@@ -86,15 +87,6 @@ const BINARY_OPS: Partial<Record<Tok, BinaryOperator>> = {
   [Tok.Slash]: "/",
   [Tok.Percent]: "%",
 };
-
-type RawTemplateItem =
-  | { t: "lit"; value: string; s: number; e: number; lineStart: boolean; endsLine: boolean }
-  | { t: "interp"; expr: Expression; strip: StripMarkers; s: number; e: number }
-  | { t: "if"; cond: Expression; strip: StripMarkers; s: number; e: number }
-  | { t: "else"; strip: StripMarkers; s: number; e: number }
-  | { t: "endif"; strip: StripMarkers; s: number; e: number }
-  | { t: "for"; keyVar?: string; valueVar: string; coll: Expression; strip: StripMarkers; s: number; e: number }
-  | { t: "endfor"; strip: StripMarkers; s: number; e: number };
 
 class Parser {
   readonly diags: Diagnostic[] = [];
@@ -1462,55 +1454,6 @@ const NO_STOP: ReadonlySet<string> = new Set();
 const IF_STOP: ReadonlySet<string> = new Set(["else", "endif"]);
 const ENDIF_STOP: ReadonlySet<string> = new Set(["endif"]);
 const ENDFOR_STOP: ReadonlySet<string> = new Set(["endfor"]);
-
-/** Strip markers (`~`) trim the whitespace, newlines included, of the literal right next to them. */
-function applyStrip(items: RawTemplateItem[]): void {
-  for (let k = 0; k < items.length; k++) {
-    const it = items[k]!;
-    if (it.t === "lit") continue;
-    if (it.strip.stripLeft) {
-      const prev = items[k - 1];
-      if (prev && prev.t === "lit") prev.value = prev.value.replace(/\s+$/u, "");
-    }
-    if (it.strip.stripRight) {
-      const next = items[k + 1];
-      if (next && next.t === "lit") next.value = next.value.replace(/^\s+/u, "");
-    }
-  }
-}
-
-function decodeTemplateEscapes(raw: string): string {
-  if (raw.indexOf("{") < 0) return raw;
-  return raw.replace(/([$%])\1\{/g, "$1{");
-}
-
-/**
- * `<<-` heredocs: removes the smallest indentation found at the start of the literal lines from every line
- * (lines holding only whitespace do not count, and a line starting with an interpolation counts as zero).
- */
-function flushHeredoc(items: RawTemplateItem[]): void {
-  let min = Infinity;
-  const adjust: Extract<RawTemplateItem, { t: "lit" }>[] = [];
-  let atLineStart = true;
-  for (const it of items) {
-    if (atLineStart) {
-      if (it.t === "lit") {
-        const blank = it.value.endsWith("\n") && /^\s*$/.test(it.value);
-        if (!blank) {
-          let spaces = 0;
-          while (spaces < it.value.length && (it.value[spaces] === " " || it.value[spaces] === "\t")) spaces++;
-          min = Math.min(min, spaces);
-          adjust.push(it);
-        }
-      } else {
-        min = 0;
-      }
-    }
-    atLineStart = it.t === "lit" && it.value.endsWith("\n");
-  }
-  if (min === Infinity || min === 0) return;
-  for (const it of adjust) it.value = it.value.slice(min);
-}
 
 function staticKey(key: Expression): string | number | undefined {
   if (key.kind === "literal") {
