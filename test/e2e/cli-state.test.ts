@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLocalState } from "../../src/state/local-backend.js";
 import { addressesOf, backplan, ensureBuilt, readState, terraformShowJson, workdir } from "./cli-harness.js";
 
 /**
@@ -305,5 +306,34 @@ describe("state locking and force-unlock", () => {
     const r = await backplan(["state", "mv", "-lock-timeout=30s", "terraform_data.a", "terraform_data.w"], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(lines((await backplan(["state", "list", "terraform_data.w"], dir)).stdout)).toEqual(["terraform_data.w"]);
+  });
+});
+
+describe("a run that crashed mid-apply", () => {
+  it("its journaled changes are seen by list, show and pull, and folded into the file by the next write", async () => {
+    const dir = fresh();
+    const path = join(dir, "terraform.tfstate");
+    const serial = readState(dir).serial;
+    // A run records an instance (journal line fsync'd), then dies without folding or releasing its lock.
+    const crashed = await openLocalState({ path, foldIntervalMs: 0 });
+    const lockId = crashed.lockInfo!.ID;
+    await crashed.setInstance("terraform_data.late", { schemaVersion: 0, attributes: { id: "late-id", input: null, output: null, triggers_replace: null }, sensitiveAttributes: [], dependencies: [] }, { provider: 'provider["terraform.io/builtin/terraform"]' });
+    expect(existsSync(join(dir, "terraform.tfstate.journal"))).toBe(true);
+    expect(readState(dir).serial).toBe(serial);
+
+    expect(lines((await backplan(["state", "list", "terraform_data.late"], dir)).stdout)).toEqual(["terraform_data.late"]);
+    expect((await backplan(["state", "show", "terraform_data.late"], dir)).stdout).toContain('id = "late-id"');
+    expect(JSON.stringify(JSON.parse((await backplan(["state", "pull"], dir)).stdout))).toContain("late-id");
+    const blocked = await backplan(["state", "rm", "terraform_data.a"], dir);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(lockId);
+
+    expect((await backplan(["force-unlock", "-force", lockId], dir)).code).toBe(0);
+    const rm = await backplan(["state", "rm", "terraform_data.a"], dir);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(existsSync(join(dir, "terraform.tfstate.journal"))).toBe(false);
+    const after = readState(dir);
+    expect(after.resources.map((r) => r.name).sort()).toEqual(["b", "c", "inner", "late"]);
+    expect(addressesOf(terraformShowJson(path).values?.root_module)).toContain("terraform_data.late");
   });
 });
