@@ -10,6 +10,7 @@ import type { GivenVariable } from "../../lang/variable.js";
 import { markSensitive } from "../../lang/value.js";
 import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
 import { checkPlanStamp } from "../../state/staleness.js";
+import { encodeStateV4 } from "../../state/v4.js";
 import { applySummary, progressDone, progressFailed, progressStart, progressStill, renderPlanText } from "../../views/index.js";
 import { boolFlag, parseArgs, UsageError, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -151,7 +152,9 @@ export async function planAndApply(argv: string[], destroy: boolean): Promise<nu
     process.stdout.write(renderPlanText(plan, { color }));
     if (plan.errored) return 1;
     if (!isApplyable(plan)) {
-      if (plan.mode === "refresh-only") await run.session.replaceState(run.outcome.refreshed);
+      // Terraform writes (and bumps the serial) only when the refresh changed something: an unchanged state keeps
+      // its serial, so plans saved before stay applicable.
+      if (plan.mode === "refresh-only" && encodeStateV4(run.outcome.refreshed) !== encodeStateV4(run.session.snapshot())) await run.session.replaceState(run.outcome.refreshed);
       return 0;
     }
     if (!boolFlag(args, "auto-approve")) {
