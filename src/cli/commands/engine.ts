@@ -71,17 +71,66 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
+const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" } } as const;
+
+/**
+ * Offline check of the backup storages of a data dir (the engine should not be running on it: opening a CDP
+ * journal truncates a torn tail). Exit 0 when every storage is intact, 1 when anything is missing or corrupt.
+ */
+async function verify(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, VERIFY_FLAGS);
+  if (args.positionals.length > 1) throw new UsageError(`engine verify takes at most one BACKUP_STORAGE_UUID, got ${args.positionals.length}`);
+  const dataDir = stringFlag(args, "data") ?? ".backplan/engine";
+  const { existsSync } = await import("node:fs");
+  const { join, resolve } = await import("node:path");
+  if (!existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
+  const { openDb } = await import("../../engine/store/db.js");
+  const { Inventory } = await import("../../engine/domain/inventory.js");
+  const { ChunkBackupStore } = await import("../../engine/storage/chunk-backup-store.js");
+  const { VmBackups } = await import("../../engine/domain/vm-backups.js");
+  const { Cdp } = await import("../../engine/domain/cdp.js");
+  const { systemClock } = await import("../../engine/domain/clock.js");
+  const { formatVerifyReport, recordedOn, verifyBackupStorage } = await import("../../engine/domain/storage-verify.js");
+  const db = openDb(resolve(dataDir));
+  const inventory = new Inventory(db, resolve(dataDir), systemClock);
+  const store = new ChunkBackupStore();
+  const vmBackups = new VmBackups(db, systemClock, inventory, store);
+  const cdp = new Cdp({ db, clock: systemClock, inventory, backupStore: store });
+  try {
+    const wanted = args.positionals[0];
+    const storages = inventory.backupStorages.all().filter((bs) => wanted === undefined || bs.uuid === wanted);
+    if (wanted !== undefined && storages.length === 0) throw new UsageError(`backup storage ${wanted} is not in ${dataDir}`);
+    let ok = true;
+    const reports = [];
+    for (const bs of storages) {
+      const report = await verifyBackupStorage({ storage: bs, store, ...recordedOn(db, { vmBackups, cdp }, bs) });
+      ok &&= report.ok;
+      reports.push(report);
+      if (!boolFlag(args, "json")) process.stdout.write(`${formatVerifyReport(report).join("\n")}\n`);
+    }
+    if (boolFlag(args, "json")) process.stdout.write(`${JSON.stringify({ ok, reports }, null, 2)}\n`);
+    return ok ? 0 : 1;
+  } finally {
+    await cdp.close();
+    db.close();
+  }
+}
+
 export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
-  usage: "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS]",
+  usage:
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS]\n" +
+    "       backplan engine verify [--data DIR] [--json] [BACKUP_STORAGE_UUID]",
   async run(argv) {
     const [sub, ...rest] = argv;
     switch (sub) {
       case "serve":
         return serve(rest);
+      case "verify":
+        return verify(rest);
       default:
-        throw new UsageError(sub ? `unknown engine subcommand: ${sub}` : "engine needs a subcommand: serve");
+        throw new UsageError(sub ? `unknown engine subcommand: ${sub}` : "engine needs a subcommand: serve or verify");
     }
   },
 };

@@ -125,6 +125,18 @@ export class CdpJournaling {
     }
   }
 
+  /** The groupIds the task's journal can restore (its journal opened for the time of the call when not journaling). */
+  async restorable(taskUuid: string, storageDir: string): Promise<number[]> {
+    const live = this.journals.get(taskUuid);
+    if (live) return live.recoveryPoints().map((p) => p.groupId);
+    const journal = await CdpJournal.open(storageDir, taskUuid);
+    try {
+      return journal.started ? journal.recoveryPoints().map((p) => p.groupId) : [];
+    } finally {
+      await journal.close();
+    }
+  }
+
   /** Stops journaling the task (its journal stays on disk). */
   async release(taskUuid: string): Promise<void> {
     this.forget(taskUuid);

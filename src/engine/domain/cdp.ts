@@ -409,6 +409,11 @@ export class Cdp {
     }
   }
 
+  /** The groupIds the task's journal on `storageDir` can restore (what `verify` compares the listed points with). */
+  restorableGroupIds(taskUuid: string, storageDir: string): Promise<number[]> {
+    return this.journaling.restorable(taskUuid, storageDir);
+  }
+
   addPoint(p: RecoveryPoint): void {
     this.points.put(p);
     this.index(p);

@@ -5,6 +5,7 @@ import type { EngineContext } from "../../context.js";
 import type { Principal } from "../../domain/accounts.js";
 import { DomainError, type DomainErrorKind } from "../../domain/errors.js";
 import { engineServices } from "../../domain/services.js";
+import { recordedOn, verifyBackupStorage } from "../../domain/storage-verify.js";
 import { BodyError, readBody, readJsonObject } from "../body.js";
 import type { HttpRequest, HttpResponse, Router } from "../router.js";
 import { authenticate } from "../zstack/auth.js";
@@ -109,6 +110,14 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
   route("GET", "/volumes/:uuid/sha256", async (req) => {
     const vol = inv.require(inv.volumes, "Volume", req.params.uuid!);
     return { status: 200, json: { volumeUuid: vol.uuid, size: vol.size, sha256: await sha256File(vol.installPath) } };
+  });
+
+  // Re-hashes every chunk of the storage and checks every backup and CDP recovery point the engine lists is
+  // really there. 200 with the report either way; `ok` says whether anything is missing or corrupt.
+  route("POST", "/backup-storages/:uuid/verify", async (req) => {
+    const bs = inv.require(inv.backupStorages, "BackupStorage", req.params.uuid!);
+    const report = await verifyBackupStorage({ storage: bs, store: ctx.backupStore, ...recordedOn(ctx.db, services, bs) });
+    return { status: 200, json: report };
   });
 
   route("GET", "/access-keys", () => ({ status: 200, json: { inventories: services.accounts.accessKeys().map((k) => toWire(accessKeyView(k, false))) } }));
