@@ -60,6 +60,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`backplan: unknown command "${name}"\n\n${usage()}`);
     return 1;
   }
+  const flagsEnd = rest.indexOf("--");
+  if ((flagsEnd < 0 ? rest : rest.slice(0, flagsEnd)).some((a) => a === "-help" || a === "--help" || a === "-h")) {
+    process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (e) {

@@ -269,4 +269,12 @@ describe("backplan graph, providers, version", () => {
     expect(json["provider_selections"]).toHaveProperty(["registry.terraform.io/backplan/zstack"]);
     expect((await backplan(["version", "extra"], dir)).code).toBe(1);
   });
+
+  it("-help on any command prints its usage and exits 0", async () => {
+    for (const cmd of ["show", "output", "import", "state", "graph", "providers", "refresh", "force-unlock", "version"]) {
+      const r = await backplan([cmd, "-help"], dir);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toContain(`Usage: backplan ${cmd}`);
+    }
+  });
 });

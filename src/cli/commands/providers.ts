@@ -95,7 +95,7 @@ async function runProviders(argv: string[]): Promise<number> {
 
 export const providersCommand: Command = {
   name: "providers",
-  summary: "Show the providers required by the configuration and state; `providers schema -json` prints their schemas",
+  summary: "Show the providers the configuration and state require (`providers schema -json`: their schemas)",
   usage: "backplan providers [DIR]\n       backplan providers schema -json",
   run: runProviders,
 };
