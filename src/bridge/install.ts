@@ -93,11 +93,11 @@ export function writeInstall(layout: InstallLayout): void {
 }
 
 /**
- * The script a provider executable runs: the single-file bundle `npm run build` makes when it exists (fast
- * start-up), else the compiled `serve-main.js`.
+ * The script a provider executable runs: the loader of the single-file bundle `npm run build` makes, when it
+ * exists (fast start-up), else the compiled `serve-main.js`.
  */
 export function providerEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const bundle = join(here, "..", "..", "bridge", "terraform-provider.mjs");
+  const bundle = join(here, "..", "..", "bridge", "terraform-provider-loader.cjs");
   return existsSync(bundle) ? bundle : join(here, "serve-main.js");
 }
