@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { layout } from "../../storage/layout.js";
 import type { BackupStorage, Inventory } from "../inventory.js";
 import type { VolumeBackupStore } from "../../storage/backup-store.js";
 
@@ -42,9 +44,12 @@ export async function backUpVmVolumes(
   const volumes = inventory.vmVolumes(vmUuid);
   if (volumes.length === 0) throw new Error(`No volume attached to the server (${vmUuid}) for protect.`);
   const records: VolumeBackupRecord[] = [];
+  const listed = await store.list(storage.url);
   for (const v of volumes) {
     const backupId = `${itemId}-${v.uuid}`;
-    const info = await store.write({ storageDir: storage.url, backupId, sourcePath: v.installPath, size: v.size });
+    // The newest earlier backup of this volume is the parent: the store then reads only regions written since.
+    const parentId = await newestBackupOf(storage.url, listed, v.uuid, backupId);
+    const info = await store.write({ storageDir: storage.url, backupId, sourcePath: v.installPath, size: v.size, volumeUuid: v.uuid, ...(parentId ? { parentId } : {}) });
     const record: VolumeBackupRecord = {
       backupId,
       volumeUuid: v.uuid,
@@ -62,6 +67,17 @@ export async function backUpVmVolumes(
     onVolume(record);
   }
   return records;
+}
+
+/** The id among `listed` of the volume's most recently written backup (ids end with `-<volumeUuid>`), if any. */
+async function newestBackupOf(storageDir: string, listed: readonly string[], volumeUuid: string, except: string): Promise<string | undefined> {
+  let best: { id: string; at: number } | undefined;
+  for (const id of listed) {
+    if (id === except || !id.endsWith(`-${volumeUuid}`)) continue;
+    const at = await stat(layout.manifest(storageDir, id)).then((s) => s.mtimeMs, () => undefined);
+    if (at !== undefined && (!best || at > best.at)) best = { id, at };
+  }
+  return best?.id;
 }
 
 /** Removes the copies; missing ones are not an error. */
