@@ -30,7 +30,8 @@ export function startBackplan(args: string[], cwd: string, env: NodeJS.ProcessEn
   return spawn(process.execPath, ["--import", TSX, CLI, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
 }
 
-export function finished(child: ChildProcess, input?: string): Promise<RunResult> {
+/** Waits for `child` to exit; `input` is written to its stdin, which is then closed (null: left open). */
+export function finished(child: ChildProcess, input?: string | null): Promise<RunResult> {
   return new Promise((res, rej) => {
     let stdout = "";
     let stderr = "";
@@ -38,8 +39,8 @@ export function finished(child: ChildProcess, input?: string): Promise<RunResult
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", rej);
     child.on("close", (code) => res({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin!.end(input);
-    else child.stdin!.end();
+    if (input === undefined) child.stdin!.end();
+    else if (input !== null) child.stdin!.end(input);
   });
 }
 
