@@ -337,3 +337,16 @@ describe("a run that crashed mid-apply", () => {
     expect(addressesOf(terraformShowJson(path).values?.root_module)).toContain("terraform_data.late");
   });
 });
+
+describe("a damaged state file", () => {
+  it("every state-reading command names the file and the problem, and exits 1", async () => {
+    const dir = fresh();
+    const text = readFileSync(join(dir, "terraform.tfstate"), "utf8");
+    writeFileSync(join(dir, "terraform.tfstate"), text.replace('"schema_version": 0', '"schema_version": "zero"'));
+    for (const args of [["state", "list"], ["state", "show", "terraform_data.a"], ["state", "rm", "terraform_data.a"], ["state", "pull"], ["show"], ["show", "-json"], ["output"]]) {
+      const r = await backplan(args, dir);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stderr, args.join(" ")).toMatch(/Failed to load state\n\n.*terraform\.tfstate: invalid state: resources\[0\]\.instances\[0\]\.schema_version/);
+    }
+  });
+});
