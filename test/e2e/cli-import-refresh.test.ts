@@ -200,3 +200,20 @@ resource "zstack_vm_from_cdp_backup" "v" {
     expect(existsSync(join(d, "terraform.tfstate"))).toBe(false);
   }, 120_000);
 });
+
+describe("confirmation prompts with no one to answer", () => {
+  it("apply and destroy without -auto-approve on an ended stdin cancel with exit 1 and leave no lock", async () => {
+    const d = dir(TD_CONFIG);
+    const apply = await backplan(["apply"], d, { stdin: "" });
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain("Apply cancelled.");
+    expect(existsSync(join(d, ".terraform.tfstate.lock.info"))).toBe(false);
+    expect(existsSync(join(d, "terraform.tfstate"))).toBe(false);
+    expect((await backplan(["apply"], d, { stdin: "yes\n" })).code).toBe(0);
+    const destroy = await backplan(["destroy"], d, { stdin: "" });
+    expect(destroy.code).toBe(1);
+    expect(destroy.stderr).toContain("Destroy cancelled.");
+    expect(readState(d).resources.length).toBeGreaterThan(0);
+    expect(existsSync(join(d, ".terraform.tfstate.lock.info"))).toBe(false);
+  });
+});

@@ -23,8 +23,10 @@ const APPLY_FLAGS = { ...PLAN_FLAGS, "auto-approve": { type: "boolean" } } as co
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY && process.stdin.readableEnded) return false;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Input that ends without an answer leaves the question pending forever: the process would exit 0, lock held.
+  const ended = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
   try {
-    const answer = await rl.question(question);
+    const answer = await Promise.race([ended, rl.question(question)]);
     return answer.trim() === "yes";
   } catch {
     return false;
