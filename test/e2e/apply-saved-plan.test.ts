@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backplan, finished, readState, startBackplan, stateInstances, workdir, writeMain } from "./plan-harness.js";
+
+// Every step runs the CLI as a child process (several seconds each on a busy 2-core machine).
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
 const V1 = `
 resource "terraform_data" "a" {

@@ -115,6 +115,10 @@ describe("Terraform through the tfplugin6 bridge", () => {
     expect(init).toContain("Installed backplan/csbs v0.1.0 (unauthenticated)");
     const schema = JSON.parse(await tf.tfOk(0, "providers", "schema", "-json")) as unknown;
     expect(schema).toEqual(JSON.parse(JSON.stringify(providersSchemaJson(builtinProviders()))));
+    // The same document `backplan providers schema -json` prints, less its builtin terraform provider.
+    const ours = JSON.parse(await tf.backplanOk(0, "providers", "schema", "-json")) as { provider_schemas: Record<string, unknown> };
+    delete ours.provider_schemas["terraform.io/builtin/terraform"];
+    expect(schema).toEqual(ours);
   });
 
   it("create, no-op re-plan, update in place, replace, refresh-only drift, destroy — and backplan agrees at each step", async () => {

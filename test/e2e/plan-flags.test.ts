@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { rmSync } from "node:fs";
 import { backplan, changeOf, planJsonOf, readState, stateInstances, workdir, writeMain } from "./plan-harness.js";
+
+// Every step runs the CLI as a child process (several seconds each on a busy 2-core machine).
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
 const CONFIG = `
 resource "terraform_data" "base" {

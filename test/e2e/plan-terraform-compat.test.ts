@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { backplan, planJsonOf, readState, stateInstances, terraform, terraformAvailable, workdir, writeMain, type PlanJson } from "./plan-harness.js";
+
+// Every step runs the CLI as a child process (several seconds each on a busy 2-core machine).
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
 // Terraform 1.11 (installed at /usr/local/bin/terraform, run offline: terraform_data is built in) writes the
 // state backplan must read, reads the state backplan writes, and emits the plan JSON backplan's must match.
