@@ -206,13 +206,6 @@ class Parser {
     return false;
   }
 
-  /** Runs `f` with newlines significant (`include`) or skipped. The parser never throws, so no finally. */
-  private withNewlines<T>(include: boolean, f: () => T): T {
-    this.nl.push(include);
-    const r = f();
-    this.nl.pop();
-    return r;
-  }
 
   // ───────────────────────── recovery ─────────────────────────
 
@@ -571,8 +564,12 @@ class Parser {
   // ───────────────────────── expressions ─────────────────────────
 
   parseStandaloneExpression(): Expression {
-    const expr = this.withNewlines(false, () => this.parseExpressionTop());
-    const i = this.withNewlines(false, () => this.peekIdx());
+    this.nl.push(false);
+    const expr = this.parseExpressionTop();
+    this.nl.pop();
+    this.nl.push(false);
+    const i = this.peekIdx();
+    this.nl.pop();
     if (this.types[i] !== Tok.EOF) {
       this.error(
         "Extra characters after expression",
@@ -671,17 +668,10 @@ class Parser {
         return this.parseHeredoc();
       case Tok.OParen: {
         this.p = i + 1;
-        return this.withNewlines(false, () => {
-          const inner = this.parseExpr();
-          const close = this.peekIdx();
-          if (this.types[close] !== Tok.CParen) {
-            this.error("Unbalanced parentheses", `Expected ")" to close the "(" at ${formatPos(this.tokRange(i))}, but found ${this.found(close)}.`, this.tokRange(close));
-            this.recoverToClose(Tok.CParen);
-            return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, endOffset(inner.range)) };
-          }
-          this.p = close + 1;
-          return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, this.ends[close]!) };
-        });
+        this.nl.push(false);
+        const r = this.parseParenthesized(i);
+        this.nl.pop();
+        return r;
       }
       case Tok.OBrack:
         return this.parseTuple(i);
@@ -742,49 +732,10 @@ class Parser {
       return { kind: "invalid", range: nameRange };
     }
     this.p = open + 1;
-    return this.withNewlines(false, (): Expression => {
-      const args: Expression[] = [];
-      let expandFinal = false;
-      for (;;) {
-        const i = this.peekIdx();
-        const t = this.types[i] as Tok;
-        if (t === Tok.CParen) break;
-        if (t === Tok.EOF) break;
-        args.push(this.parseExpr());
-        const sep = this.peekIdx();
-        const st = this.types[sep] as Tok;
-        if (st === Tok.Ellipsis) {
-          this.p = sep + 1;
-          expandFinal = true;
-          const c = this.peekIdx();
-          if (this.types[c] !== Tok.CParen) {
-            this.error("Missing closing parenthesis", `An expanded argument (ending in "...") must be the last one: expected ")" but found ${this.found(c)}.`, this.tokRange(c));
-            this.recoverToClose(Tok.CParen);
-            return this.callNode(name, nameRange, args, true, open, this.p - 1, first);
-          }
-          break;
-        }
-        if (st === Tok.Comma) {
-          this.p = sep + 1;
-          continue;
-        }
-        if (st === Tok.CParen) break;
-        this.error(
-          "Missing argument separator",
-          `Expected a comma or ")" after an argument of "${name}", but found ${this.found(sep)}.`,
-          this.tokRange(sep),
-        );
-        this.recoverToClose(Tok.CParen);
-        return this.callNode(name, nameRange, args, expandFinal, open, this.p - 1, first);
-      }
-      const close = this.peekIdx();
-      if (this.types[close] !== Tok.CParen) {
-        this.error("Unbalanced parentheses", `Expected ")" to close the call of "${name}", but found ${this.found(close)}.`, this.tokRange(close));
-        return this.callNode(name, nameRange, args, expandFinal, open, close, first);
-      }
-      this.p = close + 1;
-      return this.callNode(name, nameRange, args, expandFinal, open, close, first);
-    });
+    this.nl.push(false);
+    const r = this.parseCallArgs(name, nameRange, open, first);
+    this.nl.pop();
+    return r;
   }
 
   private callNode(name: string, nameRange: SourceRange, args: Expression[], expandFinal: boolean, open: number, close: number, first: number): FunctionCallExpr {
@@ -808,100 +759,34 @@ class Parser {
 
   private parseTuple(open: number): Expression {
     this.p = open + 1;
-    return this.withNewlines(false, (): Expression => {
-      const first = this.peekIdx();
-      if (this.isForStart(first)) return this.parseFor(open, "tuple");
-      const items: Expression[] = [];
-      for (;;) {
-        const i = this.peekIdx();
-        const t = this.types[i] as Tok;
-        if (t === Tok.CBrack) {
-          this.p = i + 1;
-          return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
-        }
-        if (t === Tok.EOF) {
-          this.error("Unclosed tuple", `Expected "]" to close the "[" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
-          return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
-        }
-        items.push(this.parseExpr());
-        const sep = this.peekIdx();
-        const st = this.types[sep] as Tok;
-        if (st === Tok.Comma) {
-          this.p = sep + 1;
-          continue;
-        }
-        if (st === Tok.CBrack) continue;
-        this.error("Missing item separator", `Expected a comma or "]" after a tuple element, but found ${this.found(sep)}.`, this.tokRange(sep));
-        this.recoverToClose(Tok.CBrack);
-        return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1] ?? this.starts[sep]!) };
-      }
-    });
+    this.nl.push(false);
+    const r = this.parseTupleItems(open);
+    this.nl.pop();
+    return r;
   }
 
   private parseObject(open: number): Expression {
     this.p = open + 1;
-    const firstSig = this.withNewlines(false, () => this.peekIdx());
+    this.nl.push(false);
+    const firstSig = this.peekIdx();
+    this.nl.pop();
     if (this.isForStartNoNl(firstSig)) {
-      return this.withNewlines(false, () => this.parseFor(open, "object"));
+      this.nl.push(false);
+      const r = this.parseFor(open, "object");
+      this.nl.pop();
+      return r;
     }
-    return this.withNewlines(true, (): Expression => {
-      const items: ObjectItem[] = [];
-      for (;;) {
-        const i = this.peekIdx();
-        const t = this.types[i] as Tok;
-        if (t === Tok.Newline) {
-          this.p = i + 1;
-          continue;
-        }
-        if (t === Tok.CBrace) {
-          this.p = i + 1;
-          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
-        }
-        if (t === Tok.EOF) {
-          this.error("Unclosed object", `Expected "}" to close the "{" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
-          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
-        }
-        const errs = this.diags.length;
-        const rawKey = this.parseExpr();
-        let key: Expression = rawKey;
-        let bareKey = false;
-        if (rawKey.kind === "scope_traversal" && rawKey.steps.length === 0) {
-          key = { kind: "literal", value: rawKey.root, range: rawKey.range };
-          bareKey = true;
-        } else if (rawKey.kind === "literal" && (rawKey.value === null || typeof rawKey.value === "boolean")) {
-          key = { kind: "literal", value: String(rawKey.value), range: rawKey.range };
-          bareKey = true;
-        }
-        const eq = this.peekIdx();
-        const et = this.types[eq] as Tok;
-        if (et !== Tok.Equal && et !== Tok.Colon) {
-          if (this.diags.length === errs) {
-            this.error("Missing key/value separator", `Expected "=" (or ":") after the object key, but found ${this.found(eq)}.`, this.tokRange(eq));
-          }
-          this.recoverToClose(Tok.CBrace);
-          return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
-        }
-        this.p = eq + 1;
-        const value = this.parseExpr();
-        items.push({ key, bareKey, value, range: this.range(startOffset(rawKey.range), endOffset(value.range)) });
-        const sep = this.peekIdx();
-        const st = this.types[sep] as Tok;
-        if (st === Tok.Comma || st === Tok.Newline) {
-          this.p = sep + 1;
-          continue;
-        }
-        if (st === Tok.CBrace) continue;
-        if (this.diags.length === errs) {
-          this.error("Missing attribute separator", `Expected a newline or comma after the object attribute, but found ${this.found(sep)}.`, this.tokRange(sep));
-        }
-        this.recoverToClose(Tok.CBrace);
-        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
-      }
-    });
+    this.nl.push(true);
+    const r = this.parseObjectItems(open);
+    this.nl.pop();
+    return r;
   }
 
   private isForStartNoNl(i: number): boolean {
-    return this.withNewlines(false, () => this.isForStart(i));
+    this.nl.push(false);
+    const r = this.isForStart(i);
+    this.nl.pop();
+    return r;
   }
 
   private parseFor(open: number, resultType: "tuple" | "object"): Expression {
@@ -1020,24 +905,10 @@ class Parser {
 
   /** After `[` at `open` (consumed): the key and `]`; `base` is what the index applies to. */
   private parseIndex(base: Expression, open: number, startExpr: Expression): Expression {
-    return this.withNewlines(false, (): Expression => {
-      const key = this.parseExpr();
-      const close = this.peekIdx();
-      let end: number;
-      if (this.types[close] !== Tok.CBrack) {
-        this.error("Missing close bracket on index", `Expected "]" to close the index, but found ${this.found(close)}.`, this.tokRange(close));
-        this.recoverToClose(Tok.CBrack);
-        end = this.ends[this.p - 1]!;
-      } else {
-        this.p = close + 1;
-        end = this.ends[close]!;
-      }
-      const whole = this.range(startOffset(startExpr.range), end);
-      const keyRange = this.range(this.starts[open]!, end);
-      const lit = staticKey(key);
-      if (lit !== undefined) return appendStep(base, { kind: "index", key: lit, range: keyRange }, whole);
-      return { kind: "index", collection: base, key, keyRange, range: whole };
-    });
+    this.nl.push(false);
+    const r = this.parseIndexKey(base, open, startExpr);
+    this.nl.pop();
+    return r;
   }
 
   private appendLegacyIndex(expr: Expression, numIdx: number): Expression {
@@ -1088,6 +959,170 @@ class Parser {
       break;
     }
     return { kind: "splat", style, source, each, markerRange, range: this.range(startOffset(source.range), end) };
+  }
+
+  /** After `[` (newlines skipped): a for expression or the elements up to `]`. */
+  private parseTupleItems(open: number): Expression {
+    const first = this.peekIdx();
+    if (this.isForStart(first)) return this.parseFor(open, "tuple");
+    const items: Expression[] = [];
+    for (;;) {
+      const i = this.peekIdx();
+      const t = this.types[i] as Tok;
+      if (t === Tok.CBrack) {
+        this.p = i + 1;
+        return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
+      }
+      if (t === Tok.EOF) {
+        this.error("Unclosed tuple", `Expected "]" to close the "[" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
+        return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
+      }
+      items.push(this.parseExpr());
+      const sep = this.peekIdx();
+      const st = this.types[sep] as Tok;
+      if (st === Tok.Comma) {
+        this.p = sep + 1;
+        continue;
+      }
+      if (st === Tok.CBrack) continue;
+      this.error("Missing item separator", `Expected a comma or "]" after a tuple element, but found ${this.found(sep)}.`, this.tokRange(sep));
+      this.recoverToClose(Tok.CBrack);
+      return { kind: "tuple", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1] ?? this.starts[sep]!) };
+    }
+  }
+
+  /** After `{` (newlines significant: they separate items): `key = value` items up to `}`. */
+  private parseObjectItems(open: number): Expression {
+    const items: ObjectItem[] = [];
+    for (;;) {
+      const i = this.peekIdx();
+      const t = this.types[i] as Tok;
+      if (t === Tok.Newline) {
+        this.p = i + 1;
+        continue;
+      }
+      if (t === Tok.CBrace) {
+        this.p = i + 1;
+        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
+      }
+      if (t === Tok.EOF) {
+        this.error("Unclosed object", `Expected "}" to close the "{" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
+        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
+      }
+      const errs = this.diags.length;
+      const rawKey = this.parseExpr();
+      let key: Expression = rawKey;
+      let bareKey = false;
+      if (rawKey.kind === "scope_traversal" && rawKey.steps.length === 0) {
+        key = { kind: "literal", value: rawKey.root, range: rawKey.range };
+        bareKey = true;
+      } else if (rawKey.kind === "literal" && (rawKey.value === null || typeof rawKey.value === "boolean")) {
+        key = { kind: "literal", value: String(rawKey.value), range: rawKey.range };
+        bareKey = true;
+      }
+      const eq = this.peekIdx();
+      const et = this.types[eq] as Tok;
+      if (et !== Tok.Equal && et !== Tok.Colon) {
+        if (this.diags.length === errs) {
+          this.error("Missing key/value separator", `Expected "=" (or ":") after the object key, but found ${this.found(eq)}.`, this.tokRange(eq));
+        }
+        this.recoverToClose(Tok.CBrace);
+        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+      }
+      this.p = eq + 1;
+      const value = this.parseExpr();
+      items.push({ key, bareKey, value, range: this.range(startOffset(rawKey.range), endOffset(value.range)) });
+      const sep = this.peekIdx();
+      const st = this.types[sep] as Tok;
+      if (st === Tok.Comma || st === Tok.Newline) {
+        this.p = sep + 1;
+        continue;
+      }
+      if (st === Tok.CBrace) continue;
+      if (this.diags.length === errs) {
+        this.error("Missing attribute separator", `Expected a newline or comma after the object attribute, but found ${this.found(sep)}.`, this.tokRange(sep));
+      }
+      this.recoverToClose(Tok.CBrace);
+      return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+    }
+  }
+
+  /** After `[` of an index (newlines skipped): the key and `]`; `base` is what the index applies to. */
+  private parseIndexKey(base: Expression, open: number, startExpr: Expression): Expression {
+    const key = this.parseExpr();
+    const close = this.peekIdx();
+    let end: number;
+    if (this.types[close] !== Tok.CBrack) {
+      this.error("Missing close bracket on index", `Expected "]" to close the index, but found ${this.found(close)}.`, this.tokRange(close));
+      this.recoverToClose(Tok.CBrack);
+      end = this.ends[this.p - 1]!;
+    } else {
+      this.p = close + 1;
+      end = this.ends[close]!;
+    }
+    const whole = this.range(startOffset(startExpr.range), end);
+    const keyRange = this.range(this.starts[open]!, end);
+    const lit = staticKey(key);
+    if (lit !== undefined) return appendStep(base, { kind: "index", key: lit, range: keyRange }, whole);
+    return { kind: "index", collection: base, key, keyRange, range: whole };
+  }
+
+  /** After `(` of a call (newlines skipped): the arguments, an optional final `...`, and `)`. */
+  private parseCallArgs(name: string, nameRange: SourceRange, open: number, first: number): Expression {
+    const args: Expression[] = [];
+    let expandFinal = false;
+    for (;;) {
+      const i = this.peekIdx();
+      const t = this.types[i] as Tok;
+      if (t === Tok.CParen) break;
+      if (t === Tok.EOF) break;
+      args.push(this.parseExpr());
+      const sep = this.peekIdx();
+      const st = this.types[sep] as Tok;
+      if (st === Tok.Ellipsis) {
+        this.p = sep + 1;
+        expandFinal = true;
+        const c = this.peekIdx();
+        if (this.types[c] !== Tok.CParen) {
+          this.error("Missing closing parenthesis", `An expanded argument (ending in "...") must be the last one: expected ")" but found ${this.found(c)}.`, this.tokRange(c));
+          this.recoverToClose(Tok.CParen);
+          return this.callNode(name, nameRange, args, true, open, this.p - 1, first);
+        }
+        break;
+      }
+      if (st === Tok.Comma) {
+        this.p = sep + 1;
+        continue;
+      }
+      if (st === Tok.CParen) break;
+      this.error(
+        "Missing argument separator",
+        `Expected a comma or ")" after an argument of "${name}", but found ${this.found(sep)}.`,
+        this.tokRange(sep),
+      );
+      this.recoverToClose(Tok.CParen);
+      return this.callNode(name, nameRange, args, expandFinal, open, this.p - 1, first);
+    }
+    const close = this.peekIdx();
+    if (this.types[close] !== Tok.CParen) {
+      this.error("Unbalanced parentheses", `Expected ")" to close the call of "${name}", but found ${this.found(close)}.`, this.tokRange(close));
+      return this.callNode(name, nameRange, args, expandFinal, open, close, first);
+    }
+    this.p = close + 1;
+    return this.callNode(name, nameRange, args, expandFinal, open, close, first);
+  }
+
+  /** After `(` (newlines skipped): the inner expression and `)`. */
+  private parseParenthesized(i: number): Expression {
+    const inner = this.parseExpr();
+    const close = this.peekIdx();
+    if (this.types[close] !== Tok.CParen) {
+      this.error("Unbalanced parentheses", `Expected ")" to close the "(" at ${formatPos(this.tokRange(i))}, but found ${this.found(close)}.`, this.tokRange(close));
+      this.recoverToClose(Tok.CParen);
+      return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, endOffset(inner.range)) };
+    }
+    this.p = close + 1;
+    return { kind: "parens", expr: inner, range: this.range(this.starts[i]!, this.ends[close]!) };
   }
 
   // ───────────────────────── templates ─────────────────────────
@@ -1180,7 +1215,9 @@ class Parser {
       if (t === Tok.TemplateInterp) {
         this.p++;
         const stripLeft = this.ends[i]! - this.starts[i]! === 3;
-        const expr = this.withNewlines(false, () => this.parseExpr());
+        this.nl.push(false);
+        const expr = this.parseExpr();
+        this.nl.pop();
         const { stripRight, end } = this.closeSequence("interpolation");
         items.push({ t: "interp", expr, strip: { stripLeft, stripRight }, s: this.starts[i]!, e: end });
         lineStart = false;
@@ -1190,7 +1227,9 @@ class Parser {
         this.p++;
         lineStart = false;
         const stripLeft = this.ends[i]! - this.starts[i]! === 3;
-        const item = this.withNewlines(false, () => this.parseDirective(i, stripLeft));
+        this.nl.push(false);
+        const item = this.parseDirective(i, stripLeft);
+        this.nl.pop();
         if (item) items.push(item);
         continue;
       }
@@ -1199,7 +1238,9 @@ class Parser {
   }
 
   private closeSequence(what: string): { stripRight: boolean; end: number } {
-    const i = this.withNewlines(false, () => this.peekIdx());
+    this.nl.push(false);
+    const i = this.peekIdx();
+    this.nl.pop();
     if (this.types[i] === Tok.TemplateSeqEnd) {
       this.p = i + 1;
       return { stripRight: this.ends[i]! - this.starts[i]! === 2, end: this.ends[i]! };
