@@ -190,7 +190,7 @@ describe("CDP through the task journal", () => {
     const chunk = join(lab.bs.url, "chunks", hash.slice(0, 2), hash);
     const good = readFileSync(chunk);
     const bad = Buffer.from(good);
-    bad[12345] ^= 0xff;
+    bad[12345] = bad[12345]! ^ 0xff;
     writeFileSync(chunk, bad);
     try {
       const verify = await c.request("POST", `/engine/v1/backup-storages/${lab.bs.uuid}/verify`);

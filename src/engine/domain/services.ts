@@ -40,6 +40,7 @@ export function engineServices(ctx: EngineContext): EngineServices {
 
 /** Clears what an interrupted run left behind and resumes the schedules of enabled CDP tasks. */
 export async function startBackgroundWork(services: EngineServices): Promise<void> {
+  await services.vmBackups.sweepOrphans();
   await services.cdp.sweepOrphanCopies();
   services.cdp.resume();
 }

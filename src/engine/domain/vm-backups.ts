@@ -152,14 +152,16 @@ export class VmBackups {
    */
   async deleteGroup(groupUuid: string, backupStorageUuids?: readonly string[]): Promise<void> {
     const victims = this.group(groupUuid).filter((b) => !backupStorageUuids || backupStorageUuids.includes(b.backupStorageUuid));
-    for (const b of victims) {
-      const bs = this.inventory.backupStorages.get(b.backupStorageUuid);
-      if (bs) await this.store.remove(bs.url, b.uuid);
-      this.backups.delete(b.uuid);
-    }
+    // Unlisted first, data second: a crash in between leaves unlisted data (swept at the next start), never a
+    // listed backup whose data is gone.
+    for (const b of victims) this.backups.delete(b.uuid);
     for (const bsUuid of new Set(victims.map((b) => b.backupStorageUuid))) {
       const bs = this.inventory.backupStorages.get(bsUuid);
       if (bs && !this.group(groupUuid).some((b) => b.backupStorageUuid === bsUuid)) await rm(descriptorPath(bs, groupUuid), { force: true });
+    }
+    for (const b of victims) {
+      const bs = this.inventory.backupStorages.get(b.backupStorageUuid);
+      if (bs) await this.store.remove(bs.url, b.uuid);
     }
   }
 
@@ -186,6 +188,23 @@ export class VmBackups {
       }
     }
     return { deletedBackupCount, newBackupCount };
+  }
+
+  /**
+   * Removes VM-backup data no record and no group descriptor names: what a backup or delete interrupted by a
+   * crash left. Call at start, before serving (no backup may be running). Returns how many were removed.
+   */
+  async sweepOrphans(): Promise<number> {
+    let removed = 0;
+    for (const bs of this.inventory.backupStorages.all()) {
+      const described = new Set((await this.readDescriptors(bs)).flatMap((g) => g.map((b) => b.uuid)));
+      for (const id of await this.store.list(bs.url)) {
+        if (!VM_BACKUP_ID.test(id) || this.backups.has(id) || described.has(id)) continue;
+        await this.store.remove(bs.url, id);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Creates a new VM from the group's backups (on `backupStorageUuid`, or wherever the group lives). */
@@ -278,6 +297,9 @@ export class VmBackups {
 }
 
 const DESCRIPTOR_DIR = "vm-backup-groups";
+
+/** VM backups are stored under their uuid; CSBS copies (`<item>-<volume>`) and others never match. */
+const VM_BACKUP_ID = /^[0-9a-f]{32}$/;
 
 /**
  * Honours a read bandwidth limit at volume granularity: a backup that read `bytes` takes at least
