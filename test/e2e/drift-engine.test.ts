@@ -244,7 +244,13 @@ describe("backplan drift against a live engine", () => {
     expect(md.out).toContain("! max_latency = 600000 -> 300000");
   }, 60_000);
 
-  it("-refresh-only leaves configuration divergence out", async () => {
+  it("-refresh-only leaves configuration divergence out; a held state lock does not stop the check", async () => {
+    const lock = join(dir, ".terraform.tfstate.lock.info");
+    writeFileSync(lock, JSON.stringify({ ID: "held-by-an-apply", Operation: "OperationTypeApply", Who: "ci@runner", Version: "0.1.0", Created: new Date().toISOString(), Path: statePath, Info: "" }));
+    const locked = await run(["drift", "infra", "-refresh-only", "-json"], root);
+    rmSync(lock);
+    expect(locked.code, locked.err).toBe(2);
+    expect(sha(statePath)).toBe(stateHash);
     const { report, code } = await json(["infra", "-refresh-only"]);
     expect(code).toBe(2);
     expect(report.pending).toEqual([]);
