@@ -2,19 +2,25 @@
  * Storage benchmark (not part of the test suite): full backup, incremental after 1% change, restore and dedup
  * of the chunk store, beside `cp` and `sha256sum` on the same file in the same run.
  *
- *   node --import tsx test/bench/storage.bench.ts [--size 4GiB] [--dir /tmp] [--chunk-sizes 4MiB] [--compression]
+ *   node --import tsx test/bench/storage.bench.ts [--size 4GiB] [--dir /tmp] [--chunk-sizes 4MiB] [--compression] [--no-cdp]
+ *
+ * It also runs a real engine (in this process, over HTTP on 127.0.0.1) to measure CDP: the admin write route's
+ * throughput without and with a running CDP task journaling the volume, and the RPO the task reaches
+ * (`lastLatency`: oldest write not yet in a point → the point that covers it) with a 1-second policy.
  *
  * Prints Markdown tables. The volume is incompressible random data with no holes (the worst case for the store:
  * nothing to skip, nothing to deduplicate within a volume). All files are in the page cache when measured, as
  * they are for sha256sum; every store write is fsync'd, `cp` is not.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { open, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { brotliCompressSync, constants, deflateSync } from "node:zlib";
+import { startEngine } from "../../src/engine/server.js";
+import { engineServices } from "../../src/engine/domain/services.js";
 import { ChunkBackupStore } from "../../src/engine/storage/chunk-backup-store.js";
 import { DirtyTracker } from "../../src/engine/storage/dirty-tracker.js";
 
@@ -156,6 +162,72 @@ async function benchChunkSize(work: string, vol: string, size: number, chunkSize
   return rows;
 }
 
+/**
+ * CDP write overhead and RPO on a real engine: `seconds` of sequential 256 KiB admin writes (each fsync'd by the
+ * engine) into a 64 MiB volume, first unprotected, then while a CDP task with a 1-second policy journals it.
+ */
+async function cdpRows(work: string, seconds = 4): Promise<Row[]> {
+  const engine = await startEngine({ dataDir: join(work, "engine"), host: "127.0.0.1", port: 0, demo: true });
+  try {
+    const login = await fetch(`${engine.url}/zstack/v1/accounts/login`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ logInByAccount: { accountName: "admin", password: createHash("sha512").update("password").digest("hex") } }),
+    });
+    const auth = { authorization: `OAuth ${((await login.json()) as { inventory: { uuid: string } }).inventory.uuid}` };
+    const volSize = 64 * MiB;
+    const made = await fetch(`${engine.url}/engine/v1/vms`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ name: "bench", volumes: [{ size: volSize }] }) });
+    const vm = ((await made.json()) as { inventory: { uuid: string; rootVolumeUuid: string } }).inventory;
+    const block = 256 * 1024;
+    const payload = randomBytes(block);
+    const writeFor = async (ms: number): Promise<{ bytes: number; ms: number; writes: number }> => {
+      const started = performance.now();
+      let offset = 0;
+      let writes = 0;
+      while (performance.now() - started < ms) {
+        const r = await fetch(`${engine.url}/engine/v1/volumes/${vm.rootVolumeUuid}/data?offset=${offset}`, { method: "PUT", headers: auth, body: payload });
+        if (r.status !== 200) throw new Error(`admin write failed: ${r.status} ${await r.text()}`);
+        offset = (offset + block) % volSize;
+        writes++;
+      }
+      return { bytes: writes * block, ms: performance.now() - started, writes };
+    };
+    const plain = await writeFor(seconds * 1000);
+    const { cdp } = engineServices(engine.context);
+    const bs = engine.context.inventory.backupStorages.all()[0]!;
+    const policy = cdp.createPolicy({ name: "bench-1s", recoveryPointPerSecond: 1 });
+    const task = cdp.createTask({ name: "bench", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid], maxLatency: 1000 });
+    while (cdp.tasks.get(task.uuid)?.status !== "Running") await new Promise((r) => setTimeout(r, 20));
+    const lags = new Map<number, number>();
+    const sampler = setInterval(() => {
+      const t = cdp.tasks.get(task.uuid);
+      if (t && t.lastGroupId > 1) lags.set(t.lastGroupId, t.lastLatency);
+    }, 50);
+    const journaled = await writeFor(seconds * 1000);
+    await new Promise((r) => setTimeout(r, 2500)); // the points covering the last writes
+    clearInterval(sampler);
+    const rpo = [...lags.values()].filter((l) => l > 0);
+    const used = cdp.tasks.get(task.uuid)!.usedCapacity;
+    const rows: Row[] = [
+      { what: "Admin writes, no CDP (256 KiB each, fsync'd)", result: `${fmt(mbps(plain.bytes, plain.ms), 1)} MB/s`, note: `${plain.writes} writes in ${fmt(plain.ms / 1000, 1)} s over HTTP` },
+      {
+        what: "Admin writes, CDP task journaling the volume",
+        result: `${fmt(mbps(journaled.bytes, journaled.ms), 1)} MB/s`,
+        note: `${journaled.writes} writes; ${fmt((100 * mbps(journaled.bytes, journaled.ms)) / mbps(plain.bytes, plain.ms))}% of the unprotected rate; journal + base ${fmt(used / MiB, 1)} MiB`,
+      },
+      {
+        what: "CDP RPO (1 s policy, maxLatency 1000 ms)",
+        result: rpo.length ? `max ${fmt(Math.max(...rpo))} ms` : "no point covered a write",
+        note: rpo.length ? `mean ${fmt(rpo.reduce((a, b) => a + b, 0) / rpo.length)} ms over ${rpo.length} points (lastLatency: oldest uncovered write → its point)` : "",
+      },
+    ];
+    await cdp.deleteTask(task.uuid);
+    return rows;
+  } finally {
+    await engine.close();
+  }
+}
+
 async function compressionRows(): Promise<Row[]> {
   // A realistic mixed sample: binaries and text from the system image, 64 MiB.
   const files: string[] = [];
@@ -213,6 +285,7 @@ async function main(): Promise<void> {
     ];
     for (const cs of chunkSizes) rows.push(...(await benchChunkSize(work, vol, size, cs, baseline)));
     if (process.argv.includes("--compression")) rows.push(...(await compressionRows()));
+    if (!process.argv.includes("--no-cdp")) rows.push(...(await cdpRows(work)));
     const lines = [
       `Volume ${fmt(size / MiB)} MiB of random data, Node ${process.version}, ${new Date().toISOString()}; MB/s = MiB/s; ` +
         `load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" / ")} on ${availableParallelism()} cores (the machine is shared: compare rows of one run, not runs).`,
