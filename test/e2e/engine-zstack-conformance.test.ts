@@ -301,7 +301,7 @@ describe("seed conformance", () => {
 
     it("DeleteVmBackup: DELETE zstack/v1/vm-backups/{groupUuid}?backupStorageUuids=...&deleteMode=Permissive", async () => {
       const r = await lab.client.call("DELETE", `/zstack/v1/vm-backups/${backups[0].groupUuid}?backupStorageUuids=${lab.bs.uuid}&deleteMode=Permissive`);
-      expect(r.status).toBe(200);
+      expect(r.status, r.text).toBe(200);
       expect(r.json).toEqual({});
       expect(await lab.client.query(`/zstack/v1/volume-backups?q=groupUuid=${backups[0].groupUuid}`)).toEqual([]);
     });
