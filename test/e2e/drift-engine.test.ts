@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftReport } from "../../src/plan/drift.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
+import { call as csbsCall, login as csbsLogin } from "./engine-csbs-lab.js";
 import { ZStackClient } from "./engine-zstack-client.js";
 
 /**
@@ -349,5 +350,25 @@ describe("backplan drift against a live engine", () => {
     const missing = await drift(["nowhere"]);
     expect(missing.code).toBe(1);
     expect(missing.out).toContain("nowhere: no such file or directory");
+  }, 60_000);
+
+  it("lists CSBS checkpoints: one taken by hand outside backplan is unmanaged", async () => {
+    const state = JSON.parse(readFileSync(statePath, "utf8")) as { resources: { type: string; instances: { attributes: Record<string, unknown> }[] }[] };
+    const policyId = state.resources.find((r) => r.type === "csbs_backup_policy")!.instances[0]!.attributes["id"] as string;
+    const { token, projectId } = await csbsLogin(engine.url, "demo", "password", "demo");
+    const made = await csbsCall(engine.url, "POST", `/v1/${projectId}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/checkpoints`, {
+      token,
+      body: { checkpoint: { plan_id: policyId, parameters: {} } },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const checkpointId = made.body.checkpoint.id as string;
+    const { report, code } = await json(["infra", "-refresh-only"]);
+    expect(code).toBe(2);
+    expect(report.unmanaged.map((u) => [u.type, u.id])).toEqual([
+      ["csbs_backup_policy_checkpoint", checkpointId],
+      ["zstack_cdp_task", rogueUuid],
+    ]);
+    expect(report.coverage.types["csbs_backup_policy_checkpoint"]).toEqual({ managed: 0, unmanaged: 1 });
+    expect(report.coverage.percent).toBe(60);
   }, 60_000);
 });
