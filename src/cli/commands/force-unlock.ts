@@ -2,7 +2,7 @@ import { createInterface } from "node:readline/promises";
 import { forceUnlock, LockError } from "../../state/lock.js";
 import { boolFlag, parseArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { fail, statePathOf } from "./state.js";
+import { fail, statePathOf } from "../state-file.js";
 
 /** Asks for "yes" on standard input; input that ends without an answer is a no. */
 async function confirmed(): Promise<boolean> {

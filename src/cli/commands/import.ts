@@ -9,7 +9,7 @@ import type { SdkObject } from "../../sdk/value.js";
 import { parseArgs, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, openWorkspace, type Workspace } from "../workspace.js";
-import { fail, withSession } from "./state.js";
+import { fail, withSession } from "../state-file.js";
 
 const FLAGS = { ...CONFIG_FLAGS, config: { type: "string" }, parallelism: { type: "string" }, input: { type: "boolean" } } as const;
 

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import type { JsonValue, OutputValue } from "../../state/state.js";
 import { parseArgs, boolFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { fail, readStateOrFail, STATE_FLAGS, statePathOf } from "./state.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
 
 /**
  * `backplan output`: root module outputs from the state, in Terraform's formats. The list form hides sensitive
@@ -53,7 +52,7 @@ async function runOutput(argv: string[]): Promise<number> {
   if (raw && name === undefined) throw new UsageError("-raw needs the name of an output");
   const path = statePathOf(args);
   let outputs: Record<string, OutputValue> = {};
-  if (existsSync(path) || existsSync(path + ".journal")) {
+  if (stateExists(path)) {
     const read = await readStateOrFail(path);
     if ("code" in read) return read.code;
     outputs = read.state.outputs();

@@ -7,7 +7,7 @@ import type { State } from "../../state/state.js";
 import { boolFlag, parseArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
-import { readStateOrFail, statePathOf } from "./state.js";
+import { readStateOrFail, statePathOf } from "../state-file.js";
 
 /**
  * `backplan providers`: which providers the configuration (module by module) and the state need, as a tree like

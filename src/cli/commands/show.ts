@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Plan } from "../../plan/plan.js";
 import { readPlanFile } from "../../plan/planfile.js";
@@ -12,7 +11,7 @@ import type { Command } from "../command.js";
 import { VERSION } from "../version.js";
 import { defaultRegistry } from "../workspace.js";
 import { useColor } from "./plan.js";
-import { fail, readStateOrFail, STATE_FLAGS, statePathOf } from "./state.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
 import { renderStateText, viewStateJson } from "./state-view.js";
 
 const FLAGS = {
@@ -55,7 +54,7 @@ async function readShowFile(path: string): Promise<{ plan: Plan } | { state: Sta
 /** The current state when it is the one the plan was made from (so plan JSON can carry it as prior_state). */
 async function priorStateFor(plan: Plan, args: ParsedArgs): Promise<State | undefined> {
   const path = statePathOf(args);
-  if (!existsSync(path)) return undefined;
+  if (!stateExists(path)) return undefined;
   const read = await readStateOrFail(path);
   if ("code" in read) return undefined;
   const stamp = { lineage: read.state.lineage, serial: read.state.serial };
@@ -121,7 +120,7 @@ async function runShow(argv: string[]): Promise<number> {
     return showState(read.state, args);
   }
   const path = statePathOf(args);
-  if (!existsSync(path) && !existsSync(path + ".journal")) return showState(undefined, args);
+  if (!stateExists(path)) return showState(undefined, args);
   const read = await readStateOrFail(path);
   if ("code" in read) return read.code;
   return showState(read.state, args);

@@ -1,27 +1,17 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { parseTarget } from "../../addrs/parse.js";
 import { formatTarget, type TargetAddr } from "../../addrs/resource.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
 import { AddressError, formatInstanceAddress, parseInstanceAddress } from "../../state/address.js";
-import { BACKUP_SUFFIX, openLocalState, readLocalState, type LocalStateSession } from "../../state/local-backend.js";
-import { LockError } from "../../state/lock.js";
-import { State, StateError } from "../../state/state.js";
+import { BACKUP_SUFFIX } from "../../state/local-backend.js";
+import { StateError, type State } from "../../state/state.js";
 import { decodeStateV4, encodeStateV4 } from "../../state/v4.js";
-import { boolFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
+import { boolFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { defaultRegistry, lockTimeoutMs } from "../workspace.js";
-import { VERSION } from "../version.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf, withSession } from "../state-file.js";
+import { defaultRegistry } from "../workspace.js";
 import { planMove, stateInstances, targetMatches } from "./state-moves.js";
 import { instancesOf, renderInstanceText, viewStateJson } from "./state-view.js";
-
-/** Flags every state command takes. */
-export const STATE_FLAGS = {
-  state: { type: "string" },
-  chdir: { type: "string" },
-  "no-color": { type: "boolean" },
-} as const satisfies Record<string, FlagSpec>;
 
 const WRITE_FLAGS = {
   ...STATE_FLAGS,
@@ -30,48 +20,8 @@ const WRITE_FLAGS = {
   "dry-run": { type: "boolean" },
 } as const satisfies Record<string, FlagSpec>;
 
-/** The state file a command works on: `-state=PATH`, else `terraform.tfstate` in `-chdir` (default: here). */
-export function statePathOf(args: ParsedArgs): string {
-  return stringFlag(args, "state") ?? join(resolve(stringFlag(args, "chdir") ?? "."), "terraform.tfstate");
-}
-
-/** Prints a Terraform-style error (summary, blank line, detail) and returns exit code 1. */
-export function fail(summary: string, detail = ""): number {
-  process.stderr.write(`Error: ${summary}\n${detail ? `\n${detail}\n` : ""}`);
-  return 1;
-}
-
 const NO_STATE =
   "State management commands require a state file. Run this command in a directory where backplan has been run\nor use the -state flag to point the command to a specific state location.";
-
-/** Whether there is any state to work on (a state file, or a journal a crashed run left). */
-function stateExists(path: string): boolean {
-  return existsSync(path) || existsSync(path + ".journal");
-}
-
-/** Reads the state for a read-only command, or reports why not (exit code in `code`). */
-export async function readStateOrFail(path: string): Promise<{ state: State } | { code: number }> {
-  try {
-    return { state: (await readLocalState({ path })).state };
-  } catch (e) {
-    if (e instanceof StateError) return { code: fail("Failed to load state", e.message) };
-    throw e;
-  }
-}
-
-/** Opens the state locked for writing, as the flags say; reports lock and format errors. */
-async function openForWrite(args: ParsedArgs, path: string, operation: string): Promise<LocalStateSession | { code: number }> {
-  try {
-    return await openLocalState({ path, lock: args.flags["lock"] !== false, lockTimeoutMs: lockTimeoutMs(args), operation, version: VERSION });
-  } catch (e) {
-    if (e instanceof LockError) {
-      process.stderr.write(`Error: ${e.message}\n`);
-      return { code: 1 };
-    }
-    if (e instanceof StateError) return { code: fail("Failed to load state", e.message) };
-    throw e;
-  }
-}
 
 function parseTargets(texts: readonly string[]): TargetAddr[] {
   return texts.map((text) => {
@@ -126,19 +76,6 @@ async function stateShow(argv: string[]): Promise<number> {
   if (boolFlag(args, "show-sensitive")) iv.instance.sensitive_attributes = [];
   process.stdout.write(renderInstanceText(iv));
   return 0;
-}
-
-/** Runs `body` on the locked session; closing folds the changes (state file rewritten, `.backup` kept). */
-export async function withSession(args: ParsedArgs, path: string, operation: string, body: (s: LocalStateSession) => Promise<number>): Promise<number> {
-  const opened = await openForWrite(args, path, operation);
-  if ("code" in opened) return opened.code;
-  let code: number;
-  try {
-    code = await body(opened);
-  } finally {
-    await opened.close();
-  }
-  return code;
 }
 
 async function stateRm(argv: string[]): Promise<number> {
