@@ -74,7 +74,7 @@ describe("example workflows", () => {
     expect((gh["on"] as { schedule: { cron: string }[] }).schedule[0]!.cron).toBe("17 3 * * *");
     const job = (gh["jobs"] as Record<string, Yaml>)["drift"]!;
     expect((job["env"] as Yaml)["BACKPLAN_WEBHOOK_URL"]).toBe("${{ secrets.DRIFT_WEBHOOK_URL }}");
-    expect(steps(job).map((s) => s.run ?? "").join("\n")).toContain("backplan drift infra/prod infra/staging");
+    expect(steps(job).map((s) => s.run ?? "").join("\n")).toContain("backplan drift infra -state=.backplan/terraform.tfstate");
     const gl = await parseYaml(join(ROOT, "examples/drift-job/gitlab/.gitlab-ci.yml"));
     const drift = gl["drift"] as { rules: { if: string }[]; variables: Yaml; script: string[] };
     expect(drift.rules[0]!.if).toContain('$CI_PIPELINE_SOURCE == "schedule"');
