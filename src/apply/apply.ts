@@ -100,11 +100,11 @@ class Applier extends RunBase {
 
   constructor(
     private readonly req: ApplyRequest,
-    private readonly eg: EvaluationGraph,
+    eg: EvaluationGraph,
     providers: ProviderClients,
     diags: Diagnostic[],
   ) {
-    super(req, providers, diags);
+    super(req, eg, providers, diags);
     for (const c of req.plan.changes) if (!c.deposed) this.changes.set(c.address, c);
     this.limit = semaphore(req.parallelism);
   }
@@ -134,23 +134,7 @@ class Applier extends RunBase {
     if (!this.req.signal.aborted) await this.runDeletes();
   }
 
-  private async visit(node: string): Promise<void> {
-    const info = this.eg.nodes.get(node)!;
-    switch (info.kind) {
-      case "var":
-        return this.visitVariable(info);
-      case "local":
-        return this.visitLocal(info);
-      case "provider":
-        return this.visitProvider(node, info);
-      case "resource":
-        return this.visitResource(node, info);
-      case "output":
-        return this.visitOutput(info);
-    }
-  }
-
-  private async visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void> {
+  protected async visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void> {
     const r = info.resource;
     const mod = info.mod;
     const configured = this.providers.get(info.providerNode);
@@ -405,7 +389,7 @@ class Applier extends RunBase {
     return [...out].sort();
   }
 
-  private visitOutput(info: Extract<NodeInfo, { kind: "output" }>): Promise<void> | void {
+  protected visitOutput(info: Extract<NodeInfo, { kind: "output" }>): Promise<void> | void {
     const o = info.output;
     let value = info.mod.evaluate(o.value, this.diags);
     if (o.sensitive) value = markSensitive(value);

@@ -122,14 +122,14 @@ class Planner extends RunBase {
 
   constructor(
     private readonly req: PlanRequest,
-    private readonly eg: EvaluationGraph,
+    eg: EvaluationGraph,
     private readonly prior: State,
     private readonly refreshed: State,
     providers: ProviderClients,
     private readonly moves: Map<string, string>,
     diags: Diagnostic[],
   ) {
-    super(req, providers, diags);
+    super(req, eg, providers, diags);
     this.included = selectedNodes(eg, req.targets, req.excludes);
   }
 
@@ -150,22 +150,6 @@ class Planner extends RunBase {
     await this.planOrphans();
     for (const mod of this.eg.modules.values()) {
       for (const check of mod.config.checks.values()) checkConditions(check.asserts, mod, mod.scope(), this.diags, `check "${check.name}"`, "warning");
-    }
-  }
-
-  private async visit(node: string): Promise<void> {
-    const info = this.eg.nodes.get(node)!;
-    switch (info.kind) {
-      case "var":
-        return this.visitVariable(info);
-      case "local":
-        return this.visitLocal(info);
-      case "provider":
-        return this.visitProvider(node, info);
-      case "resource":
-        return this.visitResource(node, info);
-      case "output":
-        return this.visitOutput(info);
     }
   }
 
@@ -201,7 +185,7 @@ class Planner extends RunBase {
     }
   }
 
-  private async visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void> {
+  protected async visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void> {
     const r = info.resource;
     const mod = info.mod;
     const configured = this.providers.get(info.providerNode);
@@ -639,7 +623,7 @@ class Planner extends RunBase {
     }
   }
 
-  private visitOutput(info: Extract<NodeInfo, { kind: "output" }>): void {
+  protected visitOutput(info: Extract<NodeInfo, { kind: "output" }>): void {
     const o = info.output;
     let value = info.mod.evaluate(o.value, this.diags);
     if (o.sensitive) value = markSensitive(value);

@@ -45,7 +45,7 @@ export async function configureProviders(req: ProviderSetupRequest, wanted: read
       stack.push(dep);
     }
   }
-  const run = new SetupRun(req, providers, diagnostics, eg);
+  const run = new SetupRun(req, eg, providers, diagnostics);
   const result = await walk(sub, { signal: req.signal, visit: (node) => run.visit(node) });
   for (const node of result.failed) {
     const outcome = result.outcomes.get(node);
@@ -55,29 +55,9 @@ export async function configureProviders(req: ProviderSetupRequest, wanted: read
   return { graph: eg, providers, diagnostics };
 }
 
+/** Evaluates variables, locals and provider configurations only: references to resources and outputs stay unknown. */
 class SetupRun extends RunBase {
-  constructor(
-    req: ProviderSetupRequest,
-    providers: ProviderClients,
-    diags: Diagnostic[],
-    private readonly eg: EvaluationGraph,
-  ) {
-    super(req, providers, diags);
-  }
+  protected async visitResource(): Promise<void> {}
 
-  async visit(node: string): Promise<void> {
-    const info = this.eg.nodes.get(node)!;
-    switch (info.kind) {
-      case "var":
-        return this.visitVariable(info);
-      case "local":
-        return this.visitLocal(info);
-      case "provider":
-        return this.visitProvider(node, info);
-      case "resource":
-      case "output":
-        // Not evaluated: references to them stay unknown.
-        return;
-    }
-  }
+  protected visitOutput(): void {}
 }

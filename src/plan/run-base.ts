@@ -5,7 +5,7 @@ import { unmark } from "../lang/value.js";
 import type { SdkObject } from "../sdk/value.js";
 import { isWhollyKnown as sdkWhollyKnown } from "../sdk/value.js";
 import { decodeBody } from "./decode-body.js";
-import { providerAddressOf, type NodeInfo, type ProviderClients } from "./evaluation.js";
+import { providerAddressOf, type EvaluationGraph, type NodeInfo, type ProviderClients } from "./evaluation.js";
 import type { Plan } from "./plan.js";
 import type { ConfiguredProvider, ProviderRegistry } from "./providers.js";
 import { toJson, toSdk } from "./values.js";
@@ -27,9 +27,30 @@ export abstract class RunBase {
 
   constructor(
     protected readonly base: RunInputs,
+    protected readonly eg: EvaluationGraph,
     protected readonly providers: ProviderClients,
     protected readonly diags: Diagnostic[],
   ) {}
+
+  /** Visits one node of the evaluation graph (the walk calls it once its dependencies are done). */
+  async visit(node: string): Promise<void> {
+    const info = this.eg.nodes.get(node)!;
+    switch (info.kind) {
+      case "var":
+        return this.visitVariable(info);
+      case "local":
+        return this.visitLocal(info);
+      case "provider":
+        return this.visitProvider(node, info);
+      case "resource":
+        return this.visitResource(node, info);
+      case "output":
+        return this.visitOutput(info);
+    }
+  }
+
+  protected abstract visitResource(node: string, info: Extract<NodeInfo, { kind: "resource" }>): Promise<void>;
+  protected abstract visitOutput(info: Extract<NodeInfo, { kind: "output" }>): Promise<void> | void;
 
   /** Called once a provider configuration has its client. */
   protected providerConfigured(_configured: ConfiguredProvider): void {}
