@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +99,29 @@ describe("Cdp (domain)", () => {
     expect((await restore(1)).equals(first)).toBe(true);
     expect((await restore(ids[1]!)).equals(readFileSync(volume.installPath))).toBe(true);
     await expect(reopened.createVmFromPoint(task.uuid, 999, { name: "x", instanceOfferingUuid: vm.instanceOfferingUuid, l3NetworkUuids: [] })).rejects.toThrow("groupId 999");
+  });
+
+  it("writes racing the resynchronization of an enabled task all end up in its next point", async () => {
+    const big = await inventory.createVm({ name: "big", instanceOfferingUuid: vm.instanceOfferingUuid, l3NetworkUuids: [inventory.l3Networks.all()[0]!.uuid], volumes: [{ size: 8 * MiB }] });
+    const volume = inventory.vmVolumes(big.uuid)[0]!;
+    const cdp = make();
+    const policy = cdp.createPolicy({ name: "p", recoveryPointPerSecond: 1 });
+    const task = cdp.createTask({ name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [big.uuid] });
+    await waitRunning(cdp, task.uuid);
+    await cdp.disableTask(task.uuid);
+    for (let i = 0; i < 8; i++) await inventory.writeVolume(volume.uuid, i * MiB + 100, randomBytes(3000)); // missed
+    await cdp.enableTask(task.uuid);
+    // While the journal is compared with the volume, keep writing over the same regions.
+    for (let i = 0; i < 40; i++) await inventory.writeVolume(volume.uuid, (i % 8) * MiB + 50, randomBytes(5000));
+    // Wait for a point cut after the last write (points come every second, without another resync).
+    const live = readFileSync(volume.installPath);
+    const done = Date.now();
+    for (let i = 0; i < 400 && !(cdp.pointsOf(task.uuid).at(-1)!.createDate > done + 50); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cdp.tasks.get(task.uuid)!.status).toBe("Running");
+    const newest = cdp.pointsOf(task.uuid).at(-1)!;
+    expect(newest.createDate).toBeGreaterThan(done);
+    const made = await cdp.createVmFromPoint(task.uuid, newest.groupId, { name: "r", instanceOfferingUuid: vm.instanceOfferingUuid, l3NetworkUuids: [] });
+    expect(readFileSync(inventory.vmVolumes(made.uuid)[0]!.installPath).equals(live)).toBe(true);
   });
 
   it("refuses a second task on a protected VM and destroying a protected VM", async () => {
