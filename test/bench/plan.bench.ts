@@ -6,13 +6,15 @@
  *     killed after --terraform-apply-cap seconds and then reported as "> cap");
  *   - a no-op plan with refresh against the applied state. Terraform plans against the state backplan wrote,
  *     which doubles as a compatibility check: its exit code must say "no changes" (`-detailed-exitcode` 0);
+ *     Terraform's plan is stopped after --terraform-plan-cap seconds (default 300: its plan of one `count = 10000`
+ *     resource runs for many minutes on a busy machine);
  *   - peak memory (max RSS of the child, from /usr/bin/time -v; "n/a" where that tool is absent).
  * Targets: no-op plan at 10k ≥ 10× faster than Terraform, initial apply of 5k ≥ 20× faster.
  * Without terraform on PATH (or with --no-terraform) the Terraform columns say so. Prints Markdown to stdout,
  * progress to stderr.
  *
  *   node dist/test/bench/plan.bench.js [--sizes 1000,5000,10000] [--no-count] [--no-terraform]
- *     [--terraform-apply 1000,5000] [--terraform-apply-cap 420] [--backplan dist/src/cli/main.js]
+ *     [--terraform-apply 1000,5000] [--terraform-apply-cap 420] [--terraform-plan-cap 300] [--backplan dist/src/cli/main.js]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -127,6 +129,7 @@ export async function main(argv: string[]): Promise<string> {
   const sizes = listOf(flagValue(argv, "sizes"), [1000, 5000, 10_000]);
   const tfApplySizes = listOf(flagValue(argv, "terraform-apply"), [1000, 5000]);
   const cap = Number(flagValue(argv, "terraform-apply-cap") ?? 420);
+  const planCap = Number(flagValue(argv, "terraform-plan-cap") ?? 300);
   const backplan = resolve(flagValue(argv, "backplan") ?? join(REPO, "dist/src/cli/main.js"));
   const tfVersion = argv.includes("--no-terraform") ? undefined : terraformVersion();
   const workloads: Workload[] = sizes.map((n) => ({ label: `${n.toLocaleString("en-US")} resources`, resources: n, text: distinctConfig(n) }));
@@ -156,7 +159,7 @@ export async function main(argv: string[]): Promise<string> {
           // Terraform plans against backplan's state: same resources, and proof Terraform reads backplan's file.
           writeFileSync(join(tfDir, "terraform.tfstate"), readFileSync(join(bpDir, "terraform.tfstate")));
           process.stderr.write(`  terraform plan...\n`);
-          row.tfPlan = await measure("terraform", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], tfDir, env);
+          row.tfPlan = await measure("terraform", ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], tfDir, env, planCap);
           process.stderr.write(`  ${fmtS(row.tfPlan)} s (exit ${row.tfPlan.code})\n`);
           if (tfApplySizes.includes(w.resources) && w.text.includes(`"r0"`)) {
             const applyDir = join(root, `tfa${i}`);
@@ -174,10 +177,10 @@ export async function main(argv: string[]): Promise<string> {
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return report(rows, { tfVersion, cap, backplan });
+  return report(rows, { tfVersion, cap, planCap, backplan });
 }
 
-function report(rows: Row[], o: { tfVersion: string | undefined; cap: number; backplan: string }): string {
+function report(rows: Row[], o: { tfVersion: string | undefined; cap: number; planCap: number; backplan: string }): string {
   const out: string[] = [];
   const tf = o.tfVersion ? `Terraform ${o.tfVersion}` : "Terraform";
   out.push(
@@ -190,7 +193,7 @@ function report(rows: Row[], o: { tfVersion: string | undefined; cap: number; ba
   out.push(`| configuration | backplan s | ${tf} s | speed-up | backplan CPU s | ${tf} CPU s | Terraform reads backplan's state as no-op |`);
   out.push("|---|---:|---:|---:|---:|---:|---|");
   for (const r of rows) {
-    const noop = !r.tfPlan ? (r.tfNote ?? "—") : r.tfPlan.code === 0 ? "yes (exit 0)" : `no (exit ${r.tfPlan.code}${r.tfPlan.code === 2 ? ": changes" : ""})`;
+    const noop = !r.tfPlan ? (r.tfNote ?? "—") : r.tfPlan.capped ? `not known (stopped after ${o.planCap} s)` : r.tfPlan.code === 0 ? "yes (exit 0)" : `no (exit ${r.tfPlan.code}${r.tfPlan.code === 2 ? ": changes" : ""})`;
     out.push(`| ${r.w.label} | ${fmtS(r.bpPlan)}${r.bpPlan.code === 0 ? "" : ` (exit ${r.bpPlan.code})`} | ${fmtS(r.tfPlan)} | ${ratio(r.tfPlan, r.bpPlan)} | ${fmtCpu(r.bpPlan)} | ${fmtCpu(r.tfPlan)} | ${noop} |`);
   }
   out.push("");
