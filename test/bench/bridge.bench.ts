@@ -154,12 +154,13 @@ async function main(): Promise<void> {
       writeFileSync(join(tfDir, "main.tf"), config(engine.url, bs, vms.slice(n)));
       log(`${n}: backplan apply`);
       const bpApply = await timed(process.execPath, [CLI, "apply", "-auto-approve", "-no-color"], bpDir);
-      log(`${n}: backplan plan`);
+      log(`${n}: backplan apply took ${bpApply.toFixed(1)} s; backplan plan`);
       const bpPlan = await timed(process.execPath, [CLI, "plan", "-detailed-exitcode", "-no-color"], bpDir);
+      log(`${n}: backplan plan took ${bpPlan.toFixed(1)} s`);
       await timed(TERRAFORM, ["init", "-no-color"], tfDir, tfEnv);
       log(`${n}: terraform apply`);
       const tfApply = await timed(TERRAFORM, ["apply", "-auto-approve", "-no-color", "-input=false"], tfDir, tfEnv);
-      log(`${n}: terraform plan`);
+      log(`${n}: terraform apply took ${tfApply.toFixed(1)} s; terraform plan`);
       const tfPlan = await timed(TERRAFORM, ["plan", "-detailed-exitcode", "-no-color", "-input=false"], tfDir, tfEnv);
       rows.push({ n, step: "initial apply", backplan: bpApply, terraform: tfApply });
       rows.push({ n, step: "no-op plan with refresh", backplan: bpPlan, terraform: tfPlan });
