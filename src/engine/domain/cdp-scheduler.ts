@@ -96,6 +96,8 @@ export class CdpScheduler {
           volumes.map((v) => ({ uuid: v.uuid, path: v.installPath, size: v.size })),
         );
         if (first) point = this.record(task, bs.uuid, first, first.timestamp - started, new Map(volumes.map((v) => [v.uuid, v.size])));
+        // A crash during a merge or prune can leave listed points the journal no longer holds: unlist them now.
+        else this.keepOnly(taskUuid, new Set(await this.journaling.restorable(taskUuid, bs.url)));
       }
       if (!point) {
         // The journal never reads the volumes after the base copy; a volume whose file is gone (a broken disk)
