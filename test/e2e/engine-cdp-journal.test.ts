@@ -110,7 +110,7 @@ describe("CDP through the task journal", () => {
       hashes.set((await points(c, vm.uuid)).at(-1)!.groupId, await c.volumeSha256(vol));
     }
     const now = await task(c, t.uuid);
-    expect(now.usedCapacity).toBeGreaterThan(MiB);
+    expect(now.usedCapacity).toBeGreaterThanOrEqual(MiB); // the base; the journal may be empty right after a merge
     expect(now.usedCapacity).toBeLessThanOrEqual(maxCapacity);
     await c.ok("POST", `/zstack/v1/cdp-task/disable/${t.uuid}`, { params: {} });
     const listed = await points(c, vm.uuid);
