@@ -127,5 +127,5 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       await backup();
     }
     await killHard(child);
-  }, 55_000);
+  }, 120_000);
 });
