@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
+import { backUpVmVolumes } from "../../src/engine/domain/csbs/vm-volume-backup.js";
 import { ZStackClient } from "./engine-zstack-client.js";
 
 const MiB = 1024 * 1024;
@@ -89,5 +90,20 @@ describe("engine verify (admin route and offline CLI), SyncVmBackup and damaged 
     expect(after.json).toMatchObject({ ok: true, problems: [], missing: [] });
     const restored = (await c.ok("POST", `/zstack/v1/vm-instances/from/vm-backups/${groups[0]!.groupUuid}`, { params: { name: "good", backupStorageUuid: bs.uuid } })).inventory;
     expect(await c.volumeSha256(restored.allVolumes[0].uuid)).toBe(source);
+  });
+
+  it("CSBS checkpoint copies are incremental: the second copy of a volume reads and stores only the chunk written since", async () => {
+    const { inventory, backupStore } = engine.context;
+    const item = await c.adminVm("csbs-incremental", [16 * MiB]);
+    await c.writeVolume(item.allVolumes[0].uuid, 0, randomBytes(16 * MiB));
+    const first = await backUpVmVolumes(inventory, backupStore, item.uuid, "00000000000000000000000000000001", () => undefined);
+    expect(first[0]).toMatchObject({ mode: "full", storedSize: 16 * MiB });
+    await c.writeVolume(item.allVolumes[0].uuid, 5 * MiB, randomBytes(4096));
+    const second = await backUpVmVolumes(inventory, backupStore, item.uuid, "00000000000000000000000000000002", () => undefined);
+    expect(second[0]).toMatchObject({ mode: "incremental", storedSize: 4 * MiB });
+    const dest = join(engine.dataDir, "csbs-restore.raw");
+    await backupStore.restore(second[0]!.storageDir, second[0]!.backupId, dest);
+    expect(createHash("sha256").update(readFileSync(dest)).digest("hex")).toBe(await c.volumeSha256(item.allVolumes[0].uuid));
+    rmSync(dest);
   });
 });
