@@ -51,8 +51,11 @@ export interface PlanRequest {
 export interface PlanOutcome {
   plan: Plan;
   diagnostics: Diagnostic[];
-  /** The prior state after refresh (and after `moved`, imports and adoptions): what apply starts from. */
-  refreshed: State;
+  /**
+   * The prior state after refresh (and after `moved`, imports and adoptions): what apply starts from. Copied
+   * from the prior state on first access when the plan wrote nothing to it.
+   */
+  readonly refreshed: State;
   /** Configured providers, for apply to reuse; the caller closes them. */
   providers: ProviderClients;
 }
@@ -77,7 +80,8 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   // Only `moved` blocks rewrite the prior state; without them the (unmodified) request state serves as is.
   const prior = hasMoved(req.root) ? req.state.clone() : req.state;
   const moves = applyMoved(req.root, prior, diags);
-  const refreshed = prior.clone();
+  // Copied on first write: a no-op plan of n instances then never copies the whole state.
+  const refreshed = new CopyOnWrite(prior);
   const providers = new ProviderClients();
   const planner = new Planner(req, eg, prior, refreshed, providers, moves, diags);
   if (!diags.some((d) => d.severity === "error")) await planner.run();
@@ -97,7 +101,25 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     errored,
     diagnostics: diags.map(toPlanDiagnostic),
   };
-  return { plan, diagnostics: diags, refreshed, providers };
+  return {
+    plan,
+    diagnostics: diags,
+    get refreshed() {
+      return refreshed.get();
+    },
+    providers,
+  };
+}
+
+/** A state copied from `base` the first time it is asked for (`base` must not change meanwhile). */
+class CopyOnWrite {
+  private copy: State | undefined;
+
+  constructor(private readonly base: State) {}
+
+  get(): State {
+    return (this.copy ??= this.base.clone());
+  }
 }
 
 function hasMoved(cfg: Config): boolean {
@@ -124,7 +146,7 @@ class Planner extends RunBase {
     private readonly req: PlanRequest,
     eg: EvaluationGraph,
     private readonly prior: State,
-    private readonly refreshed: State,
+    private readonly refreshed: CopyOnWrite,
     providers: ProviderClients,
     private readonly moves: Map<string, string>,
     diags: Diagnostic[],
@@ -275,8 +297,8 @@ class Planner extends RunBase {
     if (stateObj) {
       // The refreshed state starts as a copy of the prior one: write only what the refresh (or an upgrade) changed.
       const unchanged = priorObj && stateView && stateObj.schemaVersion === resource.schemaVersion && (priorObj === stateView || objectsEqual(resource, stateView, priorObj));
-      if (priorObj && !unchanged) this.refreshed.setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
-      else if (!priorObj) this.refreshed.removeInstance(address);
+      if (priorObj && !unchanged) this.refreshed.get().setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
+      else if (!priorObj) this.refreshed.get().removeInstance(address);
     }
     let importing: { id: string } | undefined;
     if (!priorObj && this.req.mode === "normal") {
@@ -284,7 +306,7 @@ class Planner extends RunBase {
       if (adopted) {
         priorObj = adopted.pending ? this.withConfiguredValues(adopted.obj, resource, r, mod, inst, address) : adopted.obj;
         importing = { id: adopted.id };
-        this.refreshed.setInstance(address, { schemaVersion: resource.schemaVersion, attributes: sdkToState(priorObj, schema), sensitiveAttributes: [], dependencies: [] }, { provider: configured.address });
+        this.refreshed.get().setInstance(address, { schemaVersion: resource.schemaVersion, attributes: sdkToState(priorObj, schema), sensitiveAttributes: [], dependencies: [] }, { provider: configured.address });
       }
     }
 
@@ -429,7 +451,7 @@ class Planner extends RunBase {
       try {
         const result = await ds.read(opContext(cp, ds, "read", this.req.signal, ic.timeouts), ic.config);
         const schema = { attributes: ds.attributes, shape: ds.schema.shape };
-        this.refreshed.setInstance(address, { schemaVersion: 0, attributes: sdkToState(result, schema), sensitiveAttributes: toStatePaths(ic.sensitivePaths), dependencies: [] }, { provider: configured.address });
+        this.refreshed.get().setInstance(address, { schemaVersion: 0, attributes: sdkToState(result, schema), sensitiveAttributes: toStatePaths(ic.sensitivePaths), dependencies: [] }, { provider: configured.address });
         const value = fromSdk(result, ic.sensitivePaths);
         checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
         return value;
@@ -570,7 +592,7 @@ class Planner extends RunBase {
       const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
       if (declared.has(key)) continue;
       if (rs.address.mode === "data") {
-        this.refreshed.removeInstance(key);
+        this.refreshed.get().removeInstance(key);
         continue;
       }
       const cp = this.providers.byAddress(rs.provider);
@@ -585,7 +607,7 @@ class Planner extends RunBase {
         if (resource && this.req.refresh) {
           const fresh = await this.refreshedObject(address, resource, obj);
           if (!fresh) {
-            this.refreshed.removeInstance(address);
+            this.refreshed.get().removeInstance(address);
             continue;
           }
           obj = { ...obj, attributes: sdkToState(fresh, { attributes: resource.attributes, shape: resource.schema.shape }) };
@@ -648,7 +670,7 @@ class Planner extends RunBase {
     else if (!isWhollyKnown(plain) || !valuesEqual(prior.value as SdkObject, afterSdk)) action = "update";
     this.outputChanges.push({ name: o.name, action, before, after, sensitive: o.sensitive || sensitive });
     if (this.req.mode === "refresh-only" && isWhollyKnown(plain)) {
-      this.refreshed.setOutput(o.name, { value: toJson(plain) as JsonValue, type: typeJson(typeOf(plain)) as JsonValue, sensitive: o.sensitive || sensitive });
+      this.refreshed.get().setOutput(o.name, { value: toJson(plain) as JsonValue, type: typeJson(typeOf(plain)) as JsonValue, sensitive: o.sensitive || sensitive });
     }
   }
 }
