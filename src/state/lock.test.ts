@@ -34,11 +34,22 @@ describe("local state lock", () => {
   it("writes Terraform's LockInfo JSON and removes it on release", async () => {
     const lock = await acquireLock(statePath, { operation: "OperationTypePlan", info: "why", version: "0.1.0" });
     const onDisk = JSON.parse(readFileSync(lockInfoPath(statePath), "utf8")) as LockInfo;
-    expect(Object.keys(onDisk)).toEqual(["ID", "Operation", "Info", "Who", "Version", "Created", "Path"]);
+    expect(Object.keys(onDisk)).toEqual(["ID", "Operation", "Info", "Who", "Version", "Created", "Path", "Pid", "Host"]);
+    expect(onDisk.Pid).toBe(process.pid);
     expect(onDisk).toMatchObject({ ID: lock.info.ID, Operation: "OperationTypePlan", Info: "why", Version: "0.1.0", Path: statePath });
     expect(onDisk.Who).toMatch(/.+@.+/);
     await lock.release();
     expect(existsSync(lockInfoPath(statePath))).toBe(false);
+  });
+
+  it("takes over a lock whose holder process on this host was killed (kill -9), like Terraform's fcntl lock", async () => {
+    const info = await holdInOtherProcess();
+    holder!.process.kill("SIGKILL");
+    await holder!.exited;
+    expect(existsSync(lockInfoPath(statePath))).toBe(true);
+    const lock = await acquireLock(statePath, { operation: "OperationTypeApply" });
+    expect(lock.info.ID).not.toBe(info.ID);
+    await lock.release();
   });
 
   it("a second process cannot take a held lock and is told who holds it, Terraform style", async () => {

@@ -21,6 +21,13 @@ export interface LockInfo {
   Version: string;
   Created: string;
   Path: string;
+  /**
+   * backplan's addition (Terraform ignores unknown keys): the holder's process id and host, so a lock left by a
+   * process that died (kill -9, power loss of a CI runner) on this host is recognised and taken over, the way
+   * Terraform's fcntl lock vanishes with its process.
+   */
+  Pid?: number;
+  Host?: string;
 }
 
 /** Terraform's operation names. */
@@ -84,12 +91,15 @@ export async function acquireLock(statePath: string, opts: AcquireLockOptions = 
     Version: opts.version ?? "backplan",
     Created: goTimeRFC3339(new Date()),
     Path: statePath,
+    Pid: process.pid,
+    Host: hostname(),
   };
   const deadline = Date.now() + (opts.timeoutMs ?? 0);
   let backoff = FIRST_BACKOFF_MS;
   for (;;) {
     const taken = await tryCreate(path, info);
     if (taken) break;
+    if (await removeIfHolderDied(statePath)) continue;
     if (Date.now() >= deadline || opts.signal?.aborted) {
       const holder = await readLockInfo(statePath);
       throw new LockError("held", formatLockError(`the lock file ${basename(path)} already exists`, holder), holder);
@@ -106,6 +116,25 @@ export async function acquireLock(statePath: string, opts: AcquireLockOptions = 
       await fsyncDir(dirname(path)).catch(() => undefined);
     },
   };
+}
+
+/** Removes the lock when its holder was a process on this host that no longer runs; true when removed. */
+async function removeIfHolderDied(statePath: string): Promise<boolean> {
+  const holder = await readLockInfo(statePath);
+  if (!holder?.Pid || holder.Host !== hostname() || processAlive(holder.Pid)) return false;
+  const again = await readLockInfo(statePath);
+  if (again?.ID !== holder.ID) return false;
+  await unlink(lockInfoPath(statePath)).catch(() => undefined);
+  return true;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
@@ -144,6 +173,8 @@ export async function readLockInfo(statePath: string): Promise<LockInfo | undefi
       Version: String(v.Version ?? ""),
       Created: String(v.Created ?? ""),
       Path: String(v.Path ?? ""),
+      ...(typeof v.Pid === "number" ? { Pid: v.Pid } : {}),
+      ...(typeof v.Host === "string" ? { Host: v.Host } : {}),
     };
   } catch {
     return undefined;
