@@ -3,6 +3,7 @@ import { computed, defineResource, optionalComputed, optional, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { readManyByUuid } from "./read-many.js";
 import { queryAll } from "./inventory.js";
 import { defined, inventoryOf, isNotFound, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
@@ -87,12 +88,7 @@ export const cdpPolicy = defineResource<ZStackClient, typeof schema>({
   },
 
   async readMany(ctx, states) {
-    const uuids = states.map((s) => s.uuid).filter((u): u is string => !!u);
-    const found = new Map((await ctx.client.queryIn(deadlineOf(ctx), BASE, "uuid", uuids)).map((inv) => [str(inv, "uuid"), inv]));
-    return states.map((s) => {
-      const inv = s.uuid ? found.get(s.uuid) : undefined;
-      return inv ? fromInventory(inv, s) : null;
-    });
+    return readManyByUuid(ctx.client, deadlineOf(ctx), BASE, states, fromInventory);
   },
 
   async create(ctx, planned) {

@@ -3,6 +3,7 @@ import { computed, defineResource, optional, optionalComputed, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { readManyByUuid } from "./read-many.js";
 import { queryAll } from "./inventory.js";
 import { defined, inventoryOf, isNotFound, keepOrder, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
@@ -98,12 +99,7 @@ export const cdpTask = defineResource<ZStackClient, typeof schema>({
   },
 
   async readMany(ctx, states) {
-    const uuids = states.map((s) => s.uuid).filter((u): u is string => !!u);
-    const found = new Map((await ctx.client.queryIn(deadlineOf(ctx), QUERY, "uuid", uuids)).map((inv) => [str(inv, "uuid"), inv]));
-    return states.map((s) => {
-      const inv = s.uuid ? found.get(s.uuid) : undefined;
-      return inv ? fromInventory(inv, s) : null;
-    });
+    return readManyByUuid(ctx.client, deadlineOf(ctx), QUERY, states, fromInventory);
   },
 
   async create(ctx, planned) {

@@ -3,6 +3,7 @@ import { computed, defineResource, optional, optionalComputed, required } from "
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
+import { readManyByUuid } from "./read-many.js";
 import { GONE_VM_STATES, nicsOf, vmNicSchema, vmVolumeSchema, volumesOf } from "./vm_view.js";
 import { defined, inventoryOf, isNotFound, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
@@ -106,12 +107,9 @@ export const vmFromCdpBackup = defineResource<ZStackClient, typeof schema>({
   },
 
   async readMany(ctx, states) {
-    const uuids = states.map((s) => s.uuid).filter((u): u is string => !!u);
-    const found = new Map((await ctx.client.queryIn(deadlineOf(ctx), "/vm-instances", "uuid", uuids)).map((vm) => [str(vm, "uuid"), vm]));
-    return states.map((s) => {
-      const vm = s.uuid ? found.get(s.uuid) : undefined;
-      return vm && !GONE_VM_STATES.has(str(vm, "state") ?? "") ? fromInventory(vm, s) : null;
-    });
+    return readManyByUuid(ctx.client, deadlineOf(ctx), "/vm-instances", states, (vm, s) =>
+      GONE_VM_STATES.has(str(vm, "state") ?? "") ? null : fromInventory(vm, s),
+    );
   },
 
   async create(ctx, planned) {
