@@ -1,4 +1,4 @@
-import { Agent, request as undiciRequest } from "undici";
+import type { Agent } from "undici";
 import { backoffDelay, RETRY_BACKOFF, retryAfterMs, sleep, type BackoffPolicy } from "./backoff.js";
 import { ConnectionError, type ApiName } from "./errors.js";
 import { Semaphore } from "./semaphore.js";
@@ -58,7 +58,8 @@ const MAYBE_SENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CL
  * signal's reason.
  */
 export class HttpTransport {
-  private readonly agent: Agent;
+  /** Created on the first request: loading undici costs a plan that never calls an API (terraform_data only) ~0.1 s. */
+  private agent: Promise<{ agent: Agent; request: typeof import("undici").request }> | undefined;
   private readonly gate: Semaphore;
   private readonly maxRetries: number;
   private readonly backoff: BackoffPolicy;
@@ -70,13 +71,7 @@ export class HttpTransport {
   requests = 0;
 
   constructor(readonly options: TransportOptions) {
-    const concurrency = options.maxConcurrency ?? 8;
-    this.gate = new Semaphore(concurrency);
-    this.agent = new Agent({
-      connections: concurrency,
-      keepAliveTimeout: 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-    });
+    this.gate = new Semaphore(options.maxConcurrency ?? 8);
     this.maxRetries = options.maxRetries ?? 4;
     this.backoff = options.backoff ?? RETRY_BACKOFF;
     this.random = options.random ?? Math.random;
@@ -111,7 +106,19 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.agent) await (await this.agent).agent.close();
+  }
+
+  private connection(): Promise<{ agent: Agent; request: typeof import("undici").request }> {
+    this.agent ??= import("undici").then(({ Agent, request }) => ({
+      agent: new Agent({
+        connections: this.options.maxConcurrency ?? 8,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: this.options.connectTimeoutMs ?? 10_000 },
+      }),
+      request,
+    }));
+    return this.agent;
   }
 
   private async pause(attempt: number, hinted: number | undefined, signal?: AbortSignal): Promise<void> {
@@ -122,12 +129,13 @@ export class HttpTransport {
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
     this.requests++;
-    const res = await undiciRequest(req.url, {
+    const { agent, request } = await this.connection();
+    const res = await request(req.url, {
       method: req.method,
       headers: { accept: "application/json", ...(req.body !== undefined ? { "content-type": "application/json;charset=UTF-8" } : {}), ...req.headers },
       ...(req.body !== undefined ? { body: req.body } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
-      dispatcher: this.agent,
+      dispatcher: agent,
     });
     const text = await res.body.text();
     const headers: Record<string, string | undefined> = {};

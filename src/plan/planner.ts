@@ -289,7 +289,7 @@ class Planner extends RunBase {
     selected: boolean,
   ): Promise<Value> {
     const schema = { attributes: resource.attributes, shape: resource.schema.shape };
-    const stateObj = this.prior.getInstance(address);
+    const stateObj = this.prior.viewInstance(address);
     const stateView = stateObj ? upgrade(resource, stateObj, stateToSdk(stateObj.attributes, schema)) : null;
     let priorObj = await this.refreshedObject(address, resource, stateObj);
     const priorSensitive = stateObj ? fromStatePaths(stateObj.sensitiveAttributes) : [];

@@ -244,6 +244,14 @@ export class LocalStateSession {
     return this.state.clone();
   }
 
+  /**
+   * The session's state itself, not a copy, for a planner that only reads it (copying 10,000 instances was a
+   * sixth of a no-op plan). It changes with every later change through this session.
+   */
+  view(): State {
+    return this.state;
+  }
+
   getInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): InstanceObject | undefined {
     return this.state.getInstance(addr, opts);
   }

@@ -72,7 +72,8 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
   try {
     const outcome = await makePlan({
       root: ws.config,
-      state: session.snapshot(),
+      // makePlan never writes to the state it is given (it copies before a `moved` rewrite or a refresh write).
+      state: session.view(),
       pending: session.pending(),
       registry: ws.registry,
       variables: ws.variables,
