@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { applyCommand, destroyCommand } from "./commands/apply.js";
@@ -74,26 +71,4 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`backplan: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

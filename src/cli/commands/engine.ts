@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs, boolFlag, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import type { EngineContext } from "../../engine/context.js";
@@ -81,8 +83,6 @@ async function verify(argv: string[]): Promise<number> {
   const args = parseArgs(argv, VERIFY_FLAGS);
   if (args.positionals.length > 1) throw new UsageError(`engine verify takes at most one BACKUP_STORAGE_UUID, got ${args.positionals.length}`);
   const dataDir = stringFlag(args, "data") ?? ".backplan/engine";
-  const { existsSync } = await import("node:fs");
-  const { join, resolve } = await import("node:path");
   if (!existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
   const { openDb } = await import("../../engine/store/db.js");
   const { Inventory } = await import("../../engine/domain/inventory.js");

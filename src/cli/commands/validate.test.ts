@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../main.js";
+import { main } from "../cli.js";
 import type { ValidateJson } from "./validate.js";
 
 const dirs: string[] = [];
