@@ -198,7 +198,9 @@ describe("planJson fields backplan adds to the captured shapes", () => {
         change("zstack_cdp_task.db", { action: "delete", deposed: "0a1b2c3d", before: pv({ uuid: "u2" }), after: null }),
       ],
     });
-    const rcs = planJson(plan, { version: "0.1.0" }).resource_changes as Obj[];
+    // Terraform's order: the root module's instances before any module's.
+    const [root, inModule] = planJson(plan, { version: "0.1.0" }).resource_changes as Obj[];
+    const rcs = [inModule!, root!];
     expect(rcs[0]).toMatchObject({ address: 'module.site_b.zstack_cdp_task.replica["eu"]', module_address: "module.site_b", index: "eu" });
     expect(Object.keys(rcs[0]!).slice(0, 3)).toEqual(["address", "module_address", "mode"]);
     expect((rcs[0]!.change as Obj).actions).toEqual(["forget"]);
@@ -256,10 +258,10 @@ describe("plannedValues", () => {
     expect(api.sensitive_values).toEqual({ password: true, tags: {}, volumes: [{}] });
     expect(root.resources!.find((r) => r.address === "zstack_cdp_task.web")!.schema_version).toBe(3);
     expect(pvals.outputs).toEqual({
-      admin_password: { sensitive: true, value: "(sensitive value)" },
-      api_endpoint: { sensitive: false, value: "https://backup.example.test/zstack/v1" },
+      admin_password: { sensitive: true, value: "(sensitive value)", type: "string" },
+      api_endpoint: { sensitive: false, value: "https://backup.example.test/zstack/v1", type: "string" },
       db_task_uuid: { sensitive: false },
-      web_task_uuid: { sensitive: false, value: "5b8e3c1f" },
+      web_task_uuid: { sensitive: false, value: "5b8e3c1f", type: "string" },
     });
   });
 });

@@ -1,6 +1,7 @@
 import { terraformActions } from "../plan/action.js";
 import type { Json, OutputChange, Plan, PlanValue, ResourceChange } from "../plan/plan.js";
 import { isApplyable } from "../plan/plan.js";
+import { terraformOrder } from "./address-order.js";
 import { sortedChanges } from "./counts.js";
 import { boolTree, compareStrings, knownPart, maskSensitive, sortKeysDeep } from "./encoding.js";
 import { moduleTree, valuesModule, type StateValues, type ValuesOutput, type ValuesResource } from "./state-json.js";
@@ -69,7 +70,8 @@ function resourceChangeJson(rc: ResourceChange, show: boolean | undefined): { [k
   const after = sideValue(rc.after, show);
   if (before !== undefined) change.before = before;
   if (after !== undefined) change.after = after;
-  change.after_unknown = rc.after === null ? {} : boolTree(rc.after.value, rc.after.unknown);
+  // A wholly known after value is written as `{}`, however deep it is; otherwise known collections show as `{}`/`[]`.
+  change.after_unknown = rc.after === null || !hasUnknown(rc.after.unknown) ? {} : boolTree(rc.after.value, rc.after.unknown);
   change.before_sensitive = rc.before === null ? false : boolTree(rc.before.value, rc.before.sensitive);
   change.after_sensitive = rc.after === null ? false : boolTree(rc.after.value, rc.after.sensitive, {
           prior: rc.before?.value,
@@ -83,7 +85,8 @@ function resourceChangeJson(rc: ResourceChange, show: boolean | undefined): { [k
 }
 
 function outputChangeJson(o: OutputChange, show: boolean | undefined): { [key: string]: Json } {
-  const sens = (pv: PlanValue | null): Json => (pv === null ? false : o.sensitive ? true : boolTree(pv.value, pv.sensitive));
+  // All a plan knows of an output's sensitivity is one flag, so Terraform writes that flag for both sides.
+  const sens = (): Json => o.sensitive;
   const change: { [key: string]: Json } = { actions: terraformActions(o.action, false) };
   // A sensitive output is masked as a whole.
   const maskWhole = (v: Json | undefined) => (o.sensitive && !show && v !== undefined ? maskSensitive(v, true) : v);
@@ -92,8 +95,8 @@ function outputChangeJson(o: OutputChange, show: boolean | undefined): { [key: s
   if (before !== undefined) change.before = before;
   if (after !== undefined) change.after = after;
   change.after_unknown = o.after === null ? false : boolTree(o.after.value, o.after.unknown);
-  change.before_sensitive = sens(o.before);
-  change.after_sensitive = sens(o.after);
+  change.before_sensitive = sens();
+  change.after_sensitive = sens();
   return change;
 }
 
@@ -129,6 +132,7 @@ function schemaVersions(prior: StateValues | undefined): Map<string, number> {
  */
 export function plannedValues(plan: Plan, options: Pick<PlanJsonOptions, "priorState" | "showSensitive"> = {}): StateValues {
   const versions = schemaVersions(options.priorState);
+  // planned_values lists a module's resources in address-string order (`n[10]` before `n[2]`), unlike resource_changes.
   const resources = sortedChanges(plan.changes).filter(
     (rc) => rc.after !== null && rc.action !== "delete" && rc.action !== "forget" && !rc.deposed,
   );
@@ -146,6 +150,7 @@ export function plannedValues(plan: Plan, options: Pick<PlanJsonOptions, "priorS
     // Terraform writes an output's planned value only when it is wholly known.
     if (value !== undefined && !hasUnknown(o.after.unknown)) {
       entry.value = o.sensitive && !options.showSensitive ? maskSensitive(value, true)! : value;
+      entry.type = impliedType(value);
     }
     outputs[o.name] = entry;
   }
@@ -153,11 +158,41 @@ export function plannedValues(plan: Plan, options: Pick<PlanJsonOptions, "priorS
   return Object.keys(outputs).length > 0 ? { outputs, root_module } : { root_module };
 }
 
+/**
+ * The type Terraform records for a known output value, implied from its JSON form: objects and tuples for
+ * collections (the plan does not keep declared types, so a `map`/`list` output is written as object/tuple).
+ */
+export function impliedType(v: Json): Json {
+  if (v === null) return "dynamic";
+  if (Array.isArray(v)) return ["tuple", v.map(impliedType)];
+  if (typeof v === "object") {
+    const attrs: { [key: string]: Json } = {};
+    for (const k of Object.keys(v).sort(compareStrings)) attrs[k] = impliedType(v[k]!);
+    return ["object", attrs];
+  }
+  return typeof v === "boolean" ? "bool" : typeof v;
+}
+
 function hasUnknown(u: Json): boolean {
   if (u === true) return true;
   if (Array.isArray(u)) return u.some(hasUnknown);
   if (u !== null && typeof u === "object") return Object.values(u).some(hasUnknown);
   return false;
+}
+
+/**
+ * Terraform's prior state is the refreshed state after the plan walk, which has evaluated the root outputs: each
+ * output whose planned value is known is recorded there with that value (a first plan's prior state already
+ * lists them); the others keep what the state had.
+ */
+function priorWithOutputs(prior: StateValues, planned: StateValues): StateValues {
+  const outputs: Record<string, ValuesOutput> = { ...(prior.outputs ?? {}) };
+  for (const [name, o] of Object.entries(planned.outputs ?? {})) if (o.value !== undefined) outputs[name] = o;
+  const names = Object.keys(outputs).sort(compareStrings);
+  if (names.length === 0) return { root_module: prior.root_module };
+  const sorted: Record<string, ValuesOutput> = {};
+  for (const n of names) sorted[n] = outputs[n]!;
+  return { outputs: sorted, root_module: prior.root_module };
 }
 
 /** Renders the plan JSON object (serialise with `JSON.stringify`). */
@@ -175,8 +210,8 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     out.variables = vars;
   }
   out.planned_values = plannedValues(plan, options) as unknown as Json;
-  if (plan.drift.length > 0) out.resource_drift = sortedChanges(plan.drift).map((d) => resourceChangeJson(d, show));
-  if (plan.changes.length > 0) out.resource_changes = sortedChanges(plan.changes).map((c) => resourceChangeJson(c, show));
+  if (plan.drift.length > 0) out.resource_drift = terraformOrder(plan.drift).map((d) => resourceChangeJson(d, show));
+  if (plan.changes.length > 0) out.resource_changes = terraformOrder(plan.changes).map((c) => resourceChangeJson(c, show));
   if (plan.outputs.length > 0) {
     const oc: { [key: string]: Json } = {};
     for (const o of [...plan.outputs].sort((a, b) => compareStrings(a.name, b.name))) oc[o.name] = outputChangeJson(o, show);
@@ -186,7 +221,7 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     out.prior_state = {
       format_version: STATE_FORMAT_VERSION,
       terraform_version: options.version,
-      values: options.priorState as unknown as Json,
+      values: priorWithOutputs(options.priorState, out.planned_values as unknown as StateValues) as unknown as Json,
     };
   }
   if (options.configuration !== undefined) out.configuration = options.configuration;
@@ -194,7 +229,8 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     out.relevant_attributes = options.relevantAttributes.map((r) => ({ resource: r.resource, attribute: r.attribute }));
   }
   if (options.checks !== undefined && !(Array.isArray(options.checks) && options.checks.length === 0)) out.checks = options.checks;
-  out.timestamp = plan.timestamp;
+  // RFC 3339 to the second, as Terraform writes it.
+  out.timestamp = plan.timestamp.replace(/\.\d+(?=Z|[+-]\d\d:\d\d$)/, "");
   out.applyable = isApplyable(plan);
   out.complete = plan.complete;
   out.errored = plan.errored;

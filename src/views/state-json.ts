@@ -1,5 +1,6 @@
 import type { Json } from "../plan/plan.js";
 import { boolTree, compareStrings, isPlainObject, maskSensitive, sortKeysDeep } from "./encoding.js";
+import { compareKeys } from "./address-order.js";
 import { formatIndexKey, moduleAncestry } from "./paths.js";
 
 /**
@@ -168,7 +169,7 @@ function instanceAddress(r: V4ResourceJson, key: number | string | undefined): s
  * `showSensitive`. Outputs keep their recorded type; sensitive outputs are masked likewise.
  */
 export function stateValues(state: V4StateJson, options: ValuesOptions = {}): StateValues {
-  const entries: { sortKey: [string, string]; moduleAddress?: string; resource: ValuesResource }[] = [];
+  const entries: { sortKey: [string, number | string | undefined, string]; moduleAddress?: string; resource: ValuesResource }[] = [];
   for (const r of state.resources ?? []) {
     for (const inst of r.instances) {
       const address = instanceAddress(r, inst.index_key);
@@ -188,10 +189,11 @@ export function stateValues(state: V4StateJson, options: ValuesOptions = {}): St
         ...(inst.status === "tainted" ? { tainted: true } : {}),
         ...(inst.deposed ? { deposed_key: inst.deposed } : {}),
       };
-      entries.push({ sortKey: [address, inst.deposed ?? ""], moduleAddress: r.module, resource: ordered });
+      entries.push({ sortKey: [instanceAddress(r, undefined), inst.index_key, inst.deposed ?? ""], moduleAddress: r.module, resource: ordered });
     }
   }
-  entries.sort((a, b) => compareStrings(a.sortKey[0], b.sortKey[0]) || compareStrings(a.sortKey[1], b.sortKey[1]));
+  // By resource, then instance key (integer keys as numbers: `n[9]` before `n[10]`, as Terraform lists them).
+  entries.sort((a, b) => compareStrings(a.sortKey[0], b.sortKey[0]) || compareKeys(a.sortKey[1], b.sortKey[1]) || compareStrings(a.sortKey[2], b.sortKey[2]));
   const out: StateValues = { root_module: valuesModule(moduleTree(entries)) };
   const names = Object.keys(state.outputs ?? {}).sort(compareStrings);
   if (names.length > 0) {

@@ -1,15 +1,16 @@
 import { readFile } from "node:fs/promises";
+import type { Config } from "../../config/model.js";
 import type { Plan } from "../../plan/plan.js";
 import { readPlanFile } from "../../plan/planfile.js";
 import type { State } from "../../state/state.js";
 import { StateError } from "../../state/state.js";
 import { checkPlanStamp } from "../../state/staleness.js";
 import { decodeStateV4 } from "../../state/v4.js";
-import { planJson, planSummary, renderPlanMarkdown, renderPlanText, stateValues } from "../../views/index.js";
+import { configurationJson, planJson, planSummary, relevantAttributes, renderPlanMarkdown, renderPlanText, stateValues } from "../../views/index.js";
 import { boolFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { VERSION } from "../version.js";
-import { defaultRegistry } from "../workspace.js";
+import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { useColor } from "./plan.js";
 import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
 import { renderStateText, viewStateJson } from "./state-view.js";
@@ -61,6 +62,18 @@ async function priorStateFor(plan: Plan, args: ParsedArgs): Promise<State | unde
   return checkPlanStamp(plan.prior, stamp).ok ? read.state : undefined;
 }
 
+/**
+ * The configuration the plan was made from: the working directory's, when its content hash is the one the plan
+ * recorded (as `apply PLANFILE` requires). Otherwise undefined, and the plan JSON goes without `configuration`.
+ */
+function planConfig(plan: Plan, args: ParsedArgs): Config | undefined {
+  const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+  const ws = openWorkspace({ ...args, positionals: [] }, quiet);
+  if (ws?.configHash === plan.configHash) return ws.config;
+  process.stderr.write("Warning: the configuration in this directory is not the one the plan was made from; the JSON plan leaves out \"configuration\" and \"relevant_attributes\".\n");
+  return undefined;
+}
+
 async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<number> {
   const showSensitive = boolFlag(args, "show-sensitive");
   if (boolFlag(args, "summary-json")) {
@@ -82,9 +95,20 @@ async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<num
     return 0;
   }
   if (boolFlag(args, "json")) {
+    // Like `terraform show -json`, values are written in clear; the *_sensitive trees say which are sensitive.
     const prior = await priorStateFor(plan, args);
-    const priorState = prior ? stateValues(viewStateJson(prior, defaultRegistry()), { showSensitive }) : undefined;
-    process.stdout.write(JSON.stringify(planJson(plan, { version: VERSION, showSensitive, ...(priorState ? { priorState } : {}) })) + "\n");
+    const registry = defaultRegistry();
+    // With no state yet the prior state is empty (Terraform writes it all the same); a state that moved on since
+    // the plan is not this plan's prior state, so it is left out.
+    const priorState = prior ? stateValues(viewStateJson(prior, registry), { showSensitive: true }) : stateExists(statePathOf(args)) ? undefined : { root_module: {} };
+    const config = planConfig(plan, args);
+    const document = planJson(plan, {
+      version: VERSION,
+      showSensitive: true,
+      ...(priorState ? { priorState } : {}),
+      ...(config ? { configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) } : {}),
+    });
+    process.stdout.write(JSON.stringify(document) + "\n");
     return 0;
   }
   process.stdout.write(renderPlanText(plan, { color: useColor(args) }));
