@@ -59,8 +59,8 @@ export function plainPath(p: Path): (string | number)[] {
 export function toPlanValue(v: SdkValue, sensitive: readonly (string | number)[][] = []): PlanValue {
   return {
     value: knownPart(v),
-    unknown: markTree(v, [], (_, value) => isUnknown(value)),
-    sensitive: markTree(v, [], (path) => sensitive.some((s) => startsWith(path, s))),
+    unknown: unknownTree(v),
+    sensitive: sensitive.length === 0 ? unmarkedTree(v) : sensitiveTree(v, [], sensitive),
   };
 }
 
@@ -75,13 +75,54 @@ function knownPart(v: SdkValue): Json {
   return v;
 }
 
-function markTree(v: SdkValue, path: (string | number)[], marked: (path: (string | number)[], v: SdkValue) => boolean): Json {
-  if (marked(path, v)) return true;
-  if (Array.isArray(v)) return v.map((x, i) => markTree(x, [...path, i], marked));
+// The three trees below are built for every instance of every plan, so each walks its value once without
+// building a path per node unless it needs one.
+
+function unknownTree(v: SdkValue): Json {
+  if (isUnknown(v)) return true;
+  if (Array.isArray(v)) return v.map(unknownTree);
+  if (v !== null && typeof v === "object") {
+    const out: { [k: string]: Json } = {};
+    for (const k of Object.keys(v)) {
+      const t = unknownTree(v[k]!);
+      if (t !== false) out[k] = t;
+    }
+    return out;
+  }
+  return false;
+}
+
+/** The tree with nothing marked: `false` leaves in arrays, known primitives left out of objects. */
+function unmarkedTree(v: SdkValue): Json {
+  if (Array.isArray(v)) return v.map(unmarkedTree);
   if (v !== null && typeof v === "object" && !isUnknown(v)) {
     const out: { [k: string]: Json } = {};
     for (const k of Object.keys(v)) {
-      const t = markTree(v[k]!, [...path, k], marked);
+      const t = unmarkedTree(v[k]!);
+      if (t !== false) out[k] = t;
+    }
+    return out;
+  }
+  return false;
+}
+
+/** `path` is this node's path, extended and restored in place while walking the children. */
+function sensitiveTree(v: SdkValue, path: (string | number)[], sensitive: readonly (string | number)[][]): Json {
+  if (sensitive.some((s) => startsWith(path, s))) return true;
+  if (Array.isArray(v)) {
+    return v.map((x, i) => {
+      path.push(i);
+      const t = sensitiveTree(x, path, sensitive);
+      path.pop();
+      return t;
+    });
+  }
+  if (v !== null && typeof v === "object" && !isUnknown(v)) {
+    const out: { [k: string]: Json } = {};
+    for (const k of Object.keys(v)) {
+      path.push(k);
+      const t = sensitiveTree(v[k]!, path, sensitive);
+      path.pop();
       if (t !== false) out[k] = t;
     }
     return out;

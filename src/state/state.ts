@@ -132,11 +132,14 @@ export function assertJsonValue(v: unknown, where: string): asserts v is JsonVal
   throw new StateError(`${where}: ${v === undefined ? "undefined" : typeof v} is not JSON data`);
 }
 
-function assertInstanceObject(o: InstanceObject, where: string): void {
+/** `fromJson`: the object came from JSON.parse, so its values are JSON data by construction. */
+function assertInstanceObject(o: InstanceObject, where: string, fromJson: boolean): void {
   if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where}: schemaVersion must be a whole number`);
-  assertJsonValue(o.attributes, `${where} attributes`);
-  if (o.identity !== undefined) assertJsonValue(o.identity, `${where} identity`);
-  assertJsonValue(o.sensitiveAttributes as unknown, `${where} sensitiveAttributes`);
+  if (!fromJson) {
+    assertJsonValue(o.attributes, `${where} attributes`);
+    if (o.identity !== undefined) assertJsonValue(o.identity, `${where} identity`);
+    assertJsonValue(o.sensitiveAttributes as unknown, `${where} sensitiveAttributes`);
+  }
   if (!Array.isArray(o.dependencies) || o.dependencies.some((d) => typeof d !== "string")) {
     throw new StateError(`${where}: dependencies must be a list of resource addresses`);
   }
@@ -188,7 +191,8 @@ export class State {
   }
 
   /**
-   * @internal For decoders handing over objects nobody else holds (fresh from JSON.parse): no defensive copy.
+   * @internal For decoders handing over objects nobody else holds, fresh from JSON.parse: no defensive copy, and
+   * no walk of the values (JSON.parse makes only JSON data).
    */
   adoptInstance(addr: InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): void {
     this.putInstance(addr, obj, opts, false);
@@ -225,7 +229,7 @@ export class State {
     if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
       throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
     }
-    assertInstanceObject(obj, formatInstanceAddress(a));
+    assertInstanceObject(obj, formatInstanceAddress(a), !copy);
     const rk = resourceKey(a);
     let res = this.resourceMap.get(rk);
     if (!res) {
