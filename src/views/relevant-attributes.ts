@@ -142,8 +142,13 @@ function attributeOf(f: Found): RelevantAttribute | undefined {
 /** The plan's relevant attributes, given the configuration it was made from. */
 export function relevantAttributes(root: Config, plan: Plan, registry: ProviderRegistry): RelevantAttribute[] {
   const pending: Found[] = [];
+  // Every instance of a resource has the same configuration: read it once (a count of 10,000 is one body).
+  const started = new Set<string>();
   for (const c of plan.changes) {
     if (c.action === "no-op" || c.deposed) continue;
+    const once = `${c.moduleAddress ?? ""}\0${c.mode}.${c.type}.${c.name}`;
+    if (started.has(once)) continue;
+    started.add(once);
     const pos = positionOf(root, c.moduleAddress);
     const r = pos && (c.mode === "data" ? pos.chain[pos.chain.length - 1]!.dataResources : pos.chain[pos.chain.length - 1]!.managedResources).get(resourceKey(c.mode, c.type, c.name));
     if (pos && r) pending.push(...resourceBodyRefs(pos, r, registry));

@@ -5,7 +5,7 @@ import { isApplyable } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { makePlan, type PlanOutcome } from "../../plan/planner.js";
 import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
-import { colorWanted, planFooter, planJson, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { colorWanted, configurationJson, planFooter, planJson, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
@@ -118,7 +118,11 @@ async function runPlan(argv: string[]): Promise<number> {
     const { plan } = run.outcome;
     printDiagnostics(run);
     const color = useColor(args);
-    if (boolFlag(args, "json")) process.stdout.write(JSON.stringify(planJson(plan, { version: VERSION })) + "\n");
+    if (boolFlag(args, "json")) {
+      const { config, registry } = run.ws;
+      const document = planJson(plan, { version: VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
+      process.stdout.write(JSON.stringify(document) + "\n");
+    }
     else process.stdout.write(renderPlanText(plan, { color }));
     const out = stringFlag(args, "out");
     if (plan.errored) return 1;
