@@ -1,7 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeCodeCache } from "./code-cache.js";
+import { selfSignedCertificate } from "./certificate.js";
+import { WRITE_CACHE_ENV } from "./code-cache.js";
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "./handshake.js";
 
 /**
  * Build step (after tsc): bundles the provider entry (`serve-main.js`) with grpc-js, protobufjs, msgpack, zod,
@@ -13,6 +16,7 @@ import { writeCodeCache } from "./code-cache.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, "..", "..", "bridge");
 const bundle = join(outDir, "terraform-provider.cjs");
+const loader = join(outDir, "terraform-provider-loader.cjs");
 
 await build({
   entryPoints: [join(here, "serve-main.js")],
@@ -27,11 +31,22 @@ await build({
 });
 await build({
   entryPoints: [join(here, "loader.js")],
-  outfile: join(outDir, "terraform-provider-loader.cjs"),
+  outfile: loader,
   bundle: true,
   platform: "node",
   format: "cjs",
   target: "node20",
   logLevel: "warning",
 });
-writeCodeCache(bundle);
+// The code cache: one launch as Terraform would do it (mutual TLS included), up to the handshake line.
+execFileSync(process.execPath, [loader, "zstack"], {
+  env: {
+    ...process.env,
+    [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
+    PLUGIN_PROTOCOL_VERSIONS: "6",
+    PLUGIN_CLIENT_CERT: selfSignedCertificate().certPem,
+    [WRITE_CACHE_ENV]: "1",
+  },
+  stdio: ["ignore", "ignore", "inherit"],
+  timeout: 60_000,
+});

@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Script } from "node:vm";
 
+/** Set to "1", the provider loader writes the bundle's code cache after the handshake and exits (build step). */
+export const WRITE_CACHE_ENV = "BACKPLAN_BRIDGE_WRITE_CODE_CACHE";
+
 /** Where the V8 code cache of a CommonJS bundle lives: beside it. */
 export const cachePath = (bundle: string): string => `${bundle}.v8cache`;
 

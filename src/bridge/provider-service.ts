@@ -3,6 +3,7 @@ import { parseDuration, planResourceChange, providersSchemaJson, sameValue, UNKN
 import { attributePath, errorDiagnostic, messageOf, type ProtoDiagnostic } from "./diagnostics.js";
 import { decodeDynamic, encodeDynamic, fromWire } from "./dynamic-value.js";
 import { ReadBatcher } from "./read-batcher.js";
+import { protoProviderSchema } from "./schema-proto.js";
 
 /** A DynamicValue as grpc-js hands it over (bytes as Buffers). */
 export interface WireDynamic {
@@ -21,7 +22,8 @@ const DEFAULT_TIMEOUT = "20m";
  * Errors thrown by providers become error diagnostics; no handler rejects except on a malformed request.
  */
 export class ProviderService {
-  readonly schema: ProviderSchemaJson;
+  private schemaJson: ProviderSchemaJson | undefined;
+  private protoSchema: ReturnType<typeof protoProviderSchema> | undefined;
   private client: unknown;
   private configured = false;
   private readonly stop = new AbortController();
@@ -30,8 +32,19 @@ export class ProviderService {
   constructor(
     readonly provider: Provider,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
-  ) {
-    this.schema = Object.values(providersSchemaJson([provider]).provider_schemas)[0]!;
+  ) {}
+
+  /** The provider's schema (values are decoded by it), built on the first request that needs it. */
+  get schema(): ProviderSchemaJson {
+    return (this.schemaJson ??= Object.values(providersSchemaJson([this.provider]).provider_schemas)[0]!);
+  }
+
+  /**
+   * GetProviderSchema's answer, built on the first call: Terraform caches schemas (`get_provider_schema_optional`),
+   * so most launches never ask.
+   */
+  getProviderSchema() {
+    return { ...(this.protoSchema ??= protoProviderSchema(this.schema)), diagnostics: [], server_capabilities: capabilities() };
   }
 
   getMetadata() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * Entry of the provider executables Terraform launches (`terraform-provider-zstack`, `terraform-provider-csbs`):
- * `serve-main.js <provider name>`. It loads only the bridge and the one provider it serves — never the CLI — so
- * the handshake comes quickly; Terraform launches a provider several times per command.
+ * `serve-main.js <provider name>`. It loads only the bridge and the one provider it serves — never the CLI — and
+ * the provider only once the handshake line is out, so the handshake comes quickly; Terraform launches a
+ * provider several times per command.
  */
 import type { Provider } from "../sdk/index.js";
 import { servePlugin } from "./serve.js";
@@ -21,7 +22,7 @@ async function run(name: string | undefined): Promise<number> {
   // Anything printed to stdout after the handshake would reach Terraform as a protocol message.
   console.log = (...args: unknown[]) => console.error(...args);
   try {
-    const server = await servePlugin(await load());
+    const server = await servePlugin(load);
     await server.closed;
     return 0;
   } catch (e) {

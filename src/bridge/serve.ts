@@ -1,12 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { fromJSON } from "@grpc/proto-loader";
-import protobuf from "protobufjs";
 import type { Provider } from "../sdk/index.js";
 import { selfSignedCertificate } from "./certificate.js";
 import { checkLaunch, handshakeLine } from "./handshake.js";
-import { GO_PLUGIN_PROTO, TFPLUGIN6_PROTO } from "./proto/tfplugin6.js";
-import { capabilities, ProviderService } from "./provider-service.js";
-import { protoProviderSchema } from "./schema-proto.js";
+import { loadCodec, methodsOf, serviceDefinition, type Codec } from "./proto/codec.js";
+import type { ProviderService } from "./provider-service.js";
 
 /** A running plugin server. */
 export interface PluginServer {
@@ -22,25 +19,20 @@ export interface ServeOptions {
   writeHandshake?: (line: string) => void;
 }
 
-/** The gRPC service definitions of tfplugin6.Provider and go-plugin's controller and stdio services. */
-export function loadServices() {
-  const root = protobuf.parse(TFPLUGIN6_PROTO, { keepCase: true }).root;
-  protobuf.parse(GO_PLUGIN_PROTO, root, { keepCase: true });
-  const def = fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
-  const service = (name: string) => def[name] as grpc.ServiceDefinition;
-  return {
-    provider: service("tfplugin6.Provider"),
-    controller: service("plugin.GRPCController"),
-    stdio: service("plugin.GRPCStdio"),
-  };
+/** The provider to serve, or how to load it (called once, after the handshake line is out). */
+export type ProviderSource = Provider | (() => Promise<Provider>);
+
+/** What requests need and the handshake does not: the message codec and the loaded provider. */
+interface Ready {
+  codec: Codec;
+  svc: ProviderService;
 }
 
-type Handler = (req: never) => unknown;
-
-function unary(fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
+/** A unary handler over raw bytes: decodes once the codec has loaded, answers encoded, errors as INTERNAL. */
+function unary(ready: () => Promise<Ready>, requestType: string, responseType: string, fn: (svc: ProviderService, req: never) => unknown): grpc.handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
-    Promise.resolve()
-      .then(() => fn(call.request as never))
+    ready()
+      .then(async ({ codec, svc }) => codec.encode(responseType, (await fn(svc, codec.decode(requestType, call.request) as never)) as object))
       .then(
         (res) => callback(null, res),
         (e: unknown) => callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) }),
@@ -52,41 +44,55 @@ function unary(fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
  * Serves one sdk provider over tfplugin6 the way go-plugin expects: a loopback TCP port, automatic mutual TLS when
  * the client sent a certificate (PLUGIN_CLIENT_CERT; the server certificate is made fresh for each launch), the
  * handshake line, and the controller's Shutdown. Throws when the launch environment is not Terraform's.
+ *
+ * Only grpc-js and the certificate stand between exec and the handshake line. The provider module (its zod
+ * schemas, its HTTP client), the protobuf codec and the provider's schema load right after the line is written,
+ * while Terraform connects; requests that arrive earlier wait for them. A provider that fails to load answers
+ * every request with that error.
  */
-export async function servePlugin(provider: Provider, opts: ServeOptions = {}): Promise<PluginServer> {
+export async function servePlugin(source: ProviderSource, opts: ServeOptions = {}): Promise<PluginServer> {
   const env = opts.env ?? process.env;
   const launch = checkLaunch(env);
   if (!launch.ok) throw new Error(launch.message);
-  const services = loadServices();
-  const svc = new ProviderService(provider, env);
-  const schema = protoProviderSchema(svc.schema);
+  let loading: Promise<Ready> | undefined;
+  let svc: ProviderService | undefined;
+  const ready = () =>
+    (loading ??= Promise.all([
+      loadCodec(),
+      // Imported here rather than at the top: it brings in the sdk, zod and msgpack, none of which the handshake needs.
+      import("./provider-service.js"),
+      typeof source === "function" ? source() : Promise.resolve(source),
+    ]).then(([codec, { ProviderService }, provider]) => {
+      svc = new ProviderService(provider, env);
+      return { codec, svc };
+    }));
   const server = new grpc.Server();
   let finish!: () => void;
   const closed = new Promise<void>((resolve) => (finish = resolve));
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await svc.close().catch(() => undefined);
+      await svc?.close().catch(() => undefined);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       finish();
     })());
   const empty = () => ({});
   const emptyDiags = () => ({ diagnostics: [] });
-  const handlers: Record<string, Handler> = {
-    GetMetadata: () => svc.getMetadata(),
-    GetProviderSchema: () => ({ ...schema, diagnostics: [], server_capabilities: capabilities() }),
-    ValidateProviderConfig: (r: Parameters<ProviderService["validateProviderConfig"]>[0]) => svc.validateProviderConfig(r),
-    ValidateResourceConfig: (r: Parameters<ProviderService["validateResourceConfig"]>[0]) => svc.validateResourceConfig(r),
-    ValidateDataResourceConfig: (r: Parameters<ProviderService["validateDataResourceConfig"]>[0]) => svc.validateDataResourceConfig(r),
-    UpgradeResourceState: (r: Parameters<ProviderService["upgradeResourceState"]>[0]) => svc.upgradeResourceState(r),
-    ConfigureProvider: (r: Parameters<ProviderService["configureProvider"]>[0]) => svc.configureProvider(r),
-    ReadResource: (r: Parameters<ProviderService["readResource"]>[0]) => svc.readResource(r),
-    PlanResourceChange: (r: Parameters<ProviderService["planResourceChange"]>[0]) => svc.planResourceChange(r),
-    ApplyResourceChange: (r: Parameters<ProviderService["applyResourceChange"]>[0]) => svc.applyResourceChange(r),
-    ImportResourceState: (r: Parameters<ProviderService["importResourceState"]>[0]) => svc.importResourceState(r),
-    MoveResourceState: (r: Parameters<ProviderService["moveResourceState"]>[0]) => svc.moveResourceState(r),
-    ReadDataSource: (r: Parameters<ProviderService["readDataSource"]>[0]) => svc.readDataSource(r),
-    StopProvider: () => svc.stopProvider(),
+  const handlers: Record<string, (svc: ProviderService, req: never) => unknown> = {
+    GetMetadata: (svc) => svc.getMetadata(),
+    GetProviderSchema: (svc) => svc.getProviderSchema(),
+    ValidateProviderConfig: (svc, r: Parameters<ProviderService["validateProviderConfig"]>[0]) => svc.validateProviderConfig(r),
+    ValidateResourceConfig: (svc, r: Parameters<ProviderService["validateResourceConfig"]>[0]) => svc.validateResourceConfig(r),
+    ValidateDataResourceConfig: (svc, r: Parameters<ProviderService["validateDataResourceConfig"]>[0]) => svc.validateDataResourceConfig(r),
+    UpgradeResourceState: (svc, r: Parameters<ProviderService["upgradeResourceState"]>[0]) => svc.upgradeResourceState(r),
+    ConfigureProvider: (svc, r: Parameters<ProviderService["configureProvider"]>[0]) => svc.configureProvider(r),
+    ReadResource: (svc, r: Parameters<ProviderService["readResource"]>[0]) => svc.readResource(r),
+    PlanResourceChange: (svc, r: Parameters<ProviderService["planResourceChange"]>[0]) => svc.planResourceChange(r),
+    ApplyResourceChange: (svc, r: Parameters<ProviderService["applyResourceChange"]>[0]) => svc.applyResourceChange(r),
+    ImportResourceState: (svc, r: Parameters<ProviderService["importResourceState"]>[0]) => svc.importResourceState(r),
+    MoveResourceState: (svc, r: Parameters<ProviderService["moveResourceState"]>[0]) => svc.moveResourceState(r),
+    ReadDataSource: (svc, r: Parameters<ProviderService["readDataSource"]>[0]) => svc.readDataSource(r),
+    StopProvider: (svc) => svc.stopProvider(),
     GetFunctions: emptyDiags,
     CallFunction: empty,
     GetResourceIdentitySchemas: emptyDiags,
@@ -100,25 +106,28 @@ export async function servePlugin(provider: Provider, opts: ServeOptions = {}): 
     ValidateActionConfig: emptyDiags,
   };
   const impl: grpc.UntypedServiceImplementation = {};
-  for (const name of Object.keys(services.provider)) {
-    impl[name] = unary(handlers[name] ?? empty);
+  for (const m of methodsOf("tfplugin6.Provider")) {
+    impl[m.name] = unary(ready, m.requestType, m.responseType, handlers[m.name] ?? empty);
   }
-  server.addService(services.provider, impl);
-  server.addService(services.controller, {
-    Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-      callback(null, {});
+  server.addService(serviceDefinition("tfplugin6.Provider"), impl);
+  // The controller's and stdio's messages are empty: zero bytes each way, no codec needed.
+  server.addService(serviceDefinition("plugin.GRPCController"), {
+    Shutdown: (_call: unknown, callback: grpc.sendUnaryData<Buffer>) => {
+      callback(null, Buffer.alloc(0));
       setImmediate(() => void close());
     },
   });
-  server.addService(services.stdio, {
+  server.addService(serviceDefinition("plugin.GRPCStdio"), {
     // Output goes to stderr, which Terraform forwards at TF_LOG=debug; the stream has nothing to carry.
-    StreamStdio: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
+    StreamStdio: (call: grpc.ServerWritableStream<Buffer, Buffer>) => call.end(),
   });
   const credentials = launch.clientCertPem ? tlsCredentials(launch.clientCertPem) : { creds: grpc.ServerCredentials.createInsecure(), der: undefined };
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", credentials.creds, (err, p) => (err ? reject(err) : resolve(p))),
   );
   (opts.writeHandshake ?? ((line) => process.stdout.write(line)))(handshakeLine(port, credentials.der));
+  // Load while Terraform connects. A failure is reported by every request; this only keeps it off the console.
+  setImmediate(() => ready().catch(() => undefined));
   return { port, closed, close };
 }
 

@@ -5,8 +5,9 @@
  * implement are declared empty (protobuf skips the fields it does not know) and their responses are empty too,
  * so newer protocol minors get an empty answer instead of UNIMPLEMENTED.
  *
- * Kept as a TypeScript string rather than a `.proto` file so the bundled provider executable needs no file
- * lookups at start-up.
+ * This text is the source of truth; the provider executable never parses it. `tfplugin6.descriptor.ts` holds
+ * what it compiles to (regenerate with `npx tsx src/bridge/proto/write-descriptor.ts` after an edit; a test
+ * fails while the two disagree).
  */
 export const TFPLUGIN6_PROTO = `
 syntax = "proto3";
