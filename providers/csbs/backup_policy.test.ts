@@ -82,4 +82,19 @@ describe("fromPolicy", () => {
     expect(out.resource.map((r) => r.id)).toEqual(["a", "b"]);
     expect(out.common).toBeNull();
   });
+
+  it("on import reads the empty strings CSBS answers for unset descriptions as null, as a configuration leaving them out plans", () => {
+    const out = fromPolicy(remote, null);
+    expect(out.description).toBeNull();
+    expect(out.scheduled_operation[0]!.description).toBeNull();
+    const described = fromPolicy({ ...remote, description: "d", scheduled_operations: [{ ...remote.scheduled_operations[0]!, description: "od" }] }, null);
+    expect(described.description).toBe("d");
+    expect(described.scheduled_operation[0]!.description).toBe("od");
+  });
+
+  it("keeps a description configured as the empty string, and shows one cleared outside as drift to null", () => {
+    const empty = { ...prior, description: "", scheduled_operation: [{ ...prior.scheduled_operation[0]!, description: "" }] };
+    expect(fromPolicy(remote, empty)).toEqual(empty);
+    expect(fromPolicy(remote, { ...prior, description: "was set" }).description).toBeNull();
+  });
 });

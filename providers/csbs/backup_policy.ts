@@ -83,17 +83,26 @@ function samePattern(a: string, b: string): boolean {
 }
 
 /**
+ * CSBS answers "" for a string that was never set. Terraform reads an unset optional string back as null, and
+ * a configuration that leaves it out plans null: so with nothing to compare against (an import), "" is null.
+ */
+function unsetAsNull<T>(value: T | null): T | null {
+  return value === "" ? null : value;
+}
+
+/**
  * One operation as read, merged with its prior value so that no perpetual diff appears: a field the prior
  * left unset (null) stays unset even though the API echoes its default, and a field the API does not echo
  * (day/week/month/year backups, timezone on some clouds) keeps its prior value. A field both sides hold is
- * taken from the API, so real drift still shows. Numbers and booleans may arrive as strings.
+ * taken from the API, so real drift still shows. Numbers and booleans may arrive as strings. Without a prior
+ * (import) every value comes from the API, an empty string as null.
  */
 function mergeOperation(remote: JsonObject, prior: Operation | null): Operation {
   const def = asObject(remote["operation_definition"]) ?? {};
   const trigger = asObject(remote["trigger"]) ?? {};
   const pattern = str(asObject(trigger["properties"]) ?? {}, "pattern");
   const pick = <T>(key: keyof Operation, value: T | null): T | null => {
-    if (prior === null) return value;
+    if (prior === null) return unsetAsNull(value);
     const p = prior[key] as T | null;
     if (p === null) return null;
     return value ?? p;
@@ -129,7 +138,7 @@ export function fromPolicy(p: JsonObject, prior: Policy | null): Policy {
   return {
     id: str(p, "id"),
     name: str(p, "name") ?? prior?.name ?? "",
-    description: str(p, "description") || (prior?.description ?? null),
+    description: policyDescription(str(p, "description"), prior),
     provider_id: str(p, "provider_id") ?? prior?.provider_id ?? CSBS_PROVIDER_ID,
     common: prior ? (prior.common === null && (!commonMap || Object.keys(commonMap).length === 0) ? null : (commonMap ?? prior.common)) : commonMap && Object.keys(commonMap).length ? commonMap : null,
     resource: resources.length > 0 ? resources : (prior?.resource ?? []),
@@ -140,6 +149,15 @@ export function fromPolicy(p: JsonObject, prior: Policy | null): Policy {
     scheduled_operation_id: op ? str(op, "id") : (prior?.scheduled_operation_id ?? null),
     trigger_id: op ? (str(op, "trigger_id") ?? str(asObject(op["trigger"]) ?? {}, "id")) : (prior?.trigger_id ?? null),
   };
+}
+
+/**
+ * The policy's description as read: "" is unset (null) unless the prior state holds "" itself, so clearing a
+ * description outside shows as drift; a reply without the field keeps the prior value.
+ */
+function policyDescription(remote: string | null, prior: Policy | null): string | null {
+  if (remote === null) return prior?.description ?? null;
+  return remote === "" && prior?.description !== "" ? null : remote;
 }
 
 function rank(order: readonly string[], id: string): number {
