@@ -161,3 +161,25 @@ resource "terraform_data" "inner" {
     expect(inner[0]!.provider_config_key).toBe("module.c:terraform");
   });
 });
+
+describe("configurationJson: the JSON syntax", () => {
+  it("records each JSON expression as written (strings are not templates without a scope) plus its references", () => {
+    const config = configOf({
+      "main.tf.json": JSON.stringify({
+        resource: {
+          terraform_data: {
+            a: { input: { k: "${terraform_data.b.output}", n: 1 } },
+            b: { count: 2, input: "plain" },
+          },
+        },
+        output: { o: { value: "${terraform_data.a.id}", sensitive: true } },
+      }),
+    });
+    const root = (configurationJson(config, registry()) as Obj).root_module as Obj;
+    const [a, b] = root.resources as Obj[];
+    expect((a!.expressions as Obj).input).toEqual({ constant_value: { k: "${terraform_data.b.output}", n: 1 }, references: ["terraform_data.b.output", "terraform_data.b"] });
+    expect(b!.count_expression).toEqual({ constant_value: 2 });
+    expect((b!.expressions as Obj).input).toEqual({ constant_value: "plain" });
+    expect(root.outputs).toEqual({ o: { sensitive: true, expression: { constant_value: "${terraform_data.a.id}", references: ["terraform_data.a.id", "terraform_data.a"] } } });
+  });
+});

@@ -96,10 +96,36 @@ function constantValue(expr: Expression): Json | undefined {
   return toJson(r.value);
 }
 
+/**
+ * Where an expression came from the JSON syntax, its JSON exactly as written: Terraform evaluates a JSON expression
+ * without a scope, where strings are not templates, so every JSON expression has that literal as its constant.
+ */
+export type RawJson = (expr: Expression) => Json | undefined;
+
+/** A `RawJson` over the JSON-syntax files of a module tree (their text is kept with the parsed files). */
+export function rawJsonOf(root: Config): RawJson {
+  // Ranges count UTF-8 bytes: keep each file's bytes (once; a cdk.tf.json can be large).
+  const sources = new Map<string, Buffer>();
+  const visit = (c: Config): void => {
+    for (const f of c.files) if (f.body.syntax === "json") sources.set(f.filename, Buffer.from(f.source, "utf8"));
+    for (const child of c.children.values()) visit(child);
+  };
+  visit(root);
+  return (expr) => {
+    const bytes = sources.get(expr.range.filename);
+    if (bytes === undefined) return undefined;
+    try {
+      return JSON.parse(bytes.subarray(expr.range.start.byte, expr.range.end.byte).toString("utf8")) as Json;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** `{constant_value}` and/or `{references}` for one expression (`{}` when it is neither, e.g. a function of constants). */
-export function expressionJson(expr: Expression): JsonObject {
+export function expressionJson(expr: Expression, raw?: RawJson): JsonObject {
   const out: JsonObject = {};
-  const constant = constantValue(expr);
+  const constant = raw?.(expr) ?? constantValue(expr);
   if (constant !== undefined) out.constant_value = constant;
   const refs = expressionReferences(expr).refs.flatMap(referenceTexts);
   if (refs.length > 0) out.references = refs;
@@ -107,14 +133,14 @@ export function expressionJson(expr: Expression): JsonObject {
 }
 
 /** The expressions of a body against its schema: arguments by name, nested blocks as lists of expression maps. */
-export function bodyExpressionsJson(body: Body, attributes: Readonly<Record<string, Attribute>>): JsonObject {
+export function bodyExpressionsJson(body: Body, attributes: Readonly<Record<string, Attribute>>, raw?: RawJson): JsonObject {
   const content = declaredContent(body, attributes);
   const out: JsonObject = {};
-  for (const [name, attr] of content.attributes) out[name] = expressionJson(attr.expr);
+  for (const [name, attr] of content.attributes) out[name] = expressionJson(attr.expr, raw);
   for (const block of content.blocks) {
     const nested = attributes[block.type]?.block;
     if (!nested) continue;
-    const item = bodyExpressionsJson(block.body, nested.attributes);
+    const item = bodyExpressionsJson(block.body, nested.attributes, raw);
     if (nested.nesting === "single") out[block.type] = item;
     else out[block.type] = [...((out[block.type] as Json[] | undefined) ?? []), item];
   }
@@ -129,6 +155,12 @@ function sortedObject(o: JsonObject): JsonObject {
 
 function dependsOnJson(list: readonly DependsOn[]): string[] {
   return list.map((d) => formatTarget(d.target));
+}
+
+/** What building the representation needs besides the configuration. */
+interface Ctx {
+  registry: ProviderRegistry;
+  raw: RawJson;
 }
 
 /** Where a module sits: the chain of configs from the root, and its address (`module.a.module.b`, "" for the root). */
@@ -165,9 +197,9 @@ function moduleAddressOf(chain: readonly Config[], depth: number): string {
   return chain[depth]!.path.slice(0, depth).map((n) => `module.${n}`).join(".");
 }
 
-function resourceJson(at: ModuleAt, r: Resource, registry: ProviderRegistry): JsonObject {
+function resourceJson(at: ModuleAt, r: Resource, ctx: Ctx): JsonObject {
   const ref: ProviderRef | { name: string } = r.provider ?? { name: r.providerName };
-  const schema = resourceSchema(registry, at.chain, r);
+  const schema = resourceSchema(ctx.registry, at.chain, r);
   const out: JsonObject = {
     address: `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`,
     mode: r.mode,
@@ -175,11 +207,11 @@ function resourceJson(at: ModuleAt, r: Resource, registry: ProviderRegistry): Js
     name: r.name,
     provider_config_key: providerKey(at, ref),
   };
-  const expressions = schema ? bodyExpressionsJson(r.config, schema.attributes) : {};
+  const expressions = schema ? bodyExpressionsJson(r.config, schema.attributes, ctx.raw) : {};
   if (Object.keys(expressions).length > 0) out.expressions = expressions;
   out.schema_version = schema?.schemaVersion ?? 0;
-  if (r.count) out.count_expression = expressionJson(r.count);
-  if (r.forEach) out.for_each_expression = expressionJson(r.forEach);
+  if (r.count) out.count_expression = expressionJson(r.count, ctx.raw);
+  if (r.forEach) out.for_each_expression = expressionJson(r.forEach, ctx.raw);
   if (r.dependsOn.length > 0) out.depends_on = dependsOnJson(r.dependsOn);
   return out;
 }
@@ -201,7 +233,7 @@ function variableDefault(config: Config, name: string): Json | undefined {
   return toJson(value);
 }
 
-function moduleJson(at: ModuleAt, registry: ProviderRegistry): JsonObject {
+function moduleJson(at: ModuleAt, ctx: Ctx): JsonObject {
   const config = at.chain[at.chain.length - 1]!;
   const out: JsonObject = {};
   const outputs: JsonObject = {};
@@ -209,20 +241,20 @@ function moduleJson(at: ModuleAt, registry: ProviderRegistry): JsonObject {
     const o = config.outputs.get(name)!;
     const entry: JsonObject = {};
     if (o.sensitive) entry.sensitive = true;
-    entry.expression = expressionJson(o.value);
+    entry.expression = expressionJson(o.value, ctx.raw);
     if (o.dependsOn.length > 0) entry.depends_on = dependsOnJson(o.dependsOn);
     if (o.description) entry.description = o.description;
     outputs[name] = entry;
   }
   if (Object.keys(outputs).length > 0) out.outputs = outputs;
 
-  const byAddress = (rs: Iterable<Resource>) => [...rs].map((r) => resourceJson(at, r, registry)).sort((a, b) => compareStrings(a.address as string, b.address as string));
+  const byAddress = (rs: Iterable<Resource>) => [...rs].map((r) => resourceJson(at, r, ctx)).sort((a, b) => compareStrings(a.address as string, b.address as string));
   const resources = [...byAddress(config.managedResources.values()), ...byAddress(config.dataResources.values())];
   if (resources.length > 0) out.resources = resources;
 
   const calls: JsonObject = {};
   for (const name of [...config.moduleCalls.keys()].sort(compareStrings)) {
-    calls[name] = moduleCallJson(at, config.moduleCalls.get(name)!, registry);
+    calls[name] = moduleCallJson(at, config.moduleCalls.get(name)!, ctx);
   }
   if (Object.keys(calls).length > 0) out.module_calls = calls;
 
@@ -240,16 +272,16 @@ function moduleJson(at: ModuleAt, registry: ProviderRegistry): JsonObject {
   return out;
 }
 
-function moduleCallJson(at: ModuleAt, call: ModuleCall, registry: ProviderRegistry): JsonObject {
+function moduleCallJson(at: ModuleAt, call: ModuleCall, ctx: Ctx): JsonObject {
   const out: JsonObject = { source: call.source };
   const expressions: JsonObject = {};
-  for (const name of [...call.inputs.keys()].sort(compareStrings)) expressions[name] = expressionJson(call.inputs.get(name)!.expr);
+  for (const name of [...call.inputs.keys()].sort(compareStrings)) expressions[name] = expressionJson(call.inputs.get(name)!.expr, ctx.raw);
   if (Object.keys(expressions).length > 0) out.expressions = expressions;
-  if (call.count) out.count_expression = expressionJson(call.count);
-  if (call.forEach) out.for_each_expression = expressionJson(call.forEach);
+  if (call.count) out.count_expression = expressionJson(call.count, ctx.raw);
+  if (call.forEach) out.for_each_expression = expressionJson(call.forEach, ctx.raw);
   const child = at.chain[at.chain.length - 1]!.children.get(call.name);
   const address = `${at.address ? `${at.address}.` : ""}module.${call.name}`;
-  out.module = child ? moduleJson({ chain: [...at.chain, child], address }, registry) : {};
+  out.module = child ? moduleJson({ chain: [...at.chain, child], address }, ctx) : {};
   if (call.version) out.version_constraint = call.version;
   if (call.dependsOn.length > 0) out.depends_on = dependsOnJson(call.dependsOn);
   return out;
@@ -260,7 +292,7 @@ function moduleCallJson(at: ModuleAt, call: ModuleCall, registry: ProviderRegist
  * a child module declares itself (keyed `module.x:name`). Providers a child only inherits are not listed; its
  * resources point at the parent's key.
  */
-function providerConfigJson(root: Config, registry: ProviderRegistry): JsonObject {
+function providerConfigJson(root: Config, ctx: Ctx): JsonObject {
   const out: JsonObject = {};
   const visit = (chain: Config[]): void => {
     const config = chain[chain.length - 1]!;
@@ -276,8 +308,8 @@ function providerConfigJson(root: Config, registry: ProviderRegistry): JsonObjec
       const version = config.terraform.requiredProviders.get(name)?.version;
       if (version) entry.version_constraint = version;
       if (depth > 0) entry.module_address = modAddr;
-      const provider = registry.bySource(source);
-      const expressions = body && provider ? bodyExpressionsJson(body, provider.attributes) : {};
+      const provider = ctx.registry.bySource(source);
+      const expressions = body && provider ? bodyExpressionsJson(body, provider.attributes, ctx.raw) : {};
       if (Object.keys(expressions).length > 0) entry.expressions = expressions;
       out[key] = entry;
     };
@@ -314,8 +346,9 @@ function providerConfigJson(root: Config, registry: ProviderRegistry): JsonObjec
 /** Terraform's `configuration` representation of a loaded root module (children included). */
 export function configurationJson(root: Config, registry: ProviderRegistry): Json {
   const out: JsonObject = {};
-  const providers = providerConfigJson(root, registry);
+  const ctx: Ctx = { registry, raw: rawJsonOf(root) };
+  const providers = providerConfigJson(root, ctx);
   if (Object.keys(providers).length > 0) out.provider_config = providers;
-  out.root_module = moduleJson({ chain: [root], address: "" }, registry);
+  out.root_module = moduleJson({ chain: [root], address: "" }, ctx);
   return out;
 }

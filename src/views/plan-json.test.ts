@@ -117,7 +117,8 @@ describe("planJson against Terraform 1.11.4 captures", () => {
   });
 
   it("orders top-level fields as Terraform's plan struct does", () => {
-    const out = planJson(captureA3Plan(), { ...A3_OPTIONS, priorState: { root_module: {} }, configuration: { root_module: {} } });
+    const priorState = { outputs: { kept: { sensitive: false, value: 1, type: "number" } }, root_module: {} };
+    const out = planJson(captureA3Plan(), { ...A3_OPTIONS, priorState, configuration: { root_module: {} } });
     expect(Object.keys(out)).toEqual([
       "format_version",
       "terraform_version",
@@ -135,7 +136,19 @@ describe("planJson against Terraform 1.11.4 captures", () => {
       "errored",
     ]);
     expect(out.format_version).toBe("1.2");
-    expect(out.prior_state).toEqual({ format_version: "1.0", terraform_version: "1.11.4", values: { root_module: {} } });
+    expect(out.prior_state).toMatchObject({ format_version: "1.0", terraform_version: "1.11.4", values: { root_module: {} } });
+    expect((out.prior_state as Obj).values).toMatchObject({ outputs: { kept: { value: 1 } } });
+  });
+
+  it("leaves out a prior state with no resources and no outputs, as Terraform does for an empty state", () => {
+    const plan = emptyPlan();
+    expect(planJson(plan, { version: "1.11.4", priorState: { root_module: {} } }).prior_state).toBeUndefined();
+    // Known root outputs are evaluated into the prior state during the plan, so it is not empty any more.
+    plan.outputs = [{ name: "c", action: "create", before: null, after: pv(42), sensitive: false }];
+    expect((planJson(plan, { version: "1.11.4", priorState: { root_module: {} } }).prior_state as Obj).values).toEqual({
+      outputs: { c: { sensitive: false, value: 42, type: "number" } },
+      root_module: {},
+    });
   });
 
   it("masks sensitive values by default, variables and outputs included, while the *_sensitive trees still mark them", () => {

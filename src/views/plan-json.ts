@@ -217,11 +217,13 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     for (const o of [...plan.outputs].sort((a, b) => compareStrings(a.name, b.name))) oc[o.name] = outputChangeJson(o, show);
     out.output_changes = oc;
   }
-  if (options.priorState) {
+  const prior = options.priorState && priorWithOutputs(options.priorState, out.planned_values as unknown as StateValues);
+  // Terraform leaves the prior state out when it is empty: no resources and no outputs.
+  if (prior && (prior.outputs !== undefined || prior.root_module.resources !== undefined || prior.root_module.child_modules !== undefined)) {
     out.prior_state = {
       format_version: STATE_FORMAT_VERSION,
       terraform_version: options.version,
-      values: priorWithOutputs(options.priorState, out.planned_values as unknown as StateValues) as unknown as Json,
+      values: prior as unknown as Json,
     };
   }
   if (options.configuration !== undefined) out.configuration = options.configuration;

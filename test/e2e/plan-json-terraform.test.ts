@@ -210,3 +210,40 @@ describe("show -json PLANFILE is Terraform's plan JSON, document for document", 
     expect(Object.keys(bpDoc as object)).toEqual(Object.keys(tfDoc as object));
   });
 });
+
+describe("show -json PLANFILE for a configuration in the JSON syntax (as cdktf writes it)", () => {
+  const MAIN_JSON = JSON.stringify({
+    variable: { v: { default: "x", description: "d" } },
+    locals: { l: "${var.v}-l" },
+    resource: {
+      terraform_data: {
+        a: { input: { k: "${local.l}", n: 1 } },
+        b: { count: 2, input: "${terraform_data.a.output.k}", depends_on: ["terraform_data.a"] },
+        c: { input: "plain", triggers_replace: ["${terraform_data.b[0].id}", 3] },
+      },
+    },
+    output: { o: { value: "${terraform_data.c.output}", sensitive: true } },
+  });
+  let tf: string;
+  let bp: string;
+  beforeAll(() => {
+    tf = workdir("");
+    bp = workdir("");
+    for (const dir of [tf, bp]) {
+      rmSync(join(dir, "main.tf"));
+      writeFileSync(join(dir, "main.tf.json"), MAIN_JSON);
+    }
+    const init = terraform(["init", "-input=false", "-no-color"], tf);
+    expect(init.code, init.stderr).toBe(0);
+  });
+  afterAll(() => {
+    rmSync(tf, { recursive: true, force: true });
+    rmSync(bp, { recursive: true, force: true });
+  });
+
+  it("writes every JSON expression as its literal constant_value plus its references, and no empty prior_state", async () => {
+    const { tfDoc, bpDoc } = await bothPlans(tf, bp);
+    expect((bpDoc as { [k: string]: J }).prior_state).toBeUndefined();
+    expect(normalise(bpDoc)).toEqual(normalise(tfDoc));
+  });
+});
