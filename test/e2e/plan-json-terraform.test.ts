@@ -170,24 +170,32 @@ async function bothPlans(tf: string, bp: string): Promise<{ tfDoc: J; bpDoc: J }
   return { tfDoc: JSON.parse(ts.stdout) as J, bpDoc: JSON.parse(s.stdout) as J };
 }
 
-describe("show -json PLANFILE is Terraform's plan JSON, document for document", () => {
-  let tf: string;
-  let bp: string;
+/**
+ * Registers hooks giving the describe block two working directories (Terraform's, initialised, and backplan's)
+ * with the same configuration written by `write`, removed afterwards.
+ */
+function twoWorkdirs(write: (dir: string) => void): { tf: string; bp: string } {
+  const dirs = { tf: "", bp: "" };
   beforeAll(() => {
-    tf = workdir("");
-    bp = workdir("");
-    setUp(tf, V1);
-    setUp(bp, V1);
-    const init = terraform(["init", "-input=false", "-no-color"], tf);
+    dirs.tf = workdir("");
+    dirs.bp = workdir("");
+    write(dirs.tf);
+    write(dirs.bp);
+    const init = terraform(["init", "-input=false", "-no-color"], dirs.tf);
     expect(init.code, init.stderr).toBe(0);
   });
   afterAll(() => {
-    rmSync(tf, { recursive: true, force: true });
-    rmSync(bp, { recursive: true, force: true });
+    rmSync(dirs.tf, { recursive: true, force: true });
+    rmSync(dirs.bp, { recursive: true, force: true });
   });
+  return dirs;
+}
+
+describe("show -json PLANFILE is Terraform's plan JSON, document for document", () => {
+  const dirs = twoWorkdirs((dir) => setUp(dir, V1));
 
   it("a first plan (no state yet): counts, for_each, depends_on, a local module, sensitive values in clear", async () => {
-    const { tfDoc, bpDoc } = await bothPlans(tf, bp);
+    const { tfDoc, bpDoc } = await bothPlans(dirs.tf, dirs.bp);
     const n = normalise(bpDoc) as { [k: string]: J };
     // Spelled out first so a failure names the part that differs, then the whole document.
     expect(n.configuration).toEqual((normalise(tfDoc) as { [k: string]: J }).configuration);
@@ -198,13 +206,14 @@ describe("show -json PLANFILE is Terraform's plan JSON, document for document", 
   });
 
   it("a plan over an applied state: updates, replacements, deletes, outputs and prior_state", async () => {
+    const { tf, bp } = dirs;
     const a = terraform(["apply", "-auto-approve", "-input=false", "-no-color"], tf);
     expect(a.code, a.stderr).toBe(0);
     const b = await backplan(["apply", "-auto-approve", "-no-color"], bp);
     expect(b.code, b.stderr).toBe(0);
     setUp(tf, V2);
     setUp(bp, V2);
-    const { tfDoc, bpDoc } = await bothPlans(tf, bp);
+    const { tfDoc, bpDoc } = await bothPlans(dirs.tf, dirs.bp);
     expect(readFileSync(join(bp, "bp.plan")).length).toBeGreaterThan(0);
     expect(normalise(bpDoc)).toEqual(normalise(tfDoc));
     expect(Object.keys(bpDoc as object)).toEqual(Object.keys(tfDoc as object));
@@ -224,25 +233,13 @@ describe("show -json PLANFILE for a configuration in the JSON syntax (as cdktf w
     },
     output: { o: { value: "${terraform_data.c.output}", sensitive: true } },
   });
-  let tf: string;
-  let bp: string;
-  beforeAll(() => {
-    tf = workdir("");
-    bp = workdir("");
-    for (const dir of [tf, bp]) {
-      rmSync(join(dir, "main.tf"));
-      writeFileSync(join(dir, "main.tf.json"), MAIN_JSON);
-    }
-    const init = terraform(["init", "-input=false", "-no-color"], tf);
-    expect(init.code, init.stderr).toBe(0);
-  });
-  afterAll(() => {
-    rmSync(tf, { recursive: true, force: true });
-    rmSync(bp, { recursive: true, force: true });
+  const dirs = twoWorkdirs((dir) => {
+    rmSync(join(dir, "main.tf"));
+    writeFileSync(join(dir, "main.tf.json"), MAIN_JSON);
   });
 
   it("writes every JSON expression as its literal constant_value plus its references, and no empty prior_state", async () => {
-    const { tfDoc, bpDoc } = await bothPlans(tf, bp);
+    const { tfDoc, bpDoc } = await bothPlans(dirs.tf, dirs.bp);
     expect((bpDoc as { [k: string]: J }).prior_state).toBeUndefined();
     expect(normalise(bpDoc)).toEqual(normalise(tfDoc));
   });
