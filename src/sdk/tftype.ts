@@ -41,11 +41,32 @@ export function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
+/** Types already derived, per schema and `unordered` flag: the plan asks for each attribute of every instance. */
+const derived = [new WeakMap<z.ZodType, TfType>(), new WeakMap<z.ZodType, TfType>()] as const;
+
 /**
  * The Terraform type of a zod schema. `unordered` turns a top-level array into a set. Unions and other shapes
- * Terraform cannot express become `dynamic`.
+ * Terraform cannot express become `dynamic`. The result is frozen and shared between calls for the same schema.
  */
 export function tfTypeOf(schema: z.ZodType, unordered = false): TfType {
+  const cache = derived[unordered ? 1 : 0];
+  let t = cache.get(schema);
+  if (t === undefined) {
+    t = deepFreeze(derive(schema, unordered));
+    cache.set(schema, t);
+  }
+  return t;
+}
+
+function deepFreeze(t: TfType): TfType {
+  if (typeof t !== "string") {
+    for (const part of Object.values(t)) if (typeof part === "object") deepFreeze(part as TfType);
+    Object.freeze(t);
+  }
+  return t;
+}
+
+function derive(schema: z.ZodType, unordered: boolean): TfType {
   const s = unwrap(schema);
   const d = def(s);
   switch (d.type) {
