@@ -1129,6 +1129,20 @@ class Parser {
 
   private parseQuotedTemplate(): Expression {
     const open = this.read();
+    // Most strings are plain text ("prod", "30m"): build them directly, without the template item list.
+    const types = this.types;
+    const first = this.p;
+    if (types[first] === Tok.CQuote) {
+      this.p = first + 1;
+      return { kind: "template", parts: [], range: this.range(this.starts[open]!, this.ends[first]!) };
+    }
+    if (types[first] === Tok.QuotedLit && types[first + 1] === Tok.CQuote) {
+      this.p = first + 2;
+      const value = this.decodeQuoted(first);
+      const range = this.range(this.starts[open]!, this.ends[first + 1]!);
+      if (value === "") return { kind: "template", parts: [], range };
+      return { kind: "template", parts: [{ kind: "literal", value, range: this.tokRange(first) }], range };
+    }
     const items = this.parseTemplateItems();
     const close = this.p;
     const ct = this.types[close] as Tok;
