@@ -576,7 +576,8 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
   const type = typeLabel.value;
   const name = nameLabel.value;
   const context = `${mode === "data" ? "data" : "resource"} "${type}" "${name}"`;
-  const c = d.content(block.body, RESOURCE_META, context, d.headerRange(block), true);
+  const declRange = d.headerRange(block);
+  const c = d.content(block.body, RESOURCE_META, context, declRange, true);
   const count = c.attributes.get("count");
   const forEach = c.attributes.get("for_each");
   if (count && forEach) {
@@ -615,22 +616,25 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
         break;
     }
   }
-  return {
+  // Optional fields are assigned afterwards rather than spread in: spreading builds a temporary object per field
+  // and a slow-path copy, once per resource of a large configuration.
+  const r: Resource = {
     mode,
     type,
     name,
     addr: { mode, type, name },
-    ...(count ? { count: count.expr } : {}),
-    ...(forEach ? { forEach: forEach.expr } : {}),
-    ...(provider ? { provider } : {}),
     providerName: provider?.name ?? impliedProviderName(type),
     dependsOn: d.dependsOn(c.attributes.get("depends_on")),
     lifecycle,
     timeouts,
     config: c.remain,
     range: block.range,
-    declRange: d.headerRange(block),
+    declRange,
   };
+  if (count) r.count = count.expr;
+  if (forEach) r.forEach = forEach.expr;
+  if (provider) r.provider = provider;
+  return r;
 }
 
 const CONDITION_BLOCKS = [

@@ -50,38 +50,29 @@ const SPECIAL_ATTRS: Record<string, readonly string[]> = {
 
 /** Classifies one scope traversal (root not bound locally). */
 export function classifyTraversal(root: string, steps: readonly TraversalStep[], range: SourceRange): Reference | BadReference {
-  const attr = (i: number): string | undefined => {
-    const s = steps[i];
-    return s && s.kind === "attr" ? s.name : undefined;
-  };
-  const need = (what: string, example: string): BadReference => ({
-    summary: "Invalid reference",
-    detail: `A reference to "${root}" must be followed by ${what}, like ${example}.`,
-    range,
-  });
   switch (root) {
     case "var":
     case "local": {
-      const name = attr(0);
-      if (!name) return need(root === "var" ? "a variable name" : "a local value name", `${root}.name`);
+      const name = attrStep(steps, 0);
+      if (!name) return needRef(root, range, root === "var" ? "a variable name" : "a local value name", `${root}.name`);
       return { subject: { kind: root, name }, rest: steps.slice(1), range };
     }
     case "module": {
-      const name = attr(0);
-      if (!name) return need("a module call name", "module.network.vpc_id");
+      const name = attrStep(steps, 0);
+      if (!name) return needRef(root, range, "a module call name", "module.network.vpc_id");
       return { subject: { kind: "module", name }, rest: steps.slice(1), range };
     }
     case "data": {
-      const type = attr(0);
-      const name = attr(1);
-      if (!type || !name) return need("a data source type and name", "data.zstack_vm.db.uuid");
+      const type = attrStep(steps, 0);
+      const name = attrStep(steps, 1);
+      if (!type || !name) return needRef(root, range, "a data source type and name", "data.zstack_vm.db.uuid");
       return { subject: { kind: "resource", mode: "data", type, name }, rest: steps.slice(2), range };
     }
     case "count":
     case "each":
     case "path":
     case "terraform": {
-      const name = attr(0);
+      const name = attrStep(steps, 0);
       const allowed = SPECIAL_ATTRS[root]!;
       if (!name || !allowed.includes(name)) {
         return {
@@ -95,7 +86,7 @@ export function classifyTraversal(root: string, steps: readonly TraversalStep[],
     case "self":
       return { subject: { kind: "self" }, rest: [...steps], range };
     default: {
-      const name = attr(0);
+      const name = attrStep(steps, 0);
       if (!name) {
         return {
           summary: "Invalid reference",
@@ -106,6 +97,16 @@ export function classifyTraversal(root: string, steps: readonly TraversalStep[],
       return { subject: { kind: "resource", mode: "managed", type: root, name }, rest: steps.slice(1), range };
     }
   }
+}
+
+/** The name of step `i` when it is an attribute step. */
+function attrStep(steps: readonly TraversalStep[], i: number): string | undefined {
+  const s = steps[i];
+  return s && s.kind === "attr" ? s.name : undefined;
+}
+
+function needRef(root: string, range: SourceRange, what: string, example: string): BadReference {
+  return { summary: "Invalid reference", detail: `A reference to "${root}" must be followed by ${what}, like ${example}.`, range };
 }
 
 class Walker {
@@ -129,7 +130,7 @@ class Walker {
         this.parts(e.parts);
         return;
       case "tuple":
-        e.items.forEach((i) => this.expr(i));
+        for (const i of e.items) this.expr(i);
         return;
       case "object":
         for (const item of e.items) {
@@ -150,7 +151,7 @@ class Walker {
         return;
       case "function_call":
         this.out.calls.push({ name: e.name, range: e.nameRange });
-        e.args.forEach((a) => this.expr(a));
+        for (const a of e.args) this.expr(a);
         return;
       case "conditional":
         this.expr(e.condition);

@@ -175,8 +175,8 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
   for (const r of resources) {
     const where = `in ${r.mode === "data" ? "data" : "resource"} "${r.type}" "${r.name}"`;
     const ctx: Ctx = { count: r.count !== undefined, each: r.forEach !== undefined, self: false, where };
-    checkExpr(r.count, { ...PLAIN, where: "in its own count argument" });
-    checkExpr(r.forEach, { ...PLAIN, where: "in its own for_each argument" });
+    checkExpr(r.count, OWN_COUNT);
+    checkExpr(r.forEach, OWN_FOR_EACH);
     const bodyRefs = bodyReferences(r.config);
     check(bodyRefs, ctx);
     for (const ref of bodyRefs.refs) {

@@ -71,8 +71,6 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
   const blocks: Block[] = [];
   const remain: Body = { kind: "body", syntax: body.syntax, attributes: [], blocks: [], range: body.range };
   if (body.json) remain.json = body.json;
-  const where = opts.context ? ` in ${opts.context}` : "";
-  const known = () => [...attrNames, ...blockSchemas.keys()];
 
   for (const attr of body.attributes) {
     if (attrNames.has(attr.name)) {
@@ -101,8 +99,8 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       severity: "error",
       summary: "Unsupported argument",
       detail: bs
-        ? `An argument named "${attr.name}" is not expected${where}. Did you mean to define a block of type "${attr.name}"? Expected: ${attr.name} { ... }`
-        : `An argument named "${attr.name}" is not expected${where}.${didYouMean(attr.name, known())}`,
+        ? `An argument named "${attr.name}" is not expected${inContext(opts)}. Did you mean to define a block of type "${attr.name}"? Expected: ${attr.name} { ... }`
+        : `An argument named "${attr.name}" is not expected${inContext(opts)}.${didYouMean(attr.name, [...attrNames, ...blockSchemas.keys()])}`,
       subject: attr.nameRange,
     });
   }
@@ -118,8 +116,8 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
         severity: "error",
         summary: "Unsupported block type",
         detail: attrNames.has(block.type)
-          ? `Blocks of type "${block.type}" are not expected${where}. Did you mean to define an argument? Expected: ${block.type} = ...`
-          : `Blocks of type "${block.type}" are not expected${where}.${didYouMean(block.type, known())}`,
+          ? `Blocks of type "${block.type}" are not expected${inContext(opts)}. Did you mean to define an argument? Expected: ${block.type} = ...`
+          : `Blocks of type "${block.type}" are not expected${inContext(opts)}.${didYouMean(block.type, [...attrNames, ...blockSchemas.keys()])}`,
         subject: block.typeRange,
       });
       continue;
@@ -132,12 +130,17 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       diags.push({
         severity: "error",
         summary: "Missing required argument",
-        detail: `The argument "${a.name}" is required${where}, but no definition was found. Expected: ${a.name} = ...`,
+        detail: `The argument "${a.name}" is required${inContext(opts)}, but no definition was found. Expected: ${a.name} = ...`,
         subject: opts.missingRange ?? body.range,
       });
     }
   }
   return { attributes, blocks, remain };
+}
+
+/** ` in resource "x" "y"` for messages (built only when there is one: most bodies decode without errors). */
+function inContext(opts: BodyContentOptions): string {
+  return opts.context ? ` in ${opts.context}` : "";
 }
 
 function checkLabels(block: Block, bs: BlockSchema, diags: Diagnostic[]): boolean {
