@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { selfSignedCertificate } from "./certificate.js";
-import { WRITE_CACHE_ENV } from "./code-cache.js";
+import { cachePath, WRITE_CACHE_ENV } from "./code-cache.js";
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "./handshake.js";
 
 /**
@@ -38,15 +39,19 @@ await build({
   target: "node20",
   logLevel: "warning",
 });
-// The code cache: one launch as Terraform would do it (mutual TLS included), up to the handshake line.
-execFileSync(process.execPath, [loader, "zstack"], {
-  env: {
-    ...process.env,
-    [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
-    PLUGIN_PROTOCOL_VERSIONS: "6",
-    PLUGIN_CLIENT_CERT: selfSignedCertificate().certPem,
-    [WRITE_CACHE_ENV]: "1",
-  },
-  stdio: ["ignore", "ignore", "inherit"],
-  timeout: 60_000,
-});
+// The code cache: a launch of each provider as Terraform does it (mutual TLS included), until the provider has
+// loaded. The second launch starts from the first one's cache and writes one that covers both providers.
+rmSync(cachePath(bundle), { force: true });
+for (const provider of ["zstack", "csbs"]) {
+  execFileSync(process.execPath, [loader, provider], {
+    env: {
+      ...process.env,
+      [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: "6",
+      PLUGIN_CLIENT_CERT: selfSignedCertificate().certPem,
+      [WRITE_CACHE_ENV]: "1",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 60_000,
+  });
+}

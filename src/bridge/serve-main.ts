@@ -13,6 +13,13 @@ const LOADERS: Readonly<Record<string, () => Promise<Provider>>> = {
   csbs: async () => (await import("../../providers/csbs/provider.js")).csbsProvider,
 };
 
+let settleLoaded!: () => void;
+/**
+ * Settles once the served provider has loaded (after the handshake). The bundle's loader writes the V8 code
+ * cache then, so the cache covers the provider's code as well as start-up's.
+ */
+export const loaded = new Promise<void>((resolve) => (settleLoaded = resolve));
+
 async function run(name: string | undefined): Promise<number> {
   const load = name ? LOADERS[name] : undefined;
   if (!load) {
@@ -23,6 +30,7 @@ async function run(name: string | undefined): Promise<number> {
   console.log = (...args: unknown[]) => console.error(...args);
   try {
     const server = await servePlugin(load);
+    void server.loaded.then(settleLoaded);
     await server.closed;
     return 0;
   } catch (e) {

@@ -10,6 +10,8 @@ export interface PluginServer {
   port: number;
   /** Resolves when the client has asked the plugin to shut down (or `close` was called). */
   closed: Promise<void>;
+  /** Settles (never rejects) once the provider and the codec have loaded, which starts after the handshake. */
+  loaded: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -126,9 +128,9 @@ export async function servePlugin(source: ProviderSource, opts: ServeOptions = {
     server.bindAsync("127.0.0.1:0", credentials.creds, (err, p) => (err ? reject(err) : resolve(p))),
   );
   (opts.writeHandshake ?? ((line) => process.stdout.write(line)))(handshakeLine(port, credentials.der));
-  // Load while Terraform connects. A failure is reported by every request; this only keeps it off the console.
-  setImmediate(() => ready().catch(() => undefined));
-  return { port, closed, close };
+  // Load while Terraform connects. A failure is reported by every request, not here.
+  const loaded = new Promise<void>((resolve) => setImmediate(() => ready().then(() => resolve(), () => resolve())));
+  return { port, closed, close, loaded };
 }
 
 function tlsCredentials(clientCertPem: string): { creds: grpc.ServerCredentials; der: Buffer } {
