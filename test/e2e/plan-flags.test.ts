@@ -66,7 +66,7 @@ describe("plan flags, targeting and lifecycle rules", () => {
     expect(p.stdout).toMatch(/~ output\s+= "hunter2" -> \(known after apply\)/);
     const j = planJsonOf((await backplan(["plan", "-json"], dir)).stdout);
     expect(changeOf(j, "terraform_data.secret").change.after_sensitive).toMatchObject({ input: true });
-    // Unlike `terraform show -json`, backplan's plan JSON never carries a sensitive value in clear.
+    // `plan -json` (terminals, CI logs) never carries a sensitive value in clear; `show -json PLANFILE` does, as Terraform's.
     expect(JSON.stringify(j)).not.toContain("hunter3");
     writeMain(dir, CONFIG);
   });

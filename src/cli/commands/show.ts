@@ -24,6 +24,9 @@ const FLAGS = {
   "details-url": { type: "string" },
   "summary-json": { type: "boolean" },
   "show-sensitive": { type: "boolean" },
+  // Where the plan's configuration is, for `configuration` in -json (as for `apply PLANFILE`).
+  cdktf: { type: "string" },
+  stack: { type: "string" },
 } as const;
 
 /** `terraform show -json` for a state: `{format_version, terraform_version, values}` (values left out when empty). */
@@ -153,6 +156,6 @@ async function runShow(argv: string[]): Promise<number> {
 export const showCommand: Command = {
   name: "show",
   summary: "Show the current state or a saved plan",
-  usage: "backplan show [-json] [-no-color] [-show-sensitive] [-state=PATH] [PLANFILE|STATEFILE]\n       backplan show -markdown [-comment-id=ID] [-title=TEXT] [-details-url=URL] PLANFILE\n       backplan show -summary-json PLANFILE",
+  usage: "backplan show [-json] [-no-color] [-show-sensitive] [-state=PATH] [-chdir=DIR] [--cdktf DIR --stack NAME] [PLANFILE|STATEFILE]\n       backplan show -markdown [-comment-id=ID] [-title=TEXT] [-details-url=URL] PLANFILE\n       backplan show -summary-json PLANFILE",
   run: runShow,
 };
