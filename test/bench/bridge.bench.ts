@@ -6,6 +6,7 @@
  * Prints Markdown to stdout, progress to stderr.
  *
  *   npx tsx test/bench/bridge.bench.ts [--sizes 1000,5000] [--terraform-apply-sizes 1000] [--launches 10]
+ *   npx tsx test/bench/bridge.bench.ts --launches-only [--launches 10]   (start-up only: no engine, no Terraform)
  *   node dist/test/bench/bridge.bench.js ...   (after npm run build)
  *
  * `--terraform-apply-sizes` lists the sizes at which Terraform applies its own copy of the resources (default:
@@ -17,7 +18,7 @@
  * provider bundle).
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,17 +51,99 @@ function timed(cmd: string, args: string[], cwd: string, env: Record<string, str
   });
 }
 
-/** Milliseconds from exec to the handshake line of the installed provider executable. */
-function launchMs(executable: string, clientCertPem: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(executable, [], { env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_PROTOCOL_VERSIONS: "6", PLUGIN_CLIENT_CERT: clientCertPem }, stdio: ["ignore", "pipe", "inherit"] });
-    child.stdout.once("data", () => {
-      done(performance.now() - t0);
-      child.kill("SIGKILL");
+/** One launch of a provider executable, timed as Terraform experiences it. */
+interface Launch {
+  /** Wall-clock milliseconds from exec to the handshake line. */
+  handshakeMs: number;
+  /** CPU milliseconds (user + system) the provider had used by then; undefined where /proc is missing. */
+  handshakeCpuMs: number | undefined;
+  /** Wall-clock milliseconds from exec to the answer of GetProviderSchema, Terraform's first call. */
+  schemaMs: number;
+}
+
+/** The one RPC the start-up measurement calls, on a generic grpc-js client. */
+interface SchemaClient {
+  GetProviderSchema(req: object, callback: (err: Error | null) => void): void;
+  close(): void;
+}
+
+/** User + system CPU time of a live process, from /proc (Linux; 10 ms resolution). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Launches the installed provider executable `count` times, one after another, as Terraform does: the launch
+ * environment with a client certificate (so the provider sets up mutual TLS), then GetProviderSchema over it.
+ */
+async function measureLaunches(executable: string, count: number): Promise<Launch[]> {
+  const grpc = await import("@grpc/grpc-js");
+  const { X509Certificate } = await import("node:crypto");
+  const { selfSignedCertificate } = await import("../../src/bridge/certificate.js");
+  const { loadCodec, serviceDefinition } = await import("../../src/bridge/proto/codec.js");
+  const clientCert = selfSignedCertificate();
+  const Client = grpc.makeGenericClientConstructor(serviceDefinition("tfplugin6.Provider", await loadCodec()), "Provider");
+  const once = () =>
+    new Promise<Launch>((done, fail) => {
+      const t0 = performance.now();
+      const env = { ...process.env, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_PROTOCOL_VERSIONS: "6", PLUGIN_CLIENT_CERT: clientCert.certPem };
+      const child = spawn(executable, [], { env, stdio: ["ignore", "pipe", "inherit"] });
+      child.on("error", fail);
+      child.stdout.once("data", (line: Buffer) => {
+        const handshakeMs = performance.now() - t0;
+        const handshakeCpuMs = cpuMs(child.pid!);
+        const [, , , addr, , der] = line.toString().trim().split("|");
+        const serverPem = new X509Certificate(Buffer.from(der!, "base64")).toString();
+        const creds = grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem));
+        const client = new Client(addr!, creds, { "grpc.ssl_target_name_override": "localhost" }) as unknown as SchemaClient;
+        client.GetProviderSchema({}, (err) => {
+          const schemaMs = performance.now() - t0;
+          client.close();
+          child.kill("SIGKILL");
+          if (err) fail(err);
+          else done({ handshakeMs, handshakeCpuMs, schemaMs });
+        });
+      });
     });
-    child.on("error", fail);
-  });
+  const launches: Launch[] = [];
+  for (let i = 0; i < count; i++) launches.push(await once());
+  return launches;
+}
+
+/** "median 180 ms (min 150, max 260)" */
+function spread(values: readonly number[]): string {
+  const s = [...values].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s[s.length - 1]!.toFixed(0)})`;
+}
+
+function launchSummary(launches: readonly Launch[], loadAtStart: number): string {
+  const cpu = launches.map((l) => l.handshakeCpuMs).filter((c): c is number => c !== undefined);
+  return [
+    `Provider executable start-up, ${launches.length} launches one after another (load average ${loadAtStart.toFixed(1)} at start):`,
+    "",
+    `- exec to handshake line, wall: ${spread(launches.map((l) => l.handshakeMs))} (target < 300 ms)`,
+    ...(cpu.length ? [`- exec to handshake line, CPU (user + system): ${spread(cpu)}`] : []),
+    `- exec to GetProviderSchema answered over mutual TLS, wall: ${spread(launches.map((l) => l.schemaMs))}`,
+  ].join("\n");
+}
+
+/** `--launches-only`: installs the providers in a scratch directory and measures start-up alone. */
+async function launchesOnly(launches: number): Promise<void> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: npm run build first`);
+  const work = mkdtempSync(join(tmpdir(), "backplan-bridge-launch-"));
+  try {
+    const install = join(work, "install");
+    await timed(process.execPath, [CLI, "terraform", "install", "-dir", install], REPO);
+    const load = load1();
+    process.stdout.write(launchSummary(await measureLaunches(join(install, "bin", "terraform-provider-zstack"), launches), load) + "\n");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 class Api {
@@ -140,11 +223,8 @@ async function main(): Promise<void> {
     await timed(process.execPath, [CLI, "terraform", "install", "-dir", install], REPO);
     const tfEnv = { TF_CLI_CONFIG_FILE: join(install, "terraformrc"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 
-    const { selfSignedCertificate } = await import("../../src/bridge/certificate.js");
-    const clientCert = selfSignedCertificate().certPem;
-    const startups: number[] = [];
-    for (let i = 0; i < launches; i++) startups.push(await launchMs(join(install, "bin", "terraform-provider-zstack"), clientCert));
-    startups.sort((a, b) => a - b);
+    const launchLoad = load1();
+    const startups = await measureLaunches(join(install, "bin", "terraform-provider-zstack"), launches);
 
     const api = new Api(engine.url);
     await api.login();
@@ -204,7 +284,7 @@ async function main(): Promise<void> {
       ...(sizes.some((n) => !tfApplySizes.has(n))
         ? [`Terraform applied only at ${[...tfApplySizes].join(", ") || "no size"}; at the other sizes it planned against a copy of the state backplan applied (same objects).`, ""]
         : []),
-      `Provider executable start-up (exec to handshake, ${launches} launches): median ${startups[Math.floor(startups.length / 2)]!.toFixed(0)} ms, min ${startups[0]!.toFixed(0)} ms, max ${startups[startups.length - 1]!.toFixed(0)} ms (target < 300 ms).`,
+      launchSummary(startups, launchLoad),
     ];
     process.stdout.write(out.join("\n") + "\n");
   } finally {
@@ -213,4 +293,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (process.argv.includes("--launches-only") ? launchesOnly(Number(arg("launches", "10"))) : main());
