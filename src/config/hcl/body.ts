@@ -5,6 +5,7 @@
  */
 import type { Attribute, Block, BlockLabel, Body } from "./ast.js";
 import type { Diagnostic } from "../diagnostics.js";
+import { fit } from "./fit.js";
 import { LazyRange, type LineIndex } from "./position.js";
 import { jsonBody } from "../json/syntax.js";
 import type { JsonNode } from "../json/value.js";
@@ -135,6 +136,9 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       });
     }
   }
+  // `remain` is what a resource keeps as its configuration: exact-size arrays (see fit).
+  remain.attributes = fit(remain.attributes);
+  remain.blocks = fit(remain.blocks);
   return { attributes, blocks, remain };
 }
 

@@ -30,6 +30,7 @@ import { lex, type LexMode, type Tokens } from "./lexer.js";
 import { LineIndex, endOffset, startOffset } from "./position.js";
 import { Tok, describeTok } from "./token.js";
 import { applyStrip, decodeTemplateEscapes, flushHeredoc, type RawTemplateItem } from "./template-items.js";
+import { fit } from "./fit.js";
 
 export interface ParseResult<T> {
   value: T;
@@ -1529,12 +1530,4 @@ function appendStep(expr: Expression, step: TraversalStep, range: SourceRange): 
     return expr;
   }
   return { kind: "relative_traversal", source: expr, steps: [step], range };
-}
-
-/**
- * An exact-size copy of an array built by push (V8 over-allocates growing arrays to 16+ slots), for arrays the
- * AST keeps: a large configuration holds hundreds of thousands of them.
- */
-function fit<T>(a: T[]): T[] {
-  return a.length === 0 || a.length > 16 ? a : a.slice();
 }
