@@ -1440,32 +1440,33 @@ class Parser {
   private decodeQuoted(i: number): string {
     const raw = this.text(i);
     if (raw.indexOf("\\") < 0 && raw.indexOf("{") < 0) return raw;
+    // Text between escapes is appended as slices, not character by character (which leaves a chain of one
+    // string object per character in the tree).
     let out = "";
+    let run = 0;
     for (let k = 0; k < raw.length; k++) {
       const c = raw[k]!;
       if (c === "\\") {
+        out += raw.slice(run, k);
         const n = raw[k + 1];
+        let decoded: string | undefined;
+        let width = 2;
         switch (n) {
           case "n":
-            out += "\n";
-            k++;
-            continue;
+            decoded = "\n";
+            break;
           case "r":
-            out += "\r";
-            k++;
-            continue;
+            decoded = "\r";
+            break;
           case "t":
-            out += "\t";
-            k++;
-            continue;
+            decoded = "\t";
+            break;
           case '"':
-            out += '"';
-            k++;
-            continue;
+            decoded = '"';
+            break;
           case "\\":
-            out += "\\";
-            k++;
-            continue;
+            decoded = "\\";
+            break;
           case "u":
           case "U": {
             const len = n === "u" ? 4 : 8;
@@ -1473,9 +1474,8 @@ class Parser {
             if (hex.length === len && /^[0-9A-Fa-f]+$/.test(hex)) {
               const cp = parseInt(hex, 16);
               if (cp <= 0x10ffff) {
-                out += String.fromCodePoint(cp);
-                k += 1 + len;
-                continue;
+                decoded = String.fromCodePoint(cp);
+                width = 2 + len;
               }
             }
             break;
@@ -1483,23 +1483,25 @@ class Parser {
           default:
             break;
         }
-        const at = this.starts[i]! + k;
-        this.error(
-          "Invalid escape sequence",
-          `The escape "\\${n ?? ""}" is not valid in a quoted string. Expected one of \\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN.`,
-          this.range(at, Math.min(at + 2, this.ends[i]!)),
-        );
-        k++;
+        if (decoded === undefined) {
+          const at = this.starts[i]! + k;
+          this.error(
+            "Invalid escape sequence",
+            `The escape "\\${n ?? ""}" is not valid in a quoted string. Expected one of \\n \\r \\t \\" \\\\ \\uNNNN \\UNNNNNNNN.`,
+            this.range(at, Math.min(at + 2, this.ends[i]!)),
+          );
+        } else out += decoded;
+        k += width - 1;
+        run = k + 1;
         continue;
       }
       if ((c === "$" || c === "%") && raw[k + 1] === c && raw[k + 2] === "{") {
-        out += c + "{";
+        out += raw.slice(run, k + 1) + "{";
         k += 2;
-        continue;
+        run = k + 1;
       }
-      out += c;
     }
-    return out;
+    return out + raw.slice(run);
   }
 }
 
