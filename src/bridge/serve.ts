@@ -68,7 +68,8 @@ export async function servePlugin(source: ProviderSource, opts: ServeOptions = {
       svc = new ProviderService(provider, env);
       return { codec, svc };
     }));
-  const server = new grpc.Server();
+  // Channelz (grpc's introspection service, never served here) would otherwise track every call and socket.
+  const server = new grpc.Server({ "grpc.enable_channelz": 0 });
   let finish!: () => void;
   const closed = new Promise<void>((resolve) => (finish = resolve));
   let closing: Promise<void> | undefined;
