@@ -1,6 +1,6 @@
 import type { BlockJson, ProviderSchemaJson } from "../sdk/index.js";
 
-/** tfplugin6 `Schema.Block` as grpc-js / proto-loader take it (snake_case fields, enum numbers). */
+/** tfplugin6 `Schema.Block` as the codec (`proto/codec.ts`) takes it (snake_case fields, enum numbers). */
 export interface ProtoBlock {
   version: number;
   attributes: ProtoAttribute[];
