@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Script } from "node:vm";
 
 /** Set to "1", the provider loader writes the bundle's code cache after the handshake and exits (build step). */
@@ -25,5 +25,8 @@ export function compileBundle(bundle: string): { script: Script; cacheRejected: 
  * rejected at load (and the loader rewrites it), never misused.
  */
 export function writeCodeCache(bundle: string, script: Script = compileBundle(bundle).script): void {
-  writeFileSync(cachePath(bundle), script.createCachedData());
+  // Through a rename: Terraform starts providers side by side, and a launch must never read a half-written cache.
+  const tmp = `${cachePath(bundle)}.${process.pid}.tmp`;
+  writeFileSync(tmp, script.createCachedData());
+  renameSync(tmp, cachePath(bundle));
 }
