@@ -67,7 +67,9 @@ async function main(): Promise<void> {
     try {
       const where = process.env.HCL2JSON_PATH;
       if (where) hcl2jsonName = `hcl2json from ${where}`;
-      hcl2json = (where ? createRequire(import.meta.url)(where) : await import("@cdktn/hcl2json")) as typeof hcl2json;
+      // A specifier in a variable: its typings reference lib "dom", whose fetch types would replace Node's everywhere.
+      const pkg: string = "@cdktn/hcl2json";
+      hcl2json = (where ? createRequire(import.meta.url)(where) : await import(pkg)) as typeof hcl2json;
     } catch {
       hcl2json = undefined;
     }
