@@ -18,10 +18,10 @@ export interface InstanceKeyInfo {
 }
 
 /**
- * Expands `count` / `for_each` of a resource into its instances. Both must be known at plan time (Terraform's
- * rule); an unknown or invalid value is a diagnostic and yields no instances.
+ * Expands `count` / `for_each` of a resource or module call into its instances. Both must be known at plan time
+ * (Terraform's rule); an unknown or invalid value is a diagnostic and yields no instances.
  */
-export function expandInstances(r: ConfigResource, mod: ModuleScope, diags: Diagnostic[]): InstanceKeyInfo[] | undefined {
+export function expandInstances(r: Pick<ConfigResource, "count" | "forEach">, mod: ModuleScope, diags: Diagnostic[]): InstanceKeyInfo[] | undefined {
   if (r.count) {
     const [v] = unmark(mod.evaluate(r.count, diags));
     if (v instanceof Unknown) {
