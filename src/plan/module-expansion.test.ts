@@ -205,4 +205,35 @@ ${callM(`count = 2`, `"n"`)}
     });
     expect(diagnostics.find((d) => d.severity === "error")).toMatchObject({ summary: "Module is incompatible with count, for_each, and depends_on" });
   });
+
+  it("moved from module.m to module.m[0] keeps the object: a no-op with its previous address", async () => {
+    const { plan, diagnostics } = await planOf(
+      { "main.tf": `${callM("count = 1", `"n0"`)}\nmoved {\n  from = module.m\n  to   = module.m[0]\n}\n`, "mod/main.tf": CHILD },
+      stateWith({ "module.m.terraform_data.x": "n0" }),
+    );
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(plan.changes.map((c) => [c.address, c.previousAddress, c.action])).toEqual([["module.m[0].terraform_data.x", "module.m.terraform_data.x", "no-op"]]);
+  });
+
+  it("moved from module.m[0] to module.m takes that instance only; the others are destroyed", async () => {
+    const { plan } = await planOf(
+      { "main.tf": `module "m" {\n  source = "./mod"\n  name = "n0"\n}\nmoved {\n  from = module.m[0]\n  to   = module.m\n}\n`, "mod/main.tf": CHILD },
+      stateWith({ "module.m[0].terraform_data.x": "n0", "module.m[1].terraform_data.x": "n1" }),
+    );
+    expect(plan.changes.map((c) => [c.address, c.previousAddress, c.action])).toEqual([
+      ["module.m.terraform_data.x", "module.m[0].terraform_data.x", "no-op"],
+      ["module.m[1].terraform_data.x", undefined, "delete"],
+    ]);
+  });
+
+  it("moved blocks inside a repeated module apply in each of its instances", async () => {
+    const { plan } = await planOf(
+      { "main.tf": callM("count = 2", `"n\${count.index}"`), "mod/main.tf": `${CHILD}\nmoved {\n  from = terraform_data.old\n  to   = terraform_data.x\n}\n` },
+      stateWith({ "module.m[0].terraform_data.old": "n0", "module.m[1].terraform_data.old": "n1" }),
+    );
+    expect(plan.changes.map((c) => [c.address, c.previousAddress, c.action])).toEqual([
+      ["module.m[0].terraform_data.x", "module.m[0].terraform_data.old", "no-op"],
+      ["module.m[1].terraform_data.x", "module.m[1].terraform_data.old", "no-op"],
+    ]);
+  });
 });
