@@ -410,7 +410,8 @@ class Applier extends RunBase {
     const byNode = new Map<string, ResourceChange>();
     const nodeOf = (c: ResourceChange) => (c.deposed ? `${c.address} (deposed ${c.deposed})` : c.address);
     // State `dependencies` are configuration addresses: no module instance keys, no instance key.
-    const resourceOf = configAddressOf;
+    const configAddresses = new Map(deletes.map((c) => [c.address, configAddressOf(c.address)]));
+    const resourceOf = (addr: string) => configAddresses.get(addr)!;
     for (const c of deletes) {
       graph.addNode(nodeOf(c));
       byNode.set(nodeOf(c), c);

@@ -479,7 +479,9 @@ class Planner extends RunBase {
       const info = this.eg.nodes.get(dep);
       if (info?.kind !== "resource" || info.resource.mode !== "managed") continue;
       for (const [addr, p] of this.planned) {
-        if (configAddressOf(addr) === dep && p.change.action !== "no-op") return true;
+        // Addresses in repeated modules carry module keys the (configuration address) node name has not.
+        const ofDep = addr === dep || addr.startsWith(dep + "[") || (dep.startsWith("module.") && addr.startsWith("module.") && configAddressOf(addr) === dep);
+        if (ofDep && p.change.action !== "no-op") return true;
       }
     }
     return false;
