@@ -170,6 +170,19 @@ describe("module count and for_each through the CLI", () => {
     const rm = await backplan(["state", "rm", 'module.site["ca"]'], bp);
     expect(rm.code, rm.stderr).toBe(0);
     expect(await stateList(bp)).toEqual(['module.site["eu"].terraform_data.copy[0]']);
+    const wrongKey = await backplan(["import", "module.site[0].terraform_data.copy[0]", "some-id"], bp);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain("module.site uses for_each");
+    const imp = await backplan(["import", 'module.site["ca"].terraform_data.copy[0]', "some-id"], bp);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(await stateList(bp)).toEqual(['module.site["ca"].terraform_data.copy[0]', 'module.site["eu"].terraform_data.copy[0]']);
+  });
+
+  it("destroys every module instance", async () => {
+    const d = await backplan(["destroy", "-auto-approve", "-no-color"], bp);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toContain("2 destroyed");
+    expect(await stateList(bp)).toEqual([]);
   });
 });
 
