@@ -25,7 +25,7 @@ export function expandInstances(r: Pick<ConfigResource, "count" | "forEach">, mo
   if (r.count) {
     const [v] = unmark(mod.evaluate(r.count, diags));
     if (v instanceof Unknown) {
-      diags.push(invalid("Invalid count argument", 'The "count" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.count.range));
+      diags.push(invalid("Invalid count argument", 'The "count" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count depends on.', r.count.range));
       return undefined;
     }
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
@@ -37,7 +37,7 @@ export function expandInstances(r: Pick<ConfigResource, "count" | "forEach">, mo
   if (r.forEach) {
     const [v] = unmark(mod.evaluate(r.forEach, diags));
     if (v instanceof Unknown) {
-      diags.push(invalid("Invalid for_each argument", 'The "for_each" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.forEach.range));
+      diags.push(invalid("Invalid for_each argument", 'The "for_each" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the for_each depends on.', r.forEach.range));
       return undefined;
     }
     if (isObject(v)) return Object.keys(v).sort().map((k) => ({ key: k, each: { key: k, value: v[k]! } }));

@@ -120,6 +120,20 @@ ${callM(`count = terraform_data.n.output`, `"x"`)}
     expect(plan.errored).toBe(true);
     expect(diagnostics.find((d) => d.severity === "error")).toMatchObject({ summary: "Invalid count argument" });
     expect(diagnostics.find((d) => d.severity === "error")?.detail).toContain("cannot be determined until apply");
+    expect(diagnostics.find((d) => d.severity === "error")?.detail).toContain("use the -target argument to first apply only the resources that the count depends on");
+  });
+
+  it("-target of what an unknown count depends on plans it without expanding the module", async () => {
+    const { plan, diagnostics } = await planOf(
+      {
+        "main.tf": `resource "terraform_data" "n" {\n  input = 2\n}\n${callM("count = terraform_data.n.output", `"x"`)}\n`,
+        "mod/main.tf": CHILD,
+      },
+      new State(),
+      { targets: [target("terraform_data.n")] },
+    );
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(plan.changes.map((c) => c.address)).toEqual(["terraform_data.n"]);
   });
 
   it("an unknown for_each is Terraform's error", async () => {

@@ -175,6 +175,11 @@ class Planner extends RunBase {
     }
   }
 
+  /** Under -target, a module call nothing selected needs is not expanded: its count may be what the target is for. */
+  protected override visitCall(info: Extract<NodeInfo, { kind: "call" }>): void {
+    if (!this.included || this.req.targets.length === 0 || this.included.has(`${info.mod.nodePrefix}module.${info.call.name}`)) super.visitCall(info);
+  }
+
   /** Refreshes every state instance managed through this provider configuration, batched per resource type. */
   protected override providerConfigured(configured: ConfiguredProvider): void {
     if (!this.req.refresh) return;
