@@ -97,6 +97,7 @@ class Applier extends RunBase {
   failed = false;
   private readonly changes = new Map<string, ResourceChange>();
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  protected override readonly concurrentInstances = true;
 
   constructor(
     private readonly req: ApplyRequest,

@@ -39,8 +39,22 @@ export abstract class RunBase {
    */
   async visit(node: string): Promise<void> {
     const info = this.eg.nodes.get(node)!;
-    for (const mod of info.mod.instances) await this.visitInstance(node, mod === info.mod ? info : { ...info, mod });
+    const mods = info.mod.instances;
+    if (!this.concurrentInstances || mods.length < 2) {
+      for (const mod of mods) await this.visitInstance(node, mod === info.mod ? info : { ...info, mod });
+      return;
+    }
+    // Every instance runs to its end even when another fails, as the instances of a counted resource do.
+    const results = await Promise.allSettled(mods.map((mod) => this.visitInstance(node, { ...info, mod })));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
+
+  /**
+   * Whether the module instances of a node are visited at once (apply: their provider calls overlap, bounded by
+   * its parallelism) or one after the other (plan: changes come out in a stable order).
+   */
+  protected readonly concurrentInstances: boolean = false;
 
   private visitInstance(node: string, info: NodeInfo): Promise<void> | void {
     switch (info.kind) {
