@@ -136,6 +136,18 @@ ${callM(`count = terraform_data.n.output`, `"x"`)}
     expect(plan.changes.map((c) => c.address)).toEqual(["terraform_data.n"]);
   });
 
+  it("an unknown count plans no destroy of the instances in state", async () => {
+    const { plan, diagnostics } = await planOf(
+      {
+        "main.tf": `resource "terraform_data" "n" {\n  input = 2\n}\n${callM("count = terraform_data.n.output", `"x"`)}\n`,
+        "mod/main.tf": CHILD,
+      },
+      stateWith({ "module.m[0].terraform_data.x": "x" }),
+    );
+    expect(diagnostics.find((d) => d.severity === "error")).toMatchObject({ summary: "Invalid count argument" });
+    expect(plan.changes.filter((c) => c.action === "delete")).toEqual([]);
+  });
+
   it("an unknown for_each is Terraform's error", async () => {
     const { diagnostics } = await planOf({
       "main.tf": `

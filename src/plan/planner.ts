@@ -611,6 +611,8 @@ class Planner extends RunBase {
       const source = parseProviderConfig(rs.provider)?.source ?? rs.provider;
       const modulePath = rs.address.module;
       const node = `${instancePrefix(modulePath.map((m) => ({ name: m.name })))}${rs.address.type}.${rs.address.name}`;
+      // Under a call whose count / for_each could not be decided, which instances remain is not known either.
+      if ([...this.unexpandedCalls].some((c) => node.startsWith(`${c}.`))) continue;
       for (const inst of rs.instances) {
         if (!inst.current) continue;
         const address = `${key}${formatKey(inst.key)}`;

@@ -25,6 +25,8 @@ export interface RunInputs {
  */
 export abstract class RunBase {
   readonly variableRecord: Plan["variables"] = {};
+  /** Module calls (`module.a.module.b`) whose count / for_each was unknown or invalid: they have no instances. */
+  protected readonly unexpandedCalls = new Set<string>();
 
   constructor(
     protected readonly base: RunInputs,
@@ -84,7 +86,10 @@ export abstract class RunBase {
     const call = info.call;
     const repetition = call.count ? "count" : call.forEach ? "for_each" : "single";
     const keys = repetition === "single" ? [{}] : expandInstances(call, info.mod, this.diags);
-    if (!keys) return;
+    if (!keys) {
+      this.unexpandedCalls.add(`${info.mod.nodePrefix}module.${call.name}`);
+      return;
+    }
     // Outside repeated modules the template is the one instance, so unrepeated trees keep a single scope each.
     const instances = keys.map((k) => (repetition === "single" && info.mod === info.child.parent ? info.child : info.child.instantiate(info.mod, k)));
     info.mod.calls.set(call.name, { repetition, instances });
