@@ -126,6 +126,8 @@ export class ModuleScope {
 export interface CallInstances {
   repetition: "single" | "count" | "for_each";
   instances: ModuleScope[];
+  /** The last value built, with the number of outputs evaluated then (outputs are only ever added). */
+  cache?: { outputs: number; value: Value };
 }
 
 /**
@@ -134,6 +136,14 @@ export interface CallInstances {
  */
 function callValue(c: CallInstances | undefined): Value {
   if (!c) return UNKNOWN;
+  // A reference from each of n instances to a call of n instances would otherwise build n² objects.
+  let outputs = 0;
+  for (const m of c.instances) outputs += m.outputs.size;
+  if (c.cache?.outputs !== outputs) c.cache = { outputs, value: buildCallValue(c) };
+  return c.cache.value;
+}
+
+function buildCallValue(c: CallInstances): Value {
   const outputsOf = (m: ModuleScope): Value => {
     const o = newObject();
     // An output not evaluated (an error in it) is unknown rather than missing, so references report it once.
