@@ -5,7 +5,7 @@ import { resourceKey } from "../config/model.js";
 import { Graph } from "../graph/graph.js";
 import { walk } from "../graph/walk.js";
 import { typeOf } from "../lang/types.js";
-import { isWhollyKnown, markSensitive, newObject, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
+import { isWhollyKnown, markSensitive, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
 import type { DataSource, Resource } from "../sdk/define.js";
 import { planResourceChange } from "../sdk/plan-change.js";
 import { isUnknown, type SdkObject } from "../sdk/value.js";
@@ -13,7 +13,7 @@ import type { InstanceObject, OutputValue, RemoveInstanceOptions, SetInstanceOpt
 import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { JsonValue } from "../state/state.js";
-import { buildEvaluationGraph, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
+import { buildEvaluationGraph, configAddressOf, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
 import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "../plan/instance.js";
 import type { Plan, ResourceChange } from "../plan/plan.js";
 import { semaphore } from "../plan/planner.js";
@@ -97,6 +97,7 @@ class Applier extends RunBase {
   failed = false;
   private readonly changes = new Map<string, ResourceChange>();
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  protected override readonly concurrentInstances = true;
 
   constructor(
     private readonly req: ApplyRequest,
@@ -394,13 +395,8 @@ class Applier extends RunBase {
     let value = info.mod.evaluate(o.value, this.diags);
     if (o.sensitive) value = markSensitive(value);
     info.mod.outputs.set(o.name, value);
-    if (info.mod.parent) {
-      const name = info.mod.path[info.mod.path.length - 1]!;
-      const obj = (info.mod.parent.modules.get(name) as Record<string, Value> | undefined) ?? newObject();
-      obj[o.name] = value;
-      info.mod.parent.modules.set(name, obj);
-      return;
-    }
+    // A module's outputs reach its caller through `module.NAME` (see ModuleScope.calls).
+    if (info.mod.parent) return;
     if (this.req.plan.mode === "destroy") return this.req.state.removeOutput(o.name);
     const [plain, sensitive] = unmark(value);
     if (!isWhollyKnown(plain)) return;
@@ -414,7 +410,9 @@ class Applier extends RunBase {
     const graph = new Graph();
     const byNode = new Map<string, ResourceChange>();
     const nodeOf = (c: ResourceChange) => (c.deposed ? `${c.address} (deposed ${c.deposed})` : c.address);
-    const resourceOf = (addr: string) => addr.replace(/\[[^\]]*\]$/, "");
+    // State `dependencies` are configuration addresses: no module instance keys, no instance key.
+    const configAddresses = new Map(deletes.map((c) => [c.address, configAddressOf(c.address)]));
+    const resourceOf = (addr: string) => configAddresses.get(addr)!;
     for (const c of deletes) {
       graph.addNode(nodeOf(c));
       byNode.set(nodeOf(c), c);

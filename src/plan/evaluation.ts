@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import type { TargetAddr } from "../addrs/resource.js";
+import { formatKey, formatModulePath, type ModuleStep, type TargetAddr } from "../addrs/resource.js";
 import type { Diagnostic } from "../config/diagnostics.js";
 import type { Body, Expression } from "../config/hcl/ast.js";
 import type { Config, ModuleCall, Output, ProviderConfig, Resource as ConfigResource, Variable } from "../config/model.js";
@@ -9,7 +9,9 @@ import { evaluate, type Scope } from "../lang/evaluate.js";
 import { functionContext, type FunctionContext } from "../lang/functions/index.js";
 import { references, type Reference } from "../lang/reference.js";
 import { problem, type Problem } from "../lang/traverse.js";
-import { UNKNOWN, type Value } from "../lang/value.js";
+import { newObject, UNKNOWN, type Value } from "../lang/value.js";
+import { parseInstanceAddress } from "../state/address.js";
+import type { InstanceKeyInfo } from "./instance.js";
 import { IMPLIED_SOURCES, providerConfigAddress, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
 
 /**
@@ -18,31 +20,60 @@ import { IMPLIED_SOURCES, providerConfigAddress, type ConfiguredProvider, type P
  * edges found from the references in every expression.
  */
 
-/** One module in the tree (module calls with count/for_each are not expanded: see `moduleCallProblems`). */
+/**
+ * One module instance. The scopes built with the graph are the module tree's templates (no instance keys); a
+ * template stands for itself when neither it nor an ancestor is called with count/for_each, and otherwise the
+ * walk creates one instance per key as it visits the module calls (`instances`).
+ */
 export class ModuleScope {
   readonly vars = new Map<string, Value>();
   readonly locals = new Map<string, Value>();
   /** Resource values by `type.name` / `data.type.name`: an object, a tuple (count) or an object by key (for_each). */
   readonly resources = new Map<string, Value>();
-  /** Output objects of child module calls, by call name. */
-  readonly modules = new Map<string, Value>();
   readonly outputs = new Map<string, Value>();
+  /** The instances of each child module call of this module instance, by call name, once the call is expanded. */
+  readonly calls = new Map<string, CallInstances>();
+  /** Template children, by call name (the static tree the graph is built from). */
   readonly children = new Map<string, ModuleScope>();
+  /** For a template: the module instances it stands for, filled as the walk expands the calls above it. */
+  instances: ModuleScope[] = [];
   readonly functions: FunctionContext;
+  /** The module instance path from the root (`module.a[0].module.b`); the same names as `path`. */
+  readonly steps: readonly ModuleStep[];
 
   constructor(
     readonly config: Config,
+    /** Module call names from the root (no instance keys). */
     readonly path: string[],
     readonly parent: ModuleScope | undefined,
     readonly rootDir: string,
-    planning: boolean,
+    readonly planning: boolean,
+    /** `count.index` / `each` of this instance in its call's arguments (none for an unrepeated call). */
+    readonly repetition: InstanceKeyInfo = {},
   ) {
     this.functions = functionContext({ baseDir: config.dir, planning });
+    const key = repetition.key;
+    this.steps = parent ? [...parent.steps, key === undefined ? { name: path[path.length - 1]! } : { name: path[path.length - 1]!, key }] : [];
   }
 
-  /** `module.a.module.b.` — the prefix of node names and addresses inside this module. */
+  /** `module.a["k"].module.b.` — the prefix of the addresses of this module instance's objects. */
   get prefix(): string {
+    return this.steps.map((s) => `module.${s.name}${formatKey(s.key)}.`).join("");
+  }
+
+  /** `module.a.module.b.` — the prefix of graph node names (configuration addresses) in this module. */
+  get nodePrefix(): string {
     return this.path.map((p) => `module.${p}.`).join("");
+  }
+
+  /** `module.a["k"]` (empty for the root), as plan JSON's `module_address`. */
+  get address(): string {
+    return formatModulePath(this.steps);
+  }
+
+  /** A new instance of this template's module under `parent` (an instance of this template's parent). */
+  instantiate(parent: ModuleScope, repetition: InstanceKeyInfo): ModuleScope {
+    return new ModuleScope(this.config, this.path, parent, this.rootDir, this.planning, repetition);
   }
 
   /** Resolves a reference subject in this module; `each`/`count`/`self` come from the caller's instance scope. */
@@ -56,7 +87,7 @@ export class ModuleScope {
       case "resource":
         return this.resources.get(resourceKey(s.mode, s.type, s.name)) ?? UNKNOWN;
       case "module":
-        return this.modules.get(s.name) ?? UNKNOWN;
+        return callValue(this.calls.get(s.name));
       case "path":
         return s.attr === "module" ? relOrAbs(this.config.dir) : s.attr === "root" ? relOrAbs(this.rootDir) : process.cwd();
       case "terraform":
@@ -91,6 +122,56 @@ export class ModuleScope {
   }
 }
 
+/** The instances of one module call in one parent instance. */
+export interface CallInstances {
+  repetition: "single" | "count" | "for_each";
+  instances: ModuleScope[];
+  /** The last value built, with the number of outputs evaluated then (outputs are only ever added). */
+  cache?: { outputs: number; value: Value };
+}
+
+/**
+ * What `module.NAME` evaluates to: the object of the instance's outputs, a tuple of them (count) or an object
+ * of them by key (for_each); unknown while the call is not expanded (unknown count / for_each).
+ */
+function callValue(c: CallInstances | undefined): Value {
+  if (!c) return UNKNOWN;
+  // A reference from each of n instances to a call of n instances would otherwise build n² objects.
+  let outputs = 0;
+  for (const m of c.instances) outputs += m.outputs.size;
+  if (c.cache?.outputs !== outputs) c.cache = { outputs, value: buildCallValue(c) };
+  return c.cache.value;
+}
+
+function buildCallValue(c: CallInstances): Value {
+  const outputsOf = (m: ModuleScope): Value => {
+    const o = newObject();
+    // An output not evaluated (an error in it) is unknown rather than missing, so references report it once.
+    for (const name of m.config.outputs.keys()) o[name] = m.outputs.get(name) ?? UNKNOWN;
+    return o;
+  };
+  switch (c.repetition) {
+    case "single":
+      return c.instances[0] ? outputsOf(c.instances[0]) : UNKNOWN;
+    case "count":
+      return c.instances.map(outputsOf);
+    case "for_each": {
+      const o = newObject();
+      for (const m of c.instances) o[String(m.repetition.key)] = outputsOf(m);
+      return o;
+    }
+  }
+}
+
+/**
+ * The configuration address of a resource instance address: module instance keys and the instance key
+ * dropped (`module.a["k"].x.y[0]` → `module.a.x.y`), as graph nodes and state `dependencies` name resources.
+ */
+export function configAddressOf(address: string): string {
+  const a = parseInstanceAddress(address);
+  return `${a.module.map((m) => `module.${m.name}.`).join("")}${a.mode === "data" ? "data." : ""}${a.type}.${a.name}`;
+}
+
 function relOrAbs(dir: string): string {
   const r = relative(process.cwd(), dir);
   return r === "" ? "." : r.startsWith("..") ? dir : r;
@@ -102,21 +183,25 @@ export type NodeInfo =
   | { kind: "local"; mod: ModuleScope; name: string; expr: Expression }
   | { kind: "output"; mod: ModuleScope; output: Output }
   | { kind: "resource"; mod: ModuleScope; resource: ConfigResource; providerNode: string }
-  | { kind: "provider"; mod: ModuleScope; key: string; name: string; alias?: string; source: string; config?: ProviderConfig };
+  | { kind: "provider"; mod: ModuleScope; key: string; name: string; alias?: string; source: string; config?: ProviderConfig }
+  /** A module call in `mod`: expands into the instances of `child` (count / for_each) per instance of `mod`. */
+  | { kind: "call"; mod: ModuleScope; call: ModuleCall; child: ModuleScope };
 
 export interface EvaluationGraph {
   graph: Graph;
   nodes: Map<string, NodeInfo>;
   root: ModuleScope;
-  /** Every module scope by prefix (`""` for the root). */
+  /** Every module instance by address prefix (`""` for the root), filled in as the walk expands module calls. */
   modules: Map<string, ModuleScope>;
   diagnostics: Diagnostic[];
 }
 
 /**
- * Builds the module scopes and the dependency graph of the whole configuration. Node names are addresses:
- * `var.x`, `local.y`, `output.z`, `zstack_cdp_task.web`, `data.t.n`, `provider.zstack`, each prefixed with
- * `module.NAME.` inside modules. Errors (unknown providers, module count/for_each) are diagnostics.
+ * Builds the module templates and the dependency graph of the whole configuration. Node names are
+ * configuration addresses: `var.x`, `local.y`, `output.z`, `zstack_cdp_task.web`, `data.t.n`, `provider.zstack`,
+ * `module.NAME` (the call, which expands count / for_each), each prefixed with `module.NAME.` inside modules;
+ * every node inside a module depends on its call. A node's visit covers every instance of its module. Errors
+ * (unknown providers, provider blocks in repeated modules) are diagnostics.
  */
 export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, planning: boolean): EvaluationGraph {
   const graph = new Graph();
@@ -124,6 +209,10 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
   const modules = new Map<string, ModuleScope>();
   const diagnostics: Diagnostic[] = [];
   const rootScope = new ModuleScope(root, [], undefined, root.dir, planning);
+  rootScope.instances = [rootScope];
+  modules.set("", rootScope);
+  /** The call node of each module template but the root. */
+  const callNodes = new Map<ModuleScope, string>();
   const deferredEdges: [string, ModuleScope, Expression[]][] = [];
 
   const add = (name: string, info: NodeInfo) => {
@@ -132,9 +221,8 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
   };
 
   const visitModule = (mod: ModuleScope) => {
-    modules.set(mod.prefix, mod);
     const cfg = mod.config;
-    const p = mod.prefix;
+    const p = mod.nodePrefix;
     for (const v of cfg.variables.values()) {
       const call = mod.parent?.config.moduleCalls.get(mod.path[mod.path.length - 1]!);
       add(`${p}var.${v.name}`, { kind: "var", mod, variable: v, ...(call ? { call } : {}) });
@@ -166,18 +254,27 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
       deferredEdges.push([name, mod, exprs]);
     }
     for (const call of cfg.moduleCalls.values()) {
-      if (call.count || call.forEach) {
-        diagnostics.push({
-          severity: "error",
-          summary: "Module repetition not supported",
-          detail: `backplan does not yet expand "count" or "for_each" on module calls (module "${call.name}"); use for_each on the resources inside the module instead.`,
-          subject: (call.count ?? call.forEach)!.range,
-        });
-      }
       const child = cfg.children.get(call.name);
       if (!child) continue;
+      // A provider block would be configured once per instance; Terraform refuses it (depends_on aside).
+      if (call.count || call.forEach) {
+        const withProviders = moduleWithProviders(child, [...mod.path, call.name]);
+        if (withProviders) {
+          diagnostics.push({
+            severity: "error",
+            summary: "Module is incompatible with count, for_each, and depends_on",
+            detail: `The module at module.${[...mod.path, call.name].join(".module.")} contains its own provider configurations (in ${withProviders}), so calls to it may not use the count or for_each arguments. Pass provider configurations in with the "providers" argument instead.`,
+            subject: (call.count ?? call.forEach)!.range,
+          });
+        }
+      }
       const scope = new ModuleScope(child, [...mod.path, call.name], mod, root.dir, planning);
       mod.children.set(call.name, scope);
+      const callNode = `${p}module.${call.name}`;
+      add(callNode, { kind: "call", mod, call, child: scope });
+      callNodes.set(scope, callNode);
+      const exprs: Expression[] = [...(call.count ? [call.count] : []), ...(call.forEach ? [call.forEach] : []), ...call.dependsOn.map((d) => d.expr)];
+      deferredEdges.push([callNode, mod, exprs]);
       visitModule(scope);
     }
   };
@@ -202,7 +299,7 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
   };
 
   const ensureProvider = (mod: ModuleScope, key: string, name: string, alias: string | undefined, pc: ProviderConfig | undefined): string => {
-    const nodeName = `${mod.prefix}provider.${key}`;
+    const nodeName = `${mod.nodePrefix}provider.${key}`;
     if (nodes.has(nodeName)) return nodeName;
     const source = sourceFor(mod, name);
     if (!registry.bySource(source)) {
@@ -233,14 +330,29 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
       for (const ref of references(e)) for (const dep of dependencyNodes(ref, mod, nodes)) if (dep !== node) graph.addDependency(node, dep);
     }
   }
-  for (const [name, info] of nodes) if (info.kind === "resource") graph.addDependency(name, info.providerNode);
+  for (const [name, info] of nodes) {
+    if (info.kind === "resource") graph.addDependency(name, info.providerNode);
+    // Every object of a module is evaluated per instance, so after the call that decides the instances.
+    const call = callNodes.get(info.mod);
+    if (call) graph.addDependency(name, call);
+  }
   return { graph, nodes, root: rootScope, modules, diagnostics };
+}
+
+/** `module.a.module.b` naming the module in `cfg`'s subtree that has provider blocks, if any. */
+function moduleWithProviders(cfg: Config, path: string[]): string | undefined {
+  if (cfg.providers.size > 0) return `module.${path.join(".module.")}`;
+  for (const [name, child] of cfg.children) {
+    const found = moduleWithProviders(child, [...path, name]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The graph nodes a reference in module `mod` depends on. */
 function dependencyNodes(ref: Reference, mod: ModuleScope, nodes: Map<string, NodeInfo>): string[] {
   const s = ref.subject;
-  const p = mod.prefix;
+  const p = mod.nodePrefix;
   switch (s.kind) {
     case "var":
       return present(nodes, `${p}var.${s.name}`);
@@ -251,7 +363,7 @@ function dependencyNodes(ref: Reference, mod: ModuleScope, nodes: Map<string, No
     case "module": {
       const child = mod.children.get(s.name);
       if (!child) return [];
-      return [...child.config.outputs.keys()].map((o) => `${child.prefix}output.${o}`);
+      return [`${p}module.${s.name}`, ...[...child.config.outputs.keys()].map((o) => `${child.nodePrefix}output.${o}`)];
     }
     default:
       return [];
@@ -296,7 +408,15 @@ export class ProviderClients {
 }
 
 export function providerAddressOf(info: Extract<NodeInfo, { kind: "provider" }>): string {
-  return providerConfigAddress(info.source, info.alias, info.mod.prefix);
+  return providerConfigAddress(info.source, info.alias, info.mod.nodePrefix);
+}
+
+/**
+ * Whether the instance keys a target gives for its module steps (`module.a["k"]`) agree with a module
+ * instance path of the same names; a step without a key stands for every instance.
+ */
+export function matchesTargetKeys(t: TargetAddr, steps: readonly ModuleStep[]): boolean {
+  return t.module.every((m, i) => m.key === undefined || steps[i]?.key === m.key);
 }
 
 /** Whether a resource (in module `prefix`) is selected by the -target / -exclude addresses. */

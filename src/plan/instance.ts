@@ -18,14 +18,14 @@ export interface InstanceKeyInfo {
 }
 
 /**
- * Expands `count` / `for_each` of a resource into its instances. Both must be known at plan time (Terraform's
- * rule); an unknown or invalid value is a diagnostic and yields no instances.
+ * Expands `count` / `for_each` of a resource or module call into its instances. Both must be known at plan time
+ * (Terraform's rule); an unknown or invalid value is a diagnostic and yields no instances.
  */
-export function expandInstances(r: ConfigResource, mod: ModuleScope, diags: Diagnostic[]): InstanceKeyInfo[] | undefined {
+export function expandInstances(r: Pick<ConfigResource, "count" | "forEach">, mod: ModuleScope, diags: Diagnostic[]): InstanceKeyInfo[] | undefined {
   if (r.count) {
     const [v] = unmark(mod.evaluate(r.count, diags));
     if (v instanceof Unknown) {
-      diags.push(invalid("Invalid count argument", 'The "count" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.count.range));
+      diags.push(invalid("Invalid count argument", 'The "count" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count depends on.', r.count.range));
       return undefined;
     }
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
@@ -37,7 +37,7 @@ export function expandInstances(r: ConfigResource, mod: ModuleScope, diags: Diag
   if (r.forEach) {
     const [v] = unmark(mod.evaluate(r.forEach, diags));
     if (v instanceof Unknown) {
-      diags.push(invalid("Invalid for_each argument", 'The "for_each" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created.', r.forEach.range));
+      diags.push(invalid("Invalid for_each argument", 'The "for_each" value depends on resource attributes that cannot be determined until apply, so backplan cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the for_each depends on.', r.forEach.range));
       return undefined;
     }
     if (isObject(v)) return Object.keys(v).sort().map((k) => ({ key: k, each: { key: k, value: v[k]! } }));

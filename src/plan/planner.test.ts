@@ -1,42 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config/load.js";
-import { State } from "../state/state.js";
-import { builtinTerraformProvider } from "../../providers/terraform/index.js";
-import { makePlan, type PlanRequest } from "./planner.js";
-import { providerRegistry } from "./providers.js";
-
-function configDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "backplan-plan-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-
-async function planOf(files: Record<string, string>, state = new State(), extra: Partial<PlanRequest> = {}) {
-  const dir = configDir(files);
-  const loaded = loadConfig(dir);
-  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return makePlan({
-    root: loaded.config!,
-    state,
-    pending: [],
-    registry: providerRegistry([builtinTerraformProvider]),
-    variables: new Map(),
-    mode: "normal",
-    refresh: true,
-    targets: [],
-    excludes: [],
-    replace: [],
-    parallelism: 10,
-    signal: new AbortController().signal,
-    env: {},
-    configHash: "h",
-    stamp: { lineage: "", serial: 0 },
-    ...extra,
-  });
-}
+import { planOf } from "./testing/plan-of.js";
 
 describe("makePlan", () => {
   it("plans creates for count and for_each instances with unknown computed attributes", async () => {

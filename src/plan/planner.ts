@@ -1,11 +1,11 @@
 import type { TargetAddr } from "../addrs/resource.js";
-import { formatKey } from "../addrs/resource.js";
+import { formatKey, formatModulePath, type ModuleStep } from "../addrs/resource.js";
 import type { Diagnostic } from "../config/diagnostics.js";
 import type { Config, Resource as ConfigResource } from "../config/model.js";
 import type { GivenVariable } from "../lang/variable.js";
 import { walk } from "../graph/walk.js";
 import { typeOf } from "../lang/types.js";
-import { isWhollyKnown, markSensitive, newObject, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
+import { isWhollyKnown, markSensitive, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
 import { references } from "../lang/reference.js";
 import type { DataSource, Resource } from "../sdk/define.js";
 import { planResourceChange, sameValue } from "../sdk/plan-change.js";
@@ -14,7 +14,7 @@ import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { InstanceObject, JsonValue, ResourceState, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
-import { buildEvaluationGraph, matchesTarget, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
+import { buildEvaluationGraph, configAddressOf, matchesTarget, matchesTargetKeys, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
 import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
@@ -175,6 +175,11 @@ class Planner extends RunBase {
     }
   }
 
+  /** Under -target, a module call nothing selected needs is not expanded: its count may be what the target is for. */
+  protected override visitCall(info: Extract<NodeInfo, { kind: "call" }>): void {
+    if (!this.included || this.req.targets.length === 0 || this.included.has(`${info.mod.nodePrefix}module.${info.call.name}`)) super.visitCall(info);
+  }
+
   /** Refreshes every state instance managed through this provider configuration, batched per resource type. */
   protected override providerConfigured(configured: ConfiguredProvider): void {
     if (!this.req.refresh) return;
@@ -226,7 +231,7 @@ class Planner extends RunBase {
       mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
       return;
     }
-    const selected = !this.included || this.included.has(node);
+    const selected = !this.included || (this.included.has(node) && instanceSelected(this.eg, node, mod, this.req.targets, this.req.excludes));
     const keys = this.req.mode === "destroy" ? this.stateKeys(mod, r) : expandInstances(r, mod, this.diags);
     if (!keys) {
       mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
@@ -479,7 +484,9 @@ class Planner extends RunBase {
       const info = this.eg.nodes.get(dep);
       if (info?.kind !== "resource" || info.resource.mode !== "managed") continue;
       for (const [addr, p] of this.planned) {
-        if ((addr === dep || addr.startsWith(dep + "[")) && p.change.action !== "no-op") return true;
+        // Addresses in repeated modules carry module keys the (configuration address) node name has not.
+        const ofDep = addr === dep || addr.startsWith(dep + "[") || (dep.startsWith("module.") && addr.startsWith("module.") && configAddressOf(addr) === dep);
+        if (ofDep && p.change.action !== "no-op") return true;
       }
     }
     return false;
@@ -490,7 +497,7 @@ class Planner extends RunBase {
     return {
       address,
       ...(prev ? { previousAddress: prev } : {}),
-      ...(mod.path.length ? { moduleAddress: mod.path.map((p) => `module.${p}`).join(".") } : {}),
+      ...(mod.path.length ? { moduleAddress: mod.address } : {}),
       mode: r.mode,
       type: r.type,
       name: r.name,
@@ -533,13 +540,13 @@ class Planner extends RunBase {
           : typeof inst.key === "number"
             ? "delete_because_count_index"
             : "delete_because_each_key";
-      this.planDelete(address, mod.path, r.type, r.name, inst.key, inst.current, resource, source, reason, r.lifecycle.preventDestroy ? r : undefined);
+      this.planDelete(address, mod.steps, r.type, r.name, inst.key, inst.current, resource, source, reason, r.lifecycle.preventDestroy ? r : undefined);
     }
   }
 
   private planDelete(
     address: string,
-    modulePath: string[],
+    modulePath: readonly ModuleStep[],
     type: string,
     name: string,
     key: number | string | undefined,
@@ -559,7 +566,7 @@ class Planner extends RunBase {
     const removed = this.removedFor(address);
     const change: ResourceChange = {
       address,
-      ...(modulePath.length ? { moduleAddress: modulePath.map((p) => `module.${p}`).join(".") } : {}),
+      ...(modulePath.length ? { moduleAddress: formatModulePath(modulePath) } : {}),
       mode: "managed",
       type,
       name,
@@ -574,7 +581,9 @@ class Planner extends RunBase {
     this.addChange(change, null, before, undefined);
   }
 
-  private removedFor(address: string): "forget" | "destroy" | undefined {
+  private removedFor(instanceAddress: string): "forget" | "destroy" | undefined {
+    // `removed` names configuration addresses (no instance keys), which cover every instance.
+    const address = configAddressOf(instanceAddress);
     for (const rm of this.req.root.removed) {
       const t = rm.from;
       const prefix = t.kind === "module" ? t.module.map((m) => `module.${m.name}`).join(".") : `${t.module.map((m) => `module.${m.name}.`).join("")}${t.resource.type}.${t.resource.name}`;
@@ -586,7 +595,9 @@ class Planner extends RunBase {
   /** Resources in state with no configuration at all: delete them (or forget, per `removed` blocks). */
   private async planOrphans(): Promise<void> {
     const declared = new Set<string>();
-    for (const [name, info] of this.eg.nodes) if (info.kind === "resource") declared.add(name);
+    for (const mod of this.eg.modules.values()) {
+      for (const r of [...mod.config.managedResources.values(), ...mod.config.dataResources.values()]) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
+    }
     for (const rs of this.prior.resourcesView()) {
       const prefix = instancePrefix(rs.address.module);
       const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
@@ -598,11 +609,14 @@ class Planner extends RunBase {
       const cp = this.providers.byAddress(rs.provider);
       const resource = cp?.provider.resources.get(rs.address.type);
       const source = parseProviderConfig(rs.provider)?.source ?? rs.provider;
-      const modulePath = rs.address.module.map((m) => m.name);
+      const modulePath = rs.address.module;
+      const node = `${instancePrefix(modulePath.map((m) => ({ name: m.name })))}${rs.address.type}.${rs.address.name}`;
+      // Under a call whose count / for_each could not be decided, which instances remain is not known either.
+      if ([...this.unexpandedCalls].some((c) => node.startsWith(`${c}.`))) continue;
       for (const inst of rs.instances) {
         if (!inst.current) continue;
         const address = `${key}${formatKey(inst.key)}`;
-        if (this.included && !this.included.has(key)) continue;
+        if (this.included && !this.included.has(node)) continue;
         let obj = inst.current;
         if (resource && this.req.refresh) {
           const fresh = await this.refreshedObject(address, resource, obj);
@@ -653,12 +667,8 @@ class Planner extends RunBase {
       this.diags.push({ severity: "error", summary: "Output refers to sensitive values", detail: `To reduce the risk of accidentally exporting sensitive data, an output value that refers to sensitive values must set "sensitive = true". Output "${o.name}" does not.`, subject: o.declRange });
     }
     info.mod.outputs.set(o.name, value);
-    const parentObj = info.mod.parent?.modules.get(info.mod.path[info.mod.path.length - 1]!) ?? newObject();
-    if (info.mod.parent) {
-      (parentObj as Record<string, Value>)[o.name] = value;
-      info.mod.parent.modules.set(info.mod.path[info.mod.path.length - 1]!, parentObj);
-      return;
-    }
+    // A module's outputs reach its caller through `module.NAME` (see ModuleScope.calls).
+    if (info.mod.parent) return;
     const prior = this.prior.getOutput(o.name);
     const [plain, sensitive] = unmark(value);
     const afterSdk = toSdk(plain);
@@ -728,8 +738,40 @@ function selectedNodes(eg: EvaluationGraph, targets: readonly TargetAddr[], excl
       stack.push(...eg.graph.dependenciesOf(n));
     }
   } else for (const [n] of resourceNodes) selected.add(n);
-  for (const [n, i] of resourceNodes) if (excludes.some((t) => matches(t, i))) selected.delete(n);
+  // An exclude naming module instance keys leaves the other instances: see `instanceSelected`.
+  for (const [n, i] of resourceNodes) if (excludes.some((t) => matches(t, i) && t.module.every((m) => m.key === undefined))) selected.delete(n);
   return selected;
+}
+
+/**
+ * Whether one module instance of a selected resource node is selected: a target or exclude naming module
+ * instance keys (`module.m["k"]`) applies only to the instances it names. A node a target only needs (a
+ * dependency of a targeted resource) is selected in every instance.
+ */
+function instanceSelected(eg: EvaluationGraph, node: string, mod: ModuleScope, targets: readonly TargetAddr[], excludes: readonly TargetAddr[]): boolean {
+  const info = eg.nodes.get(node) as Extract<NodeInfo, { kind: "resource" }>;
+  const matches = (t: TargetAddr) => matchesTarget(t, mod.path, info.resource.mode, info.resource.type, info.resource.name);
+  if (excludes.some((t) => matches(t) && matchesTargetKeys(t, mod.steps))) return false;
+  const direct = targets.filter(matches);
+  if (targets.length === 0 || direct.length === 0 || direct.some((t) => matchesTargetKeys(t, mod.steps))) return true;
+  return neededByTarget(eg, node, targets);
+}
+
+/** Whether some resource a target names (by names alone) depends on `node`, directly or transitively. */
+function neededByTarget(eg: EvaluationGraph, node: string, targets: readonly TargetAddr[]): boolean {
+  for (const [n, i] of eg.nodes) {
+    if (n === node || i.kind !== "resource" || !targets.some((t) => matchesTarget(t, i.mod.path, i.resource.mode, i.resource.type, i.resource.name))) continue;
+    const stack = [...eg.graph.dependenciesOf(n)];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (d === node) return true;
+      if (seen.has(d)) continue;
+      seen.add(d);
+      stack.push(...eg.graph.dependenciesOf(d));
+    }
+  }
+  return false;
 }
 
 /** Adds root provider nodes for providers that only orphans in state still use, so their deletes can run. */

@@ -5,6 +5,7 @@ import { unmark } from "../lang/value.js";
 import type { SdkObject } from "../sdk/value.js";
 import { isWhollyKnown as sdkWhollyKnown } from "../sdk/value.js";
 import { decodeBody } from "./decode-body.js";
+import { expandInstances } from "./instance.js";
 import { providerAddressOf, type EvaluationGraph, type NodeInfo, type ProviderClients } from "./evaluation.js";
 import type { Plan } from "./plan.js";
 import type { ConfiguredProvider, ProviderRegistry } from "./providers.js";
@@ -24,6 +25,8 @@ export interface RunInputs {
  */
 export abstract class RunBase {
   readonly variableRecord: Plan["variables"] = {};
+  /** Module calls (`module.a.module.b`) whose count / for_each was unknown or invalid: they have no instances. */
+  protected readonly unexpandedCalls = new Set<string>();
 
   constructor(
     protected readonly base: RunInputs,
@@ -32,9 +35,30 @@ export abstract class RunBase {
     protected readonly diags: Diagnostic[],
   ) {}
 
-  /** Visits one node of the evaluation graph (the walk calls it once its dependencies are done). */
+  /**
+   * Visits one node of the evaluation graph (the walk calls it once its dependencies are done), once for each
+   * instance of its module (the template itself outside repeated modules).
+   */
   async visit(node: string): Promise<void> {
     const info = this.eg.nodes.get(node)!;
+    const mods = info.mod.instances;
+    if (!this.concurrentInstances || mods.length < 2) {
+      for (const mod of mods) await this.visitInstance(node, mod === info.mod ? info : { ...info, mod });
+      return;
+    }
+    // Every instance runs to its end even when another fails, as the instances of a counted resource do.
+    const results = await Promise.allSettled(mods.map((mod) => this.visitInstance(node, { ...info, mod })));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Whether the module instances of a node are visited at once (apply: their provider calls overlap, bounded by
+   * its parallelism) or one after the other (plan: changes come out in a stable order).
+   */
+  protected readonly concurrentInstances: boolean = false;
+
+  private visitInstance(node: string, info: NodeInfo): Promise<void> | void {
     switch (info.kind) {
       case "var":
         return this.visitVariable(info);
@@ -46,6 +70,8 @@ export abstract class RunBase {
         return this.visitResource(node, info);
       case "output":
         return this.visitOutput(info);
+      case "call":
+        return this.visitCall(info);
     }
   }
 
@@ -54,6 +80,24 @@ export abstract class RunBase {
 
   /** Called once a provider configuration has its client. */
   protected providerConfigured(_configured: ConfiguredProvider): void {}
+
+  /** Expands a module call of one parent instance into its child instances (none when count/for_each is invalid). */
+  protected visitCall(info: Extract<NodeInfo, { kind: "call" }>): void {
+    const call = info.call;
+    const repetition = call.count ? "count" : call.forEach ? "for_each" : "single";
+    const keys = repetition === "single" ? [{}] : expandInstances(call, info.mod, this.diags);
+    if (!keys) {
+      this.unexpandedCalls.add(`${info.mod.nodePrefix}module.${call.name}`);
+      return;
+    }
+    // Outside repeated modules the template is the one instance, so unrepeated trees keep a single scope each.
+    const instances = keys.map((k) => (repetition === "single" && info.mod === info.child.parent ? info.child : info.child.instantiate(info.mod, k)));
+    info.mod.calls.set(call.name, { repetition, instances });
+    for (const m of instances) {
+      info.child.instances.push(m);
+      this.eg.modules.set(m.prefix, m);
+    }
+  }
 
   protected visitLocal(info: Extract<NodeInfo, { kind: "local" }>): void {
     info.mod.locals.set(info.name, info.mod.evaluate(info.expr, this.diags));
@@ -64,7 +108,7 @@ export abstract class RunBase {
     let given: GivenVariable | undefined;
     if (info.mod.parent && info.call) {
       const input = info.call.inputs.get(v.name);
-      if (input) given = { value: { kind: "value", value: info.mod.parent.evaluate(input.expr, this.diags) }, origin: `module "${info.call.name}"`, range: input.expr.range };
+      if (input) given = { value: { kind: "value", value: info.mod.parent.evaluate(input.expr, this.diags, info.mod.parent.scope(info.mod.repetition)) }, origin: `module "${info.call.name}"`, range: input.expr.range };
     } else {
       given = this.base.variables.get(v.name);
     }

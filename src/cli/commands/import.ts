@@ -2,7 +2,7 @@ import { formatDiagnostics } from "../../config/diagnostics.js";
 import { configureProviders } from "../../plan/provider-setup.js";
 import { opContext } from "../../plan/providers.js";
 import { sdkToState, toStatePaths } from "../../plan/state-values.js";
-import { AddressError, formatInstanceAddress, parseInstanceAddress, type InstanceAddress } from "../../state/address.js";
+import { AddressError, formatInstanceAddress, formatModulePath, parseInstanceAddress, type InstanceAddress } from "../../state/address.js";
 import type { Resource as ConfigResource } from "../../config/model.js";
 import type { Resource } from "../../sdk/define.js";
 import type { SdkObject } from "../../sdk/value.js";
@@ -39,11 +39,18 @@ async function runImport(argv: string[]): Promise<number> {
   }
   const address = formatInstanceAddress(addr);
   if (addr.mode === "data") return fail("Invalid address", `A managed resource address is required. Importing into a data resource (${address}) is not allowed.`);
-  if (addr.module.some((m) => m.key !== undefined)) return fail("Invalid address", `${address}: module instance keys are not supported (backplan does not expand count or for_each on modules).`);
   const config = stringFlag(args, "config");
   const ws = openWorkspace({ ...args, positionals: config !== undefined ? [config] : [] });
   if (!ws) return 1;
   const moduleConfig = addr.module.reduce<Workspace["config"] | undefined>((c, m) => c?.children.get(m.name), ws.config);
+  // Each module step's key must fit its call's count / for_each, as a resource instance key must.
+  let parent: Workspace["config"] | undefined = ws.config;
+  for (const [i, step] of addr.module.entries()) {
+    const call = parent?.moduleCalls.get(step.name);
+    const stepProblem = call && keyProblem(call, step.key, formatModulePath([...addr.module.slice(0, i), { name: step.name }]));
+    if (stepProblem) return fail("Invalid module instance address", stepProblem);
+    parent = parent?.children.get(step.name);
+  }
   const r = moduleConfig?.managedResources.get(`${addr.type}.${addr.name}`);
   if (!r) {
     const where = addr.module.length ? `module ${addr.module.map((m) => `module.${m.name}`).join(".")}` : "root module";
