@@ -5,7 +5,7 @@
  * Node and Terraform versions, date, load average). Prose outside the markers is left as it is. A benchmark that
  * fails leaves its previous block untouched and makes the run exit 1.
  *
- *   npm run bench                  every benchmark (about 25 minutes on 2 cores, 10 of them the bridge's)
+ *   npm run bench                  every benchmark (about 30 minutes on 2 cores, 15 of them the bridge's)
  *   npm run bench -- plan parse    only these
  *   npm run bench -- --list        names and what each runs
  *   npm run bench -- --dry-run     print instead of writing docs/benchmarks.md
@@ -34,7 +34,7 @@ export interface BenchSpec {
 }
 
 /**
- * The benchmarks and the arguments that keep a full run near 25 minutes on a 2-core machine. The bridge
+ * The benchmarks and the arguments that keep a full run near 30 minutes on a 2-core machine. The bridge
  * benchmark lets Terraform apply only at 1,000: its 5,000 apply alone takes about half an hour (see
  * bridge.bench.ts), so at 5,000 it plans against backplan's state.
  */
