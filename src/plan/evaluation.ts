@@ -81,11 +81,11 @@ export class ModuleScope {
     const s = ref.subject;
     switch (s.kind) {
       case "var":
-        return this.vars.get(s.name) ?? UNKNOWN;
+        return evaluated(this.vars, s.name);
       case "local":
-        return this.locals.get(s.name) ?? UNKNOWN;
+        return evaluated(this.locals, s.name);
       case "resource":
-        return this.resources.get(resourceKey(s.mode, s.type, s.name)) ?? UNKNOWN;
+        return evaluated(this.resources, resourceKey(s.mode, s.type, s.name));
       case "module":
         return callValue(this.calls.get(s.name));
       case "path":
@@ -143,11 +143,17 @@ function callValue(c: CallInstances | undefined): Value {
   return c.cache.value;
 }
 
+/** A value evaluated so far, or unknown when it is not (yet): `?? UNKNOWN` would turn a null value unknown. */
+function evaluated(values: ReadonlyMap<string, Value>, name: string): Value {
+  const v = values.get(name);
+  return v === undefined && !values.has(name) ? UNKNOWN : (v as Value);
+}
+
 function buildCallValue(c: CallInstances): Value {
   const outputsOf = (m: ModuleScope): Value => {
     const o = newObject();
     // An output not evaluated (an error in it) is unknown rather than missing, so references report it once.
-    for (const name of m.config.outputs.keys()) o[name] = m.outputs.get(name) ?? UNKNOWN;
+    for (const name of m.config.outputs.keys()) o[name] = evaluated(m.outputs, name);
     return o;
   };
   switch (c.repetition) {

@@ -42,6 +42,39 @@ output "ids" {
     expect(plan.outputs).toEqual([expect.objectContaining({ name: "ids", action: "create" })]);
   });
 
+  it("a null from a variable, a local or a module output stays a known null, not unknown", async () => {
+    const { plan, diagnostics } = await planOf({
+      "main.tf": `
+variable "v" {
+  default = null
+}
+locals {
+  n = null
+}
+module "m" {
+  source = "./mod"
+}
+resource "terraform_data" "a" {
+  input = { k = local.n, j = var.v, o = module.m.nothing }
+}
+resource "terraform_data" "b" {
+  input = local.n
+}
+`,
+      "mod/main.tf": `output "nothing" {
+  value = null
+}
+`,
+    });
+    expect(diagnostics).toEqual([]);
+    const a = plan.changes.find((c) => c.address === "terraform_data.a")!;
+    expect(a.after?.value).toMatchObject({ input: { k: null, j: null, o: null } });
+    expect(a.after?.unknown).toMatchObject({ input: {} });
+    const b = plan.changes.find((c) => c.address === "terraform_data.b")!;
+    expect((b.after?.value as Record<string, unknown>)["input"]).toBeNull();
+    expect((b.after?.unknown as Record<string, unknown>)["input"]).toBeUndefined();
+  });
+
   it("a false precondition is an error with its message; a false check assert is only a warning", async () => {
     const { plan, diagnostics } = await planOf({
       "main.tf": `
