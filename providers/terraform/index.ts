@@ -21,7 +21,7 @@ export const terraformData = defineResource<null, typeof dataSchema>({
   attributes: {
     id: computed({ stable: true, description: "A unique id, set at create." }),
     input: optional({ description: "A value to store; reflected in output after apply." }),
-    output: computed({ description: "The value of input after the last apply." }),
+    output: computed({ nullWith: "input", description: "The value of input after the last apply." }),
     triggers_replace: optional({ forceNew: true, description: "A value whose change forces replacement." }),
   },
   async read(_ctx, state) {

@@ -73,6 +73,9 @@ resource "terraform_data" "b" {
     const b = plan.changes.find((c) => c.address === "terraform_data.b")!;
     expect((b.after?.value as Record<string, unknown>)["input"]).toBeNull();
     expect((b.after?.unknown as Record<string, unknown>)["input"]).toBeUndefined();
+    // terraform_data's output follows a null input as a known null on create, as Terraform plans it.
+    expect((b.after?.value as Record<string, unknown>)["output"]).toBeNull();
+    expect((a.after?.unknown as Record<string, unknown>)["output"]).toBe(true);
   });
 
   it("a false precondition is an error with its message; a false check assert is only a warning", async () => {

@@ -21,6 +21,12 @@ export interface AttributeOptions {
    * UseStateForUnknown). Without it a computed attribute becomes "known after apply" on every update.
    */
   stable?: boolean;
+  /**
+   * For computed attributes derived from the named configurable attribute (terraform_data's `output` from
+   * `input`): a create or replacement whose planned value of that attribute is null plans this one as a known null
+   * rather than "known after apply".
+   */
+  nullWith?: string;
   /** Configured as nested blocks (`resource { ... }`) rather than an attribute; the value is a list of objects. */
   block?: { nesting: BlockNesting; attributes: Readonly<Record<string, Attribute>>; minItems?: number; maxItems?: number };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { task } from "./fixture.test-support.js";
 import { planResourceChange } from "./plan-change.js";
+import { computed, optional } from "./attribute.js";
 import { UNKNOWN, type SdkObject } from "./value.js";
 
 const config: SdkObject = {
@@ -27,6 +28,14 @@ const prior: SdkObject = {
 };
 
 describe("planResourceChange", () => {
+  it("a computed attribute with nullWith is a known null on create when its source is null, else unknown", () => {
+    const attrs = { input: optional({}), output: computed({ nullWith: "input" }), id: computed({}) };
+    expect(planResourceChange(attrs, null, { input: null }).planned).toEqual({ input: null, output: null, id: UNKNOWN });
+    expect(planResourceChange(attrs, null, { input: "x" }).planned).toEqual({ input: "x", output: UNKNOWN, id: UNKNOWN });
+    // An update to null is still unknown, as terraform_data plans it.
+    expect(planResourceChange(attrs, { input: "x", output: "x", id: "i" }, { input: null }).planned).toEqual({ input: null, output: UNKNOWN, id: UNKNOWN });
+  });
+
   it("no schedule blocks as [] (Terraform's state) and as null (backplan's config) is no change", () => {
     const { planned, requiresReplace } = planResourceChange(task.attributes, { ...prior, schedule: [] }, config);
     expect(requiresReplace).toEqual([]);

@@ -17,7 +17,8 @@ export interface PlannedChange {
  * - required/optional: the configured value (or the default when null); an unordered list equal as a multiset to
  *   the prior value keeps the prior order, so reordering in config is no change;
  * - optional+computed: the configured value; when null, the prior value (or UNKNOWN on create);
- * - computed: the prior value when nothing configurable changes or the attribute is `stable`, else UNKNOWN;
+ * - computed: the prior value when nothing configurable changes or the attribute is `stable`, else UNKNOWN (null
+ *   on create or replacement when its `nullWith` attribute is planned null);
  * - `forceNew` attributes whose planned value differs from the prior one are listed in `requiresReplace`.
  * The caller must pass a wholly known prior. When the result has requiresReplace entries, the planned object
  * describes the replacement, so computed attributes are UNKNOWN in it.
@@ -42,7 +43,7 @@ export function planResourceChange(
   const replacing = requiresReplace.length > 0;
   for (const [key, attr] of Object.entries(attributes)) {
     if (attr.kind !== "computed") continue;
-    if (prior === null || replacing) planned[key] = UNKNOWN;
+    if (prior === null || replacing) planned[key] = attr.nullWith !== undefined && planned[attr.nullWith] === null ? null : UNKNOWN;
     else if (!configurableChanged || attr.stable) planned[key] = prior[key] ?? null;
     else planned[key] = UNKNOWN;
   }
