@@ -85,7 +85,9 @@ export class ModuleScope {
       case "local":
         return evaluated(this.locals, s.name);
       case "resource":
-        return evaluated(this.resources, resourceKey(s.mode, s.type, s.name));
+        // A resource's value is an object, tuple or map when it has one; null marks an instance with no object
+        // (a destroy or refresh-only plan of something never created), which references see as unknown.
+        return this.resources.get(resourceKey(s.mode, s.type, s.name)) ?? UNKNOWN;
       case "module":
         return callValue(this.calls.get(s.name));
       case "path":
