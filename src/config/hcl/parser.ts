@@ -31,6 +31,7 @@ import { LineIndex, endOffset, startOffset } from "./position.js";
 import { Tok, describeTok } from "./token.js";
 import { applyStrip, decodeTemplateEscapes, flushHeredoc, type RawTemplateItem } from "./template-items.js";
 import { fit } from "./fit.js";
+import { NativeAttribute, NativeBlock, NativeBody, NativeFunctionCall, type RangeMaker } from "./native-nodes.js";
 
 export interface ParseResult<T> {
   value: T;
@@ -100,14 +101,18 @@ class Parser {
 
   constructor(
     toks: Tokens,
-    private readonly lines: LineIndex,
-    private readonly fixed?: SourceRange,
+    lines: LineIndex,
+    /** Gives every node this one range (an expression re-parsed from a JSON string points at the string). */
+    fixed?: SourceRange,
   ) {
     this.types = toks.types;
     this.starts = toks.starts;
     this.ends = toks.ends;
     this.src = toks.src;
+    this.ranges = fixed ? { range: () => fixed } : lines;
   }
+
+  private readonly ranges: RangeMaker;
 
   // ───────────────────────── token access ─────────────────────────
 
@@ -166,7 +171,7 @@ class Parser {
   }
 
   private range(s: number, e: number): SourceRange {
-    return this.fixed ?? this.lines.range(s, e);
+    return this.ranges.range(s, e);
   }
 
   private tokRange(i: number): SourceRange {
@@ -376,14 +381,7 @@ class Parser {
 
   private finishAttribute(nameIdx: number): Attribute {
     const expr = this.parseExpressionTop();
-    const nameRange = this.tokRange(nameIdx);
-    return {
-      kind: "attribute",
-      name: this.text(nameIdx),
-      nameRange,
-      expr,
-      range: this.range(this.starts[nameIdx]!, endOffset(expr.range)),
-    };
+    return new NativeAttribute(this.text(nameIdx), expr, this.ranges, this.starts[nameIdx]!);
   }
 
   /** After an argument or block: a newline or the end of the file must follow. */
@@ -516,22 +514,8 @@ class Parser {
   private makeBlock(typeIdx: number, labels: BlockLabel[], open: number, close: number, attributes: Attribute[], blocks: Block[]): Block {
     const closeStart = this.starts[close]!;
     const closeEnd = this.types[close] === Tok.CBrace ? this.ends[close]! : closeStart;
-    return {
-      kind: "block",
-      type: this.text(typeIdx),
-      typeRange: this.tokRange(typeIdx),
-      labels: fit(labels),
-      body: {
-        kind: "body",
-        syntax: "native",
-        attributes,
-        blocks,
-        range: this.range(this.ends[open]!, closeStart),
-      },
-      openBraceRange: this.tokRange(open),
-      closeBraceRange: this.range(closeStart, closeEnd),
-      range: this.range(this.starts[typeIdx]!, closeEnd),
-    };
+    const body = new NativeBody(attributes, blocks, this.ranges, this.ends[open]!, closeStart);
+    return new NativeBlock(this.text(typeIdx), fit(labels), body, this.ranges, this.starts[typeIdx]!, this.starts[open]!, closeStart, closeEnd);
   }
 
   private parseQuotedLabel(): BlockLabel | undefined {
@@ -726,31 +710,22 @@ class Parser {
       name += "::" + this.text(id);
       last = id;
     }
-    const nameRange = this.range(this.starts[first]!, this.ends[last]!);
+    const nameEnd = this.ends[last]!;
     const open = this.peekIdx();
     if (this.types[open] !== Tok.OParen) {
       this.error("Missing function call", `Expected "(" and the arguments of the function "${name}", but found ${this.found(open)}.`, this.tokRange(open));
-      return { kind: "invalid", range: nameRange };
+      return { kind: "invalid", range: this.range(this.starts[first]!, nameEnd) };
     }
     this.p = open + 1;
     this.nl.push(false);
-    const r = this.parseCallArgs(name, nameRange, open, first);
+    const r = this.parseCallArgs(name, nameEnd, open, first);
     this.nl.pop();
     return r;
   }
 
-  private callNode(name: string, nameRange: SourceRange, args: Expression[], expandFinal: boolean, open: number, close: number, first: number): FunctionCallExpr {
+  private callNode(name: string, nameEnd: number, args: Expression[], expandFinal: boolean, open: number, close: number, first: number): FunctionCallExpr {
     const closeEnd = this.types[close] === Tok.CParen ? this.ends[close]! : this.starts[close]!;
-    return {
-      kind: "function_call",
-      name,
-      nameRange,
-      args: fit(args),
-      expandFinal,
-      openParenRange: this.tokRange(open),
-      closeParenRange: this.range(this.starts[close]!, closeEnd),
-      range: this.range(this.starts[first]!, closeEnd),
-    };
+    return new NativeFunctionCall(name, fit(args), expandFinal, this.ranges, this.starts[first]!, nameEnd, this.starts[open]!, this.starts[close]!, closeEnd);
   }
 
   private isForStart(i: number): boolean {
@@ -1069,7 +1044,7 @@ class Parser {
   }
 
   /** After `(` of a call (newlines skipped): the arguments, an optional final `...`, and `)`. */
-  private parseCallArgs(name: string, nameRange: SourceRange, open: number, first: number): Expression {
+  private parseCallArgs(name: string, nameEnd: number, open: number, first: number): Expression {
     const args: Expression[] = [];
     let expandFinal = false;
     for (;;) {
@@ -1087,7 +1062,7 @@ class Parser {
         if (this.types[c] !== Tok.CParen) {
           this.error("Missing closing parenthesis", `An expanded argument (ending in "...") must be the last one: expected ")" but found ${this.found(c)}.`, this.tokRange(c));
           this.recoverToClose(Tok.CParen);
-          return this.callNode(name, nameRange, args, true, open, this.p - 1, first);
+          return this.callNode(name, nameEnd, args, true, open, this.p - 1, first);
         }
         break;
       }
@@ -1102,15 +1077,15 @@ class Parser {
         this.tokRange(sep),
       );
       this.recoverToClose(Tok.CParen);
-      return this.callNode(name, nameRange, args, expandFinal, open, this.p - 1, first);
+      return this.callNode(name, nameEnd, args, expandFinal, open, this.p - 1, first);
     }
     const close = this.peekIdx();
     if (this.types[close] !== Tok.CParen) {
       this.error("Unbalanced parentheses", `Expected ")" to close the call of "${name}", but found ${this.found(close)}.`, this.tokRange(close));
-      return this.callNode(name, nameRange, args, expandFinal, open, close, first);
+      return this.callNode(name, nameEnd, args, expandFinal, open, close, first);
     }
     this.p = close + 1;
-    return this.callNode(name, nameRange, args, expandFinal, open, close, first);
+    return this.callNode(name, nameEnd, args, expandFinal, open, close, first);
   }
 
   /** After `(` (newlines skipped): the inner expression and `)`. */
