@@ -8,7 +8,7 @@
  * Readers see ordinary `Attribute`/`Block`/`Body`/`FunctionCallExpr` values: the ranges are getters on the
  * prototype, so a spread (`{...attr}`) does not copy them (nothing does that to syntax nodes).
  */
-import type { Attribute, Block, BlockLabel, Body, Expression, FunctionCallExpr } from "./ast.js";
+import type { Attribute, Block, BlockLabel, Body, Expression, FunctionCallExpr, LiteralExpr, ScopeTraversalExpr, TemplateExpr, TemplatePart, TraverseAttr, TraversalStep } from "./ast.js";
 import type { SourceRange } from "../source.js";
 import { endOffset } from "./position.js";
 
@@ -115,5 +115,82 @@ export class NativeFunctionCall implements FunctionCallExpr {
 
   get range(): SourceRange {
     return this.ranges.range(this.at, this.closeEnd);
+  }
+}
+
+/** A node that spans `[from, to)` of its file. */
+abstract class Spanned {
+  constructor(
+    protected readonly ranges: RangeMaker,
+    protected readonly from: number,
+    protected to: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.to);
+  }
+}
+
+/** `null`, `true`, `false`, a number, or the literal text of a template. */
+export class NativeLiteral<V extends LiteralExpr["value"]> extends Spanned implements LiteralExpr {
+  readonly kind = "literal";
+  readonly numberText?: string;
+  constructor(
+    readonly value: V,
+    numberText: string | undefined,
+    ranges: RangeMaker,
+    from: number,
+    to: number,
+  ) {
+    super(ranges, from, to);
+    if (numberText !== undefined) this.numberText = numberText;
+  }
+}
+
+/** A quoted string. */
+export class NativeTemplate extends Spanned implements TemplateExpr {
+  readonly kind = "template";
+  constructor(
+    readonly parts: TemplatePart[],
+    ranges: RangeMaker,
+    from: number,
+    to: number,
+  ) {
+    super(ranges, from, to);
+  }
+}
+
+/** `.name` in a traversal: the name's identifier. */
+export class NativeAttrStep extends Spanned implements TraverseAttr {
+  readonly kind = "attr";
+  constructor(
+    readonly name: string,
+    ranges: RangeMaker,
+    from: number,
+  ) {
+    super(ranges, from, from + name.length);
+  }
+}
+
+/** `root.step[0]...`: grows by `extend` while the parser reads its steps. */
+export class NativeScopeTraversal extends Spanned implements ScopeTraversalExpr {
+  readonly kind = "scope_traversal";
+  steps: TraversalStep[] = [];
+  constructor(
+    readonly root: string,
+    ranges: RangeMaker,
+    from: number,
+  ) {
+    super(ranges, from, from + root.length);
+  }
+
+  get rootRange(): SourceRange {
+    return this.ranges.range(this.from, this.from + this.root.length);
+  }
+
+  /** Appends a step that ends at offset `to`. */
+  extend(step: TraversalStep, to: number): void {
+    this.steps.push(step);
+    this.to = to;
   }
 }

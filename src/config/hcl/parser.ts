@@ -31,7 +31,17 @@ import { LineIndex, endOffset, startOffset } from "./position.js";
 import { Tok, describeTok } from "./token.js";
 import { applyStrip, decodeTemplateEscapes, flushHeredoc, type RawTemplateItem } from "./template-items.js";
 import { fit } from "./fit.js";
-import { NativeAttribute, NativeBlock, NativeBody, NativeFunctionCall, type RangeMaker } from "./native-nodes.js";
+import {
+  NativeAttrStep,
+  NativeAttribute,
+  NativeBlock,
+  NativeBody,
+  NativeFunctionCall,
+  NativeLiteral,
+  NativeScopeTraversal,
+  NativeTemplate,
+  type RangeMaker,
+} from "./native-nodes.js";
 
 export interface ParseResult<T> {
   value: T;
@@ -643,7 +653,7 @@ class Parser {
       case Tok.Number: {
         this.p = i + 1;
         const text = this.text(i);
-        return { kind: "literal", value: Number(text), numberText: text, range: this.tokRange(i) };
+        return new NativeLiteral(Number(text), text, this.ranges, this.starts[i]!, this.ends[i]!);
       }
       case Tok.Ident:
         return this.parseIdentTerm(i);
@@ -683,14 +693,13 @@ class Parser {
     this.p = i + 1;
     switch (name) {
       case "true":
-        return { kind: "literal", value: true, range: this.tokRange(i) };
+        return new NativeLiteral(true, undefined, this.ranges, this.starts[i]!, this.ends[i]!);
       case "false":
-        return { kind: "literal", value: false, range: this.tokRange(i) };
+        return new NativeLiteral(false, undefined, this.ranges, this.starts[i]!, this.ends[i]!);
       case "null":
-        return { kind: "literal", value: null, range: this.tokRange(i) };
+        return new NativeLiteral(null, undefined, this.ranges, this.starts[i]!, this.ends[i]!);
       default: {
-        const r = this.tokRange(i);
-        return { kind: "scope_traversal", root: name, rootRange: r, steps: [], range: r };
+        return new NativeScopeTraversal(name, this.ranges, this.starts[i]!);
       }
     }
   }
@@ -844,7 +853,7 @@ class Parser {
         const tj = this.types[j] as Tok;
         if (tj === Tok.Ident) {
           this.p = j + 1;
-          expr = appendStep(expr, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(startOffset(expr.range), this.ends[j]!));
+          expr = this.appendStep(expr, new NativeAttrStep(this.text(j), this.ranges, this.starts[j]!), startOffset(expr.range), this.ends[j]!);
           continue;
         }
         if (tj === Tok.Number) {
@@ -887,6 +896,20 @@ class Parser {
     return r;
   }
 
+  /** Adds a static step to a traversal (or starts a relative traversal on another expression) spanning [from, to). */
+  private appendStep(expr: Expression, step: TraversalStep, from: number, to: number): Expression {
+    if (expr instanceof NativeScopeTraversal) {
+      expr.extend(step, to);
+      return expr;
+    }
+    if (expr.kind === "relative_traversal") {
+      expr.steps.push(step);
+      expr.range = this.range(from, to);
+      return expr;
+    }
+    return { kind: "relative_traversal", source: expr, steps: [step], range: this.range(from, to) };
+  }
+
   private appendLegacyIndex(expr: Expression, numIdx: number): Expression {
     const text = this.text(numIdx);
     const s = this.starts[numIdx]!;
@@ -895,7 +918,7 @@ class Parser {
     let off = s;
     for (const part of parts) {
       const r = this.range(off, off + part.length);
-      expr = appendStep(expr, { kind: "index", key: Number(part), range: r }, this.range(startOffset(expr.range), off + part.length));
+      expr = this.appendStep(expr, { kind: "index", key: Number(part), range: r }, startOffset(expr.range), off + part.length);
       off += part.length + 1;
     }
     return expr;
@@ -913,7 +936,7 @@ class Parser {
         if (tj === Tok.Ident) {
           this.p = j + 1;
           end = this.ends[j]!;
-          each = appendStep(each, { kind: "attr", name: this.text(j), range: this.tokRange(j) }, this.range(startOffset(markerRange), end));
+          each = this.appendStep(each, new NativeAttrStep(this.text(j), this.ranges, this.starts[j]!), startOffset(markerRange), end);
           continue;
         }
         if (tj === Tok.Number) {
@@ -1036,11 +1059,10 @@ class Parser {
       this.p = close + 1;
       end = this.ends[close]!;
     }
-    const whole = this.range(startOffset(startExpr.range), end);
     const keyRange = this.range(this.starts[open]!, end);
     const lit = staticKey(key);
-    if (lit !== undefined) return appendStep(base, { kind: "index", key: lit, range: keyRange }, whole);
-    return { kind: "index", collection: base, key, keyRange, range: whole };
+    if (lit !== undefined) return this.appendStep(base, { kind: "index", key: lit, range: keyRange }, startOffset(startExpr.range), end);
+    return { kind: "index", collection: base, key, keyRange, range: this.range(startOffset(startExpr.range), end) };
   }
 
   /** After `(` of a call (newlines skipped): the arguments, an optional final `...`, and `)`. */
@@ -1110,14 +1132,13 @@ class Parser {
     const first = this.p;
     if (types[first] === Tok.CQuote) {
       this.p = first + 1;
-      return { kind: "template", parts: [], range: this.range(this.starts[open]!, this.ends[first]!) };
+      return new NativeTemplate([], this.ranges, this.starts[open]!, this.ends[first]!);
     }
     if (types[first] === Tok.QuotedLit && types[first + 1] === Tok.CQuote) {
       this.p = first + 2;
       const value = this.decodeQuoted(first);
-      const range = this.range(this.starts[open]!, this.ends[first + 1]!);
-      if (value === "") return { kind: "template", parts: [], range };
-      return { kind: "template", parts: [{ kind: "literal", value, range: this.tokRange(first) }], range };
+      const parts = value === "" ? [] : [new NativeLiteral(value, undefined, this.ranges, this.starts[first]!, this.ends[first]!)];
+      return new NativeTemplate(parts, this.ranges, this.starts[open]!, this.ends[first + 1]!);
     }
     const items = this.parseTemplateItems();
     const close = this.p;
@@ -1344,7 +1365,7 @@ class Parser {
         pos++;
         switch (it.t) {
           case "lit":
-            if (it.value !== "") parts.push({ kind: "literal", value: it.value, range: this.range(it.s, it.e) });
+            if (it.value !== "") parts.push(new NativeLiteral(it.value, undefined, this.ranges, it.s, it.e));
             break;
           case "interp":
             parts.push({ kind: "interpolation", expr: it.expr, stripLeft: it.strip.stripLeft, stripRight: it.strip.stripRight, range: this.range(it.s, it.e) });
@@ -1500,11 +1521,3 @@ function staticKey(key: Expression): string | number | undefined {
   return undefined;
 }
 
-function appendStep(expr: Expression, step: TraversalStep, range: SourceRange): Expression {
-  if (expr.kind === "scope_traversal" || expr.kind === "relative_traversal") {
-    expr.steps.push(step);
-    expr.range = range;
-    return expr;
-  }
-  return { kind: "relative_traversal", source: expr, steps: [step], range };
-}
