@@ -3,18 +3,36 @@
  * and print the time and peak RSS, and the ratio against @cdktn/hcl2json (HCL, as WASM) in the same run. Targets:
  * < 300 ms and < 200 MB RSS. Run: `npx tsx test/bench/parse.bench.ts [RESOURCES]` (or from dist after build;
  * compiled code is the fair measurement).
+ *
+ * Three numbers, because they differ by more than 2x: the first load in a fresh process (V8 is still compiling
+ * the parser while it runs), the median of the loads after it (the target is judged on this one: the parser's
+ * own speed), and a whole `backplan validate` process on the same directory (what a user waits for).
  * A benchmark, not a test: nothing fails when a target is missed; it reports.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../src/config/load.js";
 import { generateConfig } from "../../src/config/testing/generate-config.js";
 
 const RESOURCES = Number(process.argv[2] ?? 10_000);
 const FILES = 10;
-const RUNS = 5;
+/** Loads after the first one. */
+const WARM_RUNS = 7;
+const CLI_RUNS = 3;
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+/** The built CLI next to this script (dist/test/bench → dist/src/cli), or undefined when run from source. */
+function builtCli(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.includes(`${join("dist", "test")}`) ? join(here, "..", "..", "src", "cli", "main.js") : undefined;
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "backplan-parse-bench-"));
@@ -38,7 +56,7 @@ async function main(): Promise<void> {
     let errors = 0;
     let resources = 0;
     let firstRssMb = 0;
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i <= WARM_RUNS; i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r = loadConfig(dir);
@@ -50,15 +68,32 @@ async function main(): Promise<void> {
       resources = r.config ? r.config.managedResources.size : 0;
     }
     const rssMb = process.resourceUsage().maxRSS / 1024;
-    const best = Math.min(...times);
-    const median = [...times].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
-    const cpuMedian = [...cpuTimes].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+    const warm = times.slice(1);
+    const warmMedian = median(warm);
     process.stdout.write(
-      `parse+load ${resources} resources (${(bytes / 1e6).toFixed(1)} MB in ${FILES} files): first ${times[0]!.toFixed(0)} ms, ` +
-        `median ${median.toFixed(0)} ms, best ${best.toFixed(0)} ms (CPU median ${cpuMedian.toFixed(0)} ms, GC threads included); ` +
-        `peak RSS ${firstRssMb.toFixed(0)} MB after one load, ${rssMb.toFixed(0)} MB after ${RUNS}; ${errors} errors\n`,
+      `parse+load ${resources} resources (${(bytes / 1e6).toFixed(1)} MB in ${FILES} files), ${errors} errors:\n` +
+        `- first load in a fresh process: ${times[0]!.toFixed(0)} ms (CPU ${cpuTimes[0]!.toFixed(0)} ms, GC threads included)\n` +
+        `- the ${WARM_RUNS} loads after it: median ${warmMedian.toFixed(0)} ms, best ${Math.min(...warm).toFixed(0)} ms, ` +
+        `worst ${Math.max(...warm).toFixed(0)} ms (CPU median ${median(cpuTimes.slice(1)).toFixed(0)} ms)\n` +
+        `- peak RSS ${firstRssMb.toFixed(0)} MB after the first load (${rssMb.toFixed(0)} MB after all ${WARM_RUNS + 1}: earlier trees not yet collected)\n`,
     );
-    process.stdout.write(`targets: < 300 ms ${median < 300 ? "met" : "MISSED"}, < 200 MB RSS ${firstRssMb < 200 ? "met" : "MISSED"}\n`);
+    const cli = builtCli();
+    let cliMedian: number | undefined;
+    if (cli) {
+      const walls: number[] = [];
+      for (let i = 0; i < CLI_RUNS; i++) {
+        const t0 = performance.now();
+        const p = spawnSync(process.execPath, [cli, "validate", "-no-color", dir], { encoding: "utf8" });
+        walls.push(performance.now() - t0);
+        if (p.status !== 0) throw new Error(`backplan validate exited ${p.status}: ${p.stderr}`);
+      }
+      cliMedian = median(walls);
+      process.stdout.write(`- a whole \`backplan validate\` process (Node start, CLI load, parse, load, validate): median ${cliMedian.toFixed(0)} ms of ${CLI_RUNS}\n`);
+    }
+    process.stdout.write(
+      `targets: < 300 ms (median after the first load) ${warmMedian < 300 ? "met" : "MISSED"}, ` +
+        `< 200 MB RSS ${firstRssMb < 200 ? "met" : "MISSED"}\n`,
+    );
 
     // The comparison: @cdktn/hcl2json (the maintained fork of @cdktf/hcl2json, a devDependency). HCL2JSON_PATH
     // points at another copy instead (e.g. the original @cdktf package) when set.
@@ -82,7 +117,7 @@ async function main(): Promise<void> {
       const c = process.cpuUsage(c0);
       process.stdout.write(
         `${hcl2jsonName} parse only: ${ms.toFixed(0)} ms (CPU ${((c.user + c.system) / 1000).toFixed(0)} ms); ` +
-          `backplan parse+load median is ${(ms / median).toFixed(1)}x faster\n`,
+          `backplan parse+load median is ${(ms / warmMedian).toFixed(1)}x faster\n`,
       );
     } else {
       process.stdout.write(`${hcl2jsonName} not found: no comparison (npm install, or set HCL2JSON_PATH to a copy of it)\n`);
