@@ -592,7 +592,7 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
     preconditions: [],
     postconditions: [],
   };
-  const timeouts = new Map<string, Attribute>();
+  let timeouts: Map<string, Attribute> | undefined;
   let seenLifecycle: SourceRange | undefined;
   for (const b of c.blocks) {
     switch (b.type) {
@@ -607,6 +607,7 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
       }
       case "timeouts": {
         const tc = d.content(b.body, TIMEOUTS, `the timeouts of ${context}`, b.typeRange);
+        timeouts ??= new Map();
         for (const [k, v] of tc.attributes) timeouts.set(k, v);
         break;
       }
@@ -626,7 +627,7 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
     providerName: provider?.name ?? impliedProviderName(type),
     dependsOn: d.dependsOn(c.attributes.get("depends_on")),
     lifecycle,
-    timeouts,
+    timeouts: timeouts ?? NO_TIMEOUTS,
     config: c.remain,
     range: block.range,
     declRange,
@@ -636,6 +637,9 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
   if (provider) r.provider = provider;
   return r;
 }
+
+/** Shared by every resource without a timeouts block (most of them): one Map less per resource. */
+const NO_TIMEOUTS: ReadonlyMap<string, Attribute> = new Map();
 
 const CONDITION_BLOCKS = [
   { type: "precondition", labels: [] },

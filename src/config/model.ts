@@ -146,7 +146,7 @@ export interface Resource {
   dependsOn: DependsOn[];
   lifecycle: Lifecycle;
   /** Arguments of a `timeouts { create = "30m" }` block, when present. */
-  timeouts: Map<string, Attribute>;
+  timeouts: ReadonlyMap<string, Attribute>;
   /**
    * The provider-defined part of the body: every argument and nested block (including `dynamic` blocks) that
    * is not a meta-argument. For the JSON syntax decode it against the resource schema with `bodyContent()`.

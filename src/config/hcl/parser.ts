@@ -312,7 +312,6 @@ class Parser {
   private parseBodyItems(inBlock: boolean): { attributes: Attribute[]; blocks: Block[] } {
     const attributes: Attribute[] = [];
     const blocks: Block[] = [];
-    const seen = new Map<string, Attribute>();
     const types = this.types;
     for (;;) {
       const i = this.peekIdx();
@@ -351,20 +350,38 @@ class Parser {
       const item = this.parseBodyItem();
       if (!item) continue;
       if (item.kind === "attribute") {
-        const prev = seen.get(item.name);
+        const prev = this.earlier(attributes, item.name);
         if (prev) {
           this.error(
             "Duplicate argument",
             `The argument "${item.name}" was already set at ${formatPos(prev.nameRange)}. Each argument may be set only once.`,
             item.nameRange,
           );
-        } else {
-          seen.set(item.name, item);
-          attributes.push(item);
-        }
+        } else attributes.push(item);
       } else blocks.push(item);
     }
     return { attributes: fit(attributes), blocks: fit(blocks) };
+  }
+
+  /** Names of the attributes of the body being read, once it is large enough for a linear search to cost more. */
+  private bodyNames: WeakMap<Attribute[], Map<string, Attribute>> | undefined;
+
+  /** The attribute named `name` among `attributes` (the body read so far). */
+  private earlier(attributes: Attribute[], name: string): Attribute | undefined {
+    // Most bodies hold a handful of arguments: a scan beats building a Map for each of tens of thousands of bodies.
+    if (attributes.length <= 16) {
+      for (const a of attributes) if (a.name === name) return a;
+      return undefined;
+    }
+    this.bodyNames ??= new WeakMap();
+    let names = this.bodyNames.get(attributes);
+    if (!names) {
+      names = new Map(attributes.map((a) => [a.name, a]));
+      this.bodyNames.set(attributes, names);
+    } else if (names.size < attributes.length) {
+      for (let i = names.size; i < attributes.length; i++) names.set(attributes[i]!.name, attributes[i]!);
+    }
+    return names.get(name);
   }
 
   private parseBodyItem(): Attribute | Block | undefined {
