@@ -6,6 +6,7 @@
  */
 import type { Attribute, Block, Body, Expression, File } from "./hcl/ast.js";
 import { bodyContent, type BodySchema } from "./hcl/body.js";
+import { NONE } from "./hcl/fit.js";
 import { LazyRange, LineIndex } from "./hcl/position.js";
 import { jsonStaticExpr } from "./json/syntax.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -142,11 +143,11 @@ class Decoder {
       const errorMessage = c.attributes.get("error_message");
       if (condition && errorMessage) out.push({ condition: condition.expr, errorMessage: errorMessage.expr, range: b.range });
     }
-    return out;
+    return out.length ? out : NONE;
   }
 
   dependsOn(attr: Attribute | undefined): DependsOn[] {
-    if (!attr) return [];
+    if (!attr) return NONE;
     const expr = this.staticExpr(attr);
     if (expr.kind !== "tuple") {
       this.error("Invalid depends_on", "depends_on must be a list of references, e.g. depends_on = [zstack_cdp_task.web, module.net].", expr.range);
@@ -587,10 +588,10 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
   const lifecycle: Lifecycle = {
     createBeforeDestroy: false,
     preventDestroy: false,
-    ignoreChanges: { kind: "none" },
-    replaceTriggeredBy: [],
-    preconditions: [],
-    postconditions: [],
+    ignoreChanges: IGNORE_NOTHING,
+    replaceTriggeredBy: NONE,
+    preconditions: NONE,
+    postconditions: NONE,
   };
   let timeouts: Map<string, Attribute> | undefined;
   let seenLifecycle: SourceRange | undefined;
@@ -637,6 +638,9 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
   if (provider) r.provider = provider;
   return r;
 }
+
+/** Shared by every resource without `ignore_changes`. */
+const IGNORE_NOTHING: IgnoreChanges = Object.freeze({ kind: "none" });
 
 /** Shared by every resource without a timeouts block (most of them): one Map less per resource. */
 const NO_TIMEOUTS: ReadonlyMap<string, Attribute> = new Map();

@@ -3,12 +3,13 @@
  * AST keeps: a large configuration holds hundreds of thousands of them. The usual short lengths are copied with
  * array literals rather than slice: V8 allocates a literal whose copies keep surviving straight into the old
  * generation (allocation-site pretenuring), so the tree's arrays are not copied again by every young-generation
- * GC while the parse runs.
+ * GC while the parse runs. Every empty result is one shared frozen array (most blocks have no nested blocks), so
+ * code that pushes onto a finished tree fails loudly instead of corrupting other nodes.
  */
 export function fit<T>(a: T[]): T[] {
   switch (a.length) {
     case 0:
-      return a;
+      return NONE;
     case 1:
       return [a[0]!];
     case 2:
@@ -23,3 +24,6 @@ export function fit<T>(a: T[]): T[] {
       return a.length > 16 ? a : a.slice();
   }
 }
+
+/** The one empty array of finished syntax trees and configurations. */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
