@@ -5,8 +5,12 @@
  * young-generation GC (which copies every surviving object) the largest cost of loading. The ranges of these
  * nodes follow from a few offsets (a name's range is its first offset plus its length, a block's closing brace
  * ends the block...), so storing the offsets and building a range only when one is read removes most of them.
- * Readers see ordinary `Attribute`/`Block`/`Body`/`FunctionCallExpr` values: the ranges are getters on the
- * prototype, so a spread (`{...attr}`) does not copy them (nothing does that to syntax nodes).
+ * Readers see ordinary AST values: the ranges are getters on the prototype, so a spread (`{...attr}`) does not
+ * copy them (nothing does that to syntax nodes).
+ *
+ * Each class declares its own fields and `range` getter rather than sharing a base class: a constructor or getter
+ * shared by many classes sees many object shapes, which makes V8's property accesses in it megamorphic (a shared
+ * base for a dozen node classes made loading twice as slow, measured).
  */
 import type { Attribute, Block, BlockLabel, Body, Expression, FunctionCallExpr, LiteralExpr, ScopeTraversalExpr, TemplateExpr, TemplatePart, TraverseAttr, TraversalStep } from "./ast.js";
 import type { SourceRange } from "../source.js";
@@ -118,12 +122,16 @@ export class NativeFunctionCall implements FunctionCallExpr {
   }
 }
 
-/** A node that spans `[from, to)` of its file. */
-abstract class Spanned {
+/** `null`, `true`, `false`, a number, or the literal text of a template. */
+export class NativeLiteral<V extends LiteralExpr["value"]> implements LiteralExpr {
+  readonly kind = "literal";
   constructor(
-    protected readonly ranges: RangeMaker,
-    protected readonly from: number,
-    protected to: number,
+    readonly value: V,
+    /** The spelling of a number (undefined for the other literals, which reads as absent). */
+    readonly numberText: string | undefined,
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+    private readonly to: number,
   ) {}
 
   get range(): SourceRange {
@@ -131,57 +139,50 @@ abstract class Spanned {
   }
 }
 
-/** `null`, `true`, `false`, a number, or the literal text of a template. */
-export class NativeLiteral<V extends LiteralExpr["value"]> extends Spanned implements LiteralExpr {
-  readonly kind = "literal";
-  readonly numberText?: string;
-  constructor(
-    readonly value: V,
-    numberText: string | undefined,
-    ranges: RangeMaker,
-    from: number,
-    to: number,
-  ) {
-    super(ranges, from, to);
-    if (numberText !== undefined) this.numberText = numberText;
-  }
-}
-
 /** A quoted string. */
-export class NativeTemplate extends Spanned implements TemplateExpr {
+export class NativeTemplate implements TemplateExpr {
   readonly kind = "template";
   constructor(
     readonly parts: TemplatePart[],
-    ranges: RangeMaker,
-    from: number,
-    to: number,
-  ) {
-    super(ranges, from, to);
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.to);
   }
 }
 
 /** `.name` in a traversal: the name's identifier. */
-export class NativeAttrStep extends Spanned implements TraverseAttr {
+export class NativeAttrStep implements TraverseAttr {
   readonly kind = "attr";
   constructor(
     readonly name: string,
-    ranges: RangeMaker,
-    from: number,
-  ) {
-    super(ranges, from, from + name.length);
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.from + this.name.length);
   }
 }
 
 /** `root.step[0]...`: grows by `extend` while the parser reads its steps. */
-export class NativeScopeTraversal extends Spanned implements ScopeTraversalExpr {
+export class NativeScopeTraversal implements ScopeTraversalExpr {
   readonly kind = "scope_traversal";
   steps: TraversalStep[] = [];
+  private to: number;
   constructor(
     readonly root: string,
-    ranges: RangeMaker,
-    from: number,
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
   ) {
-    super(ranges, from, from + root.length);
+    this.to = from + root.length;
+  }
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.to);
   }
 
   get rootRange(): SourceRange {
