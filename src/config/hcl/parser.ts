@@ -312,6 +312,9 @@ class Parser {
   private parseBodyItems(inBlock: boolean): { attributes: Attribute[]; blocks: Block[] } {
     const attributes: Attribute[] = [];
     const blocks: Block[] = [];
+    // Duplicate arguments are found by a scan while the body is small (most hold a handful: no Map for each of
+    // tens of thousands of bodies), then by a Map.
+    let names: Map<string, Attribute> | undefined;
     const types = this.types;
     for (;;) {
       const i = this.peekIdx();
@@ -350,38 +353,21 @@ class Parser {
       const item = this.parseBodyItem();
       if (!item) continue;
       if (item.kind === "attribute") {
-        const prev = this.earlier(attributes, item.name);
+        const prev = names ? names.get(item.name) : attributes.find((a) => a.name === item.name);
         if (prev) {
           this.error(
             "Duplicate argument",
             `The argument "${item.name}" was already set at ${formatPos(prev.nameRange)}. Each argument may be set only once.`,
             item.nameRange,
           );
-        } else attributes.push(item);
+        } else {
+          attributes.push(item);
+          if (names) names.set(item.name, item);
+          else if (attributes.length > 16) names = new Map(attributes.map((a) => [a.name, a]));
+        }
       } else blocks.push(item);
     }
     return { attributes: fit(attributes), blocks: fit(blocks) };
-  }
-
-  /** Names of the attributes of the body being read, once it is large enough for a linear search to cost more. */
-  private bodyNames: WeakMap<Attribute[], Map<string, Attribute>> | undefined;
-
-  /** The attribute named `name` among `attributes` (the body read so far). */
-  private earlier(attributes: Attribute[], name: string): Attribute | undefined {
-    // Most bodies hold a handful of arguments: a scan beats building a Map for each of tens of thousands of bodies.
-    if (attributes.length <= 16) {
-      for (const a of attributes) if (a.name === name) return a;
-      return undefined;
-    }
-    this.bodyNames ??= new WeakMap();
-    let names = this.bodyNames.get(attributes);
-    if (!names) {
-      names = new Map(attributes.map((a) => [a.name, a]));
-      this.bodyNames.set(attributes, names);
-    } else if (names.size < attributes.length) {
-      for (let i = names.size; i < attributes.length; i++) names.set(attributes[i]!.name, attributes[i]!);
-    }
-    return names.get(name);
   }
 
   private parseBodyItem(): Attribute | Block | undefined {
