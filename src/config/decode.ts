@@ -7,6 +7,7 @@
 import type { Attribute, Block, Body, Expression, File } from "./hcl/ast.js";
 import { bodyContent, type BodySchema } from "./hcl/body.js";
 import { NONE } from "./hcl/fit.js";
+import { mergeOverrides, type FileBlocks } from "./override.js";
 import { LazyRange, LineIndex } from "./hcl/position.js";
 import { jsonStaticExpr } from "./json/syntax.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -189,17 +190,24 @@ class Decoder {
 
 /**
  * Decodes one module. `files` must be in load order (lexical); `path` is the module path from the root.
- * Duplicate declarations are reported with both places; the first one wins.
+ * Duplicate declarations are reported with both places; the first one wins. `overrides` are the module's
+ * override files in lexical order, merged into the blocks of `files` first (see override.ts).
  */
-export function decodeModule(dir: string, path: string[], files: File[], diags: Diagnostic[]): Config {
+export function decodeModule(dir: string, path: string[], files: File[], diags: Diagnostic[], overrides: File[] = []): Config {
   const cfg = emptyConfig(dir, path);
-  cfg.files = files;
-  const d = new Decoder(diags, files);
+  cfg.files = [...files, ...overrides];
+  const d = new Decoder(diags, cfg.files);
   const dup = (kind: string, name: string, prev: SourceRange, here: SourceRange, rule: string) =>
     d.error(`Duplicate ${kind}`, `A ${kind} named "${name}" was already declared at ${formatPos(prev)}. ${rule}`, here);
 
-  for (const file of files) {
-    const top = d.content(file.body, FILE_SCHEMA, "a configuration file (expected top-level blocks such as resource, variable, output)", file.body.range);
+  const topLevel = (file: File): FileBlocks => ({
+    filename: file.filename,
+    blocks: d.content(file.body, FILE_SCHEMA, "a configuration file (expected top-level blocks such as resource, variable, output)", file.body.range).blocks,
+  });
+  const tops = files.map(topLevel);
+  if (overrides.length) mergeOverrides(tops, overrides.map(topLevel), diags);
+
+  for (const top of tops) {
     for (const block of top.blocks) {
       switch (block.type) {
         case "terraform":

@@ -87,7 +87,7 @@ function cdktfSource(outDir: string, stack?: string): { source?: ConfigSource; d
   return { source: { kind: "cdktf", outDir, stack: chosen, dir: dirname(file), file }, diagnostics: [] };
 }
 
-/** Config files of a directory, lexically sorted; override files and editor/hidden files excluded. */
+/** Config files of a directory (override files included), lexically sorted; editor and hidden files excluded. */
 export function configFileNames(dir: string): string[] {
   let names: string[];
   try {
@@ -120,39 +120,46 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   };
   const diagnostics: Diagnostic[] = [];
 
-  const readFiles = (dir: string, only?: string[]): File[] => {
+  const readFile = (dir: string, name: string): File | undefined => {
+    const full = join(dir, name);
+    const shown = display(full);
+    let text: string;
+    try {
+      text = readFileSync(full, "utf8");
+    } catch (e) {
+      diagnostics.push({ severity: "error", summary: "Failed to read file", detail: `Could not read ${shown}: ${(e as Error).message}.`, subject: fileStartRange(shown) });
+      return undefined;
+    }
+    sources.set(shown, text);
+    const parsed = name.endsWith(".json") ? parseJsonFile(text, shown) : parseFile(text, shown);
+    diagnostics.push(...parsed.diagnostics);
+    return parsed.file;
+  };
+
+  /** The primary files of a directory (or just `only`), and its override files in lexical order. */
+  const readFiles = (dir: string, only?: string[]): { files: File[]; overrides: File[] } => {
     const files: File[] = [];
-    const names = only ?? configFileNames(dir);
-    for (const name of names) {
-      const full = join(dir, name);
-      const shown = display(full);
-      if (!only && isOverride(name)) {
+    const overrides: File[] = [];
+    for (const name of only ?? configFileNames(dir)) {
+      const override = !only && isOverride(name);
+      if (override && name.endsWith(".json")) {
         diagnostics.push({
           severity: "warning",
-          summary: "Override files are not supported",
-          detail: `${shown} looks like a Terraform override file; backplan does not merge override files, so it was skipped.`,
-          subject: fileStartRange(shown),
+          summary: "JSON override files are not supported",
+          detail: `${display(join(dir, name))} is a Terraform override file in the JSON syntax; backplan merges override files written in the native syntax (*_override.tf) only, so it was skipped.`,
+          subject: fileStartRange(display(join(dir, name))),
         });
         continue;
       }
-      let text: string;
-      try {
-        text = readFileSync(full, "utf8");
-      } catch (e) {
-        diagnostics.push({ severity: "error", summary: "Failed to read file", detail: `Could not read ${shown}: ${(e as Error).message}.`, subject: fileStartRange(shown) });
-        continue;
-      }
-      sources.set(shown, text);
-      const parsed = name.endsWith(".json") ? parseJsonFile(text, shown) : parseFile(text, shown);
-      diagnostics.push(...parsed.diagnostics);
-      files.push(parsed.file);
+      const file = readFile(dir, name);
+      if (file) (override ? overrides : files).push(file);
     }
-    return files;
+    return { files, overrides };
   };
 
   const loadModule = (dir: string, modPath: string[], chain: string[], only?: string[]): Config => {
-    const files = readFiles(dir, only);
-    const cfg = decodeModule(display(dir), modPath, files, diagnostics);
+    const { files, overrides } = readFiles(dir, only);
+    const cfg = decodeModule(display(dir), modPath, files, diagnostics, overrides);
     cfg.dir = dir;
     for (const call of cfg.moduleCalls.values()) {
       const src = call.source;

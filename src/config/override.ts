@@ -1,0 +1,293 @@
+/**
+ * Override files (`override.tf`, `*_override.tf`), merged the way Terraform merges them: after every primary file
+ * of the module, one override file at a time in lexical order, each top-level block merged into the primary block
+ * of the same identity (a resource's type and name, a variable's name, a provider's name and alias...).
+ *
+ * Merging two blocks: an argument of the override replaces the argument of the same name; a nested block type the
+ * override uses replaces every nested block of that type; setting `count` drops `for_each` and the other way
+ * round; a resource's `lifecycle` block is merged argument by argument. Each `locals` entry replaces the entry of
+ * the same name, wherever it was declared. In a `terraform` block, `required_providers` entries replace entries
+ * of the same name, and a `backend` or `cloud` block replaces the module's.
+ *
+ * Works on top-level blocks as decoding sees them, so a primary block written in the JSON syntax (cdktf output)
+ * can be overridden by a native one. A JSON primary's nested blocks are JSON properties: an override's nested
+ * block type replaces the property of that name, and a JSON `lifecycle` is replaced whole rather than merged.
+ */
+import type { Attribute, Block, Body } from "./hcl/ast.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { constString } from "./static.js";
+import type { SourceRange } from "./source.js";
+
+/** One file's top-level blocks, in order. */
+export interface FileBlocks {
+  filename: string;
+  blocks: Block[];
+}
+
+/** What each overridable block type is called in "missing base" errors. */
+const MISSING: Record<string, (b: Block) => { summary: string; detail: string }> = {
+  resource: (b) => ({
+    summary: "Missing resource to override",
+    detail: `There is no ${label(b, 0)} resource named "${label(b, 1)}". An override file can only override a resource block defined in a primary configuration file.`,
+  }),
+  data: (b) => ({
+    summary: "Missing data resource to override",
+    detail: `There is no ${label(b, 0)} data resource named "${label(b, 1)}". An override file can only override a data block defined in a primary configuration file.`,
+  }),
+  variable: (b) => ({
+    summary: "Missing base variable declaration to override",
+    detail: `There is no variable named "${label(b, 0)}". An override file can only override a variable that was already declared in a primary configuration file.`,
+  }),
+  output: (b) => ({
+    summary: "Missing base output definition to override",
+    detail: `There is no output named "${label(b, 0)}". An override file can only override an output that was already defined in a primary configuration file.`,
+  }),
+  module: (b) => ({
+    summary: "Missing module call to override",
+    detail: `There is no module call named "${label(b, 0)}". An override file can only override a module call that was defined in a primary configuration file.`,
+  }),
+  provider: (b) => ({
+    summary: "Missing base provider configuration for override",
+    detail: `There is no ${label(b, 0)} provider configuration${aliasOf(b) ? ` with the alias "${aliasOf(b)}"` : ""}. An override file can only override an existing provider configuration.`,
+  }),
+};
+
+/** Block types whose meta-arguments `count` and `for_each` exclude each other. */
+const REPEATABLE = new Set(["resource", "data", "module"]);
+
+/**
+ * Merges `overrides` (each file's top-level blocks) into `primary`, in place: merged blocks replace their base at
+ * the base's position. Reports override blocks that have no base, and block types that cannot be overridden.
+ */
+export function mergeOverrides(primary: FileBlocks[], overrides: FileBlocks[], diags: Diagnostic[]): void {
+  for (const file of overrides) {
+    for (const over of file.blocks) {
+      switch (over.type) {
+        case "locals":
+          mergeLocals(primary, over, diags);
+          break;
+        case "terraform":
+          mergeTerraform(primary, over);
+          break;
+        case "moved":
+        case "import":
+        case "removed":
+        case "check":
+          diags.push({
+            severity: "error",
+            summary: `Cannot override '${over.type}' blocks`,
+            detail: `${over.type} blocks can appear only in primary configuration files, not in override files such as ${file.filename}.`,
+            subject: over.typeRange,
+          });
+          break;
+        default: {
+          const at = findBase(primary, over);
+          if (!at) {
+            const missing = MISSING[over.type]?.(over);
+            if (missing) diags.push({ severity: "error", ...missing, subject: header(over) });
+            continue;
+          }
+          at.blocks[at.index] = mergeBlock(at.blocks[at.index]!, over);
+        }
+      }
+    }
+  }
+}
+
+function label(b: Block, i: number): string {
+  return b.labels[i]?.value ?? "";
+}
+
+function aliasOf(b: Block): string | undefined {
+  const a = b.body.attributes.find((x) => x.name === "alias");
+  return a ? constString(a.expr) : undefined;
+}
+
+function identity(b: Block): string {
+  return b.type === "provider" ? `provider\0${label(b, 0)}\0${aliasOf(b) ?? ""}` : [b.type, ...b.labels.map((l) => l.value)].join("\0");
+}
+
+function header(b: Block): SourceRange {
+  return b.labels.length ? b.labels[b.labels.length - 1]!.range : b.typeRange;
+}
+
+function findBase(primary: FileBlocks[], over: Block): { blocks: Block[]; index: number } | undefined {
+  const id = identity(over);
+  for (const f of primary) {
+    const index = f.blocks.findIndex((b) => b.type === over.type && identity(b) === id);
+    if (index >= 0) return { blocks: f.blocks, index };
+  }
+  return undefined;
+}
+
+/** The block type a nested block stands for when merging (a `dynamic "x"` block produces `x` blocks). */
+function nestedType(b: Block): string {
+  return b.type === "dynamic" && b.labels.length === 1 ? b.labels[0]!.value : b.type;
+}
+
+/** `base` with `over`'s arguments and nested blocks merged in; positions stay those of the base block. */
+function mergeBlock(base: Block, over: Block): Block {
+  const drop = new Set<string>();
+  if (REPEATABLE.has(base.type)) {
+    if (over.body.attributes.some((a) => a.name === "count")) drop.add("for_each");
+    if (over.body.attributes.some((a) => a.name === "for_each")) drop.add("count");
+  }
+  const mergeNested = base.type === "resource" || base.type === "data" ? new Set(["lifecycle"]) : new Set<string>();
+  return withBody(base, mergeBodies(base.body, over.body, drop, mergeNested));
+}
+
+function mergeBodies(base: Body, over: Body, drop: ReadonlySet<string>, mergeNested: ReadonlySet<string>): Body {
+  const overAttrs = new Map(over.attributes.map((a) => [a.name, a]));
+  const overTypes = new Set(over.blocks.map(nestedType));
+  const attributes: Attribute[] = [];
+  for (const a of base.attributes) {
+    if (drop.has(a.name)) continue;
+    // A JSON body keeps nested blocks as properties: an override's block type replaces the property too.
+    if (base.syntax === "json" && a.json && overTypes.has(a.name)) continue;
+    const replaced = overAttrs.get(a.name);
+    if (replaced) overAttrs.delete(a.name);
+    attributes.push(replaced ?? a);
+  }
+  attributes.push(...overAttrs.values());
+
+  const blocks: Block[] = [];
+  const placed = new Set<string>();
+  const place = (type: string) => {
+    if (placed.has(type)) return;
+    placed.add(type);
+    const overs = over.blocks.filter((b) => nestedType(b) === type);
+    if (mergeNested.has(type)) {
+      const bases = base.blocks.filter((b) => nestedType(b) === type);
+      if (bases.length === 1 && overs.length === 1) {
+        blocks.push(withBody(bases[0]!, mergeBodies(bases[0]!.body, overs[0]!.body, new Set(), new Set())));
+        return;
+      }
+    }
+    blocks.push(...overs);
+  };
+  for (const b of base.blocks) {
+    const type = nestedType(b);
+    if (overTypes.has(type)) place(type);
+    else blocks.push(b);
+  }
+  for (const b of over.blocks) place(nestedType(b));
+
+  const merged: Body = { kind: "body", syntax: base.syntax, attributes, blocks, range: base.range };
+  if (base.json) merged.json = base.json;
+  return merged;
+}
+
+/** A copy of `b` with another body (the ranges are read from `b`, which may make them on read). */
+function withBody(b: Block, body: Body): Block {
+  return {
+    kind: "block",
+    type: b.type,
+    typeRange: b.typeRange,
+    labels: b.labels,
+    body,
+    openBraceRange: b.openBraceRange,
+    closeBraceRange: b.closeBraceRange,
+    range: b.range,
+  };
+}
+
+/** Each local value of the override replaces the primary definition of the same name, in whichever locals block. */
+function mergeLocals(primary: FileBlocks[], over: Block, diags: Diagnostic[]): void {
+  for (const attr of over.body.attributes) {
+    let found = false;
+    for (const f of primary) {
+      f.blocks.forEach((b, i) => {
+        if (found || b.type !== "locals") return;
+        const at = b.body.attributes.findIndex((a) => a.name === attr.name);
+        if (at < 0) return;
+        const attributes = [...b.body.attributes];
+        attributes[at] = attr;
+        f.blocks[i] = withBody(b, { ...bodyFields(b.body), attributes });
+        found = true;
+      });
+      if (found) break;
+    }
+    if (!found) {
+      diags.push({
+        severity: "error",
+        summary: "Missing base local value definition to override",
+        detail: `There is no local value named "${attr.name}". An override file can only override a local value that was already defined in a primary configuration file.`,
+        subject: attr.nameRange,
+      });
+    }
+  }
+}
+
+function bodyFields(b: Body): Body {
+  const out: Body = { kind: "body", syntax: b.syntax, attributes: b.attributes, blocks: b.blocks, range: b.range };
+  if (b.json) out.json = b.json;
+  return out;
+}
+
+/**
+ * `required_providers` entries replace the entries of the same name (or join the module's first
+ * `required_providers` block), `backend` and `cloud` replace the module's, and other settings replace the first
+ * primary `terraform` block's. With no primary `terraform` block the override's is kept as it is.
+ */
+function mergeTerraform(primary: FileBlocks[], over: Block): void {
+  const bases: Slot[] = [];
+  for (const f of primary) f.blocks.forEach((b, i) => b.type === "terraform" && bases.push({ f, i }));
+  if (bases.length === 0) {
+    primary[0]?.blocks.push(over);
+    return;
+  }
+  const first = bases[0]!;
+  for (const nested of over.body.blocks) {
+    if (nested.type === "required_providers") {
+      for (const entry of nested.body.attributes) mergeRequiredProvider(bases, nested, entry);
+      continue;
+    }
+    const replaced = nested.type === "backend" || nested.type === "cloud" ? ["backend", "cloud"] : [nested.type];
+    for (const k of bases) editBody(k, (b) => ({ ...bodyFields(b), blocks: b.blocks.filter((x) => !replaced.includes(x.type)) }));
+    editBody(first, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, nested] }));
+  }
+  for (const attr of over.body.attributes) {
+    const owner = bases.find((k) => blockAt(k).body.attributes.some((a) => a.name === attr.name));
+    if (owner) editBody(owner, (b) => ({ ...bodyFields(b), attributes: b.attributes.map((a) => (a.name === attr.name ? attr : a)) }));
+    else editBody(first, (b) => ({ ...bodyFields(b), attributes: [...b.attributes, attr] }));
+  }
+}
+
+/** A top-level block's place: file and index. */
+interface Slot {
+  f: FileBlocks;
+  i: number;
+}
+
+function blockAt(k: Slot): Block {
+  return k.f.blocks[k.i]!;
+}
+
+function editBody(k: Slot, edit: (b: Body) => Body): void {
+  const b = blockAt(k);
+  k.f.blocks[k.i] = withBody(b, edit(b.body));
+}
+
+function mergeRequiredProvider(bases: Slot[], overBlock: Block, entry: Attribute): void {
+  const isRp = (b: Block) => b.type === "required_providers";
+  const declares = (b: Block) => isRp(b) && b.body.attributes.some((a) => a.name === entry.name);
+  const owner = bases.find((k) => blockAt(k).body.blocks.some(declares));
+  if (owner) {
+    editBody(owner, (b) => ({
+      ...bodyFields(b),
+      blocks: b.blocks.map((x) => (declares(x) ? withBody(x, { ...bodyFields(x.body), attributes: x.body.attributes.map((a) => (a.name === entry.name ? entry : a)) }) : x)),
+    }));
+    return;
+  }
+  const withRp = bases.find((k) => blockAt(k).body.blocks.some(isRp));
+  if (withRp) {
+    editBody(withRp, (b) => {
+      const at = b.blocks.findIndex(isRp);
+      const blocks = [...b.blocks];
+      blocks[at] = withBody(blocks[at]!, { ...bodyFields(blocks[at]!.body), attributes: [...blocks[at]!.body.attributes, entry] });
+      return { ...bodyFields(b), blocks };
+    });
+    return;
+  }
+  editBody(bases[0]!, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, withBody(overBlock, { ...bodyFields(overBlock.body), attributes: [entry] })] }));
+}
