@@ -83,12 +83,11 @@ describe("override files", () => {
     expect(d.range.start.line).toBe(2);
   });
 
-  it("replace every nested block of a type the override uses, merge lifecycle argument by argument, and swap for_each for count", () => {
+  it("replace every nested block of a type the override uses and merge lifecycle argument by argument", () => {
     const r = load({
       "main.tf": MAIN,
       "override.tf": [
         'resource "zstack_vm_backup" "web" {',
-        "  count = 1",
         "  policy {",
         '    mode = "mirror"',
         "  }",
@@ -101,12 +100,21 @@ describe("override files", () => {
     });
     expect(r.errors).toEqual([]);
     const web = r.config!.managedResources.get("zstack_vm_backup.web")!;
-    expect(web.count).toBeDefined();
-    expect(web.forEach).toBeUndefined();
     const policies = web.config.blocks.filter((b) => b.type === "policy");
     expect(policies.map((b) => str(b.body, "mode"))).toEqual(["mirror"]);
     expect(web.lifecycle.preventDestroy).toBe(true);
     expect(web.lifecycle.createBeforeDestroy).toBe(false);
+  });
+
+  it("are checked after merging, and may not set depends_on", () => {
+    const r = load({
+      "main.tf": MAIN,
+      "override.tf": 'resource "zstack_vm_backup" "web" {\n  count      = 1\n  depends_on = []\n}\n',
+    });
+    expect(r.errors.map((e) => [e.summary, e.subject?.filename, e.subject?.start.line])).toEqual([
+      ["Unsupported override", "override.tf", 3],
+      ['Invalid combination of "count" and "for_each"', "main.tf", 13],
+    ]);
   });
 
   it("are merged one after another in lexical order", () => {

@@ -4,10 +4,11 @@
  * of the same identity (a resource's type and name, a variable's name, a provider's name and alias...).
  *
  * Merging two blocks: an argument of the override replaces the argument of the same name; a nested block type the
- * override uses replaces every nested block of that type; setting `count` drops `for_each` and the other way
- * round; a resource's `lifecycle` block is merged argument by argument. Each `locals` entry replaces the entry of
- * the same name, wherever it was declared. In a `terraform` block, `required_providers` entries replace entries
- * of the same name, and a `backend` or `cloud` block replaces the module's.
+ * override uses replaces every nested block of that type; a resource's `lifecycle` block is merged argument by
+ * argument; `depends_on` may not be overridden. The merged block is then decoded and checked like any other (an
+ * override that sets `count` on a resource with `for_each` gets the usual error). Each `locals` entry replaces the
+ * entry of the same name, wherever it was declared. In a `terraform` block, `required_providers` entries replace
+ * entries of the same name, and a `backend` block replaces the module's `backend` or `cloud` block.
  *
  * Works on top-level blocks as decoding sees them, so a primary block written in the JSON syntax (cdktf output)
  * can be overridden by a native one. A JSON primary's nested blocks are JSON properties: an override's nested
@@ -52,8 +53,8 @@ const MISSING: Record<string, (b: Block) => { summary: string; detail: string }>
   }),
 };
 
-/** Block types whose meta-arguments `count` and `for_each` exclude each other. */
-const REPEATABLE = new Set(["resource", "data", "module"]);
+/** Block types whose `depends_on` an override may not set (Terraform's rule: it would be confusing). */
+const FIXED_DEPENDS_ON = new Set(["resource", "data", "output", "module"]);
 
 /**
  * Merges `overrides` (each file's top-level blocks) into `primary`, in place: merged blocks replace their base at
@@ -86,6 +87,10 @@ export function mergeOverrides(primary: FileBlocks[], overrides: FileBlocks[], d
             const missing = MISSING[over.type]?.(over);
             if (missing) diags.push({ severity: "error", ...missing, subject: header(over) });
             continue;
+          }
+          const dependsOn = FIXED_DEPENDS_ON.has(over.type) ? over.body.attributes.find((a) => a.name === "depends_on") : undefined;
+          if (dependsOn) {
+            diags.push({ severity: "error", summary: "Unsupported override", detail: "The depends_on argument may not be overridden.", subject: dependsOn.nameRange });
           }
           at.blocks[at.index] = mergeBlock(at.blocks[at.index]!, over);
         }
@@ -127,21 +132,16 @@ function nestedType(b: Block): string {
 
 /** `base` with `over`'s arguments and nested blocks merged in; positions stay those of the base block. */
 function mergeBlock(base: Block, over: Block): Block {
-  const drop = new Set<string>();
-  if (REPEATABLE.has(base.type)) {
-    if (over.body.attributes.some((a) => a.name === "count")) drop.add("for_each");
-    if (over.body.attributes.some((a) => a.name === "for_each")) drop.add("count");
-  }
   const mergeNested = base.type === "resource" || base.type === "data" ? new Set(["lifecycle"]) : new Set<string>();
-  return withBody(base, mergeBodies(base.body, over.body, drop, mergeNested));
+  const overBody = { ...bodyFields(over.body), attributes: over.body.attributes.filter((a) => !(FIXED_DEPENDS_ON.has(over.type) && a.name === "depends_on")) };
+  return withBody(base, mergeBodies(base.body, overBody, mergeNested));
 }
 
-function mergeBodies(base: Body, over: Body, drop: ReadonlySet<string>, mergeNested: ReadonlySet<string>): Body {
+function mergeBodies(base: Body, over: Body, mergeNested: ReadonlySet<string>): Body {
   const overAttrs = new Map(over.attributes.map((a) => [a.name, a]));
   const overTypes = new Set(over.blocks.map(nestedType));
   const attributes: Attribute[] = [];
   for (const a of base.attributes) {
-    if (drop.has(a.name)) continue;
     // A JSON body keeps nested blocks as properties: an override's block type replaces the property too.
     if (base.syntax === "json" && a.json && overTypes.has(a.name)) continue;
     const replaced = overAttrs.get(a.name);
@@ -159,7 +159,7 @@ function mergeBodies(base: Body, over: Body, drop: ReadonlySet<string>, mergeNes
     if (mergeNested.has(type)) {
       const bases = base.blocks.filter((b) => nestedType(b) === type);
       if (bases.length === 1 && overs.length === 1) {
-        blocks.push(withBody(bases[0]!, mergeBodies(bases[0]!.body, overs[0]!.body, new Set(), new Set())));
+        blocks.push(withBody(bases[0]!, mergeBodies(bases[0]!.body, overs[0]!.body, new Set())));
         return;
       }
     }
@@ -242,7 +242,8 @@ function mergeTerraform(primary: FileBlocks[], over: Block): void {
       for (const entry of nested.body.attributes) mergeRequiredProvider(bases, nested, entry);
       continue;
     }
-    const replaced = nested.type === "backend" || nested.type === "cloud" ? ["backend", "cloud"] : [nested.type];
+    // A backend replaces a cloud block too; a cloud block does not replace a backend (Terraform's documented rule).
+    const replaced = nested.type === "backend" ? ["backend", "cloud"] : [nested.type];
     for (const k of bases) editBody(k, (b) => ({ ...bodyFields(b), blocks: b.blocks.filter((x) => !replaced.includes(x.type)) }));
     editBody(first, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, nested] }));
   }
