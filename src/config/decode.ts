@@ -7,7 +7,7 @@
 import type { Attribute, Block, Body, Expression, File } from "./hcl/ast.js";
 import { bodyContent, type BodySchema } from "./hcl/body.js";
 import { NONE } from "./hcl/fit.js";
-import { mergeOverrides, type FileBlocks } from "./override.js";
+import { mergeOverrides, withBody, type FileBlocks } from "./override.js";
 import { LazyRange, LineIndex } from "./hcl/position.js";
 import { jsonStaticExpr } from "./json/syntax.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -204,8 +204,20 @@ export function decodeModule(dir: string, path: string[], files: File[], diags: 
     filename: file.filename,
     blocks: d.content(file.body, FILE_SCHEMA, "a configuration file (expected top-level blocks such as resource, variable, output)", file.body.range).blocks,
   });
-  const tops = files.map(topLevel);
-  if (overrides.length) mergeOverrides(tops, overrides.map(topLevel), diags);
+  let tops = files.map(topLevel);
+  if (overrides.length) {
+    // Override merging needs a terraform block's settings as nested blocks, which the JSON syntax cannot say alone.
+    const nativeTerraform = (f: FileBlocks): FileBlocks => ({
+      filename: f.filename,
+      blocks: f.blocks.map((b) => {
+        if (b.type !== "terraform" || b.body.syntax !== "json") return b;
+        const c = d.content(b.body, TERRAFORM_SCHEMA, "the terraform block", b.typeRange);
+        return withBody(b, { kind: "body", syntax: "native", attributes: [...c.attributes.values()], blocks: c.blocks, range: b.body.range });
+      }),
+    });
+    tops = tops.map(nativeTerraform);
+    mergeOverrides(tops, overrides.map(topLevel).map(nativeTerraform), diags);
+  }
 
   for (const top of tops) {
     for (const block of top.blocks) {
@@ -395,21 +407,18 @@ export function decodeModule(dir: string, path: string[], files: File[], diags: 
   return cfg;
 }
 
+const TERRAFORM_SCHEMA: BodySchema = {
+  attributes: [{ name: "required_version" }, { name: "experiments" }, { name: "language" }],
+  blocks: [
+    { type: "required_providers", labels: [] },
+    { type: "backend", labels: ["type"] },
+    { type: "cloud", labels: [] },
+    { type: "provider_meta", labels: ["provider"] },
+  ],
+};
+
 function decodeTerraform(d: Decoder, block: Block, cfg: Config): void {
-  const c = d.content(
-    block.body,
-    {
-      attributes: [{ name: "required_version" }, { name: "experiments" }, { name: "language" }],
-      blocks: [
-        { type: "required_providers", labels: [] },
-        { type: "backend", labels: ["type"] },
-        { type: "cloud", labels: [] },
-        { type: "provider_meta", labels: ["provider"] },
-      ],
-    },
-    "the terraform block",
-    block.typeRange,
-  );
+  const c = d.content(block.body, TERRAFORM_SCHEMA, "the terraform block", block.typeRange);
   const rv = c.attributes.get("required_version");
   if (rv) {
     const constraint = d.string(rv, "required_version constraint");

@@ -309,9 +309,9 @@ describe("loadConfig: diagnostics", () => {
     expect(errors(tree({ "README.md": "x" }))[0]).toMatchObject({ summary: "No configuration files" });
   });
 
-  it("override files in the JSON syntax are skipped with a warning (native ones are merged: override.test.ts)", () => {
-    const r = load(tree({ "main.tf": "", "override.tf.json": "{}" }));
-    expect(r.diagnostics[0]).toMatchObject({ severity: "warning", summary: "JSON override files are not supported" });
+  it("override files are merged, not reported (override.test.ts has the rules)", () => {
+    const r = load(tree({ "main.tf": 'output "x" {\n  value = 1\n}\n', "override.tf.json": JSON.stringify({ output: { x: { value: 2 } } }) }));
+    expect(r.diagnostics).toEqual([]);
   });
 });
 

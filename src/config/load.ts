@@ -142,15 +142,6 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
     const overrides: File[] = [];
     for (const name of only ?? configFileNames(dir)) {
       const override = !only && isOverride(name);
-      if (override && name.endsWith(".json")) {
-        diagnostics.push({
-          severity: "warning",
-          summary: "JSON override files are not supported",
-          detail: `${display(join(dir, name))} is a Terraform override file in the JSON syntax; backplan merges override files written in the native syntax (*_override.tf) only, so it was skipped.`,
-          subject: fileStartRange(display(join(dir, name))),
-        });
-        continue;
-      }
       const file = readFile(dir, name);
       if (file) (override ? overrides : files).push(file);
     }

@@ -216,11 +216,40 @@ describe("override files", () => {
     expect(web.lifecycle.preventDestroy).toBe(false);
   });
 
-  it("in the JSON syntax are skipped with a warning", () => {
-    const r = load({ "main.tf": MAIN, "override.tf.json": JSON.stringify({ output: { id: { value: "json" } } }) });
+  it("in the JSON syntax override native blocks: arguments, nested blocks by property, lifecycle whole", () => {
+    const r = load({
+      "main.tf": MAIN,
+      "generated_override.tf.json": JSON.stringify({
+        resource: { zstack_vm_backup: { web: { description: "generated", policy: [{ mode: "json" }], lifecycle: { ignore_changes: ["name"] } } } },
+        locals: { prefix: "json-${var.env}" },
+        output: { id: { value: "json" } },
+      }),
+    });
     expect(r.errors).toEqual([]);
-    expect(r.warnings[0]).toMatchObject({ summary: "JSON override files are not supported" });
-    expect(constString(r.config!.outputs.get("id")!.value)).toBe("main");
+    const c = r.config!;
+    const web = c.managedResources.get("zstack_vm_backup.web")!;
+    expect(str(web.config, "description")).toBe("generated");
+    expect(str(web.config, "name")).toBe("web");
+    expect(web.config.syntax).toBe("json");
+    expect(web.config.blocks.filter((b) => b.type === "policy")).toEqual([]);
+    expect(web.config.attributes.find((a) => a.name === "policy")?.json).toBeDefined();
+    expect(web.lifecycle.ignoreChanges.kind).toBe("paths");
+    expect([web.lifecycle.preventDestroy, web.lifecycle.createBeforeDestroy]).toEqual([false, false]);
+    expect(c.locals.get("prefix")!.expr.kind).toBe("template");
+    expect(c.locals.get("prefix")!.range.filename).toBe("generated_override.tf.json");
+    expect(constString(c.outputs.get("id")!.value)).toBe("json");
+  });
+
+  it("in the JSON syntax merge terraform settings into a native terraform block", () => {
+    const r = load({
+      "main.tf": 'terraform {\n  required_version = ">= 1.5"\n  required_providers {\n    zstack = { source = "zstackio/zstack", version = "~> 1.0" }\n  }\n}\n',
+      "override.tf.json": JSON.stringify({ terraform: { required_version: ">= 1.6", required_providers: { csbs: { source: "example/csbs" } } } }),
+    });
+    expect(r.errors).toEqual([]);
+    const tf = r.config!.terraform;
+    expect(tf.requiredVersion!.constraint).toBe(">= 1.6");
+    expect(tf.requiredProviders.get("zstack")!.version).toBe("~> 1.0");
+    expect(tf.requiredProviders.get("csbs")!.source).toBe("example/csbs");
   });
 
   it("leave a configuration without them as it was", () => {

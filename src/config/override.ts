@@ -10,9 +10,12 @@
  * entry of the same name, wherever it was declared. In a `terraform` block, `required_providers` entries replace
  * entries of the same name, and a `backend` block replaces the module's `backend` or `cloud` block.
  *
- * Works on top-level blocks as decoding sees them, so a primary block written in the JSON syntax (cdktf output)
- * can be overridden by a native one. A JSON primary's nested blocks are JSON properties: an override's nested
- * block type replaces the property of that name, and a JSON `lifecycle` is replaced whole rather than merged.
+ * Works on top-level blocks as decoding sees them, so either syntax can override either (a native file over
+ * cdktf's JSON, a generated JSON file over a hand-written native one). In the JSON syntax nested blocks are
+ * properties, unknown as such until the provider's schema decodes them: a merged body with a JSON side stays
+ * JSON (decoding then reads both kinds), a property replaces the nested blocks of its name, and a `lifecycle` on
+ * a JSON side is replaced whole rather than merged argument by argument. `terraform` blocks in the JSON syntax are
+ * decoded into nested blocks before merging (by the caller, which knows their schema).
  */
 import type { Attribute, Block, Body } from "./hcl/ast.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -140,6 +143,7 @@ function mergeBlock(base: Block, over: Block): Block {
 function mergeBodies(base: Body, over: Body, mergeNested: ReadonlySet<string>): Body {
   const overAttrs = new Map(over.attributes.map((a) => [a.name, a]));
   const overTypes = new Set(over.blocks.map(nestedType));
+  if (over.syntax === "json") for (const a of over.attributes) if (a.json) overTypes.add(a.name);
   const attributes: Attribute[] = [];
   for (const a of base.attributes) {
     // A JSON body keeps nested blocks as properties: an override's block type replaces the property too.
@@ -172,13 +176,14 @@ function mergeBodies(base: Body, over: Body, mergeNested: ReadonlySet<string>): 
   }
   for (const b of over.blocks) place(nestedType(b));
 
-  const merged: Body = { kind: "body", syntax: base.syntax, attributes, blocks, range: base.range };
-  if (base.json) merged.json = base.json;
+  const merged: Body = { kind: "body", syntax: base.syntax === "json" || over.syntax === "json" ? "json" : "native", attributes, blocks, range: base.range };
+  const json = base.json ?? over.json;
+  if (json) merged.json = json;
   return merged;
 }
 
 /** A copy of `b` with another body (the ranges are read from `b`, which may make them on read). */
-function withBody(b: Block, body: Body): Block {
+export function withBody(b: Block, body: Body): Block {
   return {
     kind: "block",
     type: b.type,
