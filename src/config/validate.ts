@@ -12,6 +12,7 @@ import { resourceKey } from "./model.js";
 import { bodyReferences, expressionReferences, type Reference, type References } from "./references.js";
 import { formatPos, type SourceRange } from "./source.js";
 import { didYouMean } from "./suggest.js";
+import { declaredDefault } from "../lang/variable.js";
 
 interface Ctx {
   count: boolean;
@@ -144,12 +145,18 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
   for (const p of cfg.providers.values()) checkBody(p.config, { ...PLAIN, where: "in a provider configuration" });
 
   for (const v of cfg.variables.values()) {
+    let constantDefault = true;
     if (v.default) {
       const refs = expressionReferences(v.default);
       const first = refs.refs[0] ?? refs.bad[0];
       if (first) {
+        constantDefault = false;
         err("Variables not allowed", `The default value of variable "${v.name}" must be a constant: it cannot refer to other variables, locals or resources. Expected a literal such as "text", 42, [..] or {..}.`, first.range);
       }
+    }
+    // The type constraint, and the default against it, as Terraform checks them when it loads the configuration.
+    if (v.type || (v.default && constantDefault)) {
+      diags.push(...declaredDefault({ ...(v.type ? { type: v.type } : {}), ...(v.default && constantDefault ? { default: v.default } : {}) }).diagnostics);
     }
     for (const rule of v.validations) {
       checkExpr(rule.condition, { ...PLAIN, where: "in a variable validation" });

@@ -55,36 +55,40 @@ function error(summary: string, detail: string, subject: SourceRange): Diagnosti
 }
 
 /**
+ * The declaration's type constraint, and its default converted to that type; diagnostics when the type is not a
+ * valid constraint or the default does not convert (what `validate` reports without any value given).
+ */
+export function declaredDefault(decl: Pick<VariableDeclaration, "type" | "default">): { type: Type; default?: Value; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  let type: Type = DYNAMIC;
+  if (decl.type) {
+    const t = parseTypeConstraint(decl.type);
+    diagnostics.push(...t.diagnostics);
+    type = t.type;
+  }
+  if (!decl.default || diagnostics.some((d) => d.severity === "error")) return { type, diagnostics };
+  const r = evaluate(decl.default);
+  diagnostics.push(...r.diagnostics);
+  const c = convert(r.value, type);
+  if (!c.ok) {
+    diagnostics.push(
+      error("Invalid default value for variable", `This default value is not compatible with the variable's type constraint: ${c.error.message}.`, decl.default.range),
+    );
+    return { type, diagnostics };
+  }
+  return { type, default: c.value, diagnostics };
+}
+
+/**
  * The variable's value after Terraform's rules: a missing value takes the default (or is an error without
  * one); text is taken literally for a primitive or absent type and parsed as HCL otherwise; a null takes the
  * default when `nullable = false`; the result is converted to the type constraint (applying optional-attribute
  * defaults) and marked when the variable is sensitive. On error the value is null and diagnostics say why.
  */
 export function finalizeVariable(decl: VariableDeclaration, given: GivenVariable | undefined, options: FinalizeOptions = {}): FinalVariable {
-  const diagnostics: Diagnostic[] = [];
-  let type: Type = DYNAMIC;
-  let literalText = true;
-  if (decl.type) {
-    const t = parseTypeConstraint(decl.type);
-    diagnostics.push(...t.diagnostics);
-    type = t.type;
-    literalText = t.type.kind === "string" || t.type.kind === "number" || t.type.kind === "bool" || t.type.kind === "dynamic";
-  }
+  const { type, default: def, diagnostics } = declaredDefault(decl);
+  const literalText = type.kind === "string" || type.kind === "number" || type.kind === "bool" || type.kind === "dynamic";
   const fail = (): FinalVariable => ({ value: null, type, diagnostics });
-
-  let def: Value | undefined;
-  if (decl.default) {
-    const r = evaluate(decl.default);
-    diagnostics.push(...r.diagnostics);
-    const c = convert(r.value, type);
-    if (!c.ok) {
-      diagnostics.push(
-        error("Invalid default value for variable", `This default value is not compatible with the variable's type constraint: ${c.error.message}.`, decl.default.range),
-      );
-      return fail();
-    }
-    def = c.value;
-  }
   if (diagnostics.some((d) => d.severity === "error")) return fail();
 
   let value: Value;
