@@ -93,6 +93,13 @@ describe("renderPlanText", () => {
     expect(renderPlanText(emptyPlan({ errored: true, changes: [apiCreate] }), { color: false })).toContain(
       "backplan planned the following actions, but then encountered a problem:",
     );
+    // Output changes alone do not make a failed plan look applyable (Terraform shows only the failure).
+    const outputsOnly = renderPlanText(emptyPlan({ errored: true, outputs }), { color: false });
+    expect(outputsOnly).toContain("Planning failed.");
+    expect(outputsOnly).not.toContain("Changes to Outputs");
+    expect(outputsOnly).not.toContain("You can apply this plan");
+    const withResources = renderPlanText(emptyPlan({ errored: true, changes: [apiCreate], outputs }), { color: false });
+    expect(withResources).not.toContain("You can apply this plan");
   });
 });
 

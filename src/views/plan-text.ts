@@ -149,7 +149,8 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   }
   const outputs = renderOutputChanges(plan.outputs, s);
 
-  if (shown.length === 0 && outputs === "") return out + noChanges(plan, haveDrift, s, width);
+  // A failed plan with no resource changes is only a failure (Terraform does not list its output changes either).
+  if (shown.length === 0 && (outputs === "" || plan.errored)) return out + noChanges(plan, haveDrift, s, width);
   if (haveDrift) out += `${horizontalRule(width, s)}\n`;
 
   if (legend.size > 0) {
@@ -166,7 +167,7 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   }
   if (outputs !== "") {
     out += `\nChanges to Outputs:\n${outputs}\n`;
-    if (legend.size === 0) {
+    if (legend.size === 0 && !plan.errored) {
       out += `${wordWrap("\nYou can apply this plan to save these new output values to the backplan state, without changing any real infrastructure.", width)}\n`;
     }
   }
