@@ -95,7 +95,8 @@ export function mergeOverrides(primary: FileBlocks[], overrides: FileBlocks[], d
           if (dependsOn) {
             diags.push({ severity: "error", summary: "Unsupported override", detail: "The depends_on argument may not be overridden.", subject: dependsOn.nameRange });
           }
-          at.blocks[at.index] = mergeBlock(at.blocks[at.index]!, over);
+          const kept = dependsOn ? { ...bodyFields(over.body), attributes: over.body.attributes.filter((a) => a !== dependsOn) } : over.body;
+          at.blocks[at.index] = mergeBlock(at.blocks[at.index]!, kept);
         }
       }
     }
@@ -133,11 +134,10 @@ function nestedType(b: Block): string {
   return b.type === "dynamic" && b.labels.length === 1 ? b.labels[0]!.value : b.type;
 }
 
-/** `base` with `over`'s arguments and nested blocks merged in; positions stay those of the base block. */
-function mergeBlock(base: Block, over: Block): Block {
+/** `base` with an override body's arguments and nested blocks merged in; positions stay those of the base block. */
+function mergeBlock(base: Block, over: Body): Block {
   const mergeNested = base.type === "resource" || base.type === "data" ? new Set(["lifecycle"]) : new Set<string>();
-  const overBody = { ...bodyFields(over.body), attributes: over.body.attributes.filter((a) => !(FIXED_DEPENDS_ON.has(over.type) && a.name === "depends_on")) };
-  return withBody(base, mergeBodies(base.body, overBody, mergeNested));
+  return withBody(base, mergeBodies(base.body, over, mergeNested));
 }
 
 function mergeBodies(base: Body, over: Body, mergeNested: ReadonlySet<string>): Body {
@@ -199,27 +199,17 @@ export function withBody(b: Block, body: Body): Block {
 /** Each local value of the override replaces the primary definition of the same name, in whichever locals block. */
 function mergeLocals(primary: FileBlocks[], over: Block, diags: Diagnostic[]): void {
   for (const attr of over.body.attributes) {
-    let found = false;
-    for (const f of primary) {
-      f.blocks.forEach((b, i) => {
-        if (found || b.type !== "locals") return;
-        const at = b.body.attributes.findIndex((a) => a.name === attr.name);
-        if (at < 0) return;
-        const attributes = [...b.body.attributes];
-        attributes[at] = attr;
-        f.blocks[i] = withBody(b, { ...bodyFields(b.body), attributes });
-        found = true;
-      });
-      if (found) break;
+    const owner = slotsOf(primary, "locals").find((k) => blockAt(k).body.attributes.some((a) => a.name === attr.name));
+    if (owner) {
+      editBody(owner, (b) => putAttribute(b, attr));
+      continue;
     }
-    if (!found) {
-      diags.push({
-        severity: "error",
-        summary: "Missing base local value definition to override",
-        detail: `There is no local value named "${attr.name}". An override file can only override a local value that was already defined in a primary configuration file.`,
-        subject: attr.nameRange,
-      });
-    }
+    diags.push({
+      severity: "error",
+      summary: "Missing base local value definition to override",
+      detail: `There is no local value named "${attr.name}". An override file can only override a local value that was already defined in a primary configuration file.`,
+      subject: attr.nameRange,
+    });
   }
 }
 
@@ -229,14 +219,19 @@ function bodyFields(b: Body): Body {
   return out;
 }
 
+/** `b` with `attr` in place of the argument of the same name, or added after the others. */
+function putAttribute(b: Body, attr: Attribute): Body {
+  const has = b.attributes.some((a) => a.name === attr.name);
+  return { ...bodyFields(b), attributes: has ? b.attributes.map((a) => (a.name === attr.name ? attr : a)) : [...b.attributes, attr] };
+}
+
 /**
  * `required_providers` entries replace the entries of the same name (or join the module's first
  * `required_providers` block), `backend` and `cloud` replace the module's, and other settings replace the first
  * primary `terraform` block's. With no primary `terraform` block the override's is kept as it is.
  */
 function mergeTerraform(primary: FileBlocks[], over: Block): void {
-  const bases: Slot[] = [];
-  for (const f of primary) f.blocks.forEach((b, i) => b.type === "terraform" && bases.push({ f, i }));
+  const bases = slotsOf(primary, "terraform");
   if (bases.length === 0) {
     primary[0]?.blocks.push(over);
     return;
@@ -253,9 +248,8 @@ function mergeTerraform(primary: FileBlocks[], over: Block): void {
     editBody(first, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, nested] }));
   }
   for (const attr of over.body.attributes) {
-    const owner = bases.find((k) => blockAt(k).body.attributes.some((a) => a.name === attr.name));
-    if (owner) editBody(owner, (b) => ({ ...bodyFields(b), attributes: b.attributes.map((a) => (a.name === attr.name ? attr : a)) }));
-    else editBody(first, (b) => ({ ...bodyFields(b), attributes: [...b.attributes, attr] }));
+    const owner = bases.find((k) => blockAt(k).body.attributes.some((a) => a.name === attr.name)) ?? first;
+    editBody(owner, (b) => putAttribute(b, attr));
   }
 }
 
@@ -263,6 +257,13 @@ function mergeTerraform(primary: FileBlocks[], over: Block): void {
 interface Slot {
   f: FileBlocks;
   i: number;
+}
+
+/** Where the primary files' top-level blocks of `type` are. */
+function slotsOf(primary: FileBlocks[], type: string): Slot[] {
+  const out: Slot[] = [];
+  for (const f of primary) f.blocks.forEach((b, i) => b.type === type && out.push({ f, i }));
+  return out;
 }
 
 function blockAt(k: Slot): Block {
@@ -274,26 +275,19 @@ function editBody(k: Slot, edit: (b: Body) => Body): void {
   k.f.blocks[k.i] = withBody(b, edit(b.body));
 }
 
+/** The entry replaces the module's entry of the same name, or joins its first `required_providers` block. */
 function mergeRequiredProvider(bases: Slot[], overBlock: Block, entry: Attribute): void {
   const isRp = (b: Block) => b.type === "required_providers";
   const declares = (b: Block) => isRp(b) && b.body.attributes.some((a) => a.name === entry.name);
-  const owner = bases.find((k) => blockAt(k).body.blocks.some(declares));
-  if (owner) {
-    editBody(owner, (b) => ({
-      ...bodyFields(b),
-      blocks: b.blocks.map((x) => (declares(x) ? withBody(x, { ...bodyFields(x.body), attributes: x.body.attributes.map((a) => (a.name === entry.name ? entry : a)) }) : x)),
-    }));
+  const owner = bases.find((k) => blockAt(k).body.blocks.some(declares)) ?? bases.find((k) => blockAt(k).body.blocks.some(isRp));
+  if (!owner) {
+    editBody(bases[0]!, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, withBody(overBlock, { ...bodyFields(overBlock.body), attributes: [entry] })] }));
     return;
   }
-  const withRp = bases.find((k) => blockAt(k).body.blocks.some(isRp));
-  if (withRp) {
-    editBody(withRp, (b) => {
-      const at = b.blocks.findIndex(isRp);
-      const blocks = [...b.blocks];
-      blocks[at] = withBody(blocks[at]!, { ...bodyFields(blocks[at]!.body), attributes: [...blocks[at]!.body.attributes, entry] });
-      return { ...bodyFields(b), blocks };
-    });
-    return;
-  }
-  editBody(bases[0]!, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, withBody(overBlock, { ...bodyFields(overBlock.body), attributes: [entry] })] }));
+  editBody(owner, (b) => {
+    const at = b.blocks.some(declares) ? b.blocks.findIndex(declares) : b.blocks.findIndex(isRp);
+    const blocks = [...b.blocks];
+    blocks[at] = withBody(blocks[at]!, putAttribute(blocks[at]!.body, entry));
+    return { ...bodyFields(b), blocks };
+  });
 }

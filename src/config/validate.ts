@@ -155,9 +155,7 @@ function validateModule(cfg: Config, diags: Diagnostic[]): void {
       }
     }
     // The type constraint, and the default against it, as Terraform checks them when it loads the configuration.
-    if (v.type || (v.default && constantDefault)) {
-      diags.push(...declaredDefault({ ...(v.type ? { type: v.type } : {}), ...(v.default && constantDefault ? { default: v.default } : {}) }).diagnostics);
-    }
+    if (v.type || v.default) diags.push(...declaredDefault(v.type, constantDefault ? v.default : undefined).diagnostics);
     for (const rule of v.validations) {
       checkExpr(rule.condition, { ...PLAIN, where: "in a variable validation" });
       checkExpr(rule.errorMessage, { ...PLAIN, where: "in a variable validation" });

@@ -58,21 +58,21 @@ function error(summary: string, detail: string, subject: SourceRange): Diagnosti
  * The declaration's type constraint, and its default converted to that type; diagnostics when the type is not a
  * valid constraint or the default does not convert (what `validate` reports without any value given).
  */
-export function declaredDefault(decl: Pick<VariableDeclaration, "type" | "default">): { type: Type; default?: Value; diagnostics: Diagnostic[] } {
+export function declaredDefault(typeExpr: Expression | undefined, defaultExpr: Expression | undefined): { type: Type; default?: Value; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let type: Type = DYNAMIC;
-  if (decl.type) {
-    const t = parseTypeConstraint(decl.type);
+  if (typeExpr) {
+    const t = parseTypeConstraint(typeExpr);
     diagnostics.push(...t.diagnostics);
     type = t.type;
   }
-  if (!decl.default || diagnostics.some((d) => d.severity === "error")) return { type, diagnostics };
-  const r = evaluate(decl.default);
+  if (!defaultExpr || diagnostics.some((d) => d.severity === "error")) return { type, diagnostics };
+  const r = evaluate(defaultExpr);
   diagnostics.push(...r.diagnostics);
   const c = convert(r.value, type);
   if (!c.ok) {
     diagnostics.push(
-      error("Invalid default value for variable", `This default value is not compatible with the variable's type constraint: ${c.error.message}.`, decl.default.range),
+      error("Invalid default value for variable", `This default value is not compatible with the variable's type constraint: ${c.error.message}.`, defaultExpr.range),
     );
     return { type, diagnostics };
   }
@@ -86,7 +86,7 @@ export function declaredDefault(decl: Pick<VariableDeclaration, "type" | "defaul
  * defaults) and marked when the variable is sensitive. On error the value is null and diagnostics say why.
  */
 export function finalizeVariable(decl: VariableDeclaration, given: GivenVariable | undefined, options: FinalizeOptions = {}): FinalVariable {
-  const { type, default: def, diagnostics } = declaredDefault(decl);
+  const { type, default: def, diagnostics } = declaredDefault(decl.type, decl.default);
   const literalText = type.kind === "string" || type.kind === "number" || type.kind === "bool" || type.kind === "dynamic";
   const fail = (): FinalVariable => ({ value: null, type, diagnostics });
   if (diagnostics.some((d) => d.severity === "error")) return fail();
