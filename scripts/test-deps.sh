@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives when they are missing, so `npm test` alone works on a fresh
+# machine of this project's kind (Debian, root). `npm test` runs it before the build; `.ci/run` through `npm test`.
+# Each entry: a command or file that proves the package is there, and the Debian package that provides it.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ]; }
+want() { have "$1" || need+=("$2"); }
+
+want openstack python3-openstackclient      # CSBS/Keystone conformance: the real OpenStack client
+want karbor python3-karborclient            # Karbor routes: the real Karbor client
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "test-deps: missing ${need[*]}; install them (Debian: apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  echo "test-deps: installing ${need[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
