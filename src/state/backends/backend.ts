@@ -1,0 +1,52 @@
+import type { LockInfo } from "../lock.js";
+
+/**
+ * The storage side of a state backend, as Terraform's `statemgr` splits it: a backend only stores bytes and
+ * locks; snapshots, the journal, group commit and pending creates are one layer written over any backend
+ * (see `../README.md`). One file per backend in this folder implements `Backend`; none of them knows the v4
+ * format or the journal.
+ */
+
+/** The name of Terraform's default workspace; it always exists, even with no state stored for it. */
+export const DEFAULT_WORKSPACE = "default";
+
+/** One workspace's state object in a backend. */
+export interface StateStorage {
+  /** The stored state bytes (Terraform v4 JSON), or `undefined` when none has been written yet. */
+  read(): Promise<Uint8Array | undefined>;
+  /**
+   * Replaces the stored state. Resolves only once the backend has acknowledged it durably (fsync'd rename,
+   * committed transaction, 2xx from the server). Throws on failure; the caller retries and falls back to
+   * `errored.tfstate`, never the backend.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /**
+   * Takes the backend's lock as Terraform takes it for this backend, so a Terraform run and a backplan run
+   * exclude each other. Resolves to the lock id to unlock with. When another holder has it, throws
+   * `LockError("held", message, holderInfo)` at once (the caller owns `-lock-timeout` retries).
+   */
+  lock(info: LockInfo): Promise<string>;
+  /** Releases a lock taken with `lock`. `LockError("id_mismatch" | "not_locked")` when it is not ours/held. */
+  unlock(id: string): Promise<void>;
+  /** The current holder, if the backend can tell (for messages and `force-unlock`). */
+  lockHolder(): Promise<LockInfo | undefined>;
+}
+
+/** A configured backend: the `backend "TYPE" { ... }` block plus `-backend-config`, environment applied. */
+export interface Backend {
+  /** The backend type as written in configuration: `local`, `pg`, `s3`, `http`. */
+  readonly type: string;
+  /** Workspace names that have state, always including `default`, sorted as Terraform lists them. */
+  workspaces(): Promise<string[]>;
+  /** The state of one workspace (created on first write). */
+  state(workspace: string): StateStorage;
+  /** Deletes a workspace's state (`workspace delete`). `default` cannot be deleted. */
+  deleteWorkspace(workspace: string): Promise<void>;
+  /**
+   * A short human description of where state lives (for messages: `pg schema "x"`, `s3://bucket/key`); never
+   * contains a password.
+   */
+  describe(workspace: string): string;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
