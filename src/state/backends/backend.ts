@@ -50,3 +50,25 @@ export interface Backend {
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
+
+/**
+ * A backend argument that is missing, of the wrong type or not valid. `attribute` is the argument's name as
+ * written in the backend block (or the environment variable it came from); the CLI adds the file and line of
+ * the block.
+ */
+export class BackendConfigError extends Error {
+  constructor(
+    readonly attribute: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BackendConfigError";
+  }
+}
+
+/**
+ * How each backend file is constructed: `settings` are the merged arguments (the backend block, then
+ * `-backend-config` files and KEY=VALUE pairs) as plain JSON values; `env` is the process environment for the
+ * backend's own variables (`PG_CONN_STR`, `AWS_*`, `TF_HTTP_*`). Unknown arguments are a `BackendConfigError`.
+ */
+export type BackendFactory = (settings: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv) => Backend;
