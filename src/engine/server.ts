@@ -7,6 +7,7 @@ import { seedDemoOnce } from "./domain/demo.js";
 import { Inventory } from "./domain/inventory.js";
 import { registerAdmin } from "./http/admin/routes.js";
 import { registerCsbs } from "./http/csbs/routes.js";
+import { registerTeamStates } from "./http/state/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
 import { registerZStack } from "./http/zstack/routes.js";
 import { openDb } from "./store/db.js";
@@ -15,7 +16,7 @@ import { openEngineStorage } from "./storage/engine-storage.js";
 export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8080 } as const;
 
 export interface RunningEngine {
-  /** Base URL, e.g. `http://127.0.0.1:8080` (ZStack lives under `/zstack/v1`, CSBS under `/v1`). */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (ZStack lives under `/zstack/v1`, CSBS under `/v1`, Terraform states under `/engine/v1/states`). */
   readonly url: string;
   readonly context: EngineContext;
   close(): Promise<void>;
@@ -56,6 +57,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   await registerZStack(router, context);
   await registerCsbs(router, context);
   await registerAdmin(router, context);
+  registerTeamStates(router, context);
   if (options.demo) await seedDemoOnce(context);
 
   // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).

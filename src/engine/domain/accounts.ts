@@ -112,6 +112,15 @@ export class Accounts {
     });
   }
 
+  /**
+   * The account whose name and clear-text password these are (HTTP basic auth, as Terraform's http backend
+   * sends it), or undefined. Compared as the stored SHA-512, in constant time.
+   */
+  verifyPassword(accountName: string, password: string): Account | undefined {
+    const account = this.byName(accountName);
+    return account && sameText(account.passwordSha512, sha512Hex(password)) ? account : undefined;
+  }
+
   /** The session when it exists and has not expired. */
   validSession(uuid: string): Session | undefined {
     const s = this.sessions.get(uuid);
