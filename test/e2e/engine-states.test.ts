@@ -35,7 +35,7 @@ describe("engine state server (/engine/v1/states)", () => {
     expect(none.headers.get("www-authenticate")).toMatch(/^Basic realm=/);
     const wrong = await call("GET", "/app", undefined, basic("admin", "nope"));
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error.details).toContain('wrong account name or password for "admin"');
+    expect((await json(wrong)).error.details).toContain('wrong account name or password for "admin"');
   });
 
   it("answers 204 for a state never written, then keeps every version written", async () => {
@@ -45,13 +45,13 @@ describe("engine state server (/engine/v1/states)", () => {
       const md5 = createHash("md5").update(body).digest("base64");
       const r = await call("POST", "/app", body, ADMIN, { "content-md5": md5 });
       expect(r.status, await r.clone().text()).toBe(200);
-      expect(await r.json()).toMatchObject({ version: serial, serial, size: Buffer.byteLength(body), md5, createdBy: "admin" });
+      expect(await json(r)).toMatchObject({ version: serial, serial, size: Buffer.byteLength(body), md5, createdBy: "admin" });
     }
     const current = await call("GET", "/app");
     expect(current.status).toBe(200);
     expect(JSON.parse(await current.text()).serial).toBe(3);
     expect(current.headers.get("content-md5")).toBe(createHash("md5").update(state(3)).digest("base64"));
-    const versions = (await (await call("GET", "/app/versions")).json()).versions;
+    const versions = (await json(await call("GET", "/app/versions"))).versions;
     expect(versions.map((v: { version: number; serial: number }) => [v.version, v.serial])).toEqual([
       [1, 1],
       [2, 2],
@@ -60,17 +60,17 @@ describe("engine state server (/engine/v1/states)", () => {
     const v1 = await call("GET", "/app/versions/1");
     expect(await v1.text()).toBe(state(1));
     expect((await call("GET", "/app/versions/9")).status).toBe(404);
-    const list = (await (await call("GET", "")).json()).states;
+    const list = (await json(await call("GET", ""))).states;
     expect(list).toContainEqual(expect.objectContaining({ name: "app", latest: expect.objectContaining({ version: 3, serial: 3 }), lock: null }));
   });
 
   it("refuses a body that is not a state, and one whose Content-MD5 does not match", async () => {
     const bad = await call("POST", "/junk", "not json");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.details).toContain("must be a JSON object");
+    expect((await json(bad)).error.details).toContain("must be a JSON object");
     const damaged = await call("POST", "/junk", state(1), ADMIN, { "content-md5": createHash("md5").update("other").digest("base64") });
     expect(damaged.status).toBe(400);
-    expect((await damaged.json()).error.details).toContain("Content-MD5");
+    expect((await json(damaged)).error.details).toContain("Content-MD5");
     expect((await call("GET", "/junk")).status).toBe(204);
     const badName = await call("GET", "/..%2Fx");
     expect(badName.status).toBe(400);
@@ -83,13 +83,13 @@ describe("engine state server (/engine/v1/states)", () => {
     expect((await call("LOCK", "/locked", JSON.stringify(first))).status).toBe(200);
     const second = await call("LOCK", "/locked/lock", JSON.stringify(lockInfo("22222222-2222-4222-8222-222222222222", "bob@laptop")));
     expect(second.status).toBe(423);
-    expect(await second.json()).toEqual(first);
-    expect(await (await call("GET", "/locked/lock")).json()).toEqual(first);
+    expect(await json(second)).toEqual(first);
+    expect(await json(await call("GET", "/locked/lock"))).toEqual(first);
 
     // writes must carry the holder's ID
     const noId = await call("POST", "/locked", state(1));
     expect(noId.status).toBe(423);
-    expect((await noId.json()).ID).toBe(first.ID);
+    expect((await json(noId)).ID).toBe(first.ID);
     expect((await call("POST", `/locked?ID=${encodeURIComponent("22222222-2222-4222-8222-222222222222")}`, state(1))).status).toBe(423);
     expect((await call("POST", `/locked?ID=${first.ID}`, state(1))).status).toBe(200);
 
@@ -99,7 +99,7 @@ describe("engine state server (/engine/v1/states)", () => {
     expect((await call("UNLOCK", "/locked/lock", JSON.stringify(first))).status).toBe(200);
     const again = await call("UNLOCK", "/locked/lock", JSON.stringify(first));
     expect(again.status).toBe(409);
-    expect((await again.json()).error.details).toContain("is not locked");
+    expect((await json(again)).error.details).toContain("is not locked");
     expect((await call("GET", "/locked/lock")).status).toBe(204);
     expect((await call("POST", "/locked", state(2))).status).toBe(200);
   });
@@ -121,7 +121,7 @@ describe("engine state server (/engine/v1/states)", () => {
     const reopened = await startTestEngine({ dataDir, port: Number(new URL(url).port) });
     try {
       const r = await fetch(`${reopened.url}/engine/v1/states/app/versions`, { headers: { authorization: ADMIN } });
-      expect((await r.json()).versions).toHaveLength(3);
+      expect((await json(r)).versions).toHaveLength(3);
     } finally {
       await reopened.close();
     }
@@ -138,7 +138,12 @@ describe("engine state server (/engine/v1/states)", () => {
   it("deletes a state with all its versions", async () => {
     expect((await call("DELETE", "/app")).status).toBe(200);
     expect((await call("GET", "/app")).status).toBe(204);
-    expect((await (await call("GET", "/app/versions")).json()).versions).toEqual([]);
+    expect((await json(await call("GET", "/app/versions"))).versions).toEqual([]);
     expect((await call("DELETE", "/app")).status).toBe(404);
   });
 });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
+async function json(r: Response): Promise<any> {
+  return r.json();
+}

@@ -59,6 +59,7 @@ async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
   process.stdout.write(`  ZStack API: ${engine.url}/zstack/v1\n  CSBS API:   ${engine.url}/v1/{project_id}\n  Keystone:   ${engine.url}/v3\n`);
   process.stdout.write(`  Admin API:  ${engine.url}/engine/v1 (ZStack admin session or AccessKey)\n`);
+  process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
   process.stdout.write(await loginText(engine.context, engine.url));
   await new Promise<void>((done) => {
