@@ -1,0 +1,152 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Backend } from "../../src/state/backends/backend.js";
+import { createS3Backend } from "../../src/state/backends/s3.js";
+import { terraformWorkdir } from "../../src/state/testing/terraform.js";
+import { startTestS3, type TestS3 } from "../support/s3.js";
+import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
+
+/**
+ * Terraform 1.11's `backend "s3"` and backplan's s3 backend on one real S3-compatible server (OpenStack Swift
+ * 2.30 with s3api, from Debian): same objects, same workspace keys, and the same answer about locking.
+ */
+
+function backendBlock(s3: TestS3, extra = ""): string {
+  return `
+terraform {
+  backend "s3" {
+    bucket                      = "tfstate"
+    key                         = "team/app.tfstate"
+    region                      = "${s3.region}"
+    endpoints                   = { s3 = "${s3.endpoint}" }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_s3_checksum            = true
+${extra}
+  }
+}
+
+resource "terraform_data" "policy" {
+  input = "daily-\${terraform.workspace}"
+}
+`;
+}
+
+describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { timeout: 300_000 }, () => {
+  let s3: TestS3;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let backend: Backend;
+  const settings = () => ({
+    bucket: "tfstate",
+    key: "team/app.tfstate",
+    region: s3.region,
+    endpoints: { s3: s3.endpoint },
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_region_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    skip_s3_checksum: true,
+  });
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    await s3.bucket("tfstate");
+    env = { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey };
+    dir = terraformWorkdir({ "main.tf": backendBlock(s3) });
+    backend = createS3Backend(settings(), env);
+  }, 300_000);
+  afterAll(async () => {
+    await backend?.close();
+    await s3?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const objectText = async (key: string) =>
+    (await (await s3.client.send(new GetObjectCommand({ Bucket: "tfstate", Key: key }))).Body!.transformToString());
+  const keys = async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: "tfstate" }))).Contents ?? []).map((o) => o.Key).sort();
+
+  it("Terraform applies in default and dev; the objects sit at key and env:/dev/key", async () => {
+    await terraformAsyncOk(dir, ["init", "-input=false", "-no-color"], env);
+    await terraformAsyncOk(dir, ["apply", "-auto-approve", "-input=false", "-no-color"], env);
+    await terraformAsyncOk(dir, ["workspace", "new", "-no-color", "dev"], env);
+    await terraformAsyncOk(dir, ["apply", "-auto-approve", "-input=false", "-no-color"], env);
+    expect(await keys()).toEqual(["env:/dev/team/app.tfstate", "team/app.tfstate"]);
+    const plan = await terraformAsync(dir, ["plan", "-detailed-exitcode", "-input=false", "-no-color"], env);
+    expect(plan.status, plan.stdout + plan.stderr).toBe(0);
+  });
+
+  it("backplan reads the same objects and lists the same workspaces", async () => {
+    expect(await backend.workspaces()).toEqual(["default", "dev"]);
+    const def = JSON.parse(Buffer.from((await backend.state("default").read())!).toString());
+    const dev = JSON.parse(Buffer.from((await backend.state("dev").read())!).toString());
+    expect(Buffer.from((await backend.state("default").read())!).toString()).toBe(await objectText("team/app.tfstate"));
+    expect(def.resources[0].instances[0].attributes.input.value).toBe("daily-default");
+    expect(dev.resources[0].instances[0].attributes.input.value).toBe("daily-dev");
+    expect(def.lineage).not.toBe(dev.lineage);
+    expect(backend.describe("dev")).toBe("s3://tfstate/env:/dev/team/app.tfstate");
+    expect(await backend.state("nope").read()).toBeUndefined();
+  });
+
+  it("a workspace backplan writes is one Terraform lists and selects, and backplan deletes it", async () => {
+    const dev = (await backend.state("dev").read())!;
+    await backend.state("stage").write(dev);
+    expect(await keys()).toContain("env:/stage/team/app.tfstate");
+    const list = await terraformAsyncOk(dir, ["workspace", "list", "-no-color"], env);
+    expect(list.stdout).toMatch(/^\s+stage$/m);
+    await terraformAsyncOk(dir, ["workspace", "select", "-no-color", "stage"], env);
+    const shown = await terraformAsyncOk(dir, ["state", "list", "-no-color"], env);
+    expect(shown.stdout.trim()).toBe("terraform_data.policy");
+    await terraformAsyncOk(dir, ["workspace", "select", "-no-color", "default"], env);
+    await backend.deleteWorkspace("stage");
+    expect(await backend.workspaces()).toEqual(["default", "dev"]);
+    await expect(backend.deleteWorkspace("default")).rejects.toThrow("can't delete default state");
+  });
+
+  it("objects under another key or prefix are not workspaces", async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: "tfstate", Key: "env:/qa/other/app.tfstate", Body: "{}" }));
+    await s3.client.send(new PutObjectCommand({ Bucket: "tfstate", Key: "env:/loose.tfstate", Body: "{}" }));
+    expect(await backend.workspaces()).toEqual(["default", "dev"]);
+  });
+
+  it("use_lockfile: Swift 2.30 refuses the conditional PUT, so Terraform and backplan both refuse to run unlocked", async () => {
+    const locked = terraformWorkdir({ "main.tf": backendBlock(s3, "    use_lockfile = true") });
+    try {
+      await terraformAsyncOk(locked, ["init", "-input=false", "-no-color"], env);
+      const plan = await terraformAsync(locked, ["plan", "-input=false", "-no-color"], env);
+      expect(plan.status).toBe(1);
+      const text = plan.stderr.replace(/\s+/g, " ");
+      expect(text).toContain("Error acquiring the state lock");
+      expect(text).toContain("NotImplemented: Conditional object PUTs are not supported");
+    } finally {
+      rmSync(locked, { recursive: true, force: true });
+    }
+    const withLock = createS3Backend({ ...settings(), use_lockfile: true }, env);
+    try {
+      const err = await withLock
+        .state("default")
+        .lock({ ID: "dddddddd-0000-4000-8000-000000000004", Operation: "OperationTypePlan", Info: "", Who: "ci@runner", Version: "backplan", Created: "", Path: "" })
+        .catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toContain("refuses conditional writes (If-None-Match: *)");
+      expect(await keys()).not.toContain("team/app.tfstate.tflock");
+      expect(await withLock.state("default").lockHolder()).toBeUndefined();
+    } finally {
+      await withLock.close();
+    }
+  });
+
+  it("a missing bucket is an error naming it", async () => {
+    const other = createS3Backend({ ...settings(), bucket: "missing-bucket" }, env);
+    try {
+      await expect(other.state("default").read()).rejects.toThrow(/bucket "missing-bucket" does not exist/);
+    } finally {
+      await other.close();
+    }
+  });
+});
