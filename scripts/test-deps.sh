@@ -10,6 +10,14 @@ want() { have "$1" || need+=("$2"); }
 
 want openstack python3-openstackclient      # CSBS/Keystone conformance: the real OpenStack client
 want karbor python3-karborclient            # Karbor routes: the real Karbor client
+# S3 state backend: a real S3-compatible server, OpenStack Swift all-in-one with s3api (scripts/s3-server.sh)
+want swift-ring-builder swift
+want swift-proxy-server swift-proxy
+want swift-account-server swift-account
+want swift-container-server swift-container
+want swift-object-server swift-object
+want /usr/lib/python3/dist-packages/swift/common/middleware/s3api python3-swift
+want memcached memcached                    # tempauth keeps its tokens in memcache
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
