@@ -88,6 +88,18 @@ describe("backplan's http backend against the engine", () => {
     await sb.unlock("bbbbbbbb-0000-4000-8000-000000000002");
   });
 
+  it("force-unlocks from a process that never held the lock, given the holder's ID (backplan force-unlock)", async () => {
+    const held = await a.state("default").lock(info("eeeeeeee-0000-4000-8000-000000000005", "crashed@runner"));
+    const fresh = createHttpBackend({ address: `${engine.url}/engine/v1/states/shared`, unlock_address: `${engine.url}/engine/v1/states/shared/lock`, ...ADMIN }, {});
+    try {
+      await expect(fresh.state("default").unlock("ffffffff-0000-4000-8000-000000000006")).rejects.toMatchObject({ kind: "id_mismatch", holder: { ID: held } });
+      await fresh.state("default").unlock(held);
+      expect(await b.state("default").lockHolder()).toBeUndefined();
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("has only the default workspace, as Terraform's http backend", async () => {
     expect(await a.workspaces()).toEqual(["default"]);
     expect(() => a.state("dev")).toThrow(/workspaces not supported/);
