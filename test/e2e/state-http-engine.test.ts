@@ -191,7 +191,7 @@ describe("Terraform 1.11 backend \"http\" against the engine", { timeout: 240_00
     expect(after.status, after.stdout + after.stderr).toBe(0);
   });
 
-  it("holds its own lock during apply so a concurrent writer is refused", async () => {
+  it("holds its own lock during apply: backplan's lock fails with Terraform's Lock Info and its write is refused", async () => {
     // Terraform changes the input; while its apply runs, a backplan write without the lock must be refused.
     const { writeFileSync, readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
@@ -199,11 +199,25 @@ describe("Terraform 1.11 backend \"http\" against the engine", { timeout: 240_00
     const be = createHttpBackend({ address: `${engine.url}/engine/v1/states/team`, ...ADMIN }, {});
     const apply = terraformAsync(dir, ["apply", "-auto-approve", "-input=false", "-no-color"], env);
     let refused = false;
+    let holder: LockInfo | undefined;
     const body = Buffer.from(JSON.stringify({ version: 4, serial: 999, lineage: "intruder", outputs: {}, resources: [] }));
     const deadline = Date.now() + 60_000;
     while (!refused && Date.now() < deadline) {
       const lock = await fetch(`${engine.url}/engine/v1/states/team/lock`, { headers: { authorization: basic() } });
       if (lock.status === 200) {
+        const mine = createHttpBackend(
+          { address: `${engine.url}/engine/v1/states/team`, lock_address: `${engine.url}/engine/v1/states/team/lock`, unlock_address: `${engine.url}/engine/v1/states/team/lock`, ...ADMIN },
+          {},
+        );
+        holder = await mine
+          .state("default")
+          .lock(info("99999999-0000-4000-8000-000000000009", "backplan@ci"))
+          .then(async (id) => {
+            await mine.state("default").unlock(id); // Terraform had already finished: give the lock back
+            return undefined;
+          })
+          .catch((e: unknown) => (e instanceof LockError ? e.holder : undefined));
+        await mine.close();
         refused = await be
           .state("default")
           .write(body)
@@ -217,6 +231,8 @@ describe("Terraform 1.11 backend \"http\" against the engine", { timeout: 240_00
     await be.close();
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(refused).toBe(true);
+    // backplan's lock attempt failed with Terraform's own LockInfo as the holder
+    expect(holder).toMatchObject({ Operation: "OperationTypeApply", Version: expect.stringMatching(/^1\.1\d\./) });
     const st = await fetch(`${engine.url}/engine/v1/states/team`, { headers: { authorization: basic() } });
     expect((await json(st)).outputs.policy.value).toBe("hourly");
   });
