@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/state/backends/backend.js";
 import { createS3Backend } from "../../src/state/backends/s3.js";
+import { readS3States } from "../../src/state/backends/s3-glob.js";
 import { terraformWorkdir } from "../../src/state/testing/terraform.js";
 import { startTestS3, type TestS3 } from "../support/s3.js";
 import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
@@ -139,6 +140,15 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
     } finally {
       await withLock.close();
     }
+  });
+
+  it("drift reads every state matching an s3:// glob (default and every workspace)", async () => {
+    const url = `s3://tfstate/**/team/app.tfstate?endpoint=${s3.endpoint}&region=${s3.region}`;
+    const found = await readS3States(url, env);
+    expect(found.map((f) => f.key)).toEqual(["env:/dev/team/app.tfstate", "team/app.tfstate"]);
+    expect(JSON.parse(Buffer.from(found[1]!.data).toString()).resources[0].type).toBe("terraform_data");
+    expect(await readS3States(`s3://tfstate/nothing/**/*.tfstate?endpoint=${s3.endpoint}`, env)).toEqual([]);
+    await expect(readS3States(`s3://missing-bucket/*.tfstate?endpoint=${s3.endpoint}`, env)).rejects.toThrow(/NoSuchBucket/);
   });
 
   it("a missing bucket is an error naming it", async () => {
