@@ -307,6 +307,8 @@ class HttpStateStorage implements StateStorage {
         last = `HTTP ${answer.status}${detail(answer)}`;
       } catch (e) {
         last = (e as Error).message;
+        // go-retryablehttp does not retry a certificate the client refuses: another attempt cannot succeed.
+        if (certificateRefused(e)) throw new Error(`Failed to ${what}: ${method} ${url.origin}${url.pathname}: ${last}`);
       }
       if (attempt >= retry.retryMax) {
         throw new Error(`Failed to ${what}: ${method} ${url.origin}${url.pathname} giving up after ${attempt + 1} attempt(s): ${last}`);
@@ -315,6 +317,23 @@ class HttpStateStorage implements StateStorage {
       await sleep(backoffMs(retry, attempt, answer?.status, retryAfter));
     }
   }
+}
+
+const CERTIFICATE_ERRORS = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function certificateRefused(e: unknown): boolean {
+  for (let c: unknown = e; c && typeof c === "object"; c = (c as { cause?: unknown }).cause) {
+    if (CERTIFICATE_ERRORS.has(String((c as { code?: unknown }).code))) return true;
+  }
+  return false;
 }
 
 function header(r: Answer, name: string): string | undefined {
