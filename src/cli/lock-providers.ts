@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { builtinProviders } from "../../providers/index.js";
 import { providerEntry, providerPackageFiles, terraformPlatform } from "../bridge/install.js";
 import { packageHashV1, readPackageDir } from "../bridge/package-hash.js";
@@ -17,12 +17,14 @@ export function builtinProviderVersions(): Map<string, string> {
 }
 
 /** Reads `DIR/.terraform.lock.hcl` when it exists. */
-export function readLockFile(dir: string): { lock?: LockFile; diagnostics: Diagnostic[]; sources: Map<string, string> } {
+export function readLockFile(dir: string): { lock?: LockFile; diagnostics: Diagnostic[]; sources: Map<string, string>; shown: string } {
   const path = join(dir, LOCK_FILE_NAME);
-  if (!existsSync(path)) return { diagnostics: [], sources: new Map() };
+  if (!existsSync(path)) return { diagnostics: [], sources: new Map(), shown: LOCK_FILE_NAME };
   const text = readFileSync(path, "utf8");
-  const { lock, diagnostics } = parseLockFile(text, LOCK_FILE_NAME);
-  return { lock, diagnostics, sources: new Map([[LOCK_FILE_NAME, text]]) };
+  // Named as the loader names configuration files: relative to the working directory.
+  const shown = relative(process.cwd(), path) || LOCK_FILE_NAME;
+  const { lock, diagnostics } = parseLockFile(text, shown);
+  return { lock, diagnostics, sources: new Map([[shown, text]]), shown };
 }
 
 /**
@@ -33,7 +35,7 @@ export function readLockFile(dir: string): { lock?: LockFile; diagnostics: Diagn
 export function checkProviders(config: Config, dir: string): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
   const read = readLockFile(dir);
   if (read.diagnostics.some((d) => d.severity === "error")) return read;
-  return { diagnostics: [...read.diagnostics, ...checkProviderVersions(providerRequirements(config), builtinProviderVersions(), read.lock, LOCK_FILE_NAME)], sources: read.sources };
+  return { diagnostics: [...read.diagnostics, ...checkProviderVersions(providerRequirements(config), builtinProviderVersions(), read.lock, read.shown)], sources: read.sources };
 }
 
 export interface LockProvidersOptions {
