@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { builtinProviders } from "../../providers/index.js";
 import { providerEntry, providerPackageFiles, terraformPlatform } from "../bridge/install.js";
 import { packageHashV1, readPackageDir } from "../bridge/package-hash.js";
-import type { Diagnostic } from "../config/diagnostics.js";
+import { formatDiagnostics, type Diagnostic, type SourceLookup } from "../config/diagnostics.js";
 import { LOCK_FILE_NAME, parseLockFile, renderLockFile, type LockedProvider, type LockFile } from "../config/lockfile.js";
 import type { Config } from "../config/model.js";
 import { providerConstraintsAllow } from "../config/version-constraint.js";
@@ -136,4 +136,22 @@ export function lockProviders(opts: LockProvidersOptions): LockProvidersResult {
     result.changed = true;
   }
   return result;
+}
+
+/**
+ * `lockProviders` as a command reports it: the progress lines on stdout, diagnostics (with source lines from
+ * the lock file or `lookup`) on stderr, then Terraform's closing line. Returns the exit code (1 on errors).
+ * `backplan init` calls this with `{ dir: ws.dir, config: ws.config, upgrade: <-upgrade flag> }`.
+ */
+export function lockAndReport(opts: LockProvidersOptions, lookup: SourceLookup = () => undefined, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  const r = lockProviders(opts);
+  if (r.lines.length) out.write(r.lines.join("\n") + "\n");
+  if (r.diagnostics.length) err.write(formatDiagnostics(r.diagnostics, (f) => r.sources.get(f) ?? lookup(f)) + "\n");
+  if (r.diagnostics.some((d) => d.severity === "error")) return 1;
+  out.write(
+    r.changed
+      ? `\nSuccess! backplan has updated the lock file (${r.path}).\n\nReview the changes in ${LOCK_FILE_NAME} and then commit to your version control system to retain the new checksums.\n`
+      : "\nSuccess! backplan has validated the lock file and found no need for changes.\n",
+  );
+  return 0;
 }

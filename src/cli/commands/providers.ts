@@ -5,10 +5,8 @@ import { providersSchemaJson, registryAddress } from "../../sdk/schema-json.js";
 import { parseProviderConfig } from "../../state/provider-config.js";
 import type { State } from "../../state/state.js";
 import { resolve } from "node:path";
-import { formatDiagnostics } from "../../config/diagnostics.js";
-import { LOCK_FILE_NAME } from "../../config/lockfile.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError } from "../args.js";
-import { lockProviders } from "../lock-providers.js";
+import { lockAndReport } from "../lock-providers.js";
 import type { Command } from "../command.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { readStateOrFail, statePathOf } from "../state-file.js";
@@ -91,16 +89,10 @@ async function runLock(argv: string[]): Promise<number> {
   if (!ws) return 1;
   const platforms = listFlag(args, "platform");
   const fsMirror = stringFlag(args, "fs-mirror");
-  const r = lockProviders({ dir: ws.dir, config: ws.config, upgrade: true, ...(fsMirror !== undefined ? { fsMirror: resolve(fsMirror) } : {}), ...(platforms.length ? { platforms } : {}) });
-  if (r.lines.length) process.stdout.write(r.lines.join("\n") + "\n");
-  if (r.diagnostics.length) process.stderr.write(formatDiagnostics(r.diagnostics, (f) => r.sources.get(f) ?? ws.load.sources.get(f)) + "\n");
-  if (r.diagnostics.some((d) => d.severity === "error")) return 1;
-  process.stdout.write(
-    r.changed
-      ? `\nSuccess! backplan has updated the lock file (${r.path}).\n\nReview the changes in ${LOCK_FILE_NAME} and then commit to your version control system to retain the new checksums.\n`
-      : "\nSuccess! backplan has validated the lock file and found no need for changes.\n",
+  return lockAndReport(
+    { dir: ws.dir, config: ws.config, upgrade: true, ...(fsMirror !== undefined ? { fsMirror: resolve(fsMirror) } : {}), ...(platforms.length ? { platforms } : {}) },
+    (f) => ws.load.sources.get(f),
   );
-  return 0;
 }
 
 async function runProviders(argv: string[]): Promise<number> {
