@@ -90,4 +90,15 @@ describe("required_version: backplan refuses exactly what Terraform 1.11.4 refus
     const mod = loadConfig(dir, { displayBase: dir }).diagnostics.find((d) => d.subject?.filename === join("m", "main.tf"));
     expect(mod?.detail).toMatch(/^Module module\.a \(from \.\/m\) does not support Terraform version 1\.11\.4\./);
   }, 60_000);
+
+  it("an override file's required_version replaces every other one", async () => {
+    const dir = dirWith({ "main.tf": tf("< 1.0"), "b.tf": tf(">= 3.0"), "override.tf": tf(">= 1.0") });
+    const want = await terraformValidate(dir);
+    expect(want.errors).toEqual([]);
+    expect(backplanLoad(dir)).toEqual(want);
+    const failing = dirWith({ "main.tf": tf(">= 1.0"), "b.tf": tf(">= 1.1"), "x_override.tf": tf("< 1.0") });
+    const refused = await terraformValidate(failing);
+    expect(refused.errors).toEqual(["Unsupported Terraform Core version @ x_override.tf:2"]);
+    expect(backplanLoad(failing)).toEqual(refused);
+  }, 60_000);
 });
