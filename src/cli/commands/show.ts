@@ -72,7 +72,7 @@ async function priorStateFor(plan: Plan, args: ParsedArgs): Promise<State | unde
  */
 function planConfig(plan: Plan, args: ParsedArgs): Config | undefined {
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
-  const ws = openWorkspace({ ...args, positionals: [] }, quiet);
+  const ws = openWorkspace({ ...args, positionals: [] }, quiet, { checkProviders: false });
   if (ws?.configHash === plan.configHash) return ws.config;
   process.stderr.write("Warning: the configuration in this directory is not the one the plan was made from; the JSON plan leaves out \"configuration\" and \"relevant_attributes\".\n");
   return undefined;
