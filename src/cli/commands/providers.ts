@@ -122,7 +122,7 @@ async function runProviders(argv: string[]): Promise<number> {
 
 export const providersCommand: Command = {
   name: "providers",
-  summary: "Show the providers the configuration and state require (`providers schema -json`: their schemas)",
+  summary: "Show the providers the configuration and state require (`schema -json`: their schemas; `lock`: write the lock file)",
   usage: "backplan providers [DIR]\n       backplan providers schema -json\n       backplan providers lock [-fs-mirror=DIR] [-platform=OS_ARCH]... [DIR]",
   run: runProviders,
 };
