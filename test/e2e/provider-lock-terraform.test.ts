@@ -122,4 +122,21 @@ describe("provider versions and lock file, against Terraform 1.11", () => {
     expect(b.stderr).toContain("locked version selection 0.2.0 is not the version built into this backplan (0.1.0)");
     expect(b.stderr).toContain("backplan init -upgrade");
   }, 180_000);
+
+  it("terraform providers lock (what cdktf runs) needs the install's TF_CLI_ARGS_providers_lock, and then writes backplan's lock file", async () => {
+    const tf = dir(config("~> 0.1"));
+    const bare = await tf.tf("providers", "lock", "-platform=linux_amd64", "-no-color");
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain("Could not retrieve providers for locking");
+    const env = Object.fromEntries(
+      [...readFileSync(join(install, "env"), "utf8").matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
+    expect(env["TF_CLI_ARGS_providers_lock"]).toBe(`-fs-mirror=${join(install, "mirror")}`);
+    Object.assign(tf.env, env);
+    await tf.tfOk(0, "providers", "lock", "-platform=linux_amd64", "-no-color");
+    const tfLock = readFileSync(join(tf.dir, ".terraform.lock.hcl"), "utf8");
+    const again = await tf.backplanOk(0, "providers", "lock", "-platform=linux_amd64");
+    expect(again).toContain("found no need for changes");
+    expect(readFileSync(join(tf.dir, ".terraform.lock.hcl"), "utf8")).toBe(tfLock);
+  }, 180_000);
 });
