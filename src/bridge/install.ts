@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { PackageFile } from "./package-hash.js";
 
 /** What a provider executable needs to be laid out for Terraform. */
 export interface InstallableProvider {
@@ -25,6 +26,10 @@ export interface InstallLayout {
   mirrorDir: string;
   /** The directory of the executables, for a `dev_overrides` block. */
   binDir: string;
+  /** A shell file to source: TF_CLI_CONFIG_FILE, and TF_CLI_ARGS_providers_lock so `providers lock` reads the mirror. */
+  envPath: string;
+  /** The variables `envPath` exports, in order. */
+  env: [string, string][];
 }
 
 /** Terraform's platform name for this machine: `linux_amd64`, `darwin_arm64`... */
@@ -44,23 +49,44 @@ function launcher(nodePath: string, entry: string, name: string): string {
   return `#!/bin/sh\nexec ${q(nodePath)} ${q(entry)} ${q(name)} "$@"\n`;
 }
 
+/** The platform cdktf-cli always locks for (`terraform providers lock -platform=linux_amd64`). */
+export const CDKTF_LOCK_PLATFORM = "linux_amd64";
+
+/** The platforms whose mirror directories an installation fills: this machine's, and cdktf's lock platform. */
+export function installPlatforms(platform: string = terraformPlatform()): string[] {
+  return [...new Set([platform, CDKTF_LOCK_PLATFORM])];
+}
+
+/**
+ * The unpacked package of one provider as the mirror holds it: a single launcher executable. Its bytes name
+ * `nodePath` and `entry`, so its `h1:` hash is that of this machine's installation; the launcher runs on any
+ * platform Node does, so every platform directory holds the same bytes.
+ */
+export function providerPackageFiles(p: InstallableProvider, nodePath: string, entry: string): PackageFile[] {
+  return [{ name: `terraform-provider-${p.name}_v${p.version}`, content: launcher(nodePath, entry, p.name) }];
+}
+
 /**
  * The files of an offline installation under `dir`: each provider as an executable in a filesystem-mirror layout
  * (`mirror/registry.terraform.io/backplan/zstack/0.1.0/linux_amd64/terraform-provider-zstack_v0.1.0`), the same
  * executables under `bin/` for `dev_overrides`, and `terraformrc`, a CLI configuration that installs these
  * sources from the mirror and everything else as usual. Pure: `writeInstall` puts the files on disk.
  */
-export function installLayout(opts: { dir: string; providers: readonly InstallableProvider[]; nodePath: string; entry: string; platform?: string }): InstallLayout {
+export function installLayout(opts: { dir: string; providers: readonly InstallableProvider[]; nodePath: string; entry: string; platforms?: readonly string[] }): InstallLayout {
   const dir = resolve(opts.dir);
   const mirrorDir = join(dir, "mirror");
   const binDir = join(dir, "bin");
-  const platform = opts.platform ?? terraformPlatform();
+  const platforms = opts.platforms ?? installPlatforms();
   const files: InstallFile[] = [];
   const includes: string[] = [];
   for (const p of opts.providers) {
     const src = fullSource(p.source);
     const script = launcher(opts.nodePath, opts.entry, p.name);
-    files.push({ path: join(mirrorDir, ...src.split("/"), p.version, platform, `terraform-provider-${p.name}_v${p.version}`), content: script, mode: 0o755 });
+    for (const platform of platforms) {
+      for (const f of providerPackageFiles(p, opts.nodePath, opts.entry)) {
+        files.push({ path: join(mirrorDir, ...src.split("/"), p.version, platform, f.name), content: String(f.content), mode: 0o755 });
+      }
+    }
     files.push({ path: join(binDir, `terraform-provider-${p.name}`), content: script, mode: 0o755 });
     includes.push(src);
   }
@@ -81,7 +107,21 @@ provider_installation {
 }
 `,
   });
-  return { files, cliConfigPath, mirrorDir, binDir };
+  const envPath = join(dir, "env");
+  // `terraform providers lock` (which cdktf-cli runs on a stack's first deploy) ignores provider_installation
+  // and asks the origin registry, where backplan's providers are not; `-fs-mirror` makes it read the mirror.
+  const env: [string, string][] = [
+    ["TF_CLI_CONFIG_FILE", cliConfigPath],
+    // Terraform splits TF_CLI_ARGS_* into words as a shell would.
+    ["TF_CLI_ARGS_providers_lock", `-fs-mirror=${/\s/.test(mirrorDir) ? JSON.stringify(mirrorDir) : mirrorDir}`],
+  ];
+  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  files.push({
+    path: envPath,
+    mode: 0o644,
+    content: `# Written by \`backplan terraform install\`. Use it with: . ${envPath}\n${env.map(([k, v]) => `export ${k}=${q(v)}`).join("\n")}\n`,
+  });
+  return { files, cliConfigPath, mirrorDir, binDir, envPath, env };
 }
 
 export function writeInstall(layout: InstallLayout): void {

@@ -9,6 +9,7 @@ import { providerRegistry, type ProviderRegistry } from "../plan/providers.js";
 import { builtinProviders } from "../../providers/index.js";
 import { builtinTerraformProvider } from "../../providers/terraform/index.js";
 import { listFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
+import { checkProviders } from "./lock-providers.js";
 import { join, resolve } from "node:path";
 
 /** Flags every command that reads configuration and state shares (plan, apply, destroy, drift, import...). */
@@ -45,7 +46,7 @@ export function defaultRegistry(): ProviderRegistry {
  * Loads configuration and variable values as a command's flags say. Returns undefined (after printing the
  * diagnostics with source lines) when either has errors.
  */
-export function openWorkspace(args: ParsedArgs, out: NodeJS.WritableStream = process.stderr): Workspace | undefined {
+export function openWorkspace(args: ParsedArgs, out: NodeJS.WritableStream = process.stderr, opts: { checkProviders?: boolean } = {}): Workspace | undefined {
   const chdir = stringFlag(args, "chdir");
   const cdktf = stringFlag(args, "cdktf");
   const dir = resolve(chdir ?? ".", cdktf ?? args.positionals[0] ?? ".");
@@ -56,6 +57,17 @@ export function openWorkspace(args: ParsedArgs, out: NodeJS.WritableStream = pro
   if (!load.config || diagnostics.some((d) => d.severity === "error")) {
     out.write(formatDiagnostics(diagnostics, lookup) + "\n");
     return undefined;
+  }
+  if (opts.checkProviders !== false) {
+    // Provider versions and the lock file, as `terraform plan` checks them before it plans.
+    const pc = checkProviders(load.config, load.config.dir);
+    if (pc.diagnostics.length > 0) {
+      diagnostics.push(...pc.diagnostics);
+      if (pc.diagnostics.some((d) => d.severity === "error")) {
+        out.write(formatDiagnostics(diagnostics, (f) => lookup(f) ?? pc.sources.get(f)) + "\n");
+        return undefined;
+      }
+    }
   }
   const options: VarOption[] = [];
   // Keep -var and -var-file in command-line order: later ones win, as in Terraform.

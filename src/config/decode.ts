@@ -422,7 +422,10 @@ function decodeTerraform(d: Decoder, block: Block, cfg: Config): void {
   const rv = c.attributes.get("required_version");
   if (rv) {
     const constraint = d.string(rv, "required_version constraint");
-    if (constraint !== undefined) cfg.terraform.requiredVersion = { constraint, range: rv.expr.range };
+    if (constraint !== undefined) {
+      cfg.terraform.requiredVersion = { constraint, range: rv.expr.range };
+      cfg.terraform.requiredVersions.push({ constraint, range: rv.expr.range });
+    }
   }
   for (const b of c.blocks) {
     if (b.type === "required_providers") {

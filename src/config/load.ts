@@ -12,6 +12,7 @@ import { parseFile } from "./hcl/parser.js";
 import { parseJsonFile } from "./json/syntax.js";
 import type { Config } from "./model.js";
 import { fileStartRange } from "./source.js";
+import { checkCoreVersion } from "./core-version.js";
 import { validateConfig } from "./validate.js";
 
 export interface LoadOptions {
@@ -222,7 +223,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
       config = loadModule(src.dir, [], [src.dir], [basename(src.file)]);
       break;
   }
-  if (opts.validate !== false) diagnostics.push(...validateConfig(config));
+  if (opts.validate !== false) diagnostics.push(...checkCoreVersion(config), ...validateConfig(config));
   return { config, diagnostics: dedupe(diagnostics), sources };
 }
 

@@ -33,6 +33,8 @@ export interface Config {
 
 export interface TerraformSettings {
   requiredVersion?: { constraint: string; range: SourceRange };
+  /** Every `required_version` of the module's terraform blocks (Terraform checks each), in file order. */
+  requiredVersions: { constraint: string; range: SourceRange }[];
   requiredProviders: Map<string, RequiredProvider>;
   backend?: Backend;
 }
@@ -213,7 +215,7 @@ export function emptyConfig(dir: string, path: string[]): Config {
     path,
     dir,
     files: [],
-    terraform: { requiredProviders: new Map() },
+    terraform: { requiredProviders: new Map(), requiredVersions: [] },
     providers: new Map(),
     variables: new Map(),
     locals: new Map(),

@@ -227,8 +227,8 @@ function putAttribute(b: Body, attr: Attribute): Body {
 
 /**
  * `required_providers` entries replace the entries of the same name (or join the module's first
- * `required_providers` block), `backend` and `cloud` replace the module's, and other settings replace the first
- * primary `terraform` block's. With no primary `terraform` block the override's is kept as it is.
+ * `required_providers` block), `backend` and `cloud` replace the module's, `required_version` replaces every
+ * primary block's, and other settings replace the first primary `terraform` block's. With no primary `terraform` block the override's is kept as it is.
  */
 function mergeTerraform(primary: FileBlocks[], over: Block): void {
   const bases = slotsOf(primary, "terraform");
@@ -248,6 +248,10 @@ function mergeTerraform(primary: FileBlocks[], over: Block): void {
     editBody(first, (b) => ({ ...bodyFields(b), blocks: [...b.blocks, nested] }));
   }
   for (const attr of over.body.attributes) {
+    if (attr.name === "required_version") {
+      // Terraform collects every terraform block's constraint, and an override's replaces them all.
+      for (const k of bases) editBody(k, (b) => ({ ...bodyFields(b), attributes: b.attributes.filter((a) => a.name !== attr.name) }));
+    }
     const owner = bases.find((k) => blockAt(k).body.attributes.some((a) => a.name === attr.name)) ?? first;
     editBody(owner, (b) => putAttribute(b, attr));
   }

@@ -10,7 +10,8 @@ import { moduleTree, valuesModule, type StateValues, type ValuesOutput, type Val
  * `backplan show -json PLANFILE`: Terraform's machine-readable plan, `format_version` "1.2", with fields in the
  * order Terraform writes them and empty optional fields left out the way Go's `omitempty` leaves them out, so
  * tf-summarize, tfplan2md, OPA/conftest and friends read it unchanged. Two deliberate differences:
- * - `terraform_version` carries backplan's own version (consumers check `format_version` only);
+ * - `terraform_version` is the Terraform release whose language backplan implements (1.11.4), a value every
+ *   consumer that parses it accepts (docs/terraform.md);
  * - sensitive values, input variables included, are written as "(sensitive value)" unless `showSensitive`
  *   (Terraform writes them in clear); the `*_sensitive` trees still say where they are.
  */
@@ -25,7 +26,7 @@ export interface RelevantAttribute {
 }
 
 export interface PlanJsonOptions {
-  /** backplan's version, written as `terraform_version`. */
+  /** Written as `terraform_version`: the Terraform language version backplan implements. */
   version: string;
   /** The refreshed prior state in values form (see `stateValues`); `prior_state` is left out without it. */
   priorState?: StateValues;

@@ -263,7 +263,7 @@ describe("backplan graph, providers, version", () => {
   it("version in text and JSON, and Terraform's -version spelling", async () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as { version: string };
     const text = await backplan(["version"], dir);
-    expect(text.stdout).toMatch(new RegExp(`^backplan v${pkg.version.replaceAll(".", "\\.")}\\non \\w+_\\w+\\n$`));
+    expect(text.stdout).toMatch(new RegExp(`^backplan v${pkg.version.replaceAll(".", "\\.")}\\nTerraform language v1\\.11\\.x compatible [^\\n]*\\non \\w+_\\w+\\n$`));
     expect((await backplan(["-version"], dir)).stdout).toBe(text.stdout);
     const json = JSON.parse((await backplan(["version", "-json"], dir)).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ backplan_version: pkg.version, terraform_version: "1.11.4" });

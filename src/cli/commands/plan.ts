@@ -1,3 +1,4 @@
+import { TERRAFORM_LANGUAGE_VERSION } from "../../config/core-version.js";
 import { writeFile } from "node:fs/promises";
 import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
 import type { PlanMode } from "../../plan/plan.js";
@@ -120,7 +121,7 @@ async function runPlan(argv: string[]): Promise<number> {
     const color = useColor(args);
     if (boolFlag(args, "json")) {
       const { config, registry } = run.ws;
-      const document = planJson(plan, { version: VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
+      const document = planJson(plan, { version: TERRAFORM_LANGUAGE_VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
       process.stdout.write(JSON.stringify(document) + "\n");
     }
     else process.stdout.write(renderPlanText(plan, { color }));

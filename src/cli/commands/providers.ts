@@ -4,7 +4,9 @@ import { IMPLIED_SOURCES } from "../../plan/providers.js";
 import { providersSchemaJson, registryAddress } from "../../sdk/schema-json.js";
 import { parseProviderConfig } from "../../state/provider-config.js";
 import type { State } from "../../state/state.js";
-import { boolFlag, parseArgs, UsageError } from "../args.js";
+import { resolve } from "node:path";
+import { boolFlag, listFlag, parseArgs, stringFlag, UsageError } from "../args.js";
+import { lockAndReport } from "../lock-providers.js";
 import type { Command } from "../command.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { readStateOrFail, statePathOf } from "../state-file.js";
@@ -69,7 +71,32 @@ export function stateProviders(state: State): string[] {
   return [...set].sort();
 }
 
+/**
+ * `backplan providers lock [-fs-mirror=DIR] [-platform=OS_ARCH]... [DIR]`: writes `.terraform.lock.hcl` for the
+ * built-in providers the configuration requires (see `lockProviders`).
+ */
+async function runLock(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    chdir: { type: "string" },
+    stack: { type: "string" },
+    cdktf: { type: "string" },
+    "fs-mirror": { type: "string" },
+    platform: { type: "string", multiple: true },
+    "no-color": { type: "boolean" },
+  });
+  if (args.positionals.length > 1) throw new UsageError("providers lock takes at most one configuration directory");
+  const ws = openWorkspace(args, process.stderr, { checkProviders: false });
+  if (!ws) return 1;
+  const platforms = listFlag(args, "platform");
+  const fsMirror = stringFlag(args, "fs-mirror");
+  return lockAndReport(
+    { dir: ws.dir, config: ws.config, upgrade: true, ...(fsMirror !== undefined ? { fsMirror: resolve(fsMirror) } : {}), ...(platforms.length ? { platforms } : {}) },
+    (f) => ws.load.sources.get(f),
+  );
+}
+
 async function runProviders(argv: string[]): Promise<number> {
+  if (argv[0] === "lock") return runLock(argv.slice(1));
   if (argv[0] === "schema") {
     const args = parseArgs(argv.slice(1), { json: { type: "boolean" } });
     if (!boolFlag(args, "json")) throw new UsageError("providers schema needs -json (it only prints the JSON form)");
@@ -79,7 +106,7 @@ async function runProviders(argv: string[]): Promise<number> {
   }
   const args = parseArgs(argv, { chdir: { type: "string" }, state: { type: "string" }, stack: { type: "string" }, cdktf: { type: "string" }, "no-color": { type: "boolean" } });
   if (args.positionals.length > 1) throw new UsageError("providers takes at most one configuration directory");
-  const ws = openWorkspace(args);
+  const ws = openWorkspace(args, process.stderr, { checkProviders: false });
   if (!ws) return 1;
   let out = `\nProviders required by configuration:\n${renderProviderTree(providerTree(ws.config))}`;
   const path = statePathOf({ ...args, flags: { ...args.flags, ...(args.flags["state"] === undefined ? { state: ws.statePath } : {}) } });
@@ -95,7 +122,7 @@ async function runProviders(argv: string[]): Promise<number> {
 
 export const providersCommand: Command = {
   name: "providers",
-  summary: "Show the providers the configuration and state require (`providers schema -json`: their schemas)",
-  usage: "backplan providers [DIR]\n       backplan providers schema -json",
+  summary: "Show the providers the configuration and state require (`schema -json`: their schemas; `lock`: write the lock file)",
+  usage: "backplan providers [DIR]\n       backplan providers schema -json\n       backplan providers lock [-fs-mirror=DIR] [-platform=OS_ARCH]... [DIR]",
   run: runProviders,
 };

@@ -1,3 +1,4 @@
+import { TERRAFORM_LANGUAGE_VERSION } from "../../config/core-version.js";
 import { readFile } from "node:fs/promises";
 import type { Config } from "../../config/model.js";
 import type { Plan } from "../../plan/plan.js";
@@ -71,7 +72,7 @@ async function priorStateFor(plan: Plan, args: ParsedArgs): Promise<State | unde
  */
 function planConfig(plan: Plan, args: ParsedArgs): Config | undefined {
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
-  const ws = openWorkspace({ ...args, positionals: [] }, quiet);
+  const ws = openWorkspace({ ...args, positionals: [] }, quiet, { checkProviders: false });
   if (ws?.configHash === plan.configHash) return ws.config;
   process.stderr.write("Warning: the configuration in this directory is not the one the plan was made from; the JSON plan leaves out \"configuration\" and \"relevant_attributes\".\n");
   return undefined;
@@ -106,7 +107,7 @@ async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<num
     const priorState = prior ? stateValues(viewStateJson(prior, registry), { showSensitive: true }) : stateExists(statePathOf(args)) ? undefined : { root_module: {} };
     const config = planConfig(plan, args);
     const document = planJson(plan, {
-      version: VERSION,
+      version: TERRAFORM_LANGUAGE_VERSION,
       showSensitive: true,
       ...(priorState ? { priorState } : {}),
       ...(config ? { configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) } : {}),

@@ -25,9 +25,11 @@ export const terraformCommand: Command = {
     const lines = [
       `Installed ${providers.map((p) => `${p.source} v${p.version}`).join(", ")} into ${layout.mirrorDir}`,
       "",
-      "Point Terraform or OpenTofu at it, then init as usual (nothing is downloaded for these providers):",
-      `  export TF_CLI_CONFIG_FILE=${layout.cliConfigPath}`,
+      `Point Terraform or OpenTofu at it (or: . ${layout.envPath}), then init as usual (nothing is downloaded for these providers):`,
+      ...layout.env.map(([k, v]) => `  export ${k}=${/[\s"'$]/.test(v) ? `'${v.replace(/'/g, `'\\''`)}'` : v}`),
       "  terraform init",
+      "",
+      "TF_CLI_ARGS_providers_lock lets `terraform providers lock` (run by `cdktf deploy`) find the mirror too.",
       "",
       `For provider development, a dev_overrides block can name ${layout.binDir} instead (see docs/terraform.md).`,
     ];

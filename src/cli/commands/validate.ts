@@ -2,6 +2,7 @@ import { boolFlag, parseArgs, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { formatDiagnostics, sortDiagnostics, sourceLine, type Diagnostic } from "../../config/diagnostics.js";
 import { loadConfig } from "../../config/load.js";
+import { checkProviders } from "../lock-providers.js";
 
 const FLAGS = {
   json: { type: "boolean" },
@@ -78,6 +79,13 @@ export const validateCommand: Command = {
     const path = args.positionals[0] ?? ".";
     const stack = stringFlag(args, "stack");
     const result = loadConfig(path, stack !== undefined ? { stack } : {});
+    if (result.config && !result.diagnostics.some((d) => d.severity === "error")) {
+      // Terraform's validate needs the providers installed as locked; backplan's are built in, so it checks
+      // their versions and the lock file instead.
+      const pc = checkProviders(result.config, result.config.dir);
+      result.diagnostics.push(...pc.diagnostics);
+      for (const [k, v] of pc.sources) result.sources.set(k, v);
+    }
     const lookup = (f: string) => result.sources.get(f);
     const errors = result.diagnostics.filter((d) => d.severity === "error").length;
     if (boolFlag(args, "json")) {

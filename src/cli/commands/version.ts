@@ -1,4 +1,4 @@
-import { DEFAULT_TERRAFORM_VERSION } from "../../state/state.js";
+import { TERRAFORM_LANGUAGE_MINOR, TERRAFORM_LANGUAGE_VERSION } from "../../config/core-version.js";
 import { boolFlag, parseArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { VERSION } from "../version.js";
@@ -13,13 +13,22 @@ export function platformName(platform: string = process.platform, arch: string =
 
 /**
  * `backplan version [-json]`. The JSON form follows `terraform version -json`; `terraform_version` is the
- * Terraform version whose state format backplan writes (what it stamps into new state files), and
- * `provider_selections` lists the providers built in.
+ * Terraform release whose language backplan implements: what `required_version` is checked against and what
+ * state and plan JSON carry as `terraform_version`. `provider_selections` lists the providers built in.
  */
 export function versionJson(): Record<string, unknown> {
   const selections: Record<string, string> = {};
   for (const p of defaultRegistry().all()) selections[p.source.split("/").length === 2 ? `registry.terraform.io/${p.source}` : p.source] = p.version;
-  return { backplan_version: VERSION, terraform_version: DEFAULT_TERRAFORM_VERSION, platform: platformName(), provider_selections: selections };
+  return { backplan_version: VERSION, terraform_version: TERRAFORM_LANGUAGE_VERSION, platform: platformName(), provider_selections: selections };
+}
+
+/** The human form: backplan's own version, the Terraform language it implements, the platform. */
+export function versionText(): string {
+  return [
+    `backplan v${VERSION}`,
+    `Terraform language v${TERRAFORM_LANGUAGE_MINOR}.x compatible (required_version is checked against ${TERRAFORM_LANGUAGE_VERSION})`,
+    `on ${platformName()}`,
+  ].join("\n");
 }
 
 export const versionCommand: Command = {
@@ -30,7 +39,7 @@ export const versionCommand: Command = {
     const args = parseArgs(argv, { json: { type: "boolean" } });
     if (args.positionals.length > 0) throw new UsageError("version takes no arguments");
     if (boolFlag(args, "json")) process.stdout.write(JSON.stringify(versionJson(), null, 2) + "\n");
-    else process.stdout.write(`backplan v${VERSION}\non ${platformName()}\n`);
+    else process.stdout.write(`${versionText()}\n`);
     return 0;
   },
 };
