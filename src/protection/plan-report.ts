@@ -243,3 +243,9 @@ export function failsPlan(p: PlanProtection): boolean {
 export function hasProtectionNews(p: PlanProtection): boolean {
   return p.vms.length > 0 || p.data_at_risk.length > 0 || p.controls.violations.length > 0 || p.controls.already_failing.length > 0 || p.errors.length > 0;
 }
+
+/** The protection section a plan carries, or undefined (plans made without one, or by an older backplan). */
+export function protectionOf(plan: Plan): PlanProtection | undefined {
+  const p = plan.protection as Partial<PlanProtection> | undefined;
+  return p && p.format_version === PROTECTION_FORMAT_VERSION && Array.isArray(p.vms) ? (p as PlanProtection) : undefined;
+}
