@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { CONTROLS_FILE, parseControls, type Control } from "../protection/controls.js";
-import { gatherPlanProtection } from "../protection/gather.js";
+import { compliance, type ComplianceReport } from "../protection/compliance.js";
+import { gatherLiveProtection, gatherPlanProtection } from "../protection/gather.js";
 import { failsPlan, type PlanProtection } from "../protection/plan-report.js";
 import type { PlanOutcome } from "../plan/planner.js";
-import type { ProviderRegistry } from "../plan/providers.js";
+import type { ConfiguredProvider, ProviderRegistry } from "../plan/providers.js";
+import type { State } from "../state/state.js";
 import { boolFlag, stringFlag, type FlagSpec, type ParsedArgs } from "./args.js";
 
 /** Flags of commands that judge protection (plan, drift). */
@@ -61,4 +63,33 @@ export function protectionFailureText(report: PlanProtection): string {
     v.failures.map((f) => `  - control "${v.control}" (${v.where}): VM ${v.name ?? v.vm}${v.name ? ` (${v.vm})` : ""}: ${f.check} wants ${f.want}, the plan leaves ${f.got}`),
   );
   return `\nError: the plan breaks protection controls\n\n${lines.join("\n")}\n\nFix the configuration or the controls, or run again with -allow-protection-loss to accept the loss (the PR comment then shows it as a warning).\n`;
+}
+
+/**
+ * Drift's protection section: live coverage of every VM the providers list, and compliance with the controls
+ * of `-protection-file`, else backplan.protection.json in the working directory and in each checked directory.
+ * Undefined when no provider of the run can describe protection.
+ */
+export async function driftProtection(
+  states: readonly State[],
+  providers: readonly ConfiguredProvider[],
+  registry: ProviderRegistry,
+  dirs: readonly string[],
+  args: ParsedArgs,
+  signal: AbortSignal,
+): Promise<ComplianceReport | undefined> {
+  if (!providers.some((cp) => [...cp.provider.resources.values()].some((r) => r.protection))) return undefined;
+  const controls: Control[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  const places = stringFlag(args, "protection-file") !== undefined ? [process.cwd()] : [process.cwd(), ...dirs];
+  for (const dir of places) {
+    const read = await readControls(args, dir);
+    if (read.file === null || seen.has(read.file)) continue;
+    seen.add(read.file);
+    controls.push(...read.controls);
+    errors.push(...read.errors);
+  }
+  const live = await gatherLiveProtection({ states, providers: { values: () => providers.values() }, registry, signal });
+  return compliance(live.protectors, live.vms, controls, new Date(), [...errors, ...live.errors]);
 }

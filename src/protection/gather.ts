@@ -158,3 +158,44 @@ export async function gatherPlanProtection(input: GatherPlanInput): Promise<Plan
     now: input.now,
   });
 }
+
+export interface GatherDriftInput {
+  /** The states drift checked, each with the providers configured for it. */
+  states: readonly State[];
+  providers: Providers;
+  registry: ProviderRegistry;
+  signal: AbortSignal;
+}
+
+/**
+ * Every protecting object drift can see, managed (from the states) and unmanaged (from surveys), each with its
+ * recovery data (batched per type), and every VM listed. Objects are counted once across states.
+ */
+export async function gatherLiveProtection(input: GatherDriftInput): Promise<{ protectors: Protector[]; vms: SurveyedVm[]; errors: string[] }> {
+  const types = protectionTypes(input.registry);
+  const managed: { p: Protector; key: string; provider: ConfiguredProvider | undefined; attrs: SdkObject }[] = [];
+  const ids = new Set<string>();
+  for (const state of input.states) {
+    for (const m of managedObjects(state)) {
+      const facts = types.facts(m.type, m.attrs as Json);
+      if (!facts) continue;
+      const id = types.idOf(m.type, m.attrs as Json);
+      const key = `${m.type}\u0000${id ?? m.address}`;
+      if (ids.has(key)) continue;
+      ids.add(key);
+      managed.push({ p: { type: m.type, id, address: m.address, facts }, key, provider: providerFor(input.providers, m.provider, m.type), attrs: m.attrs });
+    }
+  }
+  const surveyed = await survey(input.providers, input.registry, ids, input.signal);
+  const all = [
+    ...managed,
+    ...surveyed.unmanaged.map((u) => ({ p: u as Protector, key: `${u.type}\u0000${u.id}`, provider: u.cp, attrs: u.attrs })),
+  ];
+  const read = await recoveryDataOf(all.map((a) => ({ key: a.key, type: a.p.type, provider: a.provider, attrs: a.attrs })), input.signal);
+  const protectors = all.map((a) => {
+    const data = read.data.get(a.key);
+    const { type, id, address, facts } = a.p;
+    return { type, id, address, facts, ...(data ? { data } : {}) };
+  });
+  return { protectors, vms: surveyed.vms, errors: [...surveyed.errors, ...read.errors] };
+}
