@@ -13,6 +13,11 @@ function rpo(v: LiveVm): string {
   return v.rpo_seconds === null ? "none" : span(v.rpo_seconds);
 }
 
+/** A protected VM whose retention no object states has an unknown retention, not none. */
+function retention(v: LiveVm): string {
+  return v.protected && v.retention_days === null ? "unknown" : retentionText(v.retention_days);
+}
+
 function age(v: LiveVm): string {
   return v.newest_age_seconds === null ? "none" : `${span(Math.max(1, v.newest_age_seconds))} ago`;
 }
@@ -27,7 +32,7 @@ export function renderComplianceText(r: ComplianceReport, options: { color: bool
   const out: string[] = ["", s.bold("Protection:")];
   if (r.vms.length === 0) out.push("  No VMs listed.");
   else {
-    const rows = [["VM", "Protected", "By", "RPO", "Retention", "Newest point"], ...r.vms.map((v) => [label(v), v.protected ? "yes" : "NO", v.management, rpo(v), retentionText(v.retention_days), age(v)])];
+    const rows = [["VM", "Protected", "By", "RPO", "Retention", "Newest point"], ...r.vms.map((v) => [label(v), v.protected ? "yes" : "NO", v.management, rpo(v), retention(v), age(v)])];
     out.push(...pad(rows).map((l) => `  ${l}`));
   }
   if (r.controls.length > 0) {
@@ -50,7 +55,7 @@ const cell = (t: string) => inertText(t).replace(/\n/g, " ");
 export function renderComplianceMarkdown(r: ComplianceReport): string {
   const out: string[] = ["#### Protection", ""];
   out.push("| VM | Protected | By | RPO | Retention | Newest point |", "| --- | --- | --- | --- | --- | --- |");
-  for (const v of r.vms) out.push(`| ${cell(label(v))} | ${v.protected ? "yes" : "**no**"} | ${v.management} | ${rpo(v)} | ${retentionText(v.retention_days)} | ${age(v)} |`);
+  for (const v of r.vms) out.push(`| ${cell(label(v))} | ${v.protected ? "yes" : "**no**"} | ${v.management} | ${rpo(v)} | ${retention(v)} | ${age(v)} |`);
   if (r.controls.length > 0) {
     out.push("", `**Protection controls:** ${r.failed === 0 ? "all pass." : `${r.failed} failing ${r.failed === 1 ? "check" : "checks"}.`}`, "");
     out.push("| Control | VM | By | Result | Details |", "| --- | --- | --- | --- | --- |");
