@@ -16,8 +16,8 @@ export function renderProtectionText(p: PlanProtection | undefined, options: { c
     for (const d of p.data_at_risk) for (const item of d.items) out.push(`    - ${d.address} (${d.action}): ${itemText(item)}`);
   }
   if (p.vms.length > 0) {
-    out.push("  VMs whose protection changes:");
-    for (const v of p.vms) out.push(`    ${v.weaker ? s.red("-") : s.green("+")} ${vmLabel(v)}: ${changeText(v)}`);
+    out.push("  VMs whose protection changes (- weaker, ~ otherwise):");
+    for (const v of p.vms) out.push(`    ${v.weaker ? s.red("-") : s.yellow("~")} ${vmLabel(v)}: ${changeText(v)}`);
   }
   const v = p.controls.violations;
   if (v.length > 0) {

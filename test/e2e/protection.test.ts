@@ -111,7 +111,7 @@ describe("protection in plans and drift", () => {
     writeMain(dir, config(lab.engine.url, { webLatency: 3_600_000, webEnabled: true, web: true }));
     const plan = await run(["plan", "-out=raise.plan"]);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain("Protection:\n  VMs whose protection changes:\n");
+    expect(plan.stdout).toContain("Protection:\n  VMs whose protection changes (- weaker, ~ otherwise):\n");
     expect(plan.stdout).toContain(`    - web-1 (${web.uuid}): RPO 5s → 1h`);
     const summary = await run(["show", "-summary-json", "raise.plan"]);
     const p = JSON.parse(summary.stdout).protection;
