@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupPolicyFacts, rruleGapSeconds } from "./protection.js";
+import { backupPolicyFacts, checkpointData, checkpointFacts, rruleGapSeconds } from "./protection.js";
 
 const cal = (rule: string) => `BEGIN:VCALENDAR\\r\\nBEGIN:VEVENT\\r\\nRRULE:${rule}\\r\\nEND:VEVENT\\r\\nEND:VCALENDAR\\r\\n`;
 
@@ -35,5 +35,29 @@ describe("backupPolicyFacts", () => {
   it("a suspended policy or disabled schedule protects nothing", () => {
     expect(backupPolicyFacts({ provider_id: "p", resource: [{ id: "v", name: "n" }], scheduled_operation: [{ ...op, enabled: false }] })[0]).toMatchObject({ enabled: false });
     expect(backupPolicyFacts({ provider_id: "p", resource: [{ id: "v", name: "n" }], scheduled_operation: [op], status: "suspended" })[0]).toMatchObject({ enabled: false });
+  });
+});
+
+describe("checkpoints", () => {
+  const cp = {
+    provider_id: "prov",
+    status: "available",
+    created_at: "2026-12-07T10:00:00Z",
+    checkpoint_items: [
+      { resource_id: "vm-1", resource_name: "web-1", size_mb: 1.5, created_at: "2026-12-07T10:00:05Z", status: "available" },
+      { resource_id: "vm-2", resource_name: "db-1", size_mb: null, created_at: null, status: "available" },
+    ],
+  };
+  it("a checkpoint covers each server it backed up, once, until deleted", () => {
+    expect(checkpointFacts(cp).map((f) => f.kind === "covers" && [f.vm, f.vmName, f.method, f.retentionDays])).toEqual([
+      ["vm-1", "web-1", "one-off", Infinity],
+      ["vm-2", "db-1", "one-off", Infinity],
+    ]);
+  });
+  it("deleting it removes one backup per server, with its size when reported", () => {
+    expect(checkpointData(cp)).toEqual([
+      { vm: "vm-1", kind: "checkpoint", count: 1, bytes: 1572864, oldest: "2026-12-07T10:00:05.000Z", newest: "2026-12-07T10:00:05.000Z" },
+      { vm: "vm-2", kind: "checkpoint", count: 1, bytes: null, oldest: "2026-12-07T10:00:00.000Z", newest: "2026-12-07T10:00:00.000Z" },
+    ]);
   });
 });

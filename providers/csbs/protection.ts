@@ -1,4 +1,4 @@
-import type { ProtectionFact } from "../../src/sdk/index.js";
+import type { ProtectionFact, RecoveryData } from "../../src/sdk/index.js";
 
 const DAY = 86_400;
 const FREQ_SECONDS: Readonly<Record<string, number>> = { SECONDLY: 1, MINUTELY: 60, HOURLY: 3600, DAILY: DAY, WEEKLY: 7 * DAY, MONTHLY: 31 * DAY, YEARLY: 366 * DAY };
@@ -80,5 +80,44 @@ export function backupPolicyFacts(p: PolicyAttrs): ProtectionFact[] {
     retentionDays: retention,
     storage: p.provider_id,
     enabled,
+  }));
+}
+
+interface CheckpointAttrs {
+  provider_id: string | null;
+  status: string | null;
+  created_at: string | null;
+  checkpoint_items: readonly { resource_id: string | null; resource_name: string | null; size_mb: number | null; created_at: string | null; status: string | null }[] | null;
+}
+
+/** A checkpoint is a backup taken once of each resource it holds, kept until deleted. */
+export function checkpointFacts(c: CheckpointAttrs): ProtectionFact[] {
+  const vms = new Map<string, string | null>();
+  for (const i of c.checkpoint_items ?? []) if (i.resource_id) vms.set(i.resource_id, i.resource_name);
+  return [...vms].map(([vm, name]) => ({ kind: "covers", vm, vmName: name, method: "one-off", rpoSeconds: null, retentionDays: Infinity, storage: c.provider_id, enabled: c.status !== "error" }));
+}
+
+/**
+ * What deleting a checkpoint removes, per server: its backups (checkpoint items) with their sizes. Read from the
+ * refreshed attributes: the plan's refresh already listed the items, so no further call is needed.
+ */
+export function checkpointData(c: CheckpointAttrs): RecoveryData[] {
+  const byVm = new Map<string, { count: number; mb: number | null; times: number[] }>();
+  for (const i of c.checkpoint_items ?? []) {
+    if (!i.resource_id || i.status === "deleted") continue;
+    const e = byVm.get(i.resource_id) ?? { count: 0, mb: null, times: [] };
+    e.count++;
+    if (i.size_mb !== null) e.mb = (e.mb ?? 0) + i.size_mb;
+    const t = Date.parse(i.created_at ?? c.created_at ?? "");
+    if (Number.isFinite(t)) e.times.push(t);
+    byVm.set(i.resource_id, e);
+  }
+  return [...byVm].map(([vm, e]) => ({
+    vm,
+    kind: "checkpoint",
+    count: e.count,
+    bytes: e.mb === null ? null : Math.round(e.mb * 1024 * 1024),
+    oldest: e.times.length ? new Date(Math.min(...e.times)).toISOString() : null,
+    newest: e.times.length ? new Date(Math.max(...e.times)).toISOString() : null,
   }));
 }
