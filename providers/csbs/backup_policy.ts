@@ -6,6 +6,7 @@ import { asObject, bool, defined, list, num, str, type JsonObject } from "../htt
 import { waitUntil } from "../http/wait.js";
 import type { CsbsClient } from "./client.js";
 import { listAll } from "./inventory.js";
+import { backupPolicyFacts } from "./protection.js";
 
 /** The one provider CSBS exposes ("backup of servers and disks"). */
 export const CSBS_PROVIDER_ID = "fc4d5750-22e7-4798-8a46-f48f62c4c1da";
@@ -353,6 +354,13 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
         const id = str(p, "id");
         return id && str(p, "status") !== "deleted" ? [{ id, name: str(p, "name") }] : [];
       });
+    },
+  },
+  protection: {
+    facts: backupPolicyFacts,
+    async survey(ctx) {
+      const policies = await listAll(ctx.client, deadlineOf(ctx), "/policies", "policies");
+      return { objects: policies.filter((p) => str(p, "status") !== "deleted").map((p) => fromPolicy(p, null)), vms: [] };
     },
   },
 });

@@ -9,6 +9,7 @@ import { CSBS_PROVIDER_ID } from "./backup_policy.js";
 import { checkpointItemSchema, itemOf } from "./checkpoint_view.js";
 import type { CsbsClient } from "./client.js";
 import { extraInfoOf, listAll } from "./inventory.js";
+import { checkpointData, checkpointFacts } from "./protection.js";
 
 const planSchema = z.object({
   id: z.string().nullable(),
@@ -219,5 +220,9 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
         return [{ id, name: plan ? str(plan, "name") : null, ...(scheduled && planId ? { createdBy: { type: "csbs_backup_policy", id: planId } } : {}) }];
       });
     },
+  },
+  protection: {
+    facts: checkpointFacts,
+    recoveryData: async (_ctx, states) => states.map(checkpointData),
   },
 });

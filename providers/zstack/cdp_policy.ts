@@ -5,6 +5,7 @@ import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
 import { readManyByUuid } from "./read-many.js";
 import { queryAll } from "./inventory.js";
+import { cdpPolicyFacts } from "./protection.js";
 import { defined, inventoryOf, isNotFound, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
@@ -140,6 +141,13 @@ export const cdpPolicy = defineResource<ZStackClient, typeof schema>({
         const uuid = str(inv, "uuid");
         return uuid ? [{ id: uuid, name: str(inv, "name") }] : [];
       });
+    },
+  },
+  protection: {
+    facts: cdpPolicyFacts,
+    async survey(ctx) {
+      const invs = await queryAll(ctx.client, deadlineOf(ctx), BASE);
+      return { objects: invs.map((inv) => fromInventory(inv, null)), vms: [] };
     },
   },
 });

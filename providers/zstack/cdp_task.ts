@@ -5,6 +5,7 @@ import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
 import { readManyByUuid } from "./read-many.js";
 import { queryAll } from "./inventory.js";
+import { cdpTaskData, cdpTaskFacts, surveyVms } from "./protection.js";
 import { defined, inventoryOf, isNotFound, keepOrder, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
@@ -189,6 +190,16 @@ export const cdpTask = defineResource<ZStackClient, typeof schema>({
         const uuid = str(inv, "uuid");
         return uuid ? [{ id: uuid, name: str(inv, "name") }] : [];
       });
+    },
+  },
+
+  protection: {
+    facts: cdpTaskFacts,
+    recoveryData: (ctx, states) => cdpTaskData(ctx.client, deadlineOf(ctx), states),
+    async survey(ctx) {
+      const d = deadlineOf(ctx);
+      const [invs, vms] = await Promise.all([queryAll(ctx.client, d, QUERY), surveyVms(ctx.client, d)]);
+      return { objects: invs.map((inv) => fromInventory(inv, null)), vms };
     },
   },
 });

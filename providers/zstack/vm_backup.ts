@@ -5,6 +5,7 @@ import { ApiError } from "../http/errors.js";
 import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
 import { queryAll } from "./inventory.js";
+import { backupGroupData, surveyVms, vmBackupFacts } from "./protection.js";
 import { defined, isNotFound, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const volumeBackup = z.object({
@@ -218,6 +219,28 @@ export const vmBackup = defineResource<ZStackClient, typeof schema>({
         const root = live(invs)[0]!;
         return { id, name: requestedName(str(root, "name") ?? "") || null };
       });
+    },
+  },
+  protection: {
+    facts: vmBackupFacts,
+    async recoveryData(ctx, states) {
+      // One query for every group: the volume backups carry sizes and creation times.
+      const groups = states.map((s) => s.group_uuid).filter((g): g is string => !!g);
+      const byGroup = new Map<string, Inventory[]>();
+      for (const inv of groups.length ? await ctx.client.queryIn(deadlineOf(ctx), QUERY, "groupUuid", groups) : []) {
+        const g = str(inv, "groupUuid");
+        if (g && str(inv, "status") !== "Deleted") byGroup.set(g, [...(byGroup.get(g) ?? []), inv]);
+      }
+      return states.map((s) => backupGroupData(s.vm_instance_uuid, s.group_uuid ? (byGroup.get(s.group_uuid) ?? []) : []));
+    },
+    async survey(ctx) {
+      const d = deadlineOf(ctx);
+      const groups = new Map<string, Inventory[]>();
+      for (const inv of await queryAll(ctx.client, d, QUERY)) {
+        const g = str(inv, "groupUuid");
+        if (g && str(inv, "status") !== "Deleted") groups.set(g, [...(groups.get(g) ?? []), inv]);
+      }
+      return { objects: [...groups.values()].map((invs) => fromGroup(live(invs), null)), vms: await surveyVms(ctx.client, d) };
     },
   },
 });

@@ -88,6 +88,11 @@ export interface Plan {
   complete: boolean;
   errored: boolean;
   diagnostics: PlanDiagnostic[];
+  /**
+   * What the plan does to VM protection (src/protection's PlanProtection), computed after planning and saved
+   * with the plan so `show` can render it. Opaque here: the plan engine neither reads nor writes it.
+   */
+  protection?: unknown;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Attribute } from "./attribute.js";
+import type { ProtectionFact, RecoveryData, ResourceProtection, SurveyedVm } from "./protection.js";
 import type { SdkObject } from "./value.js";
 
 /** Operations whose duration a `timeouts {}` block may set. */
@@ -75,6 +76,8 @@ export interface ResourceDefinition<C, S extends z.ZodObject> {
   import?(ctx: OpContext<C>, id: string): Promise<Attrs<S> | null>;
   /** Lists every object of this type the credentials can see (drift inventories); `idAttribute` matches them to state. */
   inventory?: { idAttribute: keyof z.infer<S> & string; list(ctx: OpContext<C>): Promise<ListedObject[]> };
+  /** What objects of this type do for VM protection (see src/sdk/protection.ts); absent when they protect nothing. */
+  protection?: ResourceProtection<C, Attrs<S>>;
 }
 
 export interface DataSourceDefinition<C, S extends z.ZodObject> {
@@ -112,6 +115,8 @@ export interface Resource<C> {
   import(ctx: OpContext<C>, id: string): Promise<SdkObject | null>;
   /** Present when the type can be listed (see ResourceDefinition.inventory). */
   readonly inventory?: ResourceInventory<C>;
+  /** Present when objects of the type protect VMs (see ResourceDefinition.protection). */
+  readonly protection?: ResourceProtection<C, SdkObject>;
 }
 
 export interface DataSource<C> {
@@ -194,7 +199,25 @@ export function defineResource<C, S extends z.ZodObject>(d: ResourceDefinition<C
       if (!d.import) throw new Error(`${d.type} does not support import`);
       return backOrNull(await d.import(ctx, id));
     },
+    ...(d.protection ? { protection: eraseProtection(d.protection, cast) } : {}),
     ...(d.inventory ? { inventory: { idAttribute: d.inventory.idAttribute, list: (ctx: OpContext<C>) => d.inventory!.list(ctx) } } : {}),
+  };
+}
+
+function eraseProtection<C, A>(p: ResourceProtection<C, A>, cast: (o: SdkObject) => A): ResourceProtection<C, SdkObject> {
+  const recoveryData = p.recoveryData;
+  const survey = p.survey;
+  return {
+    facts: (attrs): ProtectionFact[] => p.facts(cast(attrs)),
+    ...(recoveryData ? { recoveryData: (ctx: OpContext<C>, states: readonly SdkObject[]): Promise<RecoveryData[][]> => recoveryData(ctx, states.map(cast)) } : {}),
+    ...(survey
+      ? {
+          survey: async (ctx: OpContext<C>): Promise<{ objects: SdkObject[]; vms: SurveyedVm[] }> => {
+            const r = await survey(ctx);
+            return { objects: r.objects as unknown as SdkObject[], vms: r.vms };
+          },
+        }
+      : {}),
   };
 }
 

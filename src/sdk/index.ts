@@ -2,6 +2,7 @@ export * from "./attribute.js";
 export * from "./define.js";
 export * from "./duration.js";
 export * from "./plan-change.js";
+export * from "./protection.js";
 export * from "./schema-json.js";
 export * from "./tftype.js";
 export * from "./validate.js";

@@ -16,6 +16,8 @@ import { formatAttributePath } from "./paths.js";
 import { renderOutputChanges } from "./plan-text.js";
 import { deleteReason, isMoved, isShown, renderResourceChange } from "./resource-text.js";
 import { PLAIN } from "./style.js";
+import { protectionOf } from "../protection/plan-report.js";
+import { protectionMarkdown } from "./protection-markdown.js";
 
 /**
  * `backplan show -markdown PLANFILE`: a pull-request comment a reviewer can act on without expanding anything.
@@ -188,6 +190,8 @@ interface Parts {
   /** The sentence that opens the CAUTION callout. */
   cautionHeadline: string;
   caution: string[];
+  /** `#### Protection`: the VMs whose protection the plan changes (src/protection). */
+  protection: string;
   warning: string[];
   groups: Group[];
   resources: { rc: ResourceChange; text: string }[];
@@ -252,6 +256,7 @@ function assemble(parts: Parts, b: Budget, options: PlanMarkdownOptions, limit: 
     blocks.push(quote(lines));
   }
   if (parts.warning.length > 0) blocks.push(quote(["[!WARNING]", ...parts.warning]));
+  if (parts.protection) blocks.push(parts.protection);
   const notice = truncationNotice(parts, b, options, limit);
   if (notice) blocks.push(notice);
   if (parts.groups.length > 0) {
@@ -333,11 +338,15 @@ function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
   const what = [destroyed > 0 ? `destroys ${plural(destroyed, "object")}` : "", replaced > 0 ? `replaces ${plural(replaced, "object")}` : ""]
     .filter(Boolean)
     .join(" and ");
+  const prot = protectionMarkdown(protectionOf(plan));
+  warning.push(...prot.warning);
+  const dataHeadline = prot.headline ? ` ${prot.headline}` : " Data held by a destroyed or replaced backup object may be lost.";
   return {
     head,
     errors: plan.errored ? diagnosticLines(plan.diagnostics.filter((d) => d.severity === "error")) : [],
-    cautionHeadline: `**This plan ${what}.** Data held by a destroyed or replaced backup object may be lost. Check each one:`,
-    caution,
+    cautionHeadline: `**This plan ${what || "weakens VM protection"}.**${dataHeadline} Check each one:`,
+    caution: [...caution, ...prot.caution],
+    protection: prot.table,
     warning,
     groups: groups(shown),
     resources: [...shown].sort((a, b) => severity(a) - severity(b)).map((rc) => ({ rc, text: resourceDetails(rc) })),

@@ -25,6 +25,7 @@ describe("planSummary", () => {
         ],
       },
       applyable: true,
+      protection: null,
       complete: true,
       errored: false,
       diagnostics: { errors: 0, warnings: 0 },

@@ -1,4 +1,5 @@
 import { isApplyable, type Plan, type PlanMode, type ResourceChange } from "../plan/plan.js";
+import { protectionOf, type Lost, type VmChange } from "../protection/plan-report.js";
 import { reviewCounts, sortedChanges } from "./counts.js";
 import { formatAttributePath } from "./paths.js";
 import { isMoved } from "./resource-text.js";
@@ -40,6 +41,11 @@ export interface PlanSummary {
   complete: boolean;
   errored: boolean;
   diagnostics: { errors: number; warnings: number };
+  /**
+   * What the plan does to VM protection (docs/protection.md): recovery data it deletes, VMs whose protection
+   * changes, protection controls it breaks. Null when the plan touches no protecting object and no controls apply.
+   */
+  protection: { lost: Lost; vms: VmChange[]; control_violations: number; allowed_protection_loss: boolean } | null;
 }
 
 function driftAction(d: ResourceChange): "update" | "delete" | "move" {
@@ -85,6 +91,7 @@ export function planSummary(plan: Plan): PlanSummary {
     replace,
     drift: { count: drift.length, resources: drift },
     applyable: isApplyable(plan),
+    protection: summaryProtection(plan),
     complete: plan.complete,
     errored: plan.errored,
     diagnostics: {
@@ -92,4 +99,9 @@ export function planSummary(plan: Plan): PlanSummary {
       warnings: plan.diagnostics.filter((d) => d.severity === "warning").length,
     },
   };
+}
+
+function summaryProtection(plan: Plan): PlanSummary["protection"] {
+  const p = protectionOf(plan);
+  return p ? { lost: p.lost, vms: p.vms, control_violations: p.controls.violations.length, allowed_protection_loss: p.controls.allowed } : null;
 }

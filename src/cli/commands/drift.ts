@@ -20,6 +20,8 @@ import type { Command } from "../command.js";
 import { VERSION } from "../version.js";
 import { CONFIG_FLAGS, defaultRegistry, openWorkspace } from "../workspace.js";
 import { parallelismOf, useColor } from "./plan.js";
+import { driftProtection } from "../protection.js";
+import { renderComplianceMarkdown, renderComplianceText } from "../../views/protection-drift.js";
 
 /** The ignore file looked for in the current directory and in each configuration directory. */
 export const IGNORE_FILE = ".backplanignore";
@@ -39,6 +41,7 @@ const FLAGS = {
   "ignore-file": { type: "string", multiple: true },
   webhook: { type: "string" },
   parallelism: { type: "string" },
+  "protection-file": { type: "string" },
 } as const;
 
 /** An interrupted or failed piece of the check, kept for the report instead of aborting the others. */
@@ -95,6 +98,8 @@ function runtimeAttributes(registry: ProviderRegistry): Map<string, Set<string>>
 
 interface Checked {
   source: DriftSourceInput;
+  /** The state read (for protection), when it could be read. */
+  state?: State;
   providers: ConfiguredProvider[];
   close(): Promise<void>;
 }
@@ -154,6 +159,7 @@ async function checkConfig(name: string, dir: string, args: ParsedArgs, base: Ig
       rules,
       errors,
     },
+    state: read.state,
     providers: [...outcome.providers.values()],
     close: () => outcome.providers.closeAll(),
   };
@@ -175,6 +181,7 @@ async function checkState(name: string, path: string, registry: ProviderRegistry
   const providers = [...refreshed.providers.values()];
   return {
     source: { name, kind: "state", statePath: shown(path), stamp: { lineage: state.lineage, serial: state.serial }, mode: "refresh-only", drift: refreshed.drift, changes: [], managed: managedOf(state, registry), rules, errors },
+    state,
     providers,
     close: async () => {
       for (const p of providers) await p.provider.close(p.client);
@@ -275,13 +282,19 @@ async function runDrift(argv: string[]): Promise<number> {
       ...(stringFlag(args, "title") !== undefined ? { title: stringFlag(args, "title")! } : {}),
       ...(stringFlag(args, "details-url") !== undefined ? { detailsUrl: stringFlag(args, "details-url")! } : {}),
     };
-    if (boolFlag(args, "json")) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else if (boolFlag(args, "markdown")) process.stdout.write(renderDriftMarkdown(report, mdOptions));
-    else process.stdout.write(renderDriftText(report, { color: useColor(args) }));
+    const protection =
+      args.flags["inventory"] === false
+        ? undefined
+        : await driftProtection(checked.flatMap((c) => (c.state ? [c.state] : [])), checked.flatMap((c) => c.providers), registry, inputs.map((i) => resolve(chdir ?? ".", i)), args, controller.signal);
+    const jsonText = JSON.stringify(protection ? { ...report, protection } : report, null, 2) + "\n";
+    const markdownText = renderDriftMarkdown(report, mdOptions) + (protection ? `\n${renderComplianceMarkdown(protection)}` : "");
+    if (boolFlag(args, "json")) process.stdout.write(jsonText);
+    else if (boolFlag(args, "markdown")) process.stdout.write(markdownText);
+    else process.stdout.write(renderDriftText(report, { color: useColor(args) }) + (protection ? renderComplianceText(protection, { color: useColor(args) }) : ""));
     const jsonFile = stringFlag(args, "json-file");
-    if (jsonFile !== undefined) await writeFile(jsonFile, JSON.stringify(report, null, 2) + "\n");
+    if (jsonFile !== undefined) await writeFile(jsonFile, jsonText);
     const mdFile = stringFlag(args, "markdown-file");
-    if (mdFile !== undefined) await writeFile(mdFile, renderDriftMarkdown(report, mdOptions));
+    if (mdFile !== undefined) await writeFile(mdFile, markdownText);
 
     const webhook = stringFlag(args, "webhook") ?? (process.env["BACKPLAN_WEBHOOK_URL"] || undefined);
     if (webhook !== undefined && report.drifted) {
@@ -292,6 +305,8 @@ async function runDrift(argv: string[]): Promise<number> {
       }
     }
     if (report.errored) return 1;
+    // 3 outranks 2: a failing protection control needs action even when nothing drifted.
+    if (protection && protection.failed > 0) return 3;
     return report.drifted ? 2 : 0;
   } finally {
     process.off("SIGINT", onSigint);
@@ -303,6 +318,6 @@ export const driftCommand: Command = {
   name: "drift",
   summary: "Report what changed outside backplan and what no state manages (read-only)",
   usage:
-    "backplan drift [DIR|STATEFILE]... [-refresh-only] [-include-runtime] [-inventory=false] [-json | -markdown] [-json-file=FILE] [-markdown-file=FILE] [-comment-id=ID] [-title=TEXT] [-details-url=URL] [-ignore-file=FILE] [--webhook URL] [-var NAME=VALUE] [-var-file=FILE] [-state=PATH] [-parallelism=N] [-no-color]",
+    "backplan drift [DIR|STATEFILE]... [-refresh-only] [-include-runtime] [-inventory=false] [-json | -markdown] [-json-file=FILE] [-markdown-file=FILE] [-comment-id=ID] [-title=TEXT] [-details-url=URL] [-ignore-file=FILE] [-protection-file=FILE] [--webhook URL] [-var NAME=VALUE] [-var-file=FILE] [-state=PATH] [-parallelism=N] [-no-color]",
   run: runDrift,
 };

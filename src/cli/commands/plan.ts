@@ -11,6 +11,9 @@ import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, t
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
+import { PROTECTION_FLAGS, protectPlan, protectionFailureText } from "../protection.js";
+import { PLAN_JSON_KEY, protectionOf } from "../../protection/plan-report.js";
+import { renderProtectionText } from "../../views/protection-text.js";
 
 /** Flags of commands that make a plan (plan, apply without a plan file, destroy). */
 export const PLAN_FLAGS = {
@@ -107,7 +110,7 @@ export function useColor(args: ParsedArgs): boolean {
 }
 
 async function runPlan(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, PLAN_FLAGS);
+  const args = parseArgs(argv, { ...PLAN_FLAGS, ...PROTECTION_FLAGS });
   if (args.positionals.length > 1) throw new UsageError("plan takes at most one configuration directory");
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -118,17 +121,23 @@ async function runPlan(argv: string[]): Promise<number> {
   try {
     const { plan } = run.outcome;
     printDiagnostics(run);
+    const guard = await protectPlan(run.outcome, run.ws.registry, run.ws.dir, args, controller.signal);
     const color = useColor(args);
     if (boolFlag(args, "json")) {
       const { config, registry } = run.ws;
       const document = planJson(plan, { version: TERRAFORM_LANGUAGE_VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
-      process.stdout.write(JSON.stringify(document) + "\n");
+      process.stdout.write(JSON.stringify(plan.protection ? { ...document, [PLAN_JSON_KEY]: plan.protection } : document) + "\n");
     }
-    else process.stdout.write(renderPlanText(plan, { color }));
+    else process.stdout.write(renderPlanText(plan, { color }) + renderProtectionText(protectionOf(plan), { color }));
     const out = stringFlag(args, "out");
     if (plan.errored) return 1;
-    if (out !== undefined) await writePlanFile(out, plan);
     const markdown = stringFlag(args, "markdown");
+    if (guard.failed) {
+      if (markdown !== undefined && guard.report) await writeFile(markdown, renderPlanMarkdown(plan, {}));
+      process.stderr.write(guard.report ? protectionFailureText(guard.report) : "");
+      return 1;
+    }
+    if (out !== undefined) await writePlanFile(out, plan);
     if (markdown !== undefined) await writeFile(markdown, renderPlanMarkdown(plan, {}));
     if (!boolFlag(args, "json")) process.stdout.write(planFooter(plan, { color, ...(out !== undefined ? { savedTo: out } : {}) }));
     return boolFlag(args, "detailed-exitcode") && isApplyable(plan) ? 2 : 0;
@@ -142,6 +151,6 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Show the changes required by the current configuration",
   usage:
-    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-no-color] [-lock-timeout=DURATION] [--cdktf DIR --stack NAME]",
+    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-no-color] [-lock-timeout=DURATION] [-protection-file=FILE] [-allow-protection-loss] [--cdktf DIR --stack NAME]",
   run: runPlan,
 };

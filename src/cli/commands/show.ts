@@ -15,6 +15,8 @@ import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { useColor } from "./plan.js";
 import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
 import { renderStateText, viewStateJson } from "./state-view.js";
+import { PLAN_JSON_KEY, protectionOf } from "../../protection/plan-report.js";
+import { renderProtectionText } from "../../views/protection-text.js";
 
 const FLAGS = {
   ...STATE_FLAGS,
@@ -112,10 +114,10 @@ async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<num
       ...(priorState ? { priorState } : {}),
       ...(config ? { configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) } : {}),
     });
-    process.stdout.write(JSON.stringify(document) + "\n");
+    process.stdout.write(JSON.stringify(plan.protection ? { ...document, [PLAN_JSON_KEY]: plan.protection } : document) + "\n");
     return 0;
   }
-  process.stdout.write(renderPlanText(plan, { color: useColor(args) }));
+  process.stdout.write(renderPlanText(plan, { color: useColor(args) }) + renderProtectionText(protectionOf(plan), { color: useColor(args) }));
   return 0;
 }
 
