@@ -24,7 +24,10 @@ describe("CDP through the task journal", () => {
   const points = async (c: ZStackClient, vmUuid: string): Promise<any[]> => {
     const r = await c.get(`/zstack/v1/vm-instances/${vmUuid}/recovery-points`);
     expect(r.status, r.text).toBe(200);
-    return (Object.values(r.json.recoveryPoints) as any[]).sort((a, b) => a.groupId - b.groupId);
+    // The SDK's shape (a list per groupId, one entry per volume), as {groupId, timestamp}.
+    return (Object.values(r.json.recoveryPoints) as any[][])
+      .map((entries) => ({ groupId: entries[0].grpId, timestamp: Date.parse(entries[0].ts) }))
+      .sort((a, b) => a.groupId - b.groupId);
   };
   const createTask = async (c: ZStackClient, vmUuid: string, extra: Record<string, unknown> = {}) =>
     (await c.ok("POST", "/zstack/v1/cdp-backup-storage/task", {

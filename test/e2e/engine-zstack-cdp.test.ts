@@ -19,7 +19,8 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
   const points = async (vmUuid: string) => {
     const r = await lab.client.get(`/zstack/v1/vm-instances/${vmUuid}/recovery-points`);
     expect(r.status, r.text).toBe(200);
-    return Object.values(r.json.recoveryPoints) as any[];
+    // The SDK's shape: a list per groupId, one entry per volume.
+    return Object.entries(r.json.recoveryPoints as Record<string, any[]>).map(([key, volumes]) => ({ key, groupId: volumes[0].grpId, volumes }));
   };
 
   describe("policies", () => {
@@ -77,8 +78,13 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
       expect(ids[0]).toBe(1);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
       expect(new Set(ids).size).toBe(ids.length);
-      expect(two[0]).toMatchObject({ cdpTaskUuid: t.uuid, vmInstanceUuid: vm.uuid, createDate: expect.stringMatching(ZSTACK_DATE) });
-      expect(two[0].volumes).toHaveLength(2);
+      expect(two[0]!.key).toBe(String(two[0]!.groupId));
+      expect(two[0]!.volumes).toHaveLength(2);
+      for (const e of two[0]!.volumes) {
+        expect(Object.keys(e).sort()).toEqual(["cdpTaskUuid", "desc", "grpId", "id", "size", "ts", "volId"]);
+        expect(e).toMatchObject({ grpId: 1, cdpTaskUuid: t.uuid, ts: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/) });
+      }
+      expect(two[0]!.volumes.map((e: any) => e.volId).sort()).toEqual(vm.allVolumes.map((v: any) => v.uuid).sort());
       const described = await lab.client.get(`/zstack/v1/vm-instances/${vm.uuid}/recovery-point?groupId=1`);
       expect(described.status).toBe(200);
       expect(described.json.virtualSizes).toEqual({ [vm.allVolumes[0].uuid]: 2 * MiB, [vm.allVolumes[1].uuid]: MiB });

@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse, Router } from "../router.js";
 import { authenticate } from "./auth.js";
 import { failure, requestErrorResponse, RequestError, toJobError } from "./errors.js";
 import { parseParams, unwrap } from "./envelope.js";
+import { nodeZoneOf } from "./request-date.js";
 
 export const ZSTACK = "/zstack/v1";
 
@@ -26,7 +27,7 @@ export interface Api {
  */
 export function getApi(api: Api, pattern: string, run: (req: HttpRequest, principal: Principal) => HttpResponse | Promise<HttpResponse>): void {
   api.router.add("GET", ZSTACK + pattern, async (req) => {
-    const auth = authenticate(req, api.services.accounts, api.ctx.clock);
+    const auth = authenticate(req, api.services.accounts, api.ctx.clock, nodeZoneOf(api.ctx.options.timeZone));
     if (auth.kind === "rejected") return auth.response;
     if (auth.kind === "invalid") return failure(auth.error);
     try {
@@ -58,7 +59,7 @@ export interface AsyncSpec<S extends z.ZodType, Q> {
  */
 export function asyncApi<S extends z.ZodType, Q = undefined>(api: Api, method: "POST" | "PUT" | "DELETE", pattern: string, spec: AsyncSpec<S, Q>): void {
   api.router.add(method, ZSTACK + pattern, async (req) => {
-    const auth = authenticate(req, api.services.accounts, api.ctx.clock);
+    const auth = authenticate(req, api.services.accounts, api.ctx.clock, nodeZoneOf(api.ctx.options.timeZone));
     if (auth.kind === "rejected") return auth.response;
     let jobUuid: string;
     let params: z.infer<S>;
