@@ -129,7 +129,7 @@ describe("csbs against documented CSBS routes only", () => {
       const ctx = ctxOf(c);
       const policy = await policyR.create(ctx, planned(policyR, null, policyConfig("vendor-cp", null)));
       seen.length = 0;
-      const created = await cpR.create(ctx, planned(cpR, null, { plan_id: policy["id"], provider_id: null, resources: null, auto_trigger: false }));
+      const created = await cpR.create(ctx, planned(cpR, null, { plan_id: policy["id"] as string, provider_id: null, resources: null, auto_trigger: false }));
       expect(created).toMatchObject({ status: "available", plan_id: policy["id"] });
       expect((created["checkpoint_items"] as SdkObject[]).map((i) => i["resource_id"])).toEqual([servers[0]!.id]);
       expect(await cpR.read(ctx, created)).toMatchObject({ id: created["id"], status: "available", protection_plan: created["protection_plan"] });
@@ -153,7 +153,7 @@ describe("csbs against documented CSBS routes only", () => {
     try {
       const ctx = ctxOf(c);
       const policy = await policyR.create(ctx, planned(policyR, null, policyConfig("karbor-cp", null)));
-      const created = await cpR.create(ctx, planned(cpR, null, { plan_id: policy["id"], provider_id: null, resources: null, auto_trigger: false }));
+      const created = await cpR.create(ctx, planned(cpR, null, { plan_id: policy["id"] as string, provider_id: null, resources: null, auto_trigger: false }));
       expect(created).toMatchObject({ status: "available" });
       expect(await cpR.import!(ctx, created["id"] as string)).toMatchObject({ id: created["id"], plan_id: policy["id"] });
       await cpR.delete(ctx, created);
@@ -169,7 +169,7 @@ describe("csbs against documented CSBS routes only", () => {
     const policy = await policyR.create(ctx, planned(policyR, null, policyConfig("slow-cp", null)));
     holdProtecting = true;
     try {
-      const err = await cpR.create(ctxOf(c, 2_500), planned(cpR, null, { plan_id: policy["id"], provider_id: null, resources: null, auto_trigger: false })).catch((e: unknown) => e);
+      const err = await cpR.create(ctxOf(c, 2_500), planned(cpR, null, { plan_id: policy["id"] as string, provider_id: null, resources: null, auto_trigger: false })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PartialCreateError);
       const partial = (err as PartialCreateError).partial;
       expect(partial).toMatchObject({ plan_id: policy["id"], status: "protecting" });
