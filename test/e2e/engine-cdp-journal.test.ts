@@ -36,7 +36,7 @@ describe("CDP through the task journal", () => {
   /** SHA-256 of every volume of a VM restored from the point (CreateVmFromCdpBackup), then the VM is deleted. */
   const restoredHashes = async (c: ZStackClient, taskUuid: string, groupId: number): Promise<string[]> => {
     const vm = (await c.ok("PUT", "/zstack/v1/cdp-backups/actions", {
-      params: { name: `rp-${groupId}`, groupId, cdpTaskUuid: taskUuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid] },
+      createVmFromCdpBackup: { name: `rp-${groupId}`, groupId, cdpTaskUuid: taskUuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid] },
     })).inventory;
     const hashes: string[] = [];
     for (const v of vm.allVolumes) hashes.push(await c.volumeSha256(v.uuid));
@@ -123,7 +123,7 @@ describe("CDP through the task journal", () => {
     expect((await restoredHashes(c, t.uuid, last))[0]).toBe(hashes.get(last));
     expect((await restoredHashes(c, t.uuid, newest.groupId))[0]).toBe(await c.volumeSha256(vol));
     const merged = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
-      params: { name: "gone", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
+      createVmFromCdpBackup: { name: "gone", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
     });
     expect(merged.status).toBe(503);
     expect(merged.json.error.details).toContain("groupId 1");
@@ -201,7 +201,7 @@ describe("CDP through the task journal", () => {
       expect(verify.json.ok).toBe(false);
       expect(verify.json.problems).toEqual([expect.objectContaining({ kind: "corrupt_chunk", item: hash })]);
       const restore = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
-        params: { name: "bad", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
+        createVmFromCdpBackup: { name: "bad", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
       });
       expect(restore.status).toBe(503);
       expect(restore.json.error.details).toContain(hash);

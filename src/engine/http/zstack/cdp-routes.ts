@@ -35,7 +35,8 @@ const updatePolicy = z.strictObject({
 const createTask = z.strictObject({
   name,
   description: description.optional(),
-  taskType: z.enum(["VM"], "must be VM (the only CdpTaskType)"),
+  // CreateCdpTaskAction's @Param lists no allowed values; every task protects the VMs in resourceUuids.
+  taskType: z.string().min(1, "must not be empty").max(255, "must be at most 255 characters"),
   policyUuid: uuid,
   backupStorageUuid: uuid,
   resourceUuids: z.array(uuid).min(1, "must name at least one VM"),
