@@ -6,6 +6,10 @@ import type { CsbsClient } from "../../providers/csbs/client.js";
 import type { ZStackClient } from "../../providers/zstack/client.js";
 import { isUnknown, PartialCreateError, planResourceChange, type Resource, type SdkObject, type SdkValue } from "../../src/sdk/index.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
+import { backplan, readState } from "./plan-harness.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * The csbs provider as a real Open Telekom Cloud / Huawei CSBS endpoint would see it: a recording proxy in front
@@ -202,4 +206,67 @@ describe("csbs against documented CSBS routes only", () => {
       await csbsProvider.close(c);
     }
   }, 60_000);
+});
+
+describe("backplan apply with a checkpoint that outlives its create timeout", () => {
+  it("records the started checkpoint as tainted, and the next plan replaces it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "backplan-vendor-"));
+    writeFileSync(
+      join(dir, "main.tf"),
+      `
+terraform {
+  required_providers {
+    csbs = { source = "backplan/csbs" }
+  }
+}
+provider "csbs" {
+  auth_url     = "${engine.url}/v3"
+  username     = "demo"
+  password     = "password"
+  project_name = "demo"
+  domain_name  = "Default"
+  endpoint     = "${proxyUrl}"
+}
+resource "csbs_backup_policy" "p" {
+  name = "slow-apply"
+  resource {
+    id   = "${servers[1]!.id}"
+    type = "OS::Nova::Server"
+    name = "${servers[1]!.name}"
+  }
+  scheduled_operation {
+    enabled         = true
+    operation_type  = "backup"
+    trigger_pattern = "BEGIN:VCALENDAR\\r\\nBEGIN:VEVENT\\r\\nRRULE:FREQ=WEEKLY;BYDAY=TH;BYHOUR=12;BYMINUTE=27\\r\\nEND:VEVENT\\r\\nEND:VCALENDAR\\r\\n"
+    max_backups     = 2
+  }
+}
+resource "csbs_backup_policy_checkpoint" "now" {
+  plan_id = csbs_backup_policy.p.id
+  timeouts {
+    create = "3s"
+  }
+}
+`,
+    );
+    holdProtecting = true;
+    try {
+      const applied = await backplan(["apply", "-auto-approve"], dir);
+      expect(applied.code, applied.stdout + applied.stderr).toBe(1);
+      expect(applied.stdout + applied.stderr).toMatch(/recorded in state as tainted/);
+      const cp = readState(dir).resources.find((r) => r.type === "csbs_backup_policy_checkpoint")!;
+      expect(cp.instances[0]!.status).toBe("tainted");
+      const id = cp.instances[0]!.attributes["id"] as string;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      holdProtecting = false;
+      const planned = await backplan(["plan", "-detailed-exitcode", "-no-color"], dir);
+      expect(planned.code, planned.stdout + planned.stderr).toBe(2);
+      expect(planned.stdout).toMatch(/csbs_backup_policy_checkpoint\.now is tainted, so must be replaced/);
+      const destroyed = await backplan(["destroy", "-auto-approve"], dir);
+      expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    } finally {
+      holdProtecting = false;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
