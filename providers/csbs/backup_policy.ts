@@ -182,7 +182,10 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
     name: required({ description: "Name of the policy (1–255 characters)." }),
     description: optional({ description: "Description (up to 255 characters)." }),
     provider_id: optional({ forceNew: true, default: CSBS_PROVIDER_ID, description: `Backup provider id; CSBS has one: \`${CSBS_PROVIDER_ID}\`.` }),
-    common: optional({ description: "General backup policy parameters (the API's `parameters.common`)." }),
+    common: optional({
+      forceNew: true,
+      description: "General backup policy parameters (the API's `parameters.common`). Set at creation only: the documented update body has no `parameters`, so a change replaces the policy.",
+    }),
     resource: required({
       unordered: true,
       description: "A server the policy backs up.",
@@ -300,6 +303,8 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
     return fromPolicy(ready, planned);
   },
 
+  // The body carries only the documented fields (description, name, resources, scheduled_operations):
+  // `parameters` is not among them, which is why `common` forces a new policy.
   async update(ctx, prior, planned) {
     const d = deadlineOf(ctx);
     const id = prior.id!;
@@ -311,7 +316,6 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
         policy: defined({
           name: planned.name,
           description: planned.description ?? "",
-          parameters: planned.common !== null || prior.common !== null ? { common: planned.common ?? {} } : undefined,
           resources: planned.resource.map((r) => ({ id: r.id, type: r.type, name: r.name })),
           scheduled_operations: [operationWire(op, prior.scheduled_operation_id)],
         }),

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { computed, defineResource, optional, optionalComputed, required } from "../../src/sdk/index.js";
+import { computed, defineResource, optional, optionalComputed, PartialCreateError, required } from "../../src/sdk/index.js";
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import { ApiError } from "../http/errors.js";
-import { asObject, defined, list, str, type JsonObject } from "../http/json.js";
+import { asObject, bool, defined, list, str, type JsonObject } from "../http/json.js";
 import { RETRY_BACKOFF } from "../http/backoff.js";
 import { waitUntil } from "../http/wait.js";
 import { CSBS_PROVIDER_ID } from "./backup_policy.js";
@@ -40,16 +40,63 @@ function checkpointsPath(providerId: string): string {
   return `/providers/${encodeURIComponent(providerId)}/checkpoints`;
 }
 
-/** The checkpoint, or null when it does not exist (404, or status `deleted`). */
-async function getCheckpoint(client: CsbsClient, d: Deadline, providerId: string, id: string): Promise<JsonObject | null> {
+/** The checkpoint record through Karbor's route, or null when it does not exist (404, or status `deleted`). */
+async function getKarborCheckpoint(client: CsbsClient, d: Deadline, providerId: string, id: string): Promise<JsonObject | null> {
   const reply = await client.get(d, `${checkpointsPath(providerId)}/${encodeURIComponent(id)}`);
   const cp = reply ? asObject(reply["checkpoint"]) : undefined;
   return cp && str(cp, "status") !== "deleted" ? cp : null;
 }
 
-async function itemsOf(client: CsbsClient, d: Deadline, checkpointId: string): Promise<JsonObject[]> {
-  const reply = await client.call(d, { method: "GET", path: "/checkpoint_items", query: { checkpoint_id: checkpointId } });
-  return list(reply, "checkpoint_items");
+async function itemsOf(client: CsbsClient, d: Deadline, checkpointId: string, policyId?: string): Promise<JsonObject[]> {
+  const reply = await client.call(d, { method: "GET", path: "/checkpoint_items", query: { checkpoint_id: checkpointId, policy_id: policyId } });
+  return list(reply, "checkpoint_items").filter((i) => str(i, "checkpoint_id") === checkpointId && str(i, "status") !== "deleted");
+}
+
+/**
+ * A checkpoint's status from its backups (what CSBS documents per `checkpoint_item`): `error` once every backup
+ * has settled and one failed, `available` when all are, else the first unsettled status. Pure.
+ */
+export function statusOfItems(items: readonly JsonObject[]): string {
+  const statuses = items.map((i) => str(i, "status") ?? "protecting");
+  const open = statuses.find((st) => !SETTLED.has(st));
+  if (open) return open;
+  return statuses.includes("error") ? "error" : "available";
+}
+
+/**
+ * What a checkpoint is now: its record and backups, or null when it is gone. Through `checkpoint_items` (CSBS)
+ * the record is built from the backups, `known` supplying what only the execute reply carried (the plan);
+ * no backups at all means gone unless `pendingIfEmpty` (right after the execute, before CSBS lists them).
+ */
+async function lookUp(
+  client: CsbsClient,
+  d: Deadline,
+  providerId: string,
+  id: string,
+  known: JsonObject | null,
+  pendingIfEmpty = false,
+): Promise<{ cp: JsonObject; items: JsonObject[] } | null> {
+  if (client.config.apiFlavor === "karbor") {
+    const cp = await getKarborCheckpoint(client, d, providerId, id);
+    return cp ? { cp, items: await itemsOf(client, d, id) } : null;
+  }
+  const items = await itemsOf(client, d, id);
+  if (items.length === 0) return pendingIfEmpty ? { cp: { ...(known ?? {}), id, status: "protecting" }, items } : null;
+  const created = items.map((i) => str(i, "created_at")).filter((t): t is string => t !== null).sort()[0] ?? null;
+  return { cp: { ...(known ?? {}), id, status: statusOfItems(items), created_at: str(known ?? {}, "created_at") ?? created }, items };
+}
+
+/** A checkpoint's `protection_plan` in state form, from its wire form. */
+function planOf(plan: JsonObject | undefined): Checkpoint["protection_plan"] {
+  return plan
+    ? [
+        {
+          id: str(plan, "id"),
+          name: str(plan, "name"),
+          resources: list(plan, "resources").map((r) => ({ id: str(r, "id") ?? "", type: str(r, "type"), name: str(r, "name") })),
+        },
+      ]
+    : null;
 }
 
 function fromCheckpoint(cp: JsonObject, items: readonly JsonObject[], prior: Checkpoint | null, providerId: string): Checkpoint {
@@ -61,18 +108,22 @@ function fromCheckpoint(cp: JsonObject, items: readonly JsonObject[], prior: Che
     resources: prior ? prior.resources : null,
     auto_trigger: prior ? prior.auto_trigger : null,
     status: str(cp, "status"),
-    created_at: str(cp, "created_at"),
-    protection_plan: plan
-      ? [
-          {
-            id: str(plan, "id"),
-            name: str(plan, "name"),
-            resources: list(plan, "resources").map((r) => ({ id: str(r, "id") ?? "", type: str(r, "type"), name: str(r, "name") })),
-          },
-        ]
-      : null,
+    created_at: str(cp, "created_at") ?? prior?.created_at ?? null,
+    protection_plan: planOf(plan) ?? prior?.protection_plan ?? null,
     checkpoint_items: items.map(itemOf),
   };
+}
+
+/**
+ * Which policy made a checkpoint, found through the documented `checkpoint_items?policy_id=` filter (a backup
+ * record names no policy): the policy's wire form, or null when no policy lists it.
+ */
+async function policyOfCheckpoint(client: CsbsClient, d: Deadline, checkpointId: string): Promise<JsonObject | null> {
+  for (const p of await listAll(client, d, "/policies", "policies")) {
+    const pid = str(p, "id");
+    if (pid && (await itemsOf(client, d, checkpointId, pid)).length > 0) return p;
+  }
+  return null;
 }
 
 /** The provider of a plan, for paths; CSBS's fixed provider when the plan does not say. */
@@ -85,7 +136,7 @@ async function providerOf(client: CsbsClient, d: Deadline, planId: string): Prom
 export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>({
   type: "csbs_backup_policy_checkpoint",
   description:
-    "Executes a backup policy now (POST /providers/{provider_id}/checkpoints) and waits until the backups are available. Every argument forces a new checkpoint; destroying it deletes the backups.",
+    "Executes a backup policy now (POST /providers/{provider_id}/checkpoints) and waits, through the backups it made (GET /checkpoint_items), until they are available. A checkpoint still running at the create timeout is recorded as tainted rather than lost. Every argument forces a new checkpoint; destroying it deletes the backups.",
   schema,
   attributes: {
     id: computed({ stable: true, description: "The checkpoint (backup record) id; the import id." }),
@@ -106,8 +157,8 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     if (!state.id) return null;
     const d = deadlineOf(ctx);
     const providerId = state.provider_id ?? (await providerOf(ctx.client, d, state.plan_id));
-    const cp = await getCheckpoint(ctx.client, d, providerId, state.id);
-    return cp ? fromCheckpoint(cp, await itemsOf(ctx.client, d, state.id), state, providerId) : null;
+    const now = await lookUp(ctx.client, d, providerId, state.id, null);
+    return now ? fromCheckpoint(now.cp, now.items, state, providerId) : null;
   },
 
   async create(ctx, planned) {
@@ -145,15 +196,27 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     const id = created ? str(created, "id") : null;
     const full = await ctx.client.pathOf(d, path);
     if (!created || !id) throw new ApiError("CSBS", "HTTP.200", "reply has no checkpoint id", "POST", full, 200);
-    const settled = await waitUntil(
-      d,
-      () => getCheckpoint(ctx.client, d, providerId, id),
-      (cp) => cp === null || SETTLED.has(str(cp, "status") ?? ""),
-      (last) =>
-        ctx.client.timeout(d, "POST", full, `checkpoint ${id} of policy ${planned.plan_id} still ${last ? (str(last, "status") ?? "pending") : "pending"}; import it with this id once it is available`),
-    );
-    if (settled === null) throw new ApiError("CSBS", "HTTP.404", `checkpoint ${id} disappeared while protecting`, "POST", full, 404);
-    const items = await itemsOf(ctx.client, d, id);
+    const expected = list(asObject(created["protection_plan"]) ?? {}, "resources").length;
+    const soFar = (): Checkpoint => ({
+      ...fromCheckpoint({ ...created, status: "protecting" }, [], { ...planned, provider_id: providerId }, providerId),
+      id,
+    });
+    let settledNow: { cp: JsonObject; items: JsonObject[] } | null;
+    try {
+      settledNow = await waitUntil(
+        d,
+        () => lookUp(ctx.client, d, providerId, id, created, true),
+        // Through checkpoint_items the checkpoint has settled once every resource's backup has.
+        (now) => now === null || (SETTLED.has(str(now.cp, "status") ?? "") && (ctx.client.config.apiFlavor === "karbor" || now.items.length >= Math.max(1, expected))),
+        (last) =>
+          ctx.client.timeout(d, "POST", full, `checkpoint ${id} of policy ${planned.plan_id} still ${last ? (str(last.cp, "status") ?? "pending") : "pending"}`),
+      );
+    } catch (e) {
+      // The backup runs on (and is billed): record it, tainted, rather than leave it outside the state.
+      throw new PartialCreateError(`${(e as Error).message}; checkpoint ${id} is recorded in state as tainted`, soFar(), { cause: e });
+    }
+    if (settledNow === null) throw new ApiError("CSBS", "HTTP.404", `checkpoint ${id} disappeared while protecting`, "POST", full, 404);
+    const { cp: settled, items } = settledNow;
     if (str(settled, "status") === "error") {
       const reasons = items
         .map(itemOf)
@@ -192,9 +255,9 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     );
     await waitUntil(
       d,
-      () => getCheckpoint(ctx.client, d, providerId, state.id!),
-      (cp) => cp === null,
-      (last) => ctx.client.timeout(d, "DELETE", full, `checkpoint ${state.id} still ${last ? (str(last, "status") ?? "present") : "present"}`),
+      () => lookUp(ctx.client, d, providerId, state.id!, null),
+      (now) => now === null,
+      (last) => ctx.client.timeout(d, "DELETE", full, `checkpoint ${state.id} still ${last ? (str(last.cp, "status") ?? "present") : "present"}`),
     );
   },
 
@@ -202,23 +265,50 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     const d = deadlineOf(ctx);
     // The import id may be `<checkpoint id>` or `<provider id>/<checkpoint id>`.
     const [providerId, checkpointId] = id.includes("/") ? (id.split("/", 2) as [string, string]) : [CSBS_PROVIDER_ID, id];
-    const cp = await getCheckpoint(ctx.client, d, providerId, checkpointId);
-    return cp ? fromCheckpoint(cp, await itemsOf(ctx.client, d, checkpointId), null, providerId) : null;
+    if (ctx.client.config.apiFlavor === "karbor") {
+      const now = await lookUp(ctx.client, d, providerId, checkpointId, null);
+      return now ? fromCheckpoint(now.cp, now.items, null, providerId) : null;
+    }
+    const now = await lookUp(ctx.client, d, providerId, checkpointId, null);
+    if (!now) return null;
+    const policy = await policyOfCheckpoint(ctx.client, d, checkpointId);
+    const plan = policy ? { id: str(policy, "id"), name: str(policy, "name"), resources: list(policy, "resources") } : undefined;
+    return fromCheckpoint({ ...now.cp, ...(plan ? { protection_plan: plan } : {}) }, now.items, null, providerId);
   },
 
   inventory: {
     idAttribute: "id",
     async list(ctx) {
-      const checkpoints = await listAll(ctx.client, deadlineOf(ctx), checkpointsPath(CSBS_PROVIDER_ID), "checkpoints");
-      return checkpoints.flatMap((cp) => {
-        const id = str(cp, "id");
-        if (!id || str(cp, "status") === "deleted") return [];
-        const plan = asObject(cp["protection_plan"]);
-        const planId = plan ? str(plan, "id") : null;
-        // Checkpoints a policy's schedule took belong to that policy (its retention rules delete them).
-        const scheduled = str(extraInfoOf(cp), "created_by") === "operation-engine";
-        return [{ id, name: plan ? str(plan, "name") : null, ...(scheduled && planId ? { createdBy: { type: "csbs_backup_policy", id: planId } } : {}) }];
-      });
+      const d = deadlineOf(ctx);
+      if (ctx.client.config.apiFlavor === "karbor") {
+        const checkpoints = await listAll(ctx.client, d, checkpointsPath(CSBS_PROVIDER_ID), "checkpoints");
+        return checkpoints.flatMap((cp) => {
+          const id = str(cp, "id");
+          if (!id || str(cp, "status") === "deleted") return [];
+          const plan = asObject(cp["protection_plan"]);
+          const planId = plan ? str(plan, "id") : null;
+          // Checkpoints a policy's schedule took belong to that policy (its retention rules delete them).
+          const scheduled = str(extraInfoOf(cp), "created_by") === "operation-engine";
+          return [{ id, name: plan ? str(plan, "name") : null, ...(scheduled && planId ? { createdBy: { type: "csbs_backup_policy", id: planId } } : {}) }];
+        });
+      }
+      // CSBS: checkpoints are the checkpoint_ids of the backups; each policy's are found with `policy_id=`.
+      const found = new Map<string, { id: string; name: string | null; createdBy?: { type: string; id: string } }>();
+      for (const p of await listAll(ctx.client, d, "/policies", "policies")) {
+        const pid = str(p, "id");
+        if (!pid) continue;
+        for (const item of await listItems(ctx.client, d, { policy_id: pid })) {
+          const cid = str(item, "checkpoint_id");
+          if (!cid || found.has(cid)) continue;
+          const scheduled = bool(asObject(item["extend_info"]) ?? {}, "auto_trigger") === true;
+          found.set(cid, { id: cid, name: str(p, "name"), ...(scheduled ? { createdBy: { type: "csbs_backup_policy", id: pid } } : {}) });
+        }
+      }
+      for (const item of await listItems(ctx.client, d, {})) {
+        const cid = str(item, "checkpoint_id");
+        if (cid && !found.has(cid)) found.set(cid, { id: cid, name: str(item, "name") });
+      }
+      return [...found.values()];
     },
   },
   protection: {
@@ -226,3 +316,20 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     recoveryData: async (_ctx, states) => states.map(checkpointData),
   },
 });
+
+/** Every backup (`GET /checkpoint_items`, paged by marker) matching `filters`, except deleted ones. */
+async function listItems(client: CsbsClient, d: Deadline, filters: Record<string, string>): Promise<JsonObject[]> {
+  const out: JsonObject[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const reply = await client.call(d, { method: "GET", path: "/checkpoint_items", query: { ...filters, limit: 1000, marker } });
+    const batch = list(reply, "checkpoint_items");
+    out.push(...batch.filter((i) => str(i, "status") !== "deleted"));
+    const next = list(reply, "checkpoint_items_links").find((l) => str(l, "rel") === "next");
+    const href = next ? str(next, "href") : null;
+    const nextMarker = href ? new URL(href, "http://x.invalid").searchParams.get("marker") : null;
+    if (!nextMarker || batch.length === 0 || nextMarker === marker) break;
+    marker = nextMarker;
+  }
+  return out;
+}

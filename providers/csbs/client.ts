@@ -2,7 +2,7 @@ import { wasCancelled, type Deadline } from "../http/deadline.js";
 import { ApiError, OperationTimeoutError } from "../http/errors.js";
 import { asObject } from "../http/json.js";
 import { HttpTransport, parseJson, type HttpMethod, type HttpResponse } from "../http/transport.js";
-import { projectBase, type ResolvedCsbsConfig } from "./config.js";
+import { projectBase, regionEndpoint, type ResolvedCsbsConfig } from "./config.js";
 import { apiErrorOf } from "./errors.js";
 import { catalogUrl, issueToken } from "./keystone.js";
 
@@ -145,13 +145,17 @@ export class CsbsClient {
     if (!projectId) {
       throw new ApiError("Keystone", "HTTP.201", "token is not scoped to a project; set project_id or project_name", "POST", `${new URL(c.authUrl).pathname}/auth/tokens`, 201);
     }
-    const endpoint = c.endpoint ?? catalogUrl(issued.catalog, CSBS_SERVICE_TYPE, c.region);
+    const endpoint =
+      c.endpoint ??
+      catalogUrl(issued.catalog, CSBS_SERVICE_TYPE, c.region) ??
+      // Huawei's IAM catalog lists no `data-protect`: its provider builds the endpoint from region and domain.
+      (c.region && c.cloudDomain ? regionEndpoint(c.region, c.cloudDomain) : null);
     if (!endpoint) {
       const types = issued.catalog.map((e) => e.type).join(", ") || "none";
       throw new ApiError(
         "Keystone",
         "CATALOG",
-        `no "${CSBS_SERVICE_TYPE}" endpoint${c.region ? ` in region ${c.region}` : ""} in the service catalog (services: ${types}); set endpoint`,
+        `no "${CSBS_SERVICE_TYPE}" endpoint${c.region ? ` in region ${c.region}` : ""} in the service catalog (services: ${types}); set endpoint, or region and cloud_domain`,
         "POST",
         `${new URL(c.authUrl).pathname}/auth/tokens`,
         201,

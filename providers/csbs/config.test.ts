@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProviderConfigError } from "../http/config-error.js";
-import { normalizeAuthUrl, projectBase, resolveCsbsConfig, type CsbsProviderConfig } from "./config.js";
+import { cloudDomainOf, normalizeAuthUrl, projectBase, regionEndpoint, resolveCsbsConfig, type CsbsProviderConfig } from "./config.js";
 
 const none: CsbsProviderConfig = {
   auth_url: null,
@@ -77,5 +77,33 @@ describe("endpoint helpers", () => {
   it("adds /v3 to an auth URL without a version", () => {
     expect(normalizeAuthUrl("http://k:5000/")).toBe("http://k:5000/v3");
     expect(normalizeAuthUrl("http://k:5000/identity/v3")).toBe("http://k:5000/identity/v3");
+  });
+});
+
+describe("real clouds' identity and endpoint settings", () => {
+  it("OTC: the user's OTC-EU domain scopes a region-named project when no project is given", () => {
+    const r = resolveCsbsConfig({ ...none, auth_url: "https://iam.eu-de.otc.t-systems.com/v3", region: "eu-de", domain_name: "OTC-EU-DE-00000000001000012345", username: "u", password: "p" }, {});
+    expect(r.credentials).toMatchObject({ userDomainName: "OTC-EU-DE-00000000001000012345" });
+    expect(r.scope).toEqual({ kind: "name", name: "eu-de", domainName: "OTC-EU-DE-00000000001000012345" });
+    expect(r.apiFlavor).toBe("csbs");
+    expect(r.cloudDomain).toBe("otc.t-systems.com");
+  });
+
+  it("a sub-project keeps its own name, in the user's domain", () => {
+    const r = resolveCsbsConfig({ ...none, auth_url: "https://iam.eu-de.otc.t-systems.com/v3", region: "eu-de", user_domain_name: "OTC-EU-DE-1", project_name: "eu-de_backup", username: "u", password: "p" }, {});
+    expect(r.scope).toEqual({ kind: "name", name: "eu-de_backup", domainName: "OTC-EU-DE-1" });
+  });
+
+  it("Huawei: the CSBS endpoint is built from region and the IAM URL's domain", () => {
+    expect(cloudDomainOf(null, "https://iam.myhuaweicloud.com/v3", "ap-southeast-1")).toBe("myhuaweicloud.com");
+    expect(cloudDomainOf(null, "https://iam.ap-southeast-1.myhuaweicloud.com/v3", "ap-southeast-1")).toBe("myhuaweicloud.com");
+    expect(cloudDomainOf("example.cloud.", "https://keystone.local/v3", "r1")).toBe("example.cloud");
+    expect(cloudDomainOf(null, "http://127.0.0.1:5000/v3", "r1")).toBeNull();
+    expect(regionEndpoint("ap-southeast-1", "myhuaweicloud.com")).toBe("https://csbs.ap-southeast-1.myhuaweicloud.com");
+    expect(projectBase(regionEndpoint("cn-north-4", "myhuaweicloud.com"), "p1")).toBe("https://csbs.cn-north-4.myhuaweicloud.com/v1/p1");
+  });
+
+  it("names api_flavor when it is neither csbs nor karbor", () => {
+    expect(() => resolveCsbsConfig({ ...none, auth_url: "http://k/v3", username: "u", password: "p", project_id: "x", api_flavor: "cbr" }, {})).toThrow(/api_flavor.*csbs or karbor/);
   });
 });

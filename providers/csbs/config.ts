@@ -13,6 +13,8 @@ export interface CsbsProviderConfig {
   password: string | null;
   token: string | null;
   endpoint: string | null;
+  api_flavor?: string | null;
+  cloud_domain?: string | null;
   max_concurrency: number | null;
   max_retries: number | null;
 }
@@ -32,6 +34,16 @@ export interface ResolvedCsbsConfig {
   region: string | null;
   /** Endpoint override (may hold `$(project_id)s`-style placeholders); else the catalog's `data-protect`. */
   endpoint: string | null;
+  /**
+   * Which routes checkpoints are read through: `csbs` (the documented `checkpoint_items`, as OTC and Huawei
+   * use) or `karbor` (OpenStack Karbor's `providers/{id}/checkpoints/{id}`).
+   */
+  apiFlavor: "csbs" | "karbor";
+  /**
+   * Domain of the cloud's public endpoints (`myhuaweicloud.com`): with `region`, the endpoint is
+   * `https://csbs.{region}.{cloudDomain}` when the catalog has no `data-protect` entry, as Huawei's provider builds it.
+   */
+  cloudDomain: string | null;
   maxConcurrency: number;
   maxRetries: number;
 }
@@ -71,9 +83,12 @@ export function resolveCsbsConfig(c: CsbsProviderConfig, env: Env): ResolvedCsbs
     throw new ProviderConfigError("csbs", "username", "no credentials: set username/password or token (OS_USERNAME/OS_PASSWORD or OS_TOKEN)");
   }
 
+  const region = pick(c.region, "OS_REGION_NAME");
   let scope: ProjectScope | null = null;
+  // OTC and Huawei name each region's main project after the region (`eu-de`): the scope when none is given.
+  const scopedName = projectName ?? (credentials.kind === "password" && !projectId && region ? region : null);
   if (projectId) scope = { kind: "id", id: projectId };
-  else if (projectName) scope = { kind: "name", name: projectName, domainName: pick(c.project_domain_name, "OS_PROJECT_DOMAIN_NAME") ?? domain ?? "Default" };
+  else if (scopedName) scope = { kind: "name", name: scopedName, domainName: pick(c.project_domain_name, "OS_PROJECT_DOMAIN_NAME") ?? domain ?? (credentials.kind === "password" ? credentials.userDomainName : "Default") };
 
   const keystoneNeeded = !(credentials.kind === "token" && endpoint && scope?.kind === "id");
   if (keystoneNeeded && !authUrlText) {
@@ -86,11 +101,43 @@ export function resolveCsbsConfig(c: CsbsProviderConfig, env: Env): ResolvedCsbs
     authUrl: authUrlText ? normalizeAuthUrl(authUrlText) : null,
     credentials,
     scope,
-    region: pick(c.region, "OS_REGION_NAME"),
+    region,
     endpoint: endpoint ? checkUrl(endpoint, "endpoint") : null,
+    apiFlavor: flavorOf(pick(c.api_flavor ?? null, "CSBS_API_FLAVOR")),
+    cloudDomain: cloudDomainOf(pick(c.cloud_domain ?? null, "CSBS_CLOUD_DOMAIN"), authUrlText, region),
     maxConcurrency: c.max_concurrency ?? 8,
     maxRetries: c.max_retries ?? 4,
   };
+}
+
+function flavorOf(text: string | null): "csbs" | "karbor" {
+  if (text === null || text === "csbs") return "csbs";
+  if (text === "karbor") return "karbor";
+  throw new ProviderConfigError("csbs", "api_flavor", `"${text}" is not csbs or karbor (CSBS_API_FLAVOR)`);
+}
+
+/**
+ * The cloud's endpoint domain: as given, or read off an IAM URL named like Huawei's and OTC's
+ * (`iam.myhuaweicloud.com`, `iam.{region}.myhuaweicloud.com`, `iam.eu-de.otc.t-systems.com`); null otherwise.
+ */
+export function cloudDomainOf(given: string | null, authUrl: string | null, region: string | null): string | null {
+  if (given) return given.replace(/^\.+|\.+$/g, "");
+  if (!authUrl) return null;
+  let host: string;
+  try {
+    host = new URL(authUrl).hostname;
+  } catch {
+    return null;
+  }
+  const m = /^iam\.(.+)$/.exec(host);
+  if (!m) return null;
+  const rest = m[1]!;
+  return region && rest.startsWith(`${region}.`) ? rest.slice(region.length + 1) : rest.includes(".") ? rest : null;
+}
+
+/** Huawei's region-built CSBS endpoint (`https://csbs.{region}.{domain}`). Pure. */
+export function regionEndpoint(region: string, cloudDomain: string): string {
+  return `https://csbs.${region}.${cloudDomain}`;
 }
 
 /** `http://h:5000` and `http://h:5000/v3/` both become `http://h:5000/v3`. */

@@ -21,7 +21,44 @@ provider "csbs" {
 }`,
     notes: `The provider authenticates with Keystone v3 and takes the CSBS endpoint from the service catalog (service type
 \`data-protect\`) unless \`endpoint\` is set. A token the API rejects (401) is renewed once. Errors carry the
-API's own code (\`CSBS.3000\`...), the HTTP method and the path.`,
+API's own code (\`CSBS.3000\`...), the HTTP method and the path.
+
+Checkpoints are read, waited on, imported and listed through the documented CSBS routes (\`checkpoint_items\`), as
+Open Telekom Cloud's and Huawei Cloud's providers do; set \`api_flavor = "karbor"\` for an OpenStack Karbor
+endpoint, whose \`providers/{id}/checkpoints/{id}\` routes are used instead.
+
+### Open Telekom Cloud
+
+OTC users log in to their \`OTC-EU-DE-…\` (or \`OTC-EU-NL-…\`) domain; a region's main project is named after the
+region, and is the scope when no project is given. The catalog lists CSBS as \`data-protect\`.
+
+\`\`\`hcl
+provider "csbs" {
+  auth_url    = "https://iam.eu-de.otc.t-systems.com/v3"
+  region      = "eu-de"
+  domain_name = "OTC-EU-DE-00000000001000012345"
+  username    = "backup-admin"
+  password    = var.otc_password
+  # project_name = "eu-de_backups"   # a sub-project instead of the region's main project
+}
+\`\`\`
+
+### Huawei Cloud
+
+Huawei's IAM catalog has no \`data-protect\` entry: the endpoint is built as
+\`https://csbs.{region}.{cloud_domain}/v1/{project_id}\`, the domain read off \`auth_url\` (\`myhuaweicloud.com\`)
+unless \`cloud_domain\` is set.
+
+\`\`\`hcl
+provider "csbs" {
+  auth_url    = "https://iam.ap-southeast-1.myhuaweicloud.com/v3"
+  region      = "ap-southeast-1"
+  domain_name = "my-account"          # the account (domain) name
+  username    = "backup-admin"
+  password    = var.huawei_password
+  project_id  = var.huawei_project_id # or project_name = "ap-southeast-1"
+}
+\`\`\``,
   },
   csbs_backup_policy: {
     example: `

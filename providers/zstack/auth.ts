@@ -1,18 +1,14 @@
 import { createHash, createHmac } from "node:crypto";
+import type { NodeTimeZone } from "./node-time.js";
 
 /** How the ZStack client authenticates. */
 export type ZStackAuth =
   | { kind: "session"; accountName: string; password: string }
-  | { kind: "access_key"; accessKeyId: string; accessKeySecret: string };
+  | { kind: "access_key"; accessKeyId: string; accessKeySecret: string; timeZone: NodeTimeZone };
 
 /** ZStack stores and compares passwords as lowercase hex SHA-512; login sends that digest. */
 export function sha512Hex(password: string): string {
   return createHash("sha512").update(password, "utf8").digest("hex");
-}
-
-/** `Date` header value in the RFC 1123 form ZStack's AccessKey check parses (`EEE, dd MMM yyyy HH:mm:ss z`). */
-export function httpDate(now: Date): string {
-  return now.toUTCString();
 }
 
 /**

@@ -78,7 +78,7 @@ export const cdpTask = defineResource<ZStackClient, typeof schema>({
     uuid: computed({ stable: true, description: "The task's UUID (chosen by the client and sent as `resourceUuid`)." }),
     name: required({ description: "Name of the task (1–255 characters)." }),
     description: optionalComputed({ description: "Free-form description." }),
-    task_type: optional({ forceNew: true, default: "VM", description: "What the task protects; ZStack knows only `VM`." }),
+    task_type: optional({ forceNew: true, default: "VM", description: "The task's type, sent as given (ZStack lists no allowed values; the vendor's examples use `VM`, `Volume` and `incremental`). Every CDP task protects the VMs in `resource_uuids`." }),
     policy_uuid: required({ forceNew: true, description: "UUID of the CDP policy (`zstack_cdp_policy`)." }),
     backup_storage_uuid: required({ forceNew: true, description: "UUID of the (ImageStore) backup storage the journal is written to." }),
     resource_uuids: required({ forceNew: true, unordered: true, description: "UUIDs of the VMs to protect; order does not matter." }),

@@ -3,7 +3,8 @@ import { wasCancelled, type Deadline } from "../http/deadline.js";
 import { ApiError, OperationTimeoutError } from "../http/errors.js";
 import { asObject } from "../http/json.js";
 import { HttpTransport, parseJson, type HttpMethod, type HttpResponse } from "../http/transport.js";
-import { accessKeyAuthorization, httpDate, sha512Hex, type ZStackAuth } from "./auth.js";
+import { accessKeyAuthorization, sha512Hex, type ZStackAuth } from "./auth.js";
+import { nodeDate } from "./node-time.js";
 import type { ResolvedZStackConfig } from "./config.js";
 
 /** ZStack's "invalid or expired session" code; answered by re-logging in once. */
@@ -214,7 +215,7 @@ export class ZStackClient {
     const auth: ZStackAuth = this.config.auth;
     switch (auth.kind) {
       case "access_key": {
-        const date = httpDate(new Date());
+        const date = nodeDate(new Date(), auth.timeZone);
         return { date, authorization: accessKeyAuthorization(auth.accessKeyId, auth.accessKeySecret, method, date, apiPath) };
       }
       case "session":

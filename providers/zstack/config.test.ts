@@ -27,9 +27,16 @@ describe("resolveZStackConfig", () => {
       ZSTACK_PORT: "9090",
       ZSTACK_ACCESS_KEY_ID: "id",
       ZSTACK_ACCESS_KEY_SECRET: "sec",
+      ZSTACK_TIME_ZONE: "Asia/Shanghai",
     });
     expect(r.baseUrl).toBe("http://zs.local:9090/zstack/v1");
-    expect(r.auth).toEqual({ kind: "access_key", accessKeyId: "id", accessKeySecret: "sec" });
+    expect(r.auth).toEqual({ kind: "access_key", accessKeyId: "id", accessKeySecret: "sec", timeZone: { kind: "iana", id: "Asia/Shanghai" } });
+  });
+
+  it("signs in the local zone by default and names time_zone when it is not a zone", () => {
+    const r = resolveZStackConfig({ ...none, host: "h", access_key_id: "i", access_key_secret: "s" }, {});
+    expect(r.auth).toMatchObject({ timeZone: { kind: "iana", id: Intl.DateTimeFormat().resolvedOptions().timeZone } });
+    expect(() => resolveZStackConfig({ ...none, host: "h", access_key_id: "i", access_key_secret: "s", time_zone: "CST6" }, {})).toThrow(/time_zone.*IANA id/);
   });
 
   it("prefers the block over the environment and endpoint over host", () => {

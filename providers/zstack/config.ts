@@ -1,5 +1,6 @@
 import { ProviderConfigError } from "../http/config-error.js";
 import type { ZStackAuth } from "./auth.js";
+import { parseNodeTimeZone } from "./node-time.js";
 
 /** The provider block's attributes as `configure` receives them (null = not set). */
 export interface ZStackProviderConfig {
@@ -10,6 +11,7 @@ export interface ZStackProviderConfig {
   account_password: string | null;
   access_key_id: string | null;
   access_key_secret: string | null;
+  time_zone?: string | null;
   max_concurrency: number | null;
   max_retries: number | null;
 }
@@ -58,7 +60,10 @@ export function resolveZStackConfig(c: ZStackProviderConfig, env: Env): Resolved
   if (keyId || keySecret) {
     if (!keyId) throw new ProviderConfigError("zstack", "access_key_id", "required with access_key_secret (ZSTACK_ACCESS_KEY_ID)");
     if (!keySecret) throw new ProviderConfigError("zstack", "access_key_secret", "required with access_key_id (ZSTACK_ACCESS_KEY_SECRET)");
-    auth = { kind: "access_key", accessKeyId: keyId, accessKeySecret: keySecret };
+    const zoneText = pick(c.time_zone ?? null, "ZSTACK_TIME_ZONE") ?? "local";
+    const timeZone = parseNodeTimeZone(zoneText);
+    if ("error" in timeZone) throw new ProviderConfigError("zstack", "time_zone", `${timeZone.error} (ZSTACK_TIME_ZONE)`);
+    auth = { kind: "access_key", accessKeyId: keyId, accessKeySecret: keySecret, timeZone };
   } else if (account || password) {
     if (!account) throw new ProviderConfigError("zstack", "account_name", "required with account_password (ZSTACK_ACCOUNT_NAME)");
     if (!password) throw new ProviderConfigError("zstack", "account_password", "required with account_name (ZSTACK_ACCOUNT_PASSWORD)");

@@ -234,30 +234,55 @@ const rpSchema = z.object({
   latest_group_id: z.number().nullable(),
 });
 
+type RecoveryPointRecord = { group_id: number; time: string | null; timestamp_ms: number | null; cdp_task_uuid: string | null };
+
 /**
- * Normalizes a recoveryPoints reply into `{group_id, time}` records, newest last. ZStack types the field as a
- * bare Map: accepted are `{ "<groupId>": <epoch ms | time text | {timestamp...}> }` and lists of objects
- * carrying `groupId`.
+ * Normalizes a recoveryPoints reply into records, oldest first, one per group. Read are ZStack's SDK shape — a
+ * list per key of `{id, grpId, size, volId, ts, desc}`, one entry per volume, grouped here by `grpId` (the key
+ * when `grpId` is absent) — and the earlier single-object shapes: `{ "<groupId>": <epoch ms | time text |
+ * {timestamp...}> }` and a list of objects carrying `groupId`.
  */
-export function parseRecoveryPoints(raw: unknown): { group_id: number; time: string | null; timestamp_ms: number | null; cdp_task_uuid: string | null }[] {
+export function parseRecoveryPoints(raw: unknown): RecoveryPointRecord[] {
   const entries: [unknown, unknown][] = Array.isArray(raw)
-    ? raw.map((p) => [asObject(p)?.["groupId"] ?? asObject(p)?.["id"], p])
-    : Object.entries(asObject(raw) ?? {});
-  const out = entries
-    .map(([key, value]) => {
-      const obj = asObject(value);
-      const groupId = Number(key ?? obj?.["groupId"]);
-      const t = obj ? (obj["timestamp"] ?? obj["time"] ?? obj["createDate"] ?? obj["date"]) : value;
-      const ms = typeof t === "number" ? t : typeof t === "string" && t.trim() !== "" ? (Number.isFinite(Number(t)) ? Number(t) : Date.parse(t)) : NaN;
-      return {
-        group_id: groupId,
-        time: Number.isFinite(ms) ? new Date(ms).toISOString() : typeof t === "string" ? t : null,
-        timestamp_ms: Number.isFinite(ms) ? ms : null,
-        cdp_task_uuid: obj && typeof obj["cdpTaskUuid"] === "string" ? obj["cdpTaskUuid"] : null,
-      };
-    })
-    .filter((p) => Number.isInteger(p.group_id) && p.group_id >= 1);
-  return out.sort((a, b) => a.group_id - b.group_id);
+    ? raw.map((p) => [asObject(p)?.["groupId"] ?? asObject(p)?.["grpId"] ?? asObject(p)?.["id"], p])
+    : Object.entries(asObject(raw) ?? {}).flatMap(([key, value]): [unknown, unknown][] =>
+        Array.isArray(value) ? value.map((e) => [asObject(e)?.["grpId"] ?? asObject(e)?.["groupId"] ?? key, e]) : [[key, value]],
+      );
+  const byGroup = new Map<number, RecoveryPointRecord>();
+  for (const [key, value] of entries) {
+    const obj = asObject(value);
+    const groupId = Number(key ?? obj?.["groupId"]);
+    if (!Number.isInteger(groupId) || groupId < 1) continue;
+    const t = obj ? (obj["ts"] ?? obj["timestamp"] ?? obj["time"] ?? obj["createDate"] ?? obj["date"]) : value;
+    const ms = timeMs(t);
+    const task = obj && typeof obj["cdpTaskUuid"] === "string" ? obj["cdpTaskUuid"] : null;
+    const seen = byGroup.get(groupId);
+    // Volumes of one group may carry slightly different times; the group's is its earliest.
+    if (seen && (seen.timestamp_ms === null || ms === null || seen.timestamp_ms <= ms)) {
+      seen.cdp_task_uuid ??= task;
+      continue;
+    }
+    byGroup.set(groupId, {
+      group_id: groupId,
+      time: ms !== null ? new Date(ms).toISOString() : typeof t === "string" ? t : null,
+      timestamp_ms: ms,
+      cdp_task_uuid: task ?? seen?.cdp_task_uuid ?? null,
+    });
+  }
+  return [...byGroup.values()].sort((a, b) => a.group_id - b.group_id);
+}
+
+/** Epoch ms of a time given as epoch ms (number or digits; 10-digit values as epoch seconds) or date text. */
+function timeMs(t: unknown): number | null {
+  const ms =
+    typeof t === "number"
+      ? t
+      : typeof t === "string" && t.trim() !== ""
+        ? /^\d+$/.test(t.trim())
+          ? Number(t.trim()) * (t.trim().length <= 10 ? 1000 : 1)
+          : Date.parse(t)
+        : NaN;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>({
@@ -289,7 +314,8 @@ export const cdpRecoveryPoints = defineDataSource<ZStackClient, typeof rpSchema>
       const reply = await ctx.client.call(d, {
         method: "GET",
         path: `/vm-instances/${config.vm_instance_uuid}/recovery-points`,
-        query: { startTime: startMs, endTime: endMs },
+        // As the SDK sends them: date-time strings with their zone, here exactly as configured.
+        query: { startTime: config.start_time ?? undefined, endTime: config.end_time ?? undefined },
       });
       return parseRecoveryPoints(reply["recoveryPoints"]).filter(
         (p) => p.timestamp_ms === null || ((startMs === undefined || p.timestamp_ms >= startMs) && (endMs === undefined || p.timestamp_ms <= endMs)),

@@ -22,7 +22,37 @@ provider "zstack" {
 backoff and jitter on connection errors, 429 and 5xx. Asynchronous ZStack jobs (202 + location) are polled until
 they finish or the operation's timeout passes. An expired session (\`ID.1001\`) is answered by logging in again
 once. API failures are reported with ZStack's code, the HTTP method and the path, e.g.
-\`ZStack API error SYS.1007 on POST /zstack/v1/cdp-backup-storage/task: ...\`.`,
+\`ZStack API error SYS.1007 on POST /zstack/v1/cdp-backup-storage/task: ...\`.
+
+### A real ZStack Cloud management node
+
+Session login (the account's password is sent as its SHA-512 digest, as ZStack's SDKs send it):
+
+\`\`\`hcl
+provider "zstack" {
+  endpoint         = "http://172.20.0.10:8080" # /zstack/v1 is added
+  account_name     = "admin"
+  account_password = var.zstack_password
+}
+\`\`\`
+
+AccessKey signing (an AccessKey made in the ZStack UI under *Operations → AccessKey*):
+
+\`\`\`hcl
+provider "zstack" {
+  endpoint          = "https://zstack.example.com:8443"
+  access_key_id     = var.zstack_access_key_id
+  access_key_secret = var.zstack_access_key_secret
+  time_zone         = "Asia/Shanghai" # the management node's zone
+}
+\`\`\`
+
+ZStack checks a signed request's \`Date\` against the management node's *local* clock face and ignores the zone
+written in it (unless its \`checkTimeZone\` setting is on), refusing more than 15 minutes of difference with
+403 \`requestTimeTooSkewed\`. The provider therefore writes the node's local time, as ZStack's own SDKs do; set
+\`time_zone\` (or \`ZSTACK_TIME_ZONE\`) to the node's zone — it defaults to the zone of the machine running
+backplan, which is right when both sit in the same zone. The zone is written as \`GMT+08:00\` rather than the
+ambiguous \`CST\`, so a node with \`checkTimeZone\` on reads it correctly too.`,
   },
   zstack_cdp_policy: {
     example: `

@@ -16,6 +16,7 @@ const schema = z.object({
   account_password: z.string().nullable(),
   access_key_id: z.string().min(1).nullable(),
   access_key_secret: z.string().nullable(),
+  time_zone: z.string().min(1).nullable(),
   max_concurrency: z.number().int().min(1).max(64).nullable(),
   max_retries: z.number().int().min(0).max(20).nullable(),
 });
@@ -35,6 +36,10 @@ export const zstackProvider = defineProvider<ZStackClient, typeof schema>({
     account_password: optional({ sensitive: true, description: "Password of `account_name`; sent as its SHA-512 digest. Env: ZSTACK_ACCOUNT_PASSWORD." }),
     access_key_id: optional({ description: "AccessKey id (signed requests; takes precedence over account login). Env: ZSTACK_ACCESS_KEY_ID." }),
     access_key_secret: optional({ sensitive: true, description: "AccessKey secret. Env: ZSTACK_ACCESS_KEY_SECRET." }),
+    time_zone: optional({
+      description:
+        "Time zone of the management node, for AccessKey-signed requests: ZStack compares the `Date` header's clock face with the node's local clock (zone ignored) and refuses more than 15 minutes of skew. An IANA id (`Asia/Shanghai`), `UTC`, an offset (`+08:00`) or `local` (default: the zone of the machine running backplan, as ZStack's Go SDK does). Env: ZSTACK_TIME_ZONE.",
+    }),
     max_concurrency: optional({ description: "Requests in flight at once (default 8)." }),
     max_retries: optional({ description: "Retries of a failed idempotent request (connection errors, 429, 5xx), default 4." }),
   },

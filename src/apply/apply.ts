@@ -8,6 +8,7 @@ import { typeOf } from "../lang/types.js";
 import { isWhollyKnown, markSensitive, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
 import type { DataSource, Resource } from "../sdk/define.js";
 import { planResourceChange } from "../sdk/plan-change.js";
+import { PartialCreateError } from "../sdk/partial-create.js";
 import { isUnknown, type SdkObject } from "../sdk/value.js";
 import type { InstanceObject, OutputValue, RemoveInstanceOptions, SetInstanceOptions } from "../state/state.js";
 import type { PendingCreate } from "../state/journal-format.js";
@@ -235,10 +236,20 @@ class Applier extends RunBase {
         planned[resource.clientId] = id;
         await this.req.state.recordPendingCreate(address, { id, provider: configured.address });
       }
+      let partial: SdkObject | undefined;
       try {
-        return await this.operate("create", address, resource, () => resource.create(opContext(configured, resource, "create", this.req.signal, ic.timeouts), planned));
+        return await this.operate("create", address, resource, async () => {
+          try {
+            return await resource.create(opContext(configured, resource, "create", this.req.signal, ic.timeouts), planned);
+          } catch (e) {
+            if (e instanceof PartialCreateError) partial = e.partial;
+            throw e;
+          }
+        });
       } catch (e) {
-        if (resource.clientId) await this.settleFailedCreate(address, resource, configured, planned, dependencies);
+        // The object exists but the create did not finish: recorded tainted, never left outside the state.
+        if (partial) await record(partial, { status: "tainted" });
+        else if (resource.clientId) await this.settleFailedCreate(address, resource, configured, planned, dependencies);
         throw e;
       }
     };

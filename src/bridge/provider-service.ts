@@ -1,5 +1,5 @@
 import type { BlockJson, DataSource, OpContext, Provider, ProviderSchemaJson, Resource, SdkObject, TimeoutOp } from "../sdk/index.js";
-import { parseDuration, planResourceChange, providersSchemaJson, sameValue, UNKNOWN, validateConfig } from "../sdk/index.js";
+import { parseDuration, PartialCreateError, planResourceChange, providersSchemaJson, sameValue, UNKNOWN, validateConfig } from "../sdk/index.js";
 import { attributePath, errorDiagnostic, messageOf, type ProtoDiagnostic } from "./diagnostics.js";
 import { decodeDynamic, encodeDynamic, fromWire } from "./dynamic-value.js";
 import { ReadBatcher } from "./read-batcher.js";
@@ -181,6 +181,8 @@ export class ProviderService {
         return { new_state: encodeDynamic({ ...created, [TIMEOUTS]: timeouts }, block), private: priv, diagnostics: [] };
       } catch (e) {
         const diag = errorDiagnostic(`Error creating ${r.type}`, messageOf(e));
+        // Terraform records an object returned with an error as tainted (a partial create).
+        if (e instanceof PartialCreateError) return { new_state: encodeDynamic({ ...e.partial, [TIMEOUTS]: timeouts }, block), private: priv, diagnostics: [diag] };
         if (!r.clientId || target[r.clientId] === null) return { diagnostics: [diag] };
         // Terraform records a returned object as tainted: the next plan reads it back by its client id.
         return { new_state: encodeDynamic({ ...target, [TIMEOUTS]: timeouts }, block), private: priv, diagnostics: [diag] };

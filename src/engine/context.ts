@@ -17,6 +17,11 @@ export interface EngineOptions {
   /** How long a finished ZStack API job stays pollable, in seconds (default 172800, two days). */
   jobExpirySeconds?: number;
   clock?: Clock;
+  /**
+   * The time zone this engine's management node runs in (IANA id such as `Asia/Shanghai`, or `+08:00`); the
+   * clock face AccessKey `Date` headers are compared with. Default: the process's own zone.
+   */
+  timeZone?: string;
 }
 
 /** What every route family and domain service of one engine instance shares. */

@@ -9,6 +9,7 @@ import { registerAdmin } from "./http/admin/routes.js";
 import { registerCsbs } from "./http/csbs/routes.js";
 import { registerTeamStates } from "./http/state/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
+import { nodeZoneOf } from "./http/zstack/request-date.js";
 import { registerZStack } from "./http/zstack/routes.js";
 import { openDb } from "./store/db.js";
 import { openEngineStorage } from "./storage/engine-storage.js";
@@ -37,6 +38,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     dataDir: resolve(opts.dataDir),
   };
   const clock = options.clock ?? systemClock;
+  nodeZoneOf(options.timeZone); // a bad zone fails the start, not every signed request
   const db = openDb(options.dataDir);
   const closers: (() => void | Promise<void>)[] = [];
   const inventory = new Inventory(db, options.dataDir, clock);

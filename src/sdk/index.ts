@@ -7,3 +7,4 @@ export * from "./schema-json.js";
 export * from "./tftype.js";
 export * from "./validate.js";
 export * from "./value.js";
+export * from "./partial-create.js";

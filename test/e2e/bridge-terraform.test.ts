@@ -179,7 +179,7 @@ describe("Terraform through the tfplugin6 bridge", () => {
     await tf.backplanOk(0, "plan", "-no-color", "-detailed-exitcode");
 
     // Drift: the task is disabled behind Terraform's back. Refresh-only shows it (exit 2) in both engines.
-    const r = await zstack.call("POST", `/zstack/v1/cdp-task/disable/${newUuid}`, { disableCdpTask: {} });
+    const r = await zstack.call("POST", `/zstack/v1/cdp-task/disable/${newUuid}`, { params: {} });
     expect(r.status, r.text).toBe(200);
     const drift = await tf.tfOk(2, "plan", "-no-color", "-refresh-only", "-detailed-exitcode");
     expect(drift).toContain("zstack_cdp_task.web has changed");

@@ -24,7 +24,10 @@ describe("CDP through the task journal", () => {
   const points = async (c: ZStackClient, vmUuid: string): Promise<any[]> => {
     const r = await c.get(`/zstack/v1/vm-instances/${vmUuid}/recovery-points`);
     expect(r.status, r.text).toBe(200);
-    return (Object.values(r.json.recoveryPoints) as any[]).sort((a, b) => a.groupId - b.groupId);
+    // The SDK's shape (a list per groupId, one entry per volume), as {groupId, timestamp}.
+    return (Object.values(r.json.recoveryPoints) as any[][])
+      .map((entries) => ({ groupId: entries[0].grpId, timestamp: Date.parse(entries[0].ts) }))
+      .sort((a, b) => a.groupId - b.groupId);
   };
   const createTask = async (c: ZStackClient, vmUuid: string, extra: Record<string, unknown> = {}) =>
     (await c.ok("POST", "/zstack/v1/cdp-backup-storage/task", {
@@ -33,7 +36,7 @@ describe("CDP through the task journal", () => {
   /** SHA-256 of every volume of a VM restored from the point (CreateVmFromCdpBackup), then the VM is deleted. */
   const restoredHashes = async (c: ZStackClient, taskUuid: string, groupId: number): Promise<string[]> => {
     const vm = (await c.ok("PUT", "/zstack/v1/cdp-backups/actions", {
-      params: { name: `rp-${groupId}`, groupId, cdpTaskUuid: taskUuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid] },
+      createVmFromCdpBackup: { name: `rp-${groupId}`, groupId, cdpTaskUuid: taskUuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid] },
     })).inventory;
     const hashes: string[] = [];
     for (const v of vm.allVolumes) hashes.push(await c.volumeSha256(v.uuid));
@@ -120,7 +123,7 @@ describe("CDP through the task journal", () => {
     expect((await restoredHashes(c, t.uuid, last))[0]).toBe(hashes.get(last));
     expect((await restoredHashes(c, t.uuid, newest.groupId))[0]).toBe(await c.volumeSha256(vol));
     const merged = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
-      params: { name: "gone", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
+      createVmFromCdpBackup: { name: "gone", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
     });
     expect(merged.status).toBe(503);
     expect(merged.json.error.details).toContain("groupId 1");
@@ -198,7 +201,7 @@ describe("CDP through the task journal", () => {
       expect(verify.json.ok).toBe(false);
       expect(verify.json.problems).toEqual([expect.objectContaining({ kind: "corrupt_chunk", item: hash })]);
       const restore = await c.call("PUT", "/zstack/v1/cdp-backups/actions", {
-        params: { name: "bad", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
+        createVmFromCdpBackup: { name: "bad", groupId: 1, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid },
       });
       expect(restore.status).toBe(503);
       expect(restore.json.error.details).toContain(hash);

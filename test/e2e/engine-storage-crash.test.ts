@@ -118,7 +118,7 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       }, "a recovery point after the restart");
       expect((await c.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status).toBe("Running");
       for (const groupId of [points[0]!, points.at(-1)!]) {
-        const vm = (await c.ok("PUT", "/zstack/v1/cdp-backups/actions", { params: { name: `cdp-${groupId}`, groupId, cdpTaskUuid: task.uuid, instanceOfferingUuid: offering.uuid } })).inventory;
+        const vm = (await c.ok("PUT", "/zstack/v1/cdp-backups/actions", { createVmFromCdpBackup: { name: `cdp-${groupId}`, groupId, cdpTaskUuid: task.uuid, instanceOfferingUuid: offering.uuid } })).inventory;
         if (groupId === points.at(-1)) expect(await c.volumeSha256(vm.allVolumes[0].uuid)).toBe(now);
         await c.ok("DELETE", `/zstack/v1/vm-instances/${vm.uuid}?deleteMode=Permissive`);
       }

@@ -113,7 +113,7 @@ describe("ZStack VM backups", () => {
       const otherDir = join(other.engine.dataDir, "backup", other.bs.uuid);
       cpSync(storeDir, otherDir, { recursive: true });
       expect(readdirSync(otherDir).length).toBeGreaterThan(0);
-      const found = await other.client.ok("PUT", `/zstack/v1/vm-backups/imageStore/${other.bs.uuid}/actions`, { params: {} });
+      const found = await other.client.ok("PUT", `/zstack/v1/vm-backups/imageStore/${other.bs.uuid}/actions`, { syncVmBackup: {} });
       expect(found).toEqual({ result: { deletedBackupCount: 0, newBackupCount: 3 } });
       const rediscovered = await other.client.query(`/zstack/v1/volume-backups?q=groupUuid=${backups[0].groupUuid}`);
       expect(rediscovered).toHaveLength(3);

@@ -19,7 +19,8 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
   const points = async (vmUuid: string) => {
     const r = await lab.client.get(`/zstack/v1/vm-instances/${vmUuid}/recovery-points`);
     expect(r.status, r.text).toBe(200);
-    return Object.values(r.json.recoveryPoints) as any[];
+    // The SDK's shape: a list per groupId, one entry per volume.
+    return Object.entries(r.json.recoveryPoints as Record<string, any[]>).map(([key, volumes]) => ({ key, groupId: volumes[0].grpId, volumes }));
   };
 
   describe("policies", () => {
@@ -77,8 +78,13 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
       expect(ids[0]).toBe(1);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
       expect(new Set(ids).size).toBe(ids.length);
-      expect(two[0]).toMatchObject({ cdpTaskUuid: t.uuid, vmInstanceUuid: vm.uuid, createDate: expect.stringMatching(ZSTACK_DATE) });
-      expect(two[0].volumes).toHaveLength(2);
+      expect(two[0]!.key).toBe(String(two[0]!.groupId));
+      expect(two[0]!.volumes).toHaveLength(2);
+      for (const e of two[0]!.volumes) {
+        expect(Object.keys(e).sort()).toEqual(["cdpTaskUuid", "desc", "grpId", "id", "size", "ts", "volId"]);
+        expect(e).toMatchObject({ grpId: 1, cdpTaskUuid: t.uuid, ts: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/) });
+      }
+      expect(two[0]!.volumes.map((e: any) => e.volId).sort()).toEqual(vm.allVolumes.map((v: any) => v.uuid).sort());
       const described = await lab.client.get(`/zstack/v1/vm-instances/${vm.uuid}/recovery-point?groupId=1`);
       expect(described.status).toBe(200);
       expect(described.json.virtualSizes).toEqual({ [vm.allVolumes[0].uuid]: 2 * MiB, [vm.allVolumes[1].uuid]: MiB });
@@ -91,7 +97,7 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
       })).inventory;
       expect(updated).toMatchObject({ uuid: t.uuid, name: "web-renamed", description: "x", backupBandwidth: 104857600, maxCapacity: 107374182400, maxLatency: 9000, policyUuid: policy.uuid, state: "Enabled" });
       // The Java SDK's "unchanged" sentinels, wrapped in params as the API Explorer shows.
-      const same = (await lab.client.ok("PUT", `/zstack/v1/cdp-backup-storage/task/${t.uuid}/actions`, { params: { backupBandwidth: -1, maxCapacity: -1, maxLatency: 0 } })).inventory;
+      const same = (await lab.client.ok("PUT", `/zstack/v1/cdp-backup-storage/task/${t.uuid}/actions`, { updateCdpTask: { backupBandwidth: -1, maxCapacity: -1, maxLatency: 0 } })).inventory;
       expect(same).toMatchObject({ name: "web-renamed", backupBandwidth: 104857600, maxCapacity: 107374182400, maxLatency: 9000 });
     });
 
@@ -110,7 +116,7 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
     });
 
     it("goes Failed (still Enabled) when a protected volume cannot be read, and Running again once enabled", async () => {
-      const same = (await lab.client.ok("POST", `/zstack/v1/cdp-task/enable/${t.uuid}`, { enableCdpTask: {} })).inventory;
+      const same = (await lab.client.ok("POST", `/zstack/v1/cdp-task/enable/${t.uuid}`, { params: {} })).inventory;
       expect(same).toMatchObject({ status: "Running", state: "Enabled" });
       // Lose the data volume's file on primary storage, as a broken disk would.
       const path = vm.allVolumes[1].installPath as string;
@@ -167,7 +173,7 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
     await c.ok("POST", `/zstack/v1/cdp-task/disable/${t.uuid}`, { params: {} });
 
     const restored = (await c.ok("PUT", "/zstack/v1/cdp-backups/actions", {
-      params: { name: "from-cdp", groupId, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid], description: "restored" },
+      createVmFromCdpBackup: { name: "from-cdp", groupId, cdpTaskUuid: t.uuid, instanceOfferingUuid: lab.offering.uuid, l3NetworkUuids: [lab.l3.uuid], description: "restored" },
     })).inventory;
     expect(restored).toMatchObject({ name: "from-cdp", description: "restored", state: "Running", instanceOfferingUuid: lab.offering.uuid });
     expect(restored.uuid).not.toBe(vm.uuid);
@@ -201,10 +207,10 @@ describe("ZStack CDP: policies, tasks, recovery points", () => {
     expect(missing.json.error.details).toContain("999999");
   });
 
-  it("validates CreateCdpTask: taskType only VM, references must exist, resourceUuid must be new", async () => {
+  it("validates CreateCdpTask: taskType any non-empty text (as ZStack's @Param), references must exist, resourceUuid must be new", async () => {
     const c = lab.client;
     const base = { name: "v", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: lab.bs.uuid, resourceUuids: [lab.vms[0].uuid] };
-    const badType = await c.request("POST", "/zstack/v1/cdp-backup-storage/task", { body: { params: { ...base, taskType: "Volume" } } });
+    const badType = await c.request("POST", "/zstack/v1/cdp-backup-storage/task", { body: { params: { ...base, taskType: "" } } });
     expect(badType.status).toBe(400);
     expect(badType.text).toContain("params.taskType");
     const empty = await c.request("POST", "/zstack/v1/cdp-backup-storage/task", { body: { params: { ...base, resourceUuids: [] } } });

@@ -129,8 +129,10 @@ describe("seed conformance", () => {
     const points = (await lab.client.get(`/zstack/v1/vm-instances/${lab.vms[0].uuid}/recovery-points`)).json.recoveryPoints;
     const groupId = Math.max(...Object.keys(points).map(Number));
     const resourceUuid = "ecadf3712d373abebb48671015a49e2c";
+    // The seed (ZStack's API Explorer) wraps this PUT action in `params`; the server reads `createVmFromCdpBackup`
+    // (the Java SDK's parameterName) and so does the engine, which refuses the Explorer's form with a clear 400.
     const body = {
-      params: {
+      createVmFromCdpBackup: {
         name: "Test-VM",
         groupId,
         cdpTaskUuid: task.uuid,
@@ -153,6 +155,9 @@ describe("seed conformance", () => {
       systemTags: ["<systemTags>"],
       userTags: ["<userTags>"],
     };
+    const explorerForm = await lab.client.request("PUT", "/zstack/v1/cdp-backups/actions", { body: { params: body.createVmFromCdpBackup, systemTags: body.systemTags, userTags: body.userTags } });
+    expect(explorerForm.status).toBe(400);
+    expect(explorerForm.text).toContain("go in 'createVmFromCdpBackup', not 'params'");
     const r = await lab.client.call("PUT", "/zstack/v1/cdp-backups/actions", body);
     expect(r.status, r.text).toBe(200);
     const vm = r.json.inventory;

@@ -8,6 +8,7 @@ const SERVE_FLAGS = {
   data: { type: "string" },
   listen: { type: "string" },
   demo: { type: "boolean" },
+  "time-zone": { type: "string" },
   "session-timeout": { type: "string" },
 } as const;
 
@@ -49,12 +50,14 @@ async function serve(argv: string[]): Promise<number> {
   if (!Number.isInteger(sessionTimeoutSeconds) || sessionTimeoutSeconds <= 0) {
     throw new UsageError(`-session-timeout must be a positive number of seconds, got "${timeout}"`);
   }
+  const timeZone = stringFlag(args, "time-zone");
   const engine = await startEngine({
     dataDir: stringFlag(args, "data") ?? ".backplan/engine",
     host: listen.host,
     port: listen.port,
     demo: boolFlag(args, "demo"),
     sessionTimeoutSeconds,
+    ...(timeZone !== undefined ? { timeZone } : {}),
   });
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
   process.stdout.write(`  ZStack API: ${engine.url}/zstack/v1\n  CSBS API:   ${engine.url}/v1/{project_id}\n  Keystone:   ${engine.url}/v3\n`);
@@ -121,7 +124,7 @@ export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
   usage:
-    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS]\n" +
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE]\n" +
     "       backplan engine verify [--data DIR] [--json] [BACKUP_STORAGE_UUID]",
   async run(argv) {
     const [sub, ...rest] = argv;

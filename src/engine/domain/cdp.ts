@@ -51,7 +51,8 @@ export interface CdpTask {
   description: string;
   policyUuid: string;
   backupStorageUuid: string;
-  taskType: "VM";
+  /** As the client gave it: ZStack declares no allowed values (vendor examples use `VM`, `Volume`, `incremental`). */
+  taskType: string;
   status: CdpTaskStatus;
   state: CdpTaskState;
   backupBandwidth: number;
@@ -85,7 +86,7 @@ export type CdpPolicyChanges = Partial<Omit<NewCdpPolicy, "resourceUuid">>;
 export interface NewCdpTask {
   name: string;
   description?: string;
-  taskType: "VM";
+  taskType: string;
   policyUuid: string;
   backupStorageUuid: string;
   resourceUuids: string[];
@@ -240,7 +241,7 @@ export class Cdp {
       description: input.description ?? "",
       policyUuid: input.policyUuid,
       backupStorageUuid: bs.uuid,
-      taskType: "VM",
+      taskType: input.taskType,
       status: "Created",
       state: "Enabled",
       backupBandwidth: input.backupBandwidth ?? 0,

@@ -2,6 +2,7 @@ import type { EngineContext } from "../context.js";
 import { Accounts } from "./accounts.js";
 import { Cdp } from "./cdp.js";
 import { Jobs } from "./jobs.js";
+import { Tags } from "./tags.js";
 import { VmBackups } from "./vm-backups.js";
 
 /** The domain services of one engine instance beyond the inventory: shared by the ZStack and admin routes. */
@@ -10,6 +11,7 @@ export interface EngineServices {
   readonly jobs: Jobs;
   readonly cdp: Cdp;
   readonly vmBackups: VmBackups;
+  readonly tags: Tags;
 }
 
 export const DEFAULT_JOB_EXPIRY_SECONDS = 2 * 24 * 3600;
@@ -29,7 +31,7 @@ export function engineServices(ctx: EngineContext): EngineServices {
   const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000);
   const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore });
   const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
-  const services: EngineServices = { accounts, jobs, cdp, vmBackups };
+  const services: EngineServices = { accounts, jobs, cdp, vmBackups, tags: new Tags(ctx.db) };
   byContext.set(ctx, services);
   ctx.onClose(async () => {
     jobs.close();

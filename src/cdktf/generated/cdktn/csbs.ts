@@ -5,8 +5,12 @@ import * as cdktf from "cdktn";
 import { attributeRef, toTerraform, type ObjectListRef } from "../../runtime.js";
 
 export interface CsbsProviderConfig {
+  /** `csbs` (default): checkpoints are read, waited on, imported and listed through the documented `checkpoint_items` routes, as on Open Telekom Cloud and Huawei Cloud. `karbor`: through OpenStack Karbor's `providers/{id}/checkpoints` routes, for a Karbor endpoint. Env: CSBS_API_FLAVOR. */
+  readonly apiFlavor?: string;
   /** Keystone v3 URL, e.g. `https://iam.example.com/v3`. Env: OS_AUTH_URL. */
   readonly authUrl?: string;
+  /** Domain of the cloud's endpoints (`myhuaweicloud.com`); with `region`, `https://csbs.{region}.{cloud_domain}` is used when the catalog has no `data-protect` service. Default: read off an `iam.` auth_url. Env: CSBS_CLOUD_DOMAIN. */
+  readonly cloudDomain?: string;
   /** Domain for both user and project when the specific ones are unset. Env: OS_DOMAIN_NAME. */
   readonly domainName?: string;
   /** CSBS endpoint override (else the catalog's `data-protect` service); `/v1/<project_id>` is added when missing. */
@@ -17,17 +21,17 @@ export interface CsbsProviderConfig {
   readonly maxRetries?: number;
   /** Password of `username`. Env: OS_PASSWORD. */
   readonly password?: string;
-  /** Domain of the project (default `Default`). Env: OS_PROJECT_DOMAIN_NAME. */
+  /** Domain of the project (default `domain_name`, else the user's domain). Env: OS_PROJECT_DOMAIN_NAME. */
   readonly projectDomainName?: string;
   /** Project to work in. Env: OS_PROJECT_ID. */
   readonly projectId?: string;
   /** Project name, when project_id is unset. Env: OS_PROJECT_NAME. */
   readonly projectName?: string;
-  /** Region whose `data-protect` endpoint is used. Env: OS_REGION_NAME. */
+  /** Region whose `data-protect` endpoint is used; also the project scoped to when neither project_id nor project_name is set (OTC and Huawei name a region's project after it). Env: OS_REGION_NAME. */
   readonly region?: string;
   /** An existing Keystone token, instead of username/password. Env: OS_TOKEN. */
   readonly token?: string;
-  /** Domain of the user (default `Default`). Env: OS_USER_DOMAIN_NAME. */
+  /** Domain of the user (default `domain_name`, else `Default`; on OTC the `OTC-EU-DE-…` domain). Env: OS_USER_DOMAIN_NAME. */
   readonly userDomainName?: string;
   /** User name (password auth). Env: OS_USERNAME. */
   readonly username?: string;
@@ -88,7 +92,7 @@ export interface BackupPolicyConfigTimeouts {
 }
 
 export interface BackupPolicyConfig extends cdktf.TerraformMetaArguments {
-  /** General backup policy parameters (the API's `parameters.common`). */
+  /** General backup policy parameters (the API's `parameters.common`). Set at creation only: the documented update body has no `parameters`, so a change replaces the policy. */
   readonly common?: { [key: string]: string } | cdktf.IResolvable;
   /** Description (up to 255 characters). */
   readonly description?: string;
@@ -197,7 +201,7 @@ export class CsbsProvider extends cdktf.TerraformProvider {
   }
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
-    return toTerraform(this.bpConfig, { authUrl: { name: "auth_url" }, domainName: { name: "domain_name" }, endpoint: { name: "endpoint" }, maxConcurrency: { name: "max_concurrency" }, maxRetries: { name: "max_retries" }, password: { name: "password" }, projectDomainName: { name: "project_domain_name" }, projectId: { name: "project_id" }, projectName: { name: "project_name" }, region: { name: "region" }, token: { name: "token" }, userDomainName: { name: "user_domain_name" }, username: { name: "username" }, alias: { name: "alias" } });
+    return toTerraform(this.bpConfig, { apiFlavor: { name: "api_flavor" }, authUrl: { name: "auth_url" }, cloudDomain: { name: "cloud_domain" }, domainName: { name: "domain_name" }, endpoint: { name: "endpoint" }, maxConcurrency: { name: "max_concurrency" }, maxRetries: { name: "max_retries" }, password: { name: "password" }, projectDomainName: { name: "project_domain_name" }, projectId: { name: "project_id" }, projectName: { name: "project_name" }, region: { name: "region" }, token: { name: "token" }, userDomainName: { name: "user_domain_name" }, username: { name: "username" }, alias: { name: "alias" } });
   }
 }
 
@@ -221,7 +225,7 @@ export class BackupPolicy extends cdktf.TerraformResource {
     this.bpConfig = config;
   }
 
-  /** General backup policy parameters (the API's `parameters.common`). */
+  /** General backup policy parameters (the API's `parameters.common`). Set at creation only: the documented update body has no `parameters`, so a change replaces the policy. */
   get common(): { [key: string]: string } {
     return attributeRef(this, "common", "string_map") as { [key: string]: string };
   }
@@ -286,7 +290,7 @@ export class BackupPolicy extends cdktf.TerraformResource {
   }
 }
 
-/** Executes a backup policy now (POST /providers/{provider_id}/checkpoints) and waits until the backups are available. Every argument forces a new checkpoint; destroying it deletes the backups. */
+/** Executes a backup policy now (POST /providers/{provider_id}/checkpoints) and waits, through the backups it made (GET /checkpoint_items), until they are available. A checkpoint still running at the create timeout is recorded as tainted rather than lost. Every argument forces a new checkpoint; destroying it deletes the backups. */
 export class BackupPolicyCheckpoint extends cdktf.TerraformResource {
   static readonly tfResourceType = "csbs_backup_policy_checkpoint";
   private readonly bpConfig: BackupPolicyCheckpointConfig;

@@ -23,6 +23,8 @@ export interface ZstackProviderConfig {
   readonly maxRetries?: number;
   /** Management node port (default 8080). Env: ZSTACK_PORT. */
   readonly port?: number;
+  /** Time zone of the management node, for AccessKey-signed requests: ZStack compares the `Date` header's clock face with the node's local clock (zone ignored) and refuses more than 15 minutes of skew. An IANA id (`Asia/Shanghai`), `UTC`, an offset (`+08:00`) or `local` (default: the zone of the machine running backplan, as ZStack's Go SDK does). Env: ZSTACK_TIME_ZONE. */
+  readonly timeZone?: string;
   /** Alias of this provider configuration, for `provider = "zstack.alias"` references. */
   readonly alias?: string;
 }
@@ -80,7 +82,7 @@ export interface CdpTaskConfig extends cdktf.TerraformMetaArguments {
   readonly policyUuid: string;
   /** UUIDs of the VMs to protect; order does not matter. */
   readonly resourceUuids: string[];
-  /** What the task protects; ZStack knows only `VM`. */
+  /** The task's type, sent as given (ZStack lists no allowed values; the vendor's examples use `VM`, `Volume` and `incremental`). Every CDP task protects the VMs in `resource_uuids`. */
   readonly taskType?: string;
   readonly timeouts?: CdpTaskConfigTimeouts;
 }
@@ -331,7 +333,7 @@ export class ZstackProvider extends cdktf.TerraformProvider {
   }
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
-    return toTerraform(this.bpConfig, { accessKeyId: { name: "access_key_id" }, accessKeySecret: { name: "access_key_secret" }, accountName: { name: "account_name" }, accountPassword: { name: "account_password" }, endpoint: { name: "endpoint" }, host: { name: "host" }, maxConcurrency: { name: "max_concurrency" }, maxRetries: { name: "max_retries" }, port: { name: "port" }, alias: { name: "alias" } });
+    return toTerraform(this.bpConfig, { accessKeyId: { name: "access_key_id" }, accessKeySecret: { name: "access_key_secret" }, accountName: { name: "account_name" }, accountPassword: { name: "account_password" }, endpoint: { name: "endpoint" }, host: { name: "host" }, maxConcurrency: { name: "max_concurrency" }, maxRetries: { name: "max_retries" }, port: { name: "port" }, timeZone: { name: "time_zone" }, alias: { name: "alias" } });
   }
 }
 
@@ -490,7 +492,7 @@ export class CdpTask extends cdktf.TerraformResource {
     return attributeRef(this, "status", "string") as string;
   }
 
-  /** What the task protects; ZStack knows only `VM`. */
+  /** The task's type, sent as given (ZStack lists no allowed values; the vendor's examples use `VM`, `Volume` and `incremental`). Every CDP task protects the VMs in `resource_uuids`. */
   get taskType(): string {
     return attributeRef(this, "task_type", "string") as string;
   }

@@ -5,13 +5,21 @@ import type { VolumeBackupStore } from "../../storage/backup-store.js";
 import type { Db } from "../../store/db.js";
 import { Collection } from "../../store/collection.js";
 import { CsbsError, invalidParameter } from "./errors.js";
-import { checkProvider, type Policies, type PolicyResource } from "./policies.js";
+import { checkProvider, SERVER_TYPE, type Policies, type PolicyResource } from "./policies.js";
 import { backUpVmVolumes, removeVolumeBackups, type VolumeBackupRecord } from "./vm-volume-backup.js";
 import { vmUuidOf } from "./vm-ref.js";
 
 /** Karbor's checkpoint statuses that this engine uses; `deleted` checkpoints stay readable as tombstones. */
 export type CheckpointStatus = "protecting" | "available" | "error" | "deleting" | "deleted";
 export type ItemStatus = CheckpointStatus;
+
+/** What the per-server `protect` action takes (CSBS "Creating a Backup"). */
+export interface ProtectInput {
+  backupName?: string;
+  description?: string;
+  resourceType?: string;
+  extraInfo?: Record<string, string>;
+}
 
 export interface Checkpoint {
   uuid: string;
@@ -149,9 +157,63 @@ export class Checkpoints {
       if (!vm) throw new CsbsError("server_not_found", `server do not exist: resource ${r.id} (${r.name}) of the policy is gone`, `${fields.resources}[${i}]`);
       return vm;
     });
-
-    const now = this.clock.now();
     const autoTrigger = input.autoTrigger ?? false;
+    return this.start(projectId, providerId, { uuid: plan.uuid, name: plan.name }, resources, vms, {
+      autoTrigger,
+      extraInfo: input.extraInfo ?? { created_by: autoTrigger ? "auto" : "manual" },
+    });
+  }
+
+  /**
+   * Backs up one server outside any policy (CSBS "Creating a Backup", the per-server `protect` action that
+   * OTC's and Huawei's `csbs_backup` resources use): a checkpoint with one item, its plan id and name empty.
+   */
+  protect(projectId: string, providerId: string, resourceId: string, input: ProtectInput): Checkpoint {
+    checkProvider(providerId, "provider_id");
+    const vmUuid = vmUuidOf(resourceId);
+    const vm = vmUuid ? this.inventory.vms.get(vmUuid) : undefined;
+    if (!vmUuid || !vm) throw new CsbsError("server_not_found", `server do not exist: ${resourceId}`, "resource_id");
+    if (input.resourceType !== undefined && input.resourceType !== SERVER_TYPE) {
+      throw new CsbsError("resource_type_unsupported", `resource_type ${input.resourceType} is not supported; use ${SERVER_TYPE}`, "protect.resource_type");
+    }
+    if (this.checkpoints.all().some((c) => c.status === "protecting" && c.resources.some((r) => r.vmUuid === vmUuid))) {
+      throw new CsbsError("item_in_executing", `server ${resourceId} is being backed up`);
+    }
+    const resource: PolicyResource = { id: resourceId, type: SERVER_TYPE, name: vm.name, extraInfo: null, vmUuid };
+    return this.start(projectId, providerId, { uuid: "", name: "" }, [resource], [vm], {
+      autoTrigger: false,
+      extraInfo: { created_by: "manual", ...input.extraInfo },
+      ...(input.backupName !== undefined ? { itemName: input.backupName } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    });
+  }
+
+  /**
+   * Whether a resource can be backed up now (CSBS `check_protectable`): a server of the inventory, of type
+   * `OS::Nova::Server`, not being backed up. `error_code`/`error_msg` say why not.
+   */
+  protectable(projectId: string, resourceId: string, resourceType: string): { result: boolean; error_code?: string; error_msg?: string } {
+    void projectId;
+    const vmUuid = vmUuidOf(resourceId);
+    if (resourceType !== SERVER_TYPE) return { result: false, error_code: "CSBS.1601", error_msg: `resource type ${resourceType} is not supported` };
+    if (!vmUuid || !this.inventory.vms.get(vmUuid)) return { result: false, error_code: "CSBS.1602", error_msg: `server ${resourceId} does not exist` };
+    if (this.checkpoints.all().some((c) => c.status === "protecting" && c.resources.some((r) => r.vmUuid === vmUuid))) {
+      return { result: false, error_code: "CSBS.1603", error_msg: `server ${resourceId} is being backed up` };
+    }
+    return { result: true };
+  }
+
+  /** Records a protecting checkpoint with one item per resource and starts backing them up. */
+  private start(
+    projectId: string,
+    providerId: string,
+    plan: { uuid: string; name: string },
+    resources: PolicyResource[],
+    vms: VmInstance[],
+    opts: { autoTrigger: boolean; extraInfo: Record<string, string>; itemName?: string; description?: string },
+  ): Checkpoint {
+    const now = this.clock.now();
+    const autoTrigger = opts.autoTrigger;
     const cp = this.checkpoints.put({
       uuid: newOpenStackId(),
       projectId,
@@ -162,7 +224,7 @@ export class Checkpoints {
       status: "protecting",
       createdAt: now,
       updatedAt: now,
-      extraInfo: input.extraInfo ?? { created_by: autoTrigger ? "auto" : "manual" },
+      extraInfo: opts.extraInfo,
       autoTrigger,
       failReason: null,
     });
@@ -173,8 +235,8 @@ export class Checkpoints {
         checkpointId: cp.uuid,
         projectId,
         planId: plan.uuid,
-        name: `${autoTrigger ? "autobk" : "manualbk"}_${uuid.slice(0, 4)}_${r.name}`,
-        description: "",
+        name: opts.itemName ?? `${autoTrigger ? "autobk" : "manualbk"}_${uuid.slice(0, 4)}_${r.name}`,
+        description: opts.description ?? "",
         resourceId: r.id,
         resourceName: r.name,
         resourceType: r.type,

@@ -13,6 +13,7 @@ import { describeZodError, RequestError } from "../zstack/errors.js";
 import { accessKeyView, vmView, volumeView } from "../zstack/views.js";
 import { toWire } from "../zstack/wire.js";
 import { assertNever } from "../../domain/never.js";
+import { nodeZoneOf } from "../zstack/request-date.js";
 
 export const ADMIN = "/engine/v1";
 
@@ -56,7 +57,7 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
 
   const route = (method: string, pattern: string, run: (req: HttpRequest, who: Principal) => Promise<HttpResponse> | HttpResponse) =>
     router.add(method, ADMIN + pattern, async (req) => {
-      const auth = authenticate(req, services.accounts, ctx.clock);
+      const auth = authenticate(req, services.accounts, ctx.clock, nodeZoneOf(ctx.options.timeZone));
       if (auth.kind === "rejected") return auth.response;
       if (auth.kind === "invalid") return errorResponse(auth.error);
       if (auth.principal.account.type !== "SystemAdmin") return errorResponse(new DomainError("permission_denied", "the admin API needs a SystemAdmin account"));

@@ -5,7 +5,7 @@ import { checkProvider } from "../../domain/csbs/policies.js";
 import type { CsbsServices } from "../../domain/csbs/services.js";
 import type { AddV1 } from "./handler.js";
 import { intParam, nextLink, pageOf, queryParams, sortBy, sortParam, timeParam } from "./query.js";
-import { createCheckpointBody, resetCheckpointBody } from "./schemas.js";
+import { checkProtectableBody, createCheckpointBody, protectBody, resetCheckpointBody } from "./schemas.js";
 import { readBody } from "./validate.js";
 import { checkpointView, itemView, karborCheckpointView } from "./views.js";
 
@@ -29,12 +29,32 @@ export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
       req.params.provider_id!,
       {
         planId: checkpoint.plan_id,
-        resources: checkpoint.parameters?.resources,
+        resources: checkpoint.parameters?.resources ?? undefined,
         autoTrigger: checkpoint.parameters?.auto_trigger,
         extraInfo: extra ?? undefined,
       },
       { providerId: "provider_id", planId: "checkpoint.plan_id", resources: "checkpoint.parameters.resources" },
     );
+    return { status: 200, json: { checkpoint: checkpointView(cp) } };
+  });
+
+  // Per-server backups outside any policy, as OTC's and Huawei's csbs_backup resources make them.
+  add("POST", "/providers/:provider_id/resources/action", "csbs", async (req, auth) => {
+    const { check_protectable } = await readBody(req, checkProtectableBody);
+    providerMustExist(req.params.provider_id!);
+    const protectable = check_protectable.map((r) => ({ ...s.checkpoints.protectable(auth.project!.uuid, r.resource_id, r.resource_type), resource_id: r.resource_id, resource_type: r.resource_type }));
+    return { status: 200, json: { protectable } };
+  });
+
+  add("POST", "/providers/:provider_id/resources/:resource_id/action", "csbs", async (req, auth) => {
+    const { protect } = await readBody(req, protectBody);
+    const extra = protect.extra_info ? Object.fromEntries(Object.entries(protect.extra_info).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) : undefined;
+    const cp = s.checkpoints.protect(auth.project!.uuid, req.params.provider_id!, req.params.resource_id!, {
+      ...(protect.backup_name !== undefined ? { backupName: protect.backup_name } : {}),
+      ...(protect.description !== undefined ? { description: protect.description } : {}),
+      ...(protect.resource_type !== undefined ? { resourceType: protect.resource_type } : {}),
+      ...(extra ? { extraInfo: extra } : {}),
+    });
     return { status: 200, json: { checkpoint: checkpointView(cp) } };
   });
 

@@ -113,7 +113,8 @@ export const createCheckpointBody = z.strictObject({
     parameters: z
       .strictObject({
         auto_trigger: boolLike.optional(),
-        resources: z.array(z.string().min(1)).max(64).optional(),
+        // gophertelekomcloud's ExecBackupPolicy sends `"resources": null` (no omitempty): all of the policy's.
+        resources: z.array(z.string().min(1)).max(64).nullable().optional(),
       })
       .optional(),
     "extra-info": extraInfo,
@@ -153,4 +154,21 @@ export const authBody = z.strictObject({
 /** Karbor's reset-state action on a checkpoint. */
 export const resetCheckpointBody = z.strictObject({
   "os-resetState": z.strictObject({ state: z.enum(["available", "error"]) }),
+});
+
+/** CSBS "Creating a Backup": the per-server `protect` action (gophertelekomcloud `backup.Create`). */
+export const protectBody = z.strictObject({
+  protect: z.strictObject({
+    backup_name: z.string().min(1).max(255).regex(/^[\w-]+$/, "may contain only letters, digits, underscores and hyphens").optional(),
+    description: z.string().max(255).regex(/^[^<>]*$/, "must not contain < or >").optional(),
+    resource_type: z.string().min(1).optional(),
+    incremental: boolLike.optional(),
+    tags: z.array(tagSchema).min(1).max(10).optional(),
+    extra_info: z.record(z.string(), z.unknown()).nullable().optional(),
+  }),
+});
+
+/** CSBS "Querying the Backup Capability of a Resource" (`check_protectable`). */
+export const checkProtectableBody = z.strictObject({
+  check_protectable: z.array(z.strictObject({ resource_id: z.string().min(1), resource_type: z.string().min(1) })).min(1).max(256),
 });

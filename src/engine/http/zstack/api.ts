@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse, Router } from "../router.js";
 import { authenticate } from "./auth.js";
 import { failure, requestErrorResponse, RequestError, toJobError } from "./errors.js";
 import { parseParams, unwrap } from "./envelope.js";
+import { nodeZoneOf } from "./request-date.js";
 
 export const ZSTACK = "/zstack/v1";
 
@@ -26,7 +27,7 @@ export interface Api {
  */
 export function getApi(api: Api, pattern: string, run: (req: HttpRequest, principal: Principal) => HttpResponse | Promise<HttpResponse>): void {
   api.router.add("GET", ZSTACK + pattern, async (req) => {
-    const auth = authenticate(req, api.services.accounts, api.ctx.clock);
+    const auth = authenticate(req, api.services.accounts, api.ctx.clock, nodeZoneOf(api.ctx.options.timeZone));
     if (auth.kind === "rejected") return auth.response;
     if (auth.kind === "invalid") return failure(auth.error);
     try {
@@ -40,7 +41,10 @@ export function getApi(api: Api, pattern: string, run: (req: HttpRequest, princi
 export interface AsyncSpec<S extends z.ZodType, Q> {
   /** ZStack's API name, recorded with the job. */
   apiName: string;
-  /** The action's body key besides `params` (`updateCdpTask`); omit for create APIs. */
+  /**
+   * The action's lowerCamel name (`updateCdpTask`): the body key of a PUT action, as RestServer reads it. POST
+   * APIs (creates, enable/disable) take `params` whatever their name.
+   */
   actionName?: string;
   /** Schema of the wrapped parameters; omit for APIs without a body (DELETE). */
   params?: S;
@@ -58,19 +62,21 @@ export interface AsyncSpec<S extends z.ZodType, Q> {
  */
 export function asyncApi<S extends z.ZodType, Q = undefined>(api: Api, method: "POST" | "PUT" | "DELETE", pattern: string, spec: AsyncSpec<S, Q>): void {
   api.router.add(method, ZSTACK + pattern, async (req) => {
-    const auth = authenticate(req, api.services.accounts, api.ctx.clock);
+    const auth = authenticate(req, api.services.accounts, api.ctx.clock, nodeZoneOf(api.ctx.options.timeZone));
     if (auth.kind === "rejected") return auth.response;
     let jobUuid: string;
     let params: z.infer<S>;
     let query: Q;
     let apiTimeoutMs: number;
+    let tagsOf: { systemTags: string[]; userTags: string[] } = { systemTags: [], userTags: [] };
     try {
       jobUuid = jobUuidOf(req);
       apiTimeoutMs = apiTimeoutOf(req);
       query = spec.query ? spec.query(req.query) : (undefined as Q);
       if (spec.params) {
-        const envelope = unwrap(await readJsonObject(req.raw), spec.actionName);
+        const envelope = unwrap(await readJsonObject(req.raw), method === "PUT" && spec.actionName ? spec.actionName : "params");
         params = parseParams(envelope, spec.params);
+        tagsOf = envelope;
       } else {
         params = undefined as z.infer<S>;
       }
@@ -85,7 +91,14 @@ export function asyncApi<S extends z.ZodType, Q = undefined>(api: Api, method: "
       jobUuid,
       spec.apiName,
       apiTimeoutMs,
-      (signal) => (auth.kind === "ok" ? spec.run({ params, query, req, principal: auth.principal, signal }) : Promise.reject(auth.error)),
+      async (signal) => {
+        if (auth.kind !== "ok") throw auth.error;
+        const out = await spec.run({ params, query, req, principal: auth.principal, signal });
+        // The tags a create was given stay with what it made, for `__systemTag__`/`__userTag__` queries.
+        const made = out !== null && typeof out === "object" ? (out as { inventory?: { uuid?: unknown } }).inventory?.uuid : undefined;
+        if (typeof made === "string") api.services.tags.attach(made, tagsOf.systemTags, tagsOf.userTags);
+        return out;
+      },
       toJobError,
     );
     return { status: 202, json: { location: `${req.origin}${ZSTACK}/api-jobs/${jobUuid}`, apiTimeout: apiTimeoutMs } };

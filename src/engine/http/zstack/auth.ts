@@ -4,6 +4,7 @@ import { DomainError } from "../../domain/errors.js";
 import type { HttpRequest, HttpResponse } from "../router.js";
 import { MAX_CLOCK_SKEW_MS, signature, signatureMatches, stringToSign } from "./access-key-signature.js";
 import { plain } from "./errors.js";
+import { localNodeZone, wallClockOf, wallClockSkewMs, type NodeZone } from "./request-date.js";
 
 /**
  * The result of checking a request's credentials, in the three ways ZStack answers (research §1.2):
@@ -18,7 +19,8 @@ export type AuthOutcome =
   | { kind: "rejected"; response: HttpResponse }
   | { kind: "invalid"; error: DomainError };
 
-export function authenticate(req: HttpRequest, accounts: Accounts, clock: Clock): AuthOutcome {
+/** `zone` is the node's time zone, against whose clock face a signed request's `Date` is compared. */
+export function authenticate(req: HttpRequest, accounts: Accounts, clock: Clock, zone: NodeZone = localNodeZone()): AuthOutcome {
   const header = req.headers.authorization;
   if (header === undefined || header === "") return { kind: "rejected", response: plain(400, "missing header 'Authorization'") };
   const space = header.indexOf(" ");
@@ -28,7 +30,7 @@ export function authenticate(req: HttpRequest, accounts: Accounts, clock: Clock)
     case "OAuth":
       return bySession(credential, accounts);
     case "ZStack":
-      return byAccessKey(req, credential, accounts, clock);
+      return byAccessKey(req, credential, accounts, clock, zone);
     default:
       return { kind: "rejected", response: plain(400, "Authorization type must be 'OAuth'") };
   }
@@ -41,14 +43,15 @@ function bySession(sessionUuid: string, accounts: Accounts): AuthOutcome {
   return { kind: "ok", principal: { account, via: { kind: "session", session } } };
 }
 
-function byAccessKey(req: HttpRequest, credential: string, accounts: Accounts, clock: Clock): AuthOutcome {
+function byAccessKey(req: HttpRequest, credential: string, accounts: Accounts, clock: Clock, zone: NodeZone): AuthOutcome {
   const m = /^([^:\s]+):(\S+)$/.exec(credential);
   if (!m) return { kind: "rejected", response: plain(400, "accessKey format is 'ZStack AccessKeyId:Signature'") };
   const date = req.headers.date;
   if (!date) return { kind: "rejected", response: plain(400, "'Date' must be incuded in request header") };
-  const when = Date.parse(date);
-  if (Number.isNaN(when)) return { kind: "rejected", response: plain(400, `'Date' header '${date}' is not a date such as 'Wed, 25 Nov 2026 16:30:43 GMT'`) };
-  if (Math.abs(clock.now() - when) > MAX_CLOCK_SKEW_MS) return { kind: "rejected", response: plain(403, "requestTimeTooSkewed") };
+  const face = wallClockOf(date);
+  if (face === undefined) return { kind: "rejected", response: plain(400, `'Date' header '${date}' is not a date such as 'Wed, 25 Nov 2026 16:30:43 CST'`) };
+  // As ZStack by default: the zone token is not interpreted, the clock face is compared with the node's own.
+  if (Math.abs(wallClockSkewMs(face, clock.now(), zone)) > MAX_CLOCK_SKEW_MS) return { kind: "rejected", response: plain(403, "requestTimeTooSkewed") };
   const key = accounts.accessKey(m[1]!);
   const account = key ? accounts.account(key.accountUuid) : undefined;
   if (!key || !account || !signatureMatches(signature(key.accessKeySecret, stringToSign(req.method, date, req.path)), m[2]!)) {

@@ -35,7 +35,8 @@ const updatePolicy = z.strictObject({
 const createTask = z.strictObject({
   name,
   description: description.optional(),
-  taskType: z.enum(["VM"], "must be VM (the only CdpTaskType)"),
+  // CreateCdpTaskAction's @Param lists no allowed values; every task protects the VMs in resourceUuids.
+  taskType: z.string().min(1, "must not be empty").max(255, "must be at most 255 characters"),
   policyUuid: uuid,
   backupStorageUuid: uuid,
   resourceUuids: z.array(uuid).min(1, "must name at least one VM"),
@@ -175,7 +176,7 @@ export function registerCdpRoutes(api: Api): void {
       .filter((p) => (startTime === undefined || p.createDate >= startTime) && (endTime === undefined || p.createDate <= endTime))
       .slice(start, start + limit);
     const recoveryPoints: Record<string, unknown> = {};
-    for (const p of points) recoveryPoints[String(p.groupId)] = toWire(recoveryPointView(p, vmUuid));
+    for (const p of points) recoveryPoints[String(p.groupId)] = recoveryPointView(p, vmUuid);
     return { status: 200, json: { recoveryPoints } };
   });
 
@@ -233,7 +234,17 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(raw);
 }
 
-/** `startTime`/`endTime`: epoch milliseconds. */
+/**
+ * `startTime`/`endTime`: epoch milliseconds, or a date-time with an explicit zone as ZStack's SDKs send it
+ * (`2023-06-06T00:00:00+08:00`, typed as a string in the Go SDK's `QueryRecoveryPointParam`).
+ */
 function epochParam(q: URLSearchParams, name: string): number | undefined {
-  return intParam(q, name);
+  const raw = q.get(name);
+  if (raw === null || /^\d+$/.test(raw)) return intParam(q, name);
+  const zoned = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(raw.trim());
+  const ms = zoned ? Date.parse(raw.trim().replace(" ", "T")) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new RequestError(400, `Invalid query parameter. '${name}' must be epoch milliseconds or a date-time with a zone such as 2023-06-06T00:00:00+08:00, got '${raw}'`);
+  }
+  return ms;
 }

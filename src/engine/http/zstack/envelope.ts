@@ -2,11 +2,12 @@ import { z } from "zod";
 import { RequestError } from "./errors.js";
 
 /**
- * How ZStack wraps POST/PUT parameters: `{"params": {...}}` for creates, `{"<actionName>": {...}}` for actions —
- * this engine accepts either key for both — with `systemTags`/`userTags` beside the wrapper.
+ * How ZStack wraps POST/PUT parameters: in `params` for POST APIs (creates, enable/disable), in the lowerCamel
+ * action name for PUT actions (`updateCdpTask`) — exactly one key, as RestServer reads it — with
+ * `systemTags`/`userTags` beside the wrapper or, as the Java SDK sends them, inside it.
  */
 export interface Envelope {
-  /** Which key held the parameters (for messages): `params` or the action name. */
+  /** Which key held the parameters (for messages). */
   key: string;
   params: unknown;
   systemTags: string[];
@@ -15,39 +16,65 @@ export interface Envelope {
 
 const tags = z.array(z.string());
 
+/** Fields the Java SDK puts inside the wrapper beside the API's own parameters (not parameters themselves). */
+const SDK_WRAPPER_FIELDS = ["systemTags", "userTags", "requestIp"] as const;
+
 /**
- * Splits a body into its envelope. A body with no wrapper key reads as empty parameters (so the missing required
- * fields are what gets reported). Throws RequestError (400) naming the field for unknown top-level keys, both
- * wrappers at once, a non-object wrapper or malformed tags.
+ * Splits a body into its envelope; `key` is the wrapper the API reads (`params` or the action name). A body
+ * with no wrapper reads as empty parameters (so the missing required fields are what gets reported). Throws
+ * RequestError (400) naming the field for unknown top-level keys, the other wrapper used instead of `key`
+ * (RestServer finds no parameters there), a non-object wrapper or malformed tags.
  */
-export function unwrap(body: Record<string, unknown>, actionName?: string): Envelope {
-  const wrappers = actionName ? ["params", actionName] : ["params"];
-  for (const key of Object.keys(body)) {
-    if (!wrappers.includes(key) && key !== "systemTags" && key !== "userTags") {
-      throw new RequestError(400, `Invalid request body: ${key}: unknown field; parameters go in ${wrappers.map((w) => `'${w}'`).join(" or ")}`);
+export function unwrap(body: Record<string, unknown>, key = "params"): Envelope {
+  const other = key === "params" ? undefined : "params";
+  for (const k of Object.keys(body)) {
+    if (k === key || k === "systemTags" || k === "userTags") continue;
+    if (k === other || (body[key] === undefined && /^[a-z][A-Za-z]+$/.test(k) && k !== "params" && isObject(body[k]))) {
+      throw new RequestError(400, `Invalid request body: the parameters of this API go in '${key}', not '${k}'`);
     }
+    throw new RequestError(400, `Invalid request body: ${k}: unknown field; parameters go in '${key}'`);
   }
-  const present = wrappers.filter((w) => body[w] !== undefined);
-  if (present.length > 1) throw new RequestError(400, `Invalid request body: give the parameters in either 'params' or '${actionName}', not both`);
-  const key = present[0] ?? "params";
-  const params = body[key] ?? {};
-  if (params === null || typeof params !== "object" || Array.isArray(params)) throw new RequestError(400, `Invalid request body: ${key}: must be a JSON object`);
+  const raw = body[key] ?? {};
+  if (!isObject(raw)) throw new RequestError(400, `Invalid request body: ${key}: must be a JSON object`);
+  const params: Record<string, unknown> = { ...raw };
   const result: Envelope = { key, params, systemTags: [], userTags: [] };
   for (const t of ["systemTags", "userTags"] as const) {
-    if (body[t] === undefined || body[t] === null) continue;
-    const parsed = tags.safeParse(body[t]);
-    if (!parsed.success) throw new RequestError(400, `Invalid request body: ${t}: must be a list of strings`);
-    result[t] = parsed.data;
+    for (const [where, value] of [[t, body[t]], [`${key}.${t}`, params[t]]] as const) {
+      if (value === undefined || value === null) continue;
+      const parsed = tags.safeParse(value);
+      if (!parsed.success) throw new RequestError(400, `Invalid request body: ${where}: must be a list of strings`);
+      result[t].push(...parsed.data);
+    }
   }
+  for (const f of SDK_WRAPPER_FIELDS) delete params[f];
   return result;
 }
 
-/** Validates the wrapped parameters; zod issues are reported with paths starting at the wrapper key. */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Validates the wrapped parameters; zod issues are reported with paths starting at the wrapper key. Fields the
+ * schema does not know are dropped, at any depth, as ZStack's Gson mapping ignores them; every other problem
+ * is reported.
+ */
 export function parseParams<S extends z.ZodType>(envelope: Envelope, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(envelope.params);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ ...i, path: [envelope.key, ...i.path] }));
-  throw new z.ZodError(issues);
+  let input: unknown = envelope.params;
+  for (let round = 0; ; round++) {
+    const parsed = schema.safeParse(input);
+    if (parsed.success) return parsed.data;
+    const unknown = parsed.error.issues.filter((i) => i.code === "unrecognized_keys");
+    if (unknown.length === 0 || unknown.length < parsed.error.issues.length || round > 8) {
+      const issues = parsed.error.issues.map((i) => ({ ...i, path: [envelope.key, ...i.path] }));
+      throw new z.ZodError(issues);
+    }
+    input = structuredClone(input);
+    for (const issue of unknown) {
+      const at = issue.path.reduce<unknown>((o, k) => (isObject(o) || Array.isArray(o) ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
+      if (isObject(at)) for (const k of issue.keys) delete at[k];
+    }
+  }
 }
 
 // ---- field schemas shared by the request bodies

@@ -113,10 +113,16 @@ export function parseCondition(q: string, schema: QuerySchema): Condition {
   );
 }
 
+/** Pseudo-fields every query API answers: the tags of each object (RestServer's `__systemTag__`, `__userTag__`). */
+export const TAG_FIELDS: Readonly<Record<string, FieldKind>> = { __systemTag__: "list", __userTag__: "list" };
+
 function fieldPath(text: string, q: string, schema: QuerySchema): string[] {
-  const path = text.split(".");
-  if (text === "" || path.some((p) => p === "")) throw new QueryError(`Invalid query parameter. The '${q}' in the parameter[q] has no field name`);
-  const kind = schema.fields[path[0]!];
+  // RestServer trims the field name, so `q=name =x` and `q= name=x` mean `name=x`.
+  const path = text.trim().split(".");
+  if (text.trim() === "" || path.some((p) => p === "")) throw new QueryError(`Invalid query parameter. The '${q}' in the parameter[q] has no field name`);
+  const kind = schema.fields[path[0]!] ?? TAG_FIELDS[path[0]!];
+  if (TAG_FIELDS[path[0]!] !== undefined && path.length > 1) throw new QueryError(`Invalid query parameter. '${path[0]}' has no nested field '${path.slice(1).join(".")}'`);
+  if (TAG_FIELDS[path[0]!] !== undefined) return path;
   if (kind === undefined) throw new QueryError(`Invalid query parameter. '${path[0]}' in the parameter[q] '${q}' is not a queryable field of ${schema.name}`);
   if (path.length > 1 && kind !== "list" && kind !== "object") {
     throw new QueryError(`Invalid query parameter. '${path[0]}' of ${schema.name} has no nested field '${path.slice(1).join(".")}'`);
@@ -126,7 +132,7 @@ function fieldPath(text: string, q: string, schema: QuerySchema): string[] {
 
 /** The kind of a top-level field; nested fields are untyped (compared after the values found). */
 function kindOf(path: readonly string[], schema: QuerySchema): FieldKind | undefined {
-  return path.length === 1 ? schema.fields[path[0]!] : undefined;
+  return path.length === 1 ? (schema.fields[path[0]!] ?? TAG_FIELDS[path[0]!]) : undefined;
 }
 
 function typed(raw: string, kind: FieldKind | undefined, q: string): Scalar {

@@ -374,20 +374,33 @@ export function accessKeyView(k: AccessKey, withSecret: boolean): Queryable {
   };
 }
 
+/** One entry of a recovery point list, in the field names of ZStack's SDK (`RecoveryPointView`). */
+export interface RecoveryPointEntry {
+  id: number;
+  grpId: number;
+  size: number;
+  volId: string;
+  ts: string;
+  desc: string;
+  /** Not in the SDK's type (its JSON mapping ignores it): the task that cut the point. */
+  cdpTaskUuid: string;
+}
+
 /**
- * One recovery point in GetVmInstanceRecoveryPoints' `recoveryPoints` map (keyed by groupId). ZStack documents
- * the map only as `Map`; this shape is the engine's.
+ * One value of GetVmInstanceRecoveryPoints' `recoveryPoints` map, in the shape ZStack's SDK types it (a list per
+ * key): the engine keys the map by groupId and lists one entry per volume of the VM at that point, `id` being
+ * the point's groupId, `size` the bytes the point stored for the volume and `ts` the cut time (RFC 3339, UTC).
  */
-export function recoveryPointView(p: RecoveryPoint, vmUuid: string): Queryable {
+export function recoveryPointView(p: RecoveryPoint, vmUuid: string): RecoveryPointEntry[] {
   const vm = p.vms.find((v) => v.vmInstanceUuid === vmUuid);
-  return {
-    groupId: p.groupId,
+  const ts = new Date(p.createDate).toISOString();
+  return (vm?.volumes ?? []).map((v) => ({
+    id: p.groupId,
+    grpId: p.groupId,
+    size: v.storedSize,
+    volId: v.volumeUuid,
+    ts,
+    desc: `${v.type} volume, device ${v.deviceId}`,
     cdpTaskUuid: p.taskUuid,
-    vmInstanceUuid: vmUuid,
-    backupStorageUuid: p.backupStorageUuid,
-    timestamp: p.createDate,
-    createDate: p.createDate,
-    size: vm?.volumes.reduce((s, v) => s + v.storedSize, 0) ?? 0,
-    volumes: (vm?.volumes ?? []).map((v) => ({ volumeUuid: v.volumeUuid, type: v.type, deviceId: v.deviceId, size: v.size, actualSize: v.storedSize })),
-  };
+  }));
 }
