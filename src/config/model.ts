@@ -35,6 +35,8 @@ export interface TerraformSettings {
   requiredVersion?: { constraint: string; range: SourceRange };
   requiredProviders: Map<string, RequiredProvider>;
   backend?: Backend;
+  /** A `cloud` block (HCP Terraform), recorded so commands can refuse it with its position. */
+  cloud?: { range: SourceRange };
 }
 
 export interface RequiredProvider {
