@@ -68,6 +68,22 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Waits until some session holds an advisory lock in the database (Terraform's lock is taken asynchronously). */
+async function advisoryLockHeld(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const r = await c.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted");
+      if (r.rowCount) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error("no advisory lock is held");
+  } finally {
+    await c.end();
+  }
+}
+
 async function pgStates(url: string): Promise<Map<string, TfState>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -100,22 +116,22 @@ describe("pg backend shared with Terraform 1.11", () => {
     const stored = (await pgStates(url)).get("default")!;
     expect(stateInstances(stored).get("terraform_data.a")?.input).toBe("two-default");
 
-    // Terraform holds the lock (console keeps it while open): backplan fails with Terraform's lock error.
-    const console = spawn("terraform", ["console"], { cwd: d, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] });
-    const consoleDone = finished(console, null);
-    console.stdin.write('"ready"\n');
-    await waitFor(console, "ready");
+    // Terraform holds the lock (an apply waiting for its "yes"): backplan fails with Terraform's lock error.
+    writeFileSync(join(d, "main.tf"), CONFIG('  backend "pg" {}', "three"));
+    const tf = spawn("terraform", ["apply"], { cwd: d, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] });
+    const tfDone = finished(tf, null);
+    await waitFor(tf, "Enter a value");
+    await advisoryLockHeld(url);
     const blocked = await backplan(["plan", "-input=false", "-no-color"], d);
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain("Error acquiring the state lock");
     expect(blocked.stderr).toContain("Workspace is already locked: default");
-    console.stdin.end();
-    await consoleDone;
+    tf.stdin.end("no\n");
+    await tfDone;
 
     // backplan holds it (apply waiting for its "yes"): Terraform fails the same way.
     const bp = startBackplan(["apply", "-input=false", "-no-color"], d);
     const bpDone = finished(bp, null);
-    writeFileSync(join(d, "main.tf"), CONFIG('  backend "pg" {}', "three"));
     await waitFor(bp, "Enter a value");
     const tfBlocked = terraform(["plan", "-input=false", "-lock-timeout=0s"], d);
     expect(tfBlocked.code).toBe(1);
@@ -235,15 +251,15 @@ describe("local backend with a path, shared with Terraform 1.11", () => {
     expect(tfOk(["output", "-raw", "ws"], d)).toBe("l2-dev");
     tfOk(["workspace", "select", "default"], d);
 
-    const console = spawn("terraform", ["console"], { cwd: d, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] });
-    const consoleDone = finished(console, null);
-    console.stdin.write('"ready"\n');
-    await waitFor(console, "ready");
+    writeFileSync(join(d, "main.tf"), CONFIG(backend, "l3"));
+    const tf = spawn("terraform", ["apply"], { cwd: d, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] });
+    const tfDone = finished(tf, null);
+    await waitFor(tf, "Enter a value");
     const blocked = await backplan(["plan", "-input=false", "-no-color"], d);
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain("Error acquiring the state lock");
     expect(blocked.stderr).toMatch(/Lock Info:\n\s+ID:\s+[0-9a-f-]{36}/);
-    console.stdin.end();
-    await consoleDone;
+    tf.stdin.end("no\n");
+    await tfDone;
   });
 });
