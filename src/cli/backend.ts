@@ -158,6 +158,15 @@ export function selectBackend(dir: string, config: Config | undefined, env: Node
     throw new BackendSelectionError("Backend initialization required, please run \"backplan init\"", `Reason: ${why}\n\n${INIT_REQUIRED_DETAIL}`);
   }
   if (!c) return createLocalBackend(dir);
+  if (!recorded && c.type !== "local" && (existsSync(join(dir, "terraform.tfstate")) || existsSync(join(dir, "terraform.tfstate.d")))) {
+    // The configuration moved from the implied local backend to a remote one: planning against the (empty) remote
+    // state would create everything a second time.
+    throw new BackendSelectionError(
+      'Backend initialization required, please run "backplan init"',
+      `Reason: Initial configuration of the requested backend "${c.type}", and this directory has local state (terraform.tfstate).\n\n` +
+        'Run "backplan init -migrate-state" to copy it to the new backend, or "backplan init -reconfigure" to leave it behind.',
+    );
+  }
   // Recorded values (block + -backend-config) win; without init, the block alone (backplan needs no init for it).
   const settings: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(recorded?.config ?? c.block)) if (v !== null) settings[k] = v;

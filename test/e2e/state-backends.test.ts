@@ -114,7 +114,7 @@ describe("pg backend shared with Terraform 1.11", () => {
     expect(existsSync(join(d, "terraform.tfstate"))).toBe(false);
     tfOk(["plan", "-detailed-exitcode", "-input=false"], d);
     const stored = (await pgStates(url)).get("default")!;
-    expect(stateInstances(stored).get("terraform_data.a")?.input).toBe("two-default");
+    expect(stateInstances(stored).get("terraform_data.a")?.input).toEqual({ value: "two-default", type: "string" });
 
     // Terraform holds the lock (an apply waiting for its "yes"): backplan fails with Terraform's lock error.
     writeFileSync(join(d, "main.tf"), CONFIG('  backend "pg" {}', "three"));
@@ -162,7 +162,7 @@ describe("pg backend shared with Terraform 1.11", () => {
     expect((await bpOk(["output", "-raw", "ws"], d)).trim()).toBe("w-qa");
     const states = await pgStates(url);
     expect([...states.keys()]).toEqual(["default", "dev", "qa"]);
-    expect(stateInstances(states.get("dev")!).get("terraform_data.a")?.input).toBe("w-dev");
+    expect(stateInstances(states.get("dev")!).get("terraform_data.a")?.input).toEqual({ value: "w-dev", type: "string" });
     expect(stateInstances(states.get("dev")!).get("terraform_data.a")?.id).not.toBe(stateInstances(states.get("default")!).get("terraform_data.a")?.id);
     expect((await bpOk(["workspace", "list"], d))).toBe("  default\n  dev\n* qa\n\n");
   });
@@ -181,6 +181,7 @@ describe("pg backend shared with Terraform 1.11", () => {
     // The backend changed: every command says to run init; init itself asks for -migrate-state or -reconfigure.
     const refused = await backplan(["plan", "-no-color"], d, { env: cliEnv({ PG_CONN_STR: url }) });
     expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("backplan init -migrate-state");
     const initRefused = await backplan(["init", "-input=false", `-backend-config=conn_str=${url}`], d);
     expect(initRefused.code).toBe(1);
     expect(initRefused.stderr).toContain("-migrate-state");
