@@ -10,6 +10,7 @@ want() { have "$1" || need+=("$2"); }
 
 want openstack python3-openstackclient      # CSBS/Keystone conformance: the real OpenStack client
 want karbor python3-karborclient            # Karbor routes: the real Karbor client
+want /usr/lib/postgresql/15/bin/initdb postgresql-15   # pg state backend: a throwaway PostgreSQL 15 cluster (test/support/postgres.ts)
 # S3 state backend: a real S3-compatible server, OpenStack Swift all-in-one with s3api (scripts/s3-server.sh)
 want swift-ring-builder swift
 want swift-proxy-server swift-proxy

@@ -76,7 +76,7 @@ export interface ApplyResult {
  */
 export async function applyPlan(req: ApplyRequest): Promise<ApplyResult> {
   const diags: Diagnostic[] = [];
-  const eg = buildEvaluationGraph(req.root, req.registry, false);
+  const eg = buildEvaluationGraph(req.root, req.registry, false, req.workspace);
   diags.push(...eg.diagnostics);
   const providers = new ProviderClients();
   const applier = new Applier(req, eg, providers, diags);

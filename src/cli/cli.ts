@@ -1,4 +1,8 @@
 import { UsageError } from "./args.js";
+import { closeBackends } from "./backend.js";
+import { reportStateError } from "./state-file.js";
+import { initCommand } from "./commands/init.js";
+import { workspaceCommand } from "./commands/workspace.js";
 import type { Command } from "./command.js";
 import { applyCommand, destroyCommand } from "./commands/apply.js";
 import { engineCommand } from "./commands/engine.js";
@@ -19,6 +23,8 @@ import { driftCommand } from "./commands/drift.js";
 import { terraformCommand } from "./commands/terraform.js";
 
 const COMMANDS: readonly Command[] = [
+  initCommand,
+  workspaceCommand,
   planCommand,
   applyCommand,
   destroyCommand,
@@ -69,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`backplan ${name}: ${e.message}\nUsage: ${command.usage}\n`);
       return 1;
     }
+    const code = reportStateError(e);
+    if (code !== undefined) return code;
     throw e;
+  } finally {
+    await closeBackends();
   }
 }

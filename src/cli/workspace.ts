@@ -11,6 +11,7 @@ import { builtinTerraformProvider } from "../../providers/terraform/index.js";
 import { listFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { checkProviders } from "./lock-providers.js";
 import { join, resolve } from "node:path";
+import { BackendSelectionError, currentWorkspace, selectBackend, stateTarget, type StateTarget } from "./backend.js";
 
 /** Flags every command that reads configuration and state shares (plan, apply, destroy, drift, import...). */
 export const CONFIG_FLAGS = {
@@ -23,12 +24,16 @@ export const CONFIG_FLAGS = {
   "no-color": { type: "boolean" },
   "lock-timeout": { type: "string" },
   lock: { type: "boolean" },
+  input: { type: "boolean" },
 } as const satisfies Record<string, FlagSpec>;
 
 /** The configuration directory, its loaded config and the inputs a run needs. */
 export interface Workspace {
   dir: string;
+  /** Where the state is, for messages (a file path, or the backend's description). */
   statePath: string;
+  /** The backend and workspace the run's state is in. */
+  state: StateTarget;
   config: Config;
   load: LoadResult;
   variables: Map<string, RawVariableValue>;
@@ -82,10 +87,19 @@ export function openWorkspace(args: ParsedArgs, out: NodeJS.WritableStream = pro
   }
   const hash = createHash("sha256");
   for (const name of [...load.sources.keys()].sort()) hash.update(name).update("\0").update(load.sources.get(name)!).update("\0");
-  const statePath = stringFlag(args, "state") ?? join(load.config.dir, "terraform.tfstate");
+  let state: StateTarget;
+  try {
+    state = stateTarget(selectBackend(load.config.dir, load.config), currentWorkspace(load.config.dir), load.config.dir, stringFlag(args, "state"));
+  } catch (e) {
+    if (!(e instanceof BackendSelectionError)) throw e;
+    if (e.diagnostics.length > 0) out.write(formatDiagnostics(e.diagnostics, lookup) + "\n");
+    else out.write(`Error: ${e.summary}\n\n${e.detail}\n`);
+    return undefined;
+  }
   return {
     dir: load.config.dir,
-    statePath,
+    statePath: state.where,
+    state,
     config: load.config,
     load,
     variables: collected.values,

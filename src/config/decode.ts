@@ -461,6 +461,8 @@ function decodeTerraform(d: Decoder, block: Block, cfg: Config): void {
         continue;
       }
       cfg.terraform.backend = { type: b.labels[0]!.value, config: b.body, range: b.range };
+    } else if (b.type === "cloud") {
+      cfg.terraform.cloud ??= { range: b.range };
     }
   }
 }

@@ -37,6 +37,8 @@ export interface TerraformSettings {
   requiredVersions: { constraint: string; range: SourceRange }[];
   requiredProviders: Map<string, RequiredProvider>;
   backend?: Backend;
+  /** A `cloud` block (HCP Terraform), recorded so commands can refuse it with its position. */
+  cloud?: { range: SourceRange };
 }
 
 export interface RequiredProvider {

@@ -56,6 +56,13 @@ export class ModuleScope {
     this.steps = parent ? [...parent.steps, key === undefined ? { name: path[path.length - 1]! } : { name: path[path.length - 1]!, key }] : [];
   }
 
+  /** `terraform.workspace`: the selected workspace, set on the root scope (Terraform's is per run). */
+  workspace = "default";
+
+  root(): ModuleScope {
+    return this.parent ? this.parent.root() : this;
+  }
+
   /** `module.a["k"].module.b.` — the prefix of the addresses of this module instance's objects. */
   get prefix(): string {
     return this.steps.map((s) => `module.${s.name}${formatKey(s.key)}.`).join("");
@@ -93,7 +100,7 @@ export class ModuleScope {
       case "path":
         return s.attr === "module" ? relOrAbs(this.config.dir) : s.attr === "root" ? relOrAbs(this.rootDir) : process.cwd();
       case "terraform":
-        return s.attr === "workspace" ? "default" : problem("Invalid \"terraform\" attribute", `The "terraform" object has no attribute "${s.attr}".`);
+        return s.attr === "workspace" ? this.root().workspace : problem("Invalid \"terraform\" attribute", `The "terraform" object has no attribute "${s.attr}".`);
       case "each":
         return problem('Reference to "each" in context without for_each', 'The "each" object can be used only in "module" or "resource" blocks, and only when the "for_each" argument is set.');
       case "count":
@@ -211,12 +218,13 @@ export interface EvaluationGraph {
  * every node inside a module depends on its call. A node's visit covers every instance of its module. Errors
  * (unknown providers, provider blocks in repeated modules) are diagnostics.
  */
-export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, planning: boolean): EvaluationGraph {
+export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, planning: boolean, workspace = "default"): EvaluationGraph {
   const graph = new Graph();
   const nodes = new Map<string, NodeInfo>();
   const modules = new Map<string, ModuleScope>();
   const diagnostics: Diagnostic[] = [];
   const rootScope = new ModuleScope(root, [], undefined, root.dir, planning);
+  rootScope.workspace = workspace;
   rootScope.instances = [rootScope];
   modules.set("", rootScope);
   /** The call node of each module template but the root. */

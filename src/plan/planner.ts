@@ -32,6 +32,8 @@ export interface PlanRequest {
   pending: readonly PendingCreate[];
   registry: ProviderRegistry;
   variables: ReadonlyMap<string, GivenVariable>;
+  /** The selected workspace (`terraform.workspace`); default "default". */
+  workspace?: string;
   mode: PlanMode;
   refresh: boolean;
   targets: readonly TargetAddr[];
@@ -75,7 +77,7 @@ export interface PlannedInstance {
  */
 export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const diags: Diagnostic[] = [];
-  const eg = buildEvaluationGraph(req.root, req.registry, true);
+  const eg = buildEvaluationGraph(req.root, req.registry, true, req.workspace);
   diags.push(...eg.diagnostics);
   // Only `moved` blocks rewrite the prior state; without them the (unmodified) request state serves as is.
   const prior = hasMoved(req.root) ? req.state.clone() : req.state;

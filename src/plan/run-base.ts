@@ -17,6 +17,8 @@ export interface RunInputs {
   /** Root input variable values: raw text and expressions as collected, or values (from a saved plan). */
   variables: ReadonlyMap<string, GivenVariable>;
   env: Readonly<Record<string, string | undefined>>;
+  /** The selected workspace (`terraform.workspace`); default "default". */
+  workspace?: string;
 }
 
 /**

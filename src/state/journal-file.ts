@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { open, readFile, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fsyncDir, writeFileAtomic } from "./atomic-write.js";
 
@@ -25,6 +25,7 @@ export class JournalFile {
   /** Appends `text` and returns once it is on stable storage (the file's creation too, the first time). */
   async append(text: string): Promise<void> {
     if (!this.fh) {
+      await mkdir(dirname(this.path), { recursive: true });
       this.fh = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
       await fsyncDir(dirname(this.path));
     }

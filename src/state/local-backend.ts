@@ -1,39 +1,14 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatInstanceAddress, toInstanceAddress, type InstanceAddress } from "./address.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import { applyJournalChange, decodeJournal, encodeJournalLine, type JournalChange, type PendingCreate } from "./journal-format.js";
-import { JournalFile } from "./journal-file.js";
-import { acquireLock, type LockOperation, type StateLock } from "./lock.js";
-import type { StateStamp } from "./staleness.js";
-import {
-  State,
-  StateError,
-  type InstanceObject,
-  type OutputValue,
-  type RemoveInstanceOptions,
-  type SetInstanceOptions,
-} from "./state.js";
-import { decodeStateV4, encodeStateV4 } from "./v4.js";
+import { LocalFileStorage } from "./backends/local.js";
+import type { PendingCreate } from "./journal-format.js";
+import type { LockOperation } from "./lock.js";
+import { openStateSession, readStateWithJournal, StateSession } from "./session.js";
+import type { State } from "./state.js";
 
 /**
- * The local backend: `terraform.tfstate` is the file of record (Terraform v4, written atomically, the previous
- * one kept as `terraform.tfstate.backup`), guarded by `.terraform.tfstate.lock.info`. Changes during a run go to
- * `terraform.tfstate.journal`, one fsync'd line each (O(size of the change), not of the state), and are folded
- * into the file of record every `foldEveryEntries` changes or `foldIntervalMs`, and on `close()`.
- *
- * Durability contract: a promise returned by a change method (`setInstance`, `removeInstance`, `setOutput`,
- * `removeOutput`, `recordPendingCreate`, `clearPending`) resolves only once the change is on stable storage
- * (journal line fdatasync'd, or a folded state file renamed into place and its directory fsync'd). Changes made
- * together share one fsync (group commit). A process killed at any moment loses no change whose promise had
- * resolved: the next open replays the journal (ignoring a torn last line) and folds it.
- *
- * Pending creates ("intended id before create"): before asking a provider to create an object under an id the
- * client chooses, the apply engine calls `recordPendingCreate(addr, {id})` and waits for it. The entry lives in
- * the journal only (never in the v4 file, so Terraform compatibility holds) and survives folds. It is settled by
- * `setInstance`/`removeInstance` of the same address (current object) or by `clearPending(addr)` (the provider
- * said nothing was created). After a crash, `pending()` at open lists the creates whose outcome is unknown: the
- * engine asks the provider for an object with that id and adopts it (`setInstance`) or clears the entry.
+ * One local state file opened directly by path (`-state=PATH`, tests, benchmarks): the durable session of
+ * ./session.ts over a `LocalFileStorage`, the journal beside the file. The backend-aware way in is
+ * ./backends/ plus `openStateSession`.
  */
 
 export interface LocalBackendOptions {
@@ -56,430 +31,35 @@ export interface LocalBackendOptions {
   foldIntervalMs?: number;
 }
 
-
 export const JOURNAL_SUFFIX = ".journal";
-export const BACKUP_SUFFIX = ".backup";
+export { BACKUP_SUFFIX } from "./backends/local.js";
 
-interface QueuedChange {
-  seq: number;
-  change: JournalChange;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
+/** The session type every backend gives; the name predates remote backends. */
+export type LocalStateSession = StateSession;
 
 /** Reads the state (journal replayed in memory, nothing written, no lock). Missing file: an empty state. */
 export async function readLocalState(opts: Pick<LocalBackendOptions, "path" | "dir"> = {}): Promise<{ state: State; pending: PendingCreate[] }> {
   const path = statePathOf(opts);
-  const loaded = await load(path);
-  return { state: loaded.state, pending: [...loaded.pending.values()] };
+  return readStateWithJournal(new LocalFileStorage(path), path + JOURNAL_SUFFIX, path);
 }
 
 /** Opens the local state for a run: takes the lock, replays and folds a journal left by a crashed run. */
-export async function openLocalState(opts: LocalBackendOptions = {}): Promise<LocalStateSession> {
+export async function openLocalState(opts: LocalBackendOptions = {}): Promise<StateSession> {
   const path = statePathOf(opts);
-  const lock =
-    opts.lock === false
-      ? undefined
-      : await acquireLock(path, {
-          timeoutMs: opts.lockTimeoutMs ?? 0,
-          operation: opts.operation ?? "OperationTypeApply",
-          ...(opts.info !== undefined ? { info: opts.info } : {}),
-          ...(opts.version !== undefined ? { version: opts.version } : {}),
-        });
-  try {
-    const loaded = await load(path);
-    const session = new LocalStateSession(path, lock, loaded, opts);
-    if (loaded.journalFound) await session.fold();
-    return session;
-  } catch (e) {
-    await lock?.release();
-    throw e;
-  }
+  return openStateSession(new LocalFileStorage(path), {
+    journalPath: path + JOURNAL_SUFFIX,
+    where: path,
+    writeAttempts: 1,
+    ...pick(opts, ["lock", "lockTimeoutMs", "operation", "info", "version", "foldEveryEntries", "foldIntervalMs"]),
+  });
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 function statePathOf(opts: Pick<LocalBackendOptions, "path" | "dir">): string {
   return opts.path ?? join(opts.dir ?? ".", "terraform.tfstate");
-}
-
-interface Loaded {
-  state: State;
-  /** The serial of the file of record (the in-memory state may be ahead by the replayed journal). */
-  fileSerial: number;
-  fileText: string | undefined;
-  pending: Map<string, PendingCreate>;
-  lastSeq: number;
-  journalFound: boolean;
-  /** Whether the journal held changes not yet in the file of record. */
-  replayedChanges: number;
-}
-
-async function load(path: string): Promise<Loaded> {
-  let fileText: string | undefined;
-  try {
-    fileText = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
-  // Terraform leaves an empty file behind in some failure modes; treat it as no state, as Terraform does.
-  const state = fileText && fileText.trim() !== "" ? decodeStateV4(fileText, path) : undefined;
-  const journal = new JournalFile(path + JOURNAL_SUFFIX);
-  const journalText = await journal.read();
-  const pending = new Map<string, PendingCreate>();
-  if (journalText === undefined) {
-    return { state: state ?? new State(), fileSerial: state?.serial ?? 0, fileText, pending, lastSeq: 0, journalFound: false, replayedChanges: 0 };
-  }
-  const { entries } = decodeJournal(journalText, journal.path);
-  const first = entries[0];
-  const s = state ?? new State(first ? { lineage: first.lineage, serial: 0 } : {});
-  const fileSerial = s.serial;
-  let lastSeq = 0;
-  let replayedChanges = 0;
-  for (const e of entries) {
-    if (e.lineage !== s.lineage) {
-      throw new StateError(
-        `${journal.path}: journal lineage ${e.lineage} does not match the state's lineage ${s.lineage} (${path}); ` +
-          "the journal belongs to another state. Move it aside if that state is gone.",
-      );
-    }
-    if (e.seq <= lastSeq) continue; // a duplicate can only repeat an applied change: skip it
-    lastSeq = e.seq;
-    if (e.baseSerial === fileSerial) {
-      applyJournalChange(s, pending, e.change, e.seq);
-      if (e.change.op !== "pending_create" && e.change.op !== "pending_clear") replayedChanges++;
-    } else if (e.baseSerial === fileSerial - 1) {
-      // A fold wrote the state file and was killed before it reset the journal: the changes are in the file
-      // already; only the pending-create bookkeeping is needed.
-      applyJournalChange(new State({ lineage: s.lineage }), pending, e.change, e.seq);
-    } else {
-      throw new StateError(
-        `${journal.path}: journal was written on top of serial ${e.baseSerial} but ${path} is at serial ${fileSerial}; ` +
-          "the state file was replaced after a crashed run. The journal's changes are NOT in the state: inspect it, then move it aside.",
-      );
-    }
-  }
-  if (replayedChanges > 0) s.serial = fileSerial + 1; // what the fold of these changes is written as
-  return { state: s, fileSerial, fileText, pending, lastSeq, journalFound: true, replayedChanges };
-}
-
-/** An open local state: in-memory state plus the journal, lock held until `close()`. */
-export class LocalStateSession {
-  readonly journalPath: string;
-  readonly backupPath: string;
-  private readonly state: State;
-  private readonly pendingCreates: Map<string, PendingCreate>;
-  private readonly journal: JournalFile;
-  private fileSerial: number;
-  private readonly priorText: string | undefined;
-  private backupWritten = false;
-  private seq: number;
-  private queue: QueuedChange[] = [];
-  private io: Promise<void> = Promise.resolve();
-  private flushScheduled = false;
-  private unfolded = 0;
-  /** The in-memory state has changes the file of record lacks. */
-  private dirty = false;
-  /** The journal file holds lines beyond the unsettled pending creates (or a torn tail, or a stale base). */
-  private journalDirty: boolean;
-  private foldTimer: NodeJS.Timeout | undefined;
-  private failure: Error | undefined;
-  private fileExists: boolean;
-  private journalWrites = 0;
-  private journalLines = 0;
-  private folds = 0;
-  private closed = false;
-  private readonly foldEveryEntries: number;
-  private readonly foldIntervalMs: number;
-
-  /** @internal use openLocalState */
-  constructor(
-    readonly path: string,
-    private readonly lock: StateLock | undefined,
-    loaded: Loaded,
-    opts: LocalBackendOptions,
-  ) {
-    this.journalPath = path + JOURNAL_SUFFIX;
-    this.backupPath = path + BACKUP_SUFFIX;
-    this.state = loaded.state;
-    this.pendingCreates = loaded.pending;
-    this.journal = new JournalFile(this.journalPath);
-    this.fileSerial = loaded.fileSerial;
-    this.priorText = loaded.fileText;
-    this.fileExists = loaded.fileText !== undefined && loaded.fileText.trim() !== "";
-    this.seq = loaded.lastSeq;
-    this.dirty = loaded.replayedChanges > 0;
-    this.journalDirty = loaded.journalFound;
-    this.foldEveryEntries = opts.foldEveryEntries ?? 2000;
-    this.foldIntervalMs = opts.foldIntervalMs ?? 10_000;
-  }
-
-  get lineage(): string {
-    return this.state.lineage;
-  }
-
-  /** Serial of the file of record on disk. */
-  get serial(): number {
-    return this.fileSerial;
-  }
-
-  /**
-   * Lineage and serial of the file of record, for a plan to record and apply to check (`checkPlanStamp`).
-   * Lineage is "" while there is no state file: a fresh state's lineage is only fixed by its first write.
-   */
-  stamp(): StateStamp {
-    return { lineage: this.fileExists ? this.state.lineage : "", serial: this.fileSerial };
-  }
-
-  /** Counters for benchmarks and tests: journal writes (fsyncs), lines written, folds that wrote the state file. */
-  stats(): { journalWrites: number; journalLines: number; folds: number } {
-    return { journalWrites: this.journalWrites, journalLines: this.journalLines, folds: this.folds };
-  }
-
-  /** The lock this session holds (undefined with `lock: false`). */
-  get lockInfo() {
-    return this.lock?.info;
-  }
-
-  /** A deep copy of the current state (journal changes included). */
-  snapshot(): State {
-    return this.state.clone();
-  }
-
-  /**
-   * The session's state itself, not a copy, for a planner that only reads it (copying 10,000 instances was a
-   * sixth of a no-op plan). It changes with every later change through this session.
-   */
-  view(): State {
-    return this.state;
-  }
-
-  getInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): InstanceObject | undefined {
-    return this.state.getInstance(addr, opts);
-  }
-
-  /** The provider configuration string recorded for the instance's resource. */
-  getProvider(addr: string | InstanceAddress): string | undefined {
-    return this.state.getProvider(addr);
-  }
-
-  getOutput(name: string): OutputValue | undefined {
-    return this.state.getOutput(name);
-  }
-
-  /** Creates that were recorded as about to happen and not yet settled (see the contract above). */
-  pending(): PendingCreate[] {
-    return [...this.pendingCreates.values()].map((p) => ({ ...p }));
-  }
-
-  /** The unsettled pending create of one address, if any (O(1); `pending()` copies the whole list). */
-  pendingFor(addr: string | InstanceAddress): PendingCreate | undefined {
-    const p = this.pendingCreates.get(formatInstanceAddress(toInstanceAddress(addr)));
-    return p && { ...p };
-  }
-
-  /** Records the object of an instance; resolves once durable. Requires `provider` for a new resource. */
-  setInstance(addr: string | InstanceAddress, obj: InstanceObject, opts: SetInstanceOptions = {}): Promise<void> {
-    return this.change(() => {
-      const a = formatInstanceAddress(toInstanceAddress(addr));
-      const provider = opts.provider ?? this.state.getProvider(a);
-      if (!provider) throw new StateError(`cannot add ${a} to state: no provider configuration given`);
-      // A copy: the line is encoded at flush time, and the caller may reuse its object before then.
-      return { op: "set", addr: a, provider, object: structuredClone(obj), ...(opts.deposed ? { deposed: opts.deposed } : {}) };
-    });
-  }
-
-  /** Removes the current (or a deposed) object of an instance; resolves once durable. */
-  removeInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): Promise<void> {
-    return this.change(() => ({ op: "remove", addr: formatInstanceAddress(toInstanceAddress(addr)), ...(opts.deposed ? { deposed: opts.deposed } : {}) }));
-  }
-
-  setOutput(name: string, output: OutputValue): Promise<void> {
-    return this.change(() => ({ op: "set_output", name, output: structuredClone(output) }));
-  }
-
-  removeOutput(name: string): Promise<void> {
-    return this.change(() => ({ op: "remove_output", name }));
-  }
-
-  /** Records that `addr` is about to be created under the client-chosen `id`; resolves once durable. */
-  recordPendingCreate(addr: string | InstanceAddress, p: { id: string; provider?: string }, now = new Date()): Promise<void> {
-    return this.change(() => ({
-      op: "pending_create",
-      addr: formatInstanceAddress(toInstanceAddress(addr)),
-      id: p.id,
-      ...(p.provider ? { provider: p.provider } : {}),
-      at: now.toISOString(),
-    }));
-  }
-
-  /** Settles a pending create without recording an object (nothing was created). */
-  clearPending(addr: string | InstanceAddress): Promise<void> {
-    return this.change(() => ({ op: "pending_clear", addr: formatInstanceAddress(toInstanceAddress(addr)) }));
-  }
-
-  /** Replaces the whole state (e.g. after a refresh), keeping lineage; written at once as one fold. */
-  async replaceState(next: State): Promise<void> {
-    this.assertUsable();
-    this.state.assign(next);
-    this.dirty = true;
-    await this.fold();
-  }
-
-  /** Records check results (written with the next fold; not journaled: they are recomputed by every run). */
-  setCheckResults(results: Parameters<State["setCheckResults"]>[0]): void {
-    this.assertUsable();
-    this.state.setCheckResults(results);
-    this.dirty = true;
-  }
-
-  /**
-   * Writes the file of record with every change so far (serial + 1, previous file kept as the backup on the
-   * first write of the session) and resets the journal to just the unsettled pending creates. A no-op when
-   * nothing changed since the last fold.
-   */
-  async fold(): Promise<void> {
-    this.assertUsable();
-    await this.serialized(() => this.foldNow());
-  }
-
-  /** Folds what is left, releases the lock. The session cannot be used afterwards. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      if (!this.failure) await this.fold();
-      await this.io;
-    } finally {
-      this.closed = true;
-      clearTimeout(this.foldTimer);
-      await this.journal.close();
-      await this.lock?.release();
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  /**
-   * Applies a change in memory at once (so reads see it and a fold covers it) and queues its journal line.
-   * The in-memory effect goes through the same function replay uses, so replay rebuilds exactly this state.
-   */
-  private change(make: () => JournalChange): Promise<void> {
-    try {
-      this.assertUsable();
-      const change = make();
-      const seq = this.seq + 1;
-      applyJournalChange(this.state, this.pendingCreates, change, seq);
-      this.seq = seq;
-      if (change.op !== "pending_create" && change.op !== "pending_clear") this.dirty = true;
-      return new Promise<void>((resolve, reject) => {
-        this.queue.push({ seq, change, resolve, reject });
-        this.scheduleFlush();
-      });
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    void this.serialized(() => this.flush()).catch(() => undefined);
-  }
-
-  /** Runs `task` after every earlier I/O task; a failure poisons the session (later calls reject with it). */
-  private serialized(task: () => Promise<void>): Promise<void> {
-    const run = this.io.then(async () => {
-      if (this.failure) throw this.failure;
-      try {
-        await task();
-      } catch (e) {
-        this.fail(e as Error);
-        throw e;
-      }
-    });
-    this.io = run.catch(() => undefined);
-    return run;
-  }
-
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    const batch = this.queue.splice(0);
-    if (batch.length === 0) return;
-    const lineage = this.state.lineage;
-    try {
-      const text = batch.map((q) => encodeJournalLine({ seq: q.seq, lineage, baseSerial: this.fileSerial, change: q.change })).join("");
-      await this.journal.append(text);
-    } catch (e) {
-      for (const q of batch) q.reject(e as Error);
-      throw e;
-    }
-    for (const q of batch) q.resolve();
-    this.journalWrites++;
-    this.journalLines += batch.length;
-    this.journalDirty = true;
-    this.unfolded += batch.length;
-    if (this.unfolded >= this.foldEveryEntries) void this.serialized(() => this.foldNow()).catch(() => undefined);
-    else if (this.foldIntervalMs > 0 && !this.foldTimer) {
-      this.foldTimer = setTimeout(() => {
-        this.foldTimer = undefined;
-        if (!this.closed && !this.failure) void this.serialized(() => this.foldNow()).catch(() => undefined);
-      }, this.foldIntervalMs);
-      this.foldTimer.unref();
-    }
-  }
-
-  private async foldNow(): Promise<void> {
-    // Everything queued so far is already applied to `this.state`, so the snapshot below covers it: those
-    // changes become durable with the state file and need no journal line.
-    const covered = this.queue.splice(0);
-    this.flushScheduled = false;
-    if (!this.dirty && covered.length === 0 && !this.journalDirty) return;
-    try {
-      if (this.dirty) {
-        const next = this.fileSerial + 1;
-        this.state.serial = next;
-        const text = encodeStateV4(this.state);
-        if (!this.backupWritten && this.priorText !== undefined) {
-          await writeFileAtomic(this.backupPath, this.priorText);
-          this.backupWritten = true;
-        }
-        await writeFileAtomic(this.path, text);
-        this.fileSerial = next;
-        this.fileExists = true;
-        this.folds++;
-      }
-      await this.resetJournal();
-    } catch (e) {
-      for (const q of covered) q.reject(e as Error);
-      throw e;
-    }
-    this.dirty = false;
-    this.unfolded = 0;
-    clearTimeout(this.foldTimer);
-    this.foldTimer = undefined;
-    for (const q of covered) q.resolve();
-  }
-
-  /** The journal after a fold: only the unsettled pending creates, on top of the new serial; or no file. */
-  private async resetJournal(): Promise<void> {
-    const lines = [...this.pendingCreates.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .map((p) =>
-        encodeJournalLine({
-          seq: p.seq,
-          lineage: this.state.lineage,
-          baseSerial: this.fileSerial,
-          change: { op: "pending_create", addr: p.address, id: p.id, ...(p.provider ? { provider: p.provider } : {}), at: p.recordedAt },
-        }),
-      );
-    await this.journal.replace(lines.join(""));
-    this.journalDirty = false;
-  }
-
-  private fail(e: Error): void {
-    if (!this.failure) this.failure = e;
-    for (const q of this.queue.splice(0)) q.reject(e);
-  }
-
-  private assertUsable(): void {
-    if (this.closed) throw new StateError(`state ${this.path} is closed`);
-    if (this.failure) throw this.failure;
-  }
 }

@@ -118,6 +118,28 @@ export async function acquireLock(statePath: string, opts: AcquireLockOptions = 
   };
 }
 
+/**
+ * One attempt at the lock file for `statePath` with `info` (a holder that died on this host is taken over).
+ * Throws `LockError("held")` with Terraform's message and the holder's Lock Info when another holder has it.
+ */
+export async function tryLockFile(statePath: string, info: LockInfo): Promise<void> {
+  const path = lockInfoPath(statePath);
+  for (let i = 0; i < 2; i++) {
+    if (await tryCreate(path, info)) return;
+    if (!(await removeIfHolderDied(statePath))) break;
+  }
+  const holder = await readLockInfo(statePath);
+  throw new LockError("held", formatLockError(`the lock file ${basename(path)} already exists`, holder), holder);
+}
+
+/** Removes the lock file if it is still the one `id` took (force-unlocked and re-taken: not ours). */
+export async function unlockFile(statePath: string, id: string): Promise<void> {
+  const holder = await readLockInfo(statePath);
+  if (holder?.ID !== id) return;
+  await unlink(lockInfoPath(statePath)).catch(() => undefined);
+  await fsyncDir(dirname(statePath)).catch(() => undefined);
+}
+
 /** Removes the lock when its holder was a process on this host that no longer runs; true when removed. */
 async function removeIfHolderDied(statePath: string): Promise<boolean> {
   const holder = await readLockInfo(statePath);
@@ -229,7 +251,7 @@ export function formatLockInfo(h: LockInfo): string {
   ].join("\n");
 }
 
-function whoAmI(): string {
+export function whoAmI(): string {
   let user = "unknown";
   try {
     user = userInfo().username;

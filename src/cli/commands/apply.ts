@@ -8,13 +8,14 @@ import { isApplyable } from "../../plan/plan.js";
 import { readPlanFile } from "../../plan/planfile.js";
 import type { GivenVariable } from "../../lang/variable.js";
 import { markSensitive } from "../../lang/value.js";
-import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
+import type { StateSession } from "../../state/session.js";
+import { openTarget } from "../state-file.js";
 import { checkPlanStamp } from "../../state/staleness.js";
 import { encodeStateV4 } from "../../state/v4.js";
 import { applySummary, progressDone, progressFailed, progressStart, progressStill, renderPlanText } from "../../views/index.js";
 import { boolFlag, parseArgs, UsageError, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { lockTimeoutMs, openWorkspace, type Workspace } from "../workspace.js";
+import { openWorkspace, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
 import { parallelismOf, PLAN_FLAGS, planFromArgs, printDiagnostics, useColor } from "./plan.js";
 
@@ -59,7 +60,7 @@ function progressPrinter(color: boolean): (e: ApplyEvent) => void {
  * Applies `plan` onto the open session, reporting progress; Ctrl-C stops starting new work and lets running
  * calls finish (a second Ctrl-C is left to the default handler). Returns the exit code.
  */
-export async function runApply(ws: Workspace, session: LocalStateSession, plan: Plan, args: ParsedArgs, variables: ReadonlyMap<string, GivenVariable>): Promise<number> {
+export async function runApply(ws: Workspace, session: StateSession, plan: Plan, args: ParsedArgs, variables: ReadonlyMap<string, GivenVariable>): Promise<number> {
   const color = useColor(args);
   const controller = new AbortController();
   const onSigint = () => {
@@ -76,6 +77,7 @@ export async function runApply(ws: Workspace, session: LocalStateSession, plan: 
       registry: ws.registry,
       variables,
       env: process.env,
+      workspace: ws.state.workspace,
       parallelism: parallelismOf(args),
       signal: controller.signal,
       onEvent: progressPrinter(color),
@@ -115,7 +117,7 @@ async function applySavedPlan(path: string, args: ParsedArgs): Promise<number> {
     process.stderr.write(`Error: Saved plan does not match the configuration\n\nThe configuration in ${ws.dir} changed after the plan ${path} was made. Make a new plan.\n`);
     return 1;
   }
-  const session = await openLocalState({ path: ws.statePath, lock: args.flags["lock"] !== false, lockTimeoutMs: lockTimeoutMs(args), operation: "OperationTypeApply", version: VERSION });
+  const session = await openTarget(ws.state, args, "OperationTypeApply");
   try {
     const check = checkPlanStamp(plan.prior, session.stamp());
     if (!check.ok) {

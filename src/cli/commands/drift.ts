@@ -11,6 +11,7 @@ import { instancePrefix, makePlan } from "../../plan/planner.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "../../plan/providers.js";
 import type { ListedObject } from "../../sdk/define.js";
 import { readLocalState } from "../../state/local-backend.js";
+import { readStateWithJournal } from "../../state/session.js";
 import { parseProviderConfig } from "../../state/provider-config.js";
 import type { State } from "../../state/state.js";
 import { formatKey } from "../../addrs/resource.js";
@@ -120,15 +121,16 @@ async function checkConfig(name: string, dir: string, args: ParsedArgs, base: Ig
     errors.push(`the configuration could not be loaded:\n${diagText.trimEnd()}`);
     return empty(join(dir, "terraform.tfstate"));
   }
-  let read: Awaited<ReturnType<typeof readLocalState>>;
+  let read: Awaited<ReturnType<typeof readStateWithJournal>>;
   try {
-    read = await readLocalState({ path: ws.statePath });
+    read = await readStateWithJournal(ws.state.storage, ws.state.journalPath, ws.state.where);
   } catch (e) {
     errors.push(`reading ${shown(ws.statePath)}: ${message(e)}`);
     return empty(ws.statePath);
   }
   const outcome = await makePlan({
     root: ws.config,
+    workspace: ws.state.workspace,
     state: read.state,
     pending: read.pending,
     registry: ws.registry,

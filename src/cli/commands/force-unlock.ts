@@ -2,7 +2,8 @@ import { createInterface } from "node:readline/promises";
 import { forceUnlock, LockError } from "../../state/lock.js";
 import { boolFlag, parseArgs, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { fail, statePathOf } from "../state-file.js";
+import { LocalFileStorage } from "../../state/backends/local.js";
+import { fail, stateTargetOf } from "../state-file.js";
 
 /** Asks for "yes" on standard input; input that ends without an answer is a no. */
 async function confirmed(): Promise<boolean> {
@@ -30,12 +31,16 @@ export const forceUnlockCommand: Command = {
   summary: "Release a stuck lock on the state",
   usage: "backplan force-unlock [-force] [-state=PATH] LOCK_ID",
   async run(argv) {
-    const args = parseArgs(argv, { force: { type: "boolean" }, state: { type: "string" }, chdir: { type: "string" }, "no-color": { type: "boolean" } });
+    const args = parseArgs(argv, { force: { type: "boolean" }, state: { type: "string" }, chdir: { type: "string" }, "no-color": { type: "boolean" }, input: { type: "boolean" } });
     if (args.positionals.length !== 1) throw new UsageError("force-unlock takes exactly one argument: the lock ID");
     const id = args.positionals[0]!;
+    const target = await stateTargetOf(args);
+    if ("code" in target) return target.code;
     if (!boolFlag(args, "force") && !(await confirmed())) return fail("force-unlock cancelled");
     try {
-      await forceUnlock(statePathOf(args), id);
+      // The local lock is a file anyone may remove (by ID); other backends unlock through their own protocol.
+      if (target.storage instanceof LocalFileStorage) await forceUnlock(target.storage.path, id);
+      else await target.storage.unlock(id);
     } catch (e) {
       if (e instanceof LockError) return fail(e.message.split("\n")[0]!, e.message.split("\n").slice(1).join("\n").trim());
       throw e;

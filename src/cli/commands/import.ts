@@ -62,7 +62,7 @@ async function runImport(argv: string[]): Promise<number> {
   const problem = keyProblem(r, addr.key, formatInstanceAddress({ module: addr.module, mode: addr.mode, type: addr.type, name: addr.name }));
   if (problem) return fail("Invalid resource instance address", problem);
 
-  return withSession(args, ws.statePath, "OperationTypeImport", async (session) => {
+  return withSession(args, ws.state, "OperationTypeImport", async (session) => {
     if (session.getInstance(addr)) {
       return fail("Resource already managed by backplan", `backplan is already managing a remote object for ${address}. To import to this address you must first remove the existing object from the state.`);
     }

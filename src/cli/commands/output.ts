@@ -1,7 +1,7 @@
 import type { JsonValue, OutputValue } from "../../state/state.js";
 import { parseArgs, boolFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, stateTargetOf } from "../state-file.js";
 
 /**
  * `backplan output`: root module outputs from the state, in Terraform's formats. The list form hides sensitive
@@ -50,10 +50,11 @@ async function runOutput(argv: string[]): Promise<number> {
   if (json && raw) throw new UsageError("-json and -raw cannot be used together");
   const name = args.positionals[0];
   if (raw && name === undefined) throw new UsageError("-raw needs the name of an output");
-  const path = statePathOf(args);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
   let outputs: Record<string, OutputValue> = {};
-  if (stateExists(path)) {
-    const read = await readStateOrFail(path);
+  if (await stateExists(target)) {
+    const read = await readStateOrFail(target);
     if ("code" in read) return read.code;
     outputs = read.state.outputs();
   }

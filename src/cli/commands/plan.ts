@@ -5,11 +5,12 @@ import type { PlanMode } from "../../plan/plan.js";
 import { isApplyable } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { makePlan, type PlanOutcome } from "../../plan/planner.js";
-import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
+import type { StateSession } from "../../state/session.js";
+import { openTarget } from "../state-file.js";
 import { colorWanted, configurationJson, planFooter, planJson, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
+import { CONFIG_FLAGS, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
 import { PROTECTION_FLAGS, protectPlan, protectionFailureText } from "../protection.js";
 import { PLAN_JSON_KEY, protectionOf } from "../../protection/plan-report.js";
@@ -34,7 +35,7 @@ export const PLAN_FLAGS = {
 
 export interface PlannedRun {
   ws: Workspace;
-  session: LocalStateSession;
+  session: StateSession;
   outcome: PlanOutcome;
   /** Diagnostics of loading and planning together. */
   diagnostics: Diagnostic[];
@@ -66,13 +67,7 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
   const targets = targetFlags(args, "target");
   const excludes = targetFlags(args, "exclude");
   const replace = listFlag(args, "replace");
-  const session = await openLocalState({
-    path: ws.statePath,
-    lock: args.flags["lock"] !== false,
-    lockTimeoutMs: lockTimeoutMs(args),
-    operation: opts.operation,
-    version: VERSION,
-  });
+  const session = await openTarget(ws.state, args, opts.operation);
   try {
     const outcome = await makePlan({
       root: ws.config,
@@ -90,6 +85,7 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
       parallelism: parallelismOf(args),
       signal: opts.signal,
       env: process.env,
+      workspace: ws.state.workspace,
       configHash: ws.configHash,
       stamp: session.stamp(),
     });

@@ -9,7 +9,7 @@ import { boolFlag, listFlag, parseArgs, stringFlag, UsageError } from "../args.j
 import { lockAndReport } from "../lock-providers.js";
 import type { Command } from "../command.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
-import { readStateOrFail, statePathOf } from "../state-file.js";
+import { readStateOrFail, stateExists } from "../state-file.js";
 
 /**
  * `backplan providers`: which providers the configuration (module by module) and the state need, as a tree like
@@ -109,9 +109,8 @@ async function runProviders(argv: string[]): Promise<number> {
   const ws = openWorkspace(args, process.stderr, { checkProviders: false });
   if (!ws) return 1;
   let out = `\nProviders required by configuration:\n${renderProviderTree(providerTree(ws.config))}`;
-  const path = statePathOf({ ...args, flags: { ...args.flags, ...(args.flags["state"] === undefined ? { state: ws.statePath } : {}) } });
-  if (existsSync(path)) {
-    const read = await readStateOrFail(path);
+  if (await stateExists(ws.state)) {
+    const read = await readStateOrFail(ws.state);
     if ("code" in read) return read.code;
     const used = stateProviders(read.state);
     if (used.length > 0) out += `\nProviders required by state:\n\n${used.map((s) => `    provider[${s}]`).join("\n")}\n`;

@@ -13,7 +13,7 @@ import type { Command } from "../command.js";
 import { VERSION } from "../version.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { useColor } from "./plan.js";
-import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf } from "../state-file.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, stateTargetOf } from "../state-file.js";
 import { renderStateText, viewStateJson } from "./state-view.js";
 import { PLAN_JSON_KEY, protectionOf } from "../../protection/plan-report.js";
 import { renderProtectionText } from "../../views/protection-text.js";
@@ -60,9 +60,9 @@ async function readShowFile(path: string): Promise<{ plan: Plan } | { state: Sta
 
 /** The current state when it is the one the plan was made from (so plan JSON can carry it as prior_state). */
 async function priorStateFor(plan: Plan, args: ParsedArgs): Promise<State | undefined> {
-  const path = statePathOf(args);
-  if (!stateExists(path)) return undefined;
-  const read = await readStateOrFail(path);
+  const target = await stateTargetOf(args);
+  if ("code" in target || !(await stateExists(target))) return undefined;
+  const read = await readStateOrFail(target);
   if ("code" in read) return undefined;
   const stamp = { lineage: read.state.lineage, serial: read.state.serial };
   return checkPlanStamp(plan.prior, stamp).ok ? read.state : undefined;
@@ -106,7 +106,9 @@ async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<num
     const registry = defaultRegistry();
     // With no state yet the prior state is empty (Terraform writes it all the same); a state that moved on since
     // the plan is not this plan's prior state, so it is left out.
-    const priorState = prior ? stateValues(viewStateJson(prior, registry), { showSensitive: true }) : stateExists(statePathOf(args)) ? undefined : { root_module: {} };
+    const target = prior ? undefined : await stateTargetOf(args);
+    const noState = target !== undefined && !("code" in target) && !(await stateExists(target));
+    const priorState = prior ? stateValues(viewStateJson(prior, registry), { showSensitive: true }) : noState ? { root_module: {} } : undefined;
     const config = planConfig(plan, args);
     const document = planJson(plan, {
       version: TERRAFORM_LANGUAGE_VERSION,
@@ -149,9 +151,10 @@ async function runShow(argv: string[]): Promise<number> {
     if (planOnly.length > 0) return fail("Not a plan file", `-${planOnly[0]} shows a saved plan, but ${file} is a state file.`);
     return showState(read.state, args);
   }
-  const path = statePathOf(args);
-  if (!stateExists(path)) return showState(undefined, args);
-  const read = await readStateOrFail(path);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return showState(undefined, args);
+  const read = await readStateOrFail(target);
   if ("code" in read) return read.code;
   return showState(read.state, args);
 }

@@ -1,14 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { parseTarget } from "../../addrs/parse.js";
 import { formatTarget, type TargetAddr } from "../../addrs/resource.js";
-import { writeFileAtomic } from "../../state/atomic-write.js";
 import { AddressError, formatInstanceAddress, parseInstanceAddress } from "../../state/address.js";
-import { BACKUP_SUFFIX } from "../../state/local-backend.js";
 import { StateError, type State } from "../../state/state.js";
 import { decodeStateV4, encodeStateV4 } from "../../state/v4.js";
 import { boolFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { fail, readStateOrFail, STATE_FLAGS, stateExists, statePathOf, withSession } from "../state-file.js";
+import { fail, readStateOrFail, STATE_FLAGS, stateExists, stateTargetOf, withSession } from "../state-file.js";
 import { defaultRegistry } from "../workspace.js";
 import { planMove, stateInstances, targetMatches } from "./state-moves.js";
 import { instancesOf, renderInstanceText, viewStateJson } from "./state-view.js";
@@ -34,9 +32,10 @@ function parseTargets(texts: readonly string[]): TargetAddr[] {
 async function stateList(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { ...STATE_FLAGS, id: { type: "string" } });
   const filters = parseTargets(args.positionals);
-  const path = statePathOf(args);
-  if (!stateExists(path)) return fail("No state file was found!", NO_STATE);
-  const read = await readStateOrFail(path);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return fail("No state file was found!", NO_STATE);
+  const read = await readStateOrFail(target);
   if ("code" in read) return read.code;
   const id = stringFlag(args, "id");
   const instances = stateInstances(read.state);
@@ -63,9 +62,10 @@ async function stateShow(argv: string[]): Promise<number> {
     if (e instanceof AddressError) return fail("Invalid address", e.message);
     throw e;
   }
-  const path = statePathOf(args);
-  if (!stateExists(path)) return fail("No state file was found!", NO_STATE);
-  const read = await readStateOrFail(path);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return fail("No state file was found!", NO_STATE);
+  const read = await readStateOrFail(target);
   if ("code" in read) return read.code;
   const wanted = formatInstanceAddress(parseInstanceAddress(text));
   const found = instancesOf(viewStateJson(read.state, defaultRegistry())).filter((iv) => iv.address === wanted && !iv.instance.deposed);
@@ -82,10 +82,11 @@ async function stateRm(argv: string[]): Promise<number> {
   const args = parseArgs(argv, WRITE_FLAGS);
   if (args.positionals.length === 0) throw new UsageError("state rm needs at least one address");
   const targets = parseTargets(args.positionals);
-  const path = statePathOf(args);
-  if (!stateExists(path)) return fail("No state file was found!", NO_STATE);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return fail("No state file was found!", NO_STATE);
   const dry = boolFlag(args, "dry-run");
-  return withSession(args, path, "OperationTypeInvalid", async (session) => {
+  return withSession(args, target, "OperationTypeInvalid", async (session) => {
     const instances = stateInstances(session.snapshot());
     for (const t of targets) {
       if (!instances.some((i) => targetMatches(t, i.address))) {
@@ -111,10 +112,11 @@ async function stateMv(argv: string[]): Promise<number> {
   const args = parseArgs(argv, WRITE_FLAGS);
   if (args.positionals.length !== 2) throw new UsageError("state mv takes exactly two addresses: SOURCE DESTINATION");
   const [src, dst] = parseTargets(args.positionals) as [TargetAddr, TargetAddr];
-  const path = statePathOf(args);
-  if (!stateExists(path)) return fail("No state file was found!", NO_STATE);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return fail("No state file was found!", NO_STATE);
   const dry = boolFlag(args, "dry-run");
-  return withSession(args, path, "OperationTypeInvalid", async (session) => {
+  return withSession(args, target, "OperationTypeInvalid", async (session) => {
     const plan = planMove(session.snapshot(), src, dst);
     if (!plan.ok) return fail(plan.summary, plan.detail);
     process.stdout.write(`${dry ? "Would move" : "Move"} ${JSON.stringify(formatTarget(src))} to ${JSON.stringify(formatTarget(dst))}\n`);
@@ -138,9 +140,10 @@ async function stateMv(argv: string[]): Promise<number> {
 async function statePull(argv: string[]): Promise<number> {
   const args = parseArgs(argv, STATE_FLAGS);
   if (args.positionals.length > 0) throw new UsageError("state pull takes no arguments");
-  const path = statePathOf(args);
-  if (!stateExists(path)) return 0;
-  const read = await readStateOrFail(path);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
+  if (!(await stateExists(target))) return 0;
+  const read = await readStateOrFail(target);
   if ("code" in read) return read.code;
   process.stdout.write(encodeStateV4(read.state));
   return 0;
@@ -164,9 +167,10 @@ async function statePush(argv: string[]): Promise<number> {
     if (e instanceof StateError || (e as NodeJS.ErrnoException).code !== undefined) return fail(`Error reading source state "${file}"`, (e as Error).message);
     throw e;
   }
-  const path = statePathOf(args);
+  const target = await stateTargetOf(args);
+  if ("code" in target) return target.code;
   const force = boolFlag(args, "force");
-  return withSession(args, path, "OperationTypeInvalid", async (session) => {
+  return withSession(args, target, "OperationTypeInvalid", async (session) => {
     const stamp = session.stamp();
     const existing = stamp.lineage !== "";
     if (existing && !force) {
@@ -182,8 +186,8 @@ async function statePush(argv: string[]): Promise<number> {
     await Promise.all(pending.map((p) => session.clearPending(p.address)));
     // Same lineage: the pushed state supersedes every copy of the old one, so its serial moves past both.
     if (existing && pushed.lineage === stamp.lineage) pushed.serial = Math.max(pushed.serial, stamp.serial) + 1;
-    if (existing) await writeFileAtomic(path + BACKUP_SUFFIX, await readFile(path, "utf8"));
-    await writeFileAtomic(path, encodeStateV4(pushed));
+    // The storage keeps the replaced state as its backup (local backend) on this, its first write.
+    await target.storage.write(Buffer.from(encodeStateV4(pushed), "utf8"));
     return 0;
   });
 }

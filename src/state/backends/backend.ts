@@ -49,6 +49,11 @@ export interface Backend {
   describe(workspace: string): string;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /**
+   * Where the durable session keeps a workspace's journal when the backend has a local place for it (the local
+   * backend: beside its state file). Absent: the CLI keeps it under `.terraform/` (see docs/state.md).
+   */
+  journalPath?(workspace: string): string;
 }
 
 /**

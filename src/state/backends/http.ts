@@ -21,7 +21,8 @@ import { BackendSettings } from "./settings.js";
  * Like Terraform's, this backend has only the `default` workspace.
  */
 
-const ARGUMENTS = [
+/** Every argument of Terraform 1.11's http backend schema. */
+export const HTTP_SETTINGS = [
   "address",
   "update_method",
   "lock_address",
@@ -58,7 +59,7 @@ export interface HttpBackendConfig {
 
 /** Resolves the http backend's arguments as Terraform 1.11 does; a bad one is a `BackendConfigError`. */
 export function httpBackendConfig(settings: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): HttpBackendConfig {
-  const s = new BackendSettings(settings, env, ARGUMENTS, "http");
+  const s = new BackendSettings(settings, env, HTTP_SETTINGS, "http");
   const address = s.string("address", "TF_HTTP_ADDRESS");
   if (address === undefined) throw new BackendConfigError("address", "address argument is required (or set TF_HTTP_ADDRESS)");
   const url = (name: string, text: string): URL => {

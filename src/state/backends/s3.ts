@@ -28,6 +28,62 @@ import { BackendSettings } from "./settings.js";
  * errors naming the argument, never silently ignored.
  */
 
+/**
+ * Every argument of Terraform 1.11's s3 backend schema (read off the `.terraform/terraform.tfstate` that
+ * `terraform init` writes): what init records, nulls included, and what the backend hash covers.
+ */
+export const S3_SETTINGS = [
+  "access_key",
+  "acl",
+  "allowed_account_ids",
+  "assume_role",
+  "assume_role_with_web_identity",
+  "bucket",
+  "custom_ca_bundle",
+  "dynamodb_endpoint",
+  "dynamodb_table",
+  "ec2_metadata_service_endpoint",
+  "ec2_metadata_service_endpoint_mode",
+  "encrypt",
+  "endpoint",
+  "endpoints",
+  "forbidden_account_ids",
+  "force_path_style",
+  "http_proxy",
+  "https_proxy",
+  "iam_endpoint",
+  "insecure",
+  "key",
+  "kms_key_id",
+  "max_retries",
+  "no_proxy",
+  "profile",
+  "region",
+  "retry_mode",
+  "secret_key",
+  "shared_config_files",
+  "shared_credentials_file",
+  "shared_credentials_files",
+  "skip_credentials_validation",
+  "skip_metadata_api_check",
+  "skip_region_validation",
+  "skip_requesting_account_id",
+  "skip_s3_checksum",
+  "sse_customer_key",
+  "sts_endpoint",
+  "sts_region",
+  "token",
+  "use_dualstack_endpoint",
+  "use_fips_endpoint",
+  "use_lockfile",
+  "use_path_style",
+  "workspace_key_prefix",
+] as const;
+
+/** The attributes of the `endpoints` object, recorded and hashed with nulls as Terraform does. */
+export const S3_ENDPOINTS = ["dynamodb", "iam", "s3", "sso", "sts"] as const;
+
+/** The arguments backplan implements; the rest of S3_SETTINGS is an error naming the argument, never ignored. */
 const ARGUMENTS = [
   "bucket",
   "key",
@@ -86,7 +142,12 @@ export interface S3BackendConfig {
 
 /** Resolves the s3 backend's arguments and `AWS_*` variables as Terraform 1.11 does; errors name the argument. */
 export function s3BackendConfig(settings: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): S3BackendConfig {
-  const s = new BackendSettings(settings, env, ARGUMENTS, "s3");
+  const s = new BackendSettings(settings, env, [...S3_SETTINGS, ...ARGUMENTS], "s3");
+  for (const name of S3_SETTINGS) {
+    if (s.has(name) && !(ARGUMENTS as readonly string[]).includes(name)) {
+      throw new BackendConfigError(name, `s3 backend argument "${name}" is not implemented by backplan; remove it or use Terraform for this backend`);
+    }
+  }
   for (const [name, why] of Object.entries(NOT_IMPLEMENTED)) if (s.has(name)) throw new BackendConfigError(name, `s3 backend argument "${name}": ${why}`);
 
   const bucket = s.string("bucket");
@@ -104,10 +165,10 @@ export function s3BackendConfig(settings: Readonly<Record<string, unknown>>, env
   const endpoints = s.object("endpoints");
   if (endpoints) {
     for (const k of Object.keys(endpoints)) {
-      if (!["s3", "dynamodb", "iam", "sts", "sso"].includes(k)) throw new BackendConfigError(`endpoints.${k}`, `the s3 backend's endpoints block has no "${k}"; it has s3, dynamodb, iam, sts, sso`);
+      if (!(S3_ENDPOINTS as readonly string[]).includes(k)) throw new BackendConfigError(`endpoints.${k}`, `the s3 backend's endpoints block has no "${k}"; it has s3, dynamodb, iam, sts, sso`);
     }
   }
-  const s3Endpoint = endpoints?.s3;
+  const s3Endpoint = endpoints?.s3 ?? undefined;
   if (s3Endpoint !== undefined && typeof s3Endpoint !== "string") throw new BackendConfigError("endpoints.s3", "endpoints.s3 must be a URL string");
   const endpoint = s3Endpoint ?? s.string("endpoint") ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   if (endpoint !== undefined) {
