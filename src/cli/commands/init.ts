@@ -18,6 +18,7 @@ import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, t
 import { blockMatchesInit, BackendSelectionError, configuredBackend, currentWorkspace, dataDir, instantiate, readInitState, stateTarget, type ConfiguredBackend } from "../backend.js";
 import type { Command } from "../command.js";
 import { fail, failSelection, lockOptions } from "../state-file.js";
+import { lockAndReport } from "../lock-providers.js";
 import { VERSION } from "../version.js";
 
 /**
@@ -48,13 +49,18 @@ export interface InitContext {
   args: ParsedArgs;
   /** Where steps print progress (stdout). */
   out: NodeJS.WritableStream;
+  /** Source text of a configuration file, for diagnostics. */
+  lookup: (file: string) => string | undefined;
 }
 
 /**
  * The init steps after the backend, in order (module installation, provider lock file, ...). A step returns an
  * exit code to stop init with (non-zero), or nothing to go on. The lead registers them here when merging.
  */
-export const INIT_STEPS: Array<(ctx: InitContext) => Promise<number | void>> = [];
+export const INIT_STEPS: Array<(ctx: InitContext) => Promise<number | void>> = [
+  // Provider versions checked against required_providers and recorded in .terraform.lock.hcl.
+  async (ctx) => lockAndReport({ dir: ctx.dir, config: ctx.config, upgrade: boolFlag(ctx.args, "upgrade") }, ctx.lookup),
+];
 
 /** Terraform's value conversion for `-backend-config=KEY=VALUE` pairs: the schema's bools are bools. */
 function pairValue(value: string): ConfigValue {
@@ -152,7 +158,7 @@ async function runInit(argv: string[]): Promise<number> {
     if (code !== 0) return code;
   }
   for (const step of INIT_STEPS) {
-    const code = await step({ dir, config, args, out });
+    const code = await step({ dir, config, args, out, lookup });
     if (typeof code === "number" && code !== 0) return code;
   }
   out.write("\nbackplan has been successfully initialized!\n");
