@@ -55,6 +55,16 @@ export interface OutputChange {
 
 export type PlanMode = "normal" | "destroy" | "refresh-only";
 
+/**
+ * One entry of Terraform's `relevant_attributes`: an attribute of a resource (instance) that configuration of
+ * something the plan changes refers to, directly or through locals, variables, module outputs and other resources.
+ */
+export interface RelevantAttribute {
+  /** `module.a.zstack_cdp_task.web`, with the instance key only when the reference had one. */
+  resource: string;
+  attribute: (string | number)[];
+}
+
 /** One diagnostic carried by the plan (warnings from checks, errors that made it incomplete). */
 export interface PlanDiagnostic {
   severity: "error" | "warning";
@@ -88,6 +98,11 @@ export interface Plan {
   complete: boolean;
   errored: boolean;
   diagnostics: PlanDiagnostic[];
+  /**
+   * The attributes this plan's changes depend on (see `RelevantAttribute`), worked out from the configuration
+   * when the plan is made; they decide which drift the human plan shows. Absent in plans saved before it existed.
+   */
+  relevantAttributes?: RelevantAttribute[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { terraformActions } from "../plan/action.js";
-import type { Json, OutputChange, Plan, PlanValue, ResourceChange } from "../plan/plan.js";
+import type { Json, OutputChange, Plan, PlanValue, RelevantAttribute, ResourceChange } from "../plan/plan.js";
 import { isApplyable } from "../plan/plan.js";
 import { terraformOrder } from "./address-order.js";
 import { sortedChanges } from "./counts.js";
@@ -19,10 +19,7 @@ export const PLAN_FORMAT_VERSION = "1.2";
 /** format_version of the `prior_state` object (Terraform's state JSON format). */
 export const STATE_FORMAT_VERSION = "1.0";
 
-export interface RelevantAttribute {
-  resource: string;
-  attribute: (string | number)[];
-}
+export type { RelevantAttribute };
 
 export interface PlanJsonOptions {
   /** backplan's version, written as `terraform_version`. */
@@ -227,8 +224,9 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     };
   }
   if (options.configuration !== undefined) out.configuration = options.configuration;
-  if (options.relevantAttributes && options.relevantAttributes.length > 0) {
-    out.relevant_attributes = options.relevantAttributes.map((r) => ({ resource: r.resource, attribute: r.attribute }));
+  const relevant = options.relevantAttributes ?? plan.relevantAttributes;
+  if (relevant && relevant.length > 0) {
+    out.relevant_attributes = relevant.map((r) => ({ resource: r.resource, attribute: r.attribute }));
   }
   if (options.checks !== undefined && !(Array.isArray(options.checks) && options.checks.length === 0)) out.checks = options.checks;
   // RFC 3339 to the second, as Terraform writes it.

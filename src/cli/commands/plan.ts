@@ -89,6 +89,8 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
       configHash: ws.configHash,
       stamp: session.stamp(),
     });
+    // Recorded in the plan (and so in a saved plan) as Terraform records it: it decides which drift is shown.
+    outcome.plan.relevantAttributes = relevantAttributes(ws.config, outcome.plan, ws.registry);
     return { ws, session, outcome, diagnostics: [...ws.diagnostics, ...outcome.diagnostics] };
   } catch (e) {
     await session.close();
@@ -120,7 +122,7 @@ async function runPlan(argv: string[]): Promise<number> {
     const color = useColor(args);
     if (boolFlag(args, "json")) {
       const { config, registry } = run.ws;
-      const document = planJson(plan, { version: VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
+      const document = planJson(plan, { version: VERSION, configuration: configurationJson(config, registry) });
       process.stdout.write(JSON.stringify(document) + "\n");
     }
     else process.stdout.write(renderPlanText(plan, { color }));
