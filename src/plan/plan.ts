@@ -103,6 +103,11 @@ export interface Plan {
    * when the plan is made; they decide which drift the human plan shows. Absent in plans saved before it existed.
    */
   relevantAttributes?: RelevantAttribute[];
+  /**
+   * The prior state as refreshed by this plan (data sources read while planning included), in state v4 JSON: what
+   * Terraform's plan JSON calls `prior_state`. Absent in plans saved before it existed.
+   */
+  priorState?: Json;
 }
 
 /**

@@ -146,8 +146,9 @@ export function plannedValues(plan: Plan, options: Pick<PlanJsonOptions, "priorS
     const value = sideValue(o.after, options.showSensitive);
     // Terraform writes an output's planned value only when it is wholly known.
     if (value !== undefined && !hasUnknown(o.after.unknown)) {
-      entry.value = o.sensitive && !options.showSensitive ? maskSensitive(value, true)! : value;
+      // Terraform's planned output writes `type` before `value` (its state output, the other way round).
       entry.type = impliedType(value);
+      entry.value = o.sensitive && !options.showSensitive ? maskSensitive(value, true)! : value;
     }
     outputs[o.name] = entry;
   }
@@ -184,7 +185,8 @@ function hasUnknown(u: Json): boolean {
  */
 function priorWithOutputs(prior: StateValues, planned: StateValues): StateValues {
   const outputs: Record<string, ValuesOutput> = { ...(prior.outputs ?? {}) };
-  for (const [name, o] of Object.entries(planned.outputs ?? {})) if (o.value !== undefined) outputs[name] = o;
+  // In state order: sensitive, value, type.
+  for (const [name, o] of Object.entries(planned.outputs ?? {})) if (o.value !== undefined) outputs[name] = { sensitive: o.sensitive, value: o.value, ...(o.type !== undefined ? { type: o.type } : {}) };
   const names = Object.keys(outputs).sort(compareStrings);
   if (names.length === 0) return { root_module: prior.root_module };
   const sorted: Record<string, ValuesOutput> = {};

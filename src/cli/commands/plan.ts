@@ -1,15 +1,17 @@
 import { writeFile } from "node:fs/promises";
 import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
-import type { PlanMode } from "../../plan/plan.js";
+import type { Json, PlanMode } from "../../plan/plan.js";
 import { isApplyable } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { makePlan, type PlanOutcome } from "../../plan/planner.js";
 import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
-import { colorWanted, configurationJson, planFooter, planJson, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { encodeStateV4 } from "../../state/v4.js";
+import { colorWanted, planFooter, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
+import { planJsonDocument } from "./plan-json-doc.js";
 
 /** Flags of commands that make a plan (plan, apply without a plan file, destroy). */
 export const PLAN_FLAGS = {
@@ -91,6 +93,7 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
     });
     // Recorded in the plan (and so in a saved plan) as Terraform records it: it decides which drift is shown.
     outcome.plan.relevantAttributes = relevantAttributes(ws.config, outcome.plan, ws.registry);
+    outcome.plan.priorState = JSON.parse(encodeStateV4(outcome.refreshed)) as Json;
     return { ws, session, outcome, diagnostics: [...ws.diagnostics, ...outcome.diagnostics] };
   } catch (e) {
     await session.close();
@@ -121,8 +124,7 @@ async function runPlan(argv: string[]): Promise<number> {
     printDiagnostics(run);
     const color = useColor(args);
     if (boolFlag(args, "json")) {
-      const { config, registry } = run.ws;
-      const document = planJson(plan, { version: VERSION, configuration: configurationJson(config, registry) });
+      const document = planJsonDocument(plan, { registry: run.ws.registry, config: run.ws.config, showSensitive: false });
       process.stdout.write(JSON.stringify(document) + "\n");
     }
     else process.stdout.write(renderPlanText(plan, { color }));
