@@ -135,8 +135,8 @@ const ACCEPTED: { path: RegExp; reason: string; when?: (tf: J | undefined, bp: J
   {
     path: /^prior_state\.values\..*\.depends_on$/,
     reason:
-      "Terraform adds the configuration's current dependencies to each refreshed object while planning; backplan's refreshed state keeps the ones recorded at the last apply (a subset), and records the new ones when it applies",
-    when: (tf, bp) => Array.isArray(tf) && Array.isArray(bp) && bp.every((d) => tf.includes(d)),
+      "Terraform adds the configuration's current dependencies to each refreshed or imported object while planning; backplan's refreshed state keeps the ones recorded at the last apply (a subset, none for an object being imported), and records the configuration's when it applies",
+    when: (tf, bp) => Array.isArray(tf) && (bp === undefined || (Array.isArray(bp) && bp.every((d) => tf.includes(d)))),
   },
 ];
 
