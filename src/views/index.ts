@@ -20,6 +20,7 @@ export { planJson, plannedValues, PLAN_FORMAT_VERSION, type PlanJson, type PlanJ
 export { configurationJson } from "./config-json.js";
 export { relevantAttributes } from "./relevant-attributes.js";
 export { shownDrift } from "./relevant-drift.js";
+export { GENERATED_HEADER, renderGeneratedConfig, type GeneratedResource } from "./generated-config.js";
 export { terraformShapedPlan, terraformShapedState } from "./terraform-shape.js";
 export { stateValues, providerNameOf, type StateValues, type V4StateJson, type V4InstanceJson, type V4PathStep, type ValuesOptions } from "./state-json.js";
 export { renderPlanMarkdown, commentMarker, type PlanMarkdownOptions } from "./plan-markdown.js";

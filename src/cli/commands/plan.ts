@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
 import type { Json, PlanMode } from "../../plan/plan.js";
 import { isApplyable } from "../../plan/plan.js";
@@ -6,11 +8,13 @@ import { writePlanFile } from "../../plan/planfile.js";
 import { makePlan, type PlanOutcome } from "../../plan/planner.js";
 import { openLocalState, type LocalStateSession } from "../../state/local-backend.js";
 import { encodeStateV4 } from "../../state/v4.js";
-import { colorWanted, planFooter, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { colorWanted, DEFAULT_WIDTH, planFooter, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { wordWrap } from "../../views/style.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, lockTimeoutMs, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
+import { generateConfig } from "./generate-config.js";
 import { planJsonDocument } from "./plan-json-doc.js";
 
 /** Flags of commands that make a plan (plan, apply without a plan file, destroy). */
@@ -111,11 +115,16 @@ export function useColor(args: ParsedArgs): boolean {
 }
 
 async function runPlan(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, PLAN_FLAGS);
+  const args = parseArgs(argv, { ...PLAN_FLAGS, "generate-config-out": { type: "string" } });
   if (args.positionals.length > 1) throw new UsageError("plan takes at most one configuration directory");
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once("SIGINT", onSigint);
+  const generateOut = stringFlag(args, "generate-config-out");
+  if (generateOut !== undefined) {
+    const code = await generateConfig(args, generateOut, controller.signal).catch((e: unknown) => (process.off("SIGINT", onSigint), Promise.reject(e)));
+    if (code !== 0) return (process.off("SIGINT", onSigint), code);
+  }
   const run = await planFromArgs(args, { operation: "OperationTypePlan", signal: controller.signal });
   process.off("SIGINT", onSigint);
   if (!run) return 1;
@@ -128,6 +137,9 @@ async function runPlan(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(document) + "\n");
     }
     else process.stdout.write(renderPlanText(plan, { color }));
+    if (generateOut !== undefined && existsSync(resolve(stringFlag(args, "chdir") ?? ".", generateOut)) && !boolFlag(args, "json")) {
+      process.stdout.write(`\n${wordWrap(`backplan has generated configuration and written it to ${generateOut}. Please review the configuration and edit it as necessary before adding it to version control.`, DEFAULT_WIDTH)}\n`);
+    }
     const out = stringFlag(args, "out");
     if (plan.errored) return 1;
     if (out !== undefined) await writePlanFile(out, plan);
@@ -145,6 +157,6 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Show the changes required by the current configuration",
   usage:
-    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-no-color] [-lock-timeout=DURATION] [--cdktf DIR --stack NAME]",
+    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-generate-config-out=FILE] [-no-color] [-lock-timeout=DURATION] [--cdktf DIR --stack NAME]",
   run: runPlan,
 };
