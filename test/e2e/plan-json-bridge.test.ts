@@ -147,7 +147,9 @@ function differences(tf: J | undefined, bp: J | undefined, path = ""): string[] 
     const out: string[] = [];
     const keys = [...new Set([...Object.keys(tf), ...Object.keys(bp)])];
     for (const k of keys) out.push(...differences(tf[k], bp[k], path ? `${path}.${k}` : k));
-    if (out.length === 0 && JSON.stringify(Object.keys(tf)) !== JSON.stringify(Object.keys(bp))) out.push(`${path || "<root>"}: key order terraform ${Object.keys(tf).join(",")} backplan ${Object.keys(bp).join(",")}`);
+    // Key order matters to readers of the text; keys only one side has are reported above (or accepted).
+    const common = (o: { [k: string]: J }, other: { [k: string]: J }) => Object.keys(o).filter((k) => k in other).join(",");
+    if (out.length === 0 && common(tf, bp) !== common(bp, tf)) out.push(`${path || "<root>"}: key order terraform ${common(tf, bp)} backplan ${common(bp, tf)}`);
     return out;
   }
   if (Array.isArray(tf) && Array.isArray(bp) && tf.length === bp.length) return tf.flatMap((x, i) => differences(x, bp[i], `${path}[${i}]`));
