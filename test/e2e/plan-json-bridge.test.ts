@@ -169,7 +169,6 @@ describe("show -json PLANFILE matches terraform show -json through the bridge", 
   let work: string;
   let tf: TerraformDir;
   let zstack: ZStackClient;
-  let step = 0;
   const write = (k: Knobs) => writeFileSync(join(tf.dir, "main.tf"), config(engine.url, k));
 
   /** Both plans from the current state, both shown as JSON; returns the differences and Terraform's document. */
@@ -178,10 +177,6 @@ describe("show -json PLANFILE matches terraform show -json through the bridge", 
     const tfDoc = normalise(JSON.parse(await tf.tfOk(0, "show", "-json", "tf.plan")) as J) as { [k: string]: J };
     await tf.backplanOk(exit, "plan", "-no-color", "-detailed-exitcode", "-out", "bp.plan");
     const bpDoc = normalise(JSON.parse(await tf.backplanOk(0, "show", "-json", "bp.plan")) as J);
-    if (process.env["PLANFID_DUMP"]) {
-      writeFileSync(`/tmp/planfid-${++step}-tf.json`, JSON.stringify(tfDoc, null, 1));
-      writeFileSync(`/tmp/planfid-${step}-bp.json`, JSON.stringify(bpDoc, null, 1));
-    }
     return { diffs: differences(tfDoc, bpDoc), tfDoc };
   }
 
