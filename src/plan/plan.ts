@@ -55,6 +55,16 @@ export interface OutputChange {
 
 export type PlanMode = "normal" | "destroy" | "refresh-only";
 
+/**
+ * One entry of Terraform's `relevant_attributes`: an attribute of a resource (instance) that configuration of
+ * something the plan changes refers to, directly or through locals, variables, module outputs and other resources.
+ */
+export interface RelevantAttribute {
+  /** `module.a.zstack_cdp_task.web`, with the instance key only when the reference had one. */
+  resource: string;
+  attribute: (string | number)[];
+}
+
 /** One diagnostic carried by the plan (warnings from checks, errors that made it incomplete). */
 export interface PlanDiagnostic {
   severity: "error" | "warning";
@@ -93,6 +103,16 @@ export interface Plan {
    * with the plan so `show` can render it. Opaque here: the plan engine neither reads nor writes it.
    */
   protection?: unknown;
+  /**
+   * The attributes this plan's changes depend on (see `RelevantAttribute`), worked out from the configuration
+   * when the plan is made; they decide which drift the human plan shows. Absent in plans saved before it existed.
+   */
+  relevantAttributes?: RelevantAttribute[];
+  /**
+   * The prior state as refreshed by this plan (data sources read while planning included), in state v4 JSON: what
+   * Terraform's plan JSON calls `prior_state`. Absent in plans saved before it existed.
+   */
+  priorState?: Json;
 }
 
 /**

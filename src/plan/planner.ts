@@ -356,7 +356,8 @@ class Planner extends RunBase {
       }
     }
     let after = planned;
-    if (action === "replace" && reason !== "replace_because_cannot_update") after = planResourceChange(resource.attributes, null, config).planned;
+    // A replacement is planned as the new object Terraform plans for it: from no prior object at all.
+    if (action === "replace") after = planResourceChange(resource.attributes, null, config).planned;
     if (action === "replace" && r.lifecycle.preventDestroy) {
       this.diags.push({
         severity: "error",

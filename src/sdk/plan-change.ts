@@ -16,7 +16,7 @@ export interface PlannedChange {
  * Rules, after Terraform's objchange and the plugin framework's plan modifiers:
  * - required/optional: the configured value (or the default when null); an unordered list equal as a multiset to
  *   the prior value keeps the prior order, so reordering in config is no change;
- * - optional+computed: the configured value; when null, the prior value (or UNKNOWN on create);
+ * - optional+computed: the configured value; when null, the prior value (or UNKNOWN on create and replacement);
  * - computed: the prior value when nothing configurable changes or the attribute is `stable`, else UNKNOWN (null
  *   on create or replacement when its `nullWith` attribute is planned null);
  * - `forceNew` attributes whose planned value differs from the prior one are listed in `requiresReplace`.
@@ -41,6 +41,13 @@ export function planResourceChange(
     }
   }
   const replacing = requiresReplace.length > 0;
+  if (replacing) {
+    // The replacement is a new object: as Terraform plans it (ProposedNew from a null prior), an optional+computed
+    // attribute the configuration leaves unset is decided by the remote side again, so it is unknown.
+    for (const [key, attr] of Object.entries(attributes)) {
+      if (attr.kind === "optional_computed") planned[key] = configuredValue(attr, null, config[key] ?? null, false);
+    }
+  }
   for (const [key, attr] of Object.entries(attributes)) {
     if (attr.kind !== "computed") continue;
     if (prior === null || replacing) planned[key] = attr.nullWith !== undefined && planned[attr.nullWith] === null ? null : UNKNOWN;

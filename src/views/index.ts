@@ -19,6 +19,9 @@ export {
 export { planJson, plannedValues, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonOptions, type RelevantAttribute } from "./plan-json.js";
 export { configurationJson } from "./config-json.js";
 export { relevantAttributes } from "./relevant-attributes.js";
+export { shownDrift } from "./relevant-drift.js";
+export { GENERATED_HEADER, renderGeneratedConfig, type GeneratedResource } from "./generated-config.js";
+export { terraformShapedPlan, terraformShapedState } from "./terraform-shape.js";
 export { stateValues, providerNameOf, type StateValues, type V4StateJson, type V4InstanceJson, type V4PathStep, type ValuesOptions } from "./state-json.js";
 export { renderPlanMarkdown, commentMarker, type PlanMarkdownOptions } from "./plan-markdown.js";
 export { planSummary, SUMMARY_FORMAT_VERSION, type PlanSummary } from "./plan-summary.js";

@@ -1,5 +1,5 @@
 import { terraformActions } from "../plan/action.js";
-import type { Json, OutputChange, Plan, PlanValue, ResourceChange } from "../plan/plan.js";
+import type { Json, OutputChange, Plan, PlanValue, RelevantAttribute, ResourceChange } from "../plan/plan.js";
 import { isApplyable } from "../plan/plan.js";
 import { terraformOrder } from "./address-order.js";
 import { sortedChanges } from "./counts.js";
@@ -20,10 +20,7 @@ export const PLAN_FORMAT_VERSION = "1.2";
 /** format_version of the `prior_state` object (Terraform's state JSON format). */
 export const STATE_FORMAT_VERSION = "1.0";
 
-export interface RelevantAttribute {
-  resource: string;
-  attribute: (string | number)[];
-}
+export type { RelevantAttribute };
 
 export interface PlanJsonOptions {
   /** Written as `terraform_version`: the Terraform language version backplan implements. */
@@ -150,8 +147,9 @@ export function plannedValues(plan: Plan, options: Pick<PlanJsonOptions, "priorS
     const value = sideValue(o.after, options.showSensitive);
     // Terraform writes an output's planned value only when it is wholly known.
     if (value !== undefined && !hasUnknown(o.after.unknown)) {
-      entry.value = o.sensitive && !options.showSensitive ? maskSensitive(value, true)! : value;
+      // Terraform's planned output writes `type` before `value` (its state output, the other way round).
       entry.type = impliedType(value);
+      entry.value = o.sensitive && !options.showSensitive ? maskSensitive(value, true)! : value;
     }
     outputs[o.name] = entry;
   }
@@ -188,7 +186,8 @@ function hasUnknown(u: Json): boolean {
  */
 function priorWithOutputs(prior: StateValues, planned: StateValues): StateValues {
   const outputs: Record<string, ValuesOutput> = { ...(prior.outputs ?? {}) };
-  for (const [name, o] of Object.entries(planned.outputs ?? {})) if (o.value !== undefined) outputs[name] = o;
+  // In state order: sensitive, value, type.
+  for (const [name, o] of Object.entries(planned.outputs ?? {})) if (o.value !== undefined) outputs[name] = { sensitive: o.sensitive, value: o.value, ...(o.type !== undefined ? { type: o.type } : {}) };
   const names = Object.keys(outputs).sort(compareStrings);
   if (names.length === 0) return { root_module: prior.root_module };
   const sorted: Record<string, ValuesOutput> = {};
@@ -228,8 +227,9 @@ export function planJson(plan: Plan, options: PlanJsonOptions): PlanJson {
     };
   }
   if (options.configuration !== undefined) out.configuration = options.configuration;
-  if (options.relevantAttributes && options.relevantAttributes.length > 0) {
-    out.relevant_attributes = options.relevantAttributes.map((r) => ({ resource: r.resource, attribute: r.attribute }));
+  const relevant = options.relevantAttributes ?? plan.relevantAttributes;
+  if (relevant && relevant.length > 0) {
+    out.relevant_attributes = relevant.map((r) => ({ resource: r.resource, attribute: r.attribute }));
   }
   if (options.checks !== undefined && !(Array.isArray(options.checks) && options.checks.length === 0)) out.checks = options.checks;
   // RFC 3339 to the second, as Terraform writes it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, ResourceChange } from "../plan/plan.js";
-import { change, dbReplace, emptyPlan, fullPlan, oldDelete, pv, SECRET, webDrift } from "./fixtures.test-support.js";
+import { change, dbReplace, emptyPlan, fullPlan, oldDelete, outputs, pv, SECRET, webDrift } from "./fixtures.test-support.js";
 import { expectGolden } from "./golden.test-support.js";
 import { GITHUB_COMMENT_LIMIT } from "./markdown.js";
 import { commentMarker, renderPlanMarkdown } from "./plan-markdown.js";
@@ -186,9 +186,14 @@ describe("renderPlanMarkdown edge plans", () => {
     expect(md).toContain("<b>Output changes</b>");
   });
 
-  it("tells how to record drift the configuration already matches", () => {
+  it("leaves drift out of a plan that changes nothing, as the terminal plan does", () => {
     const md = renderPlanMarkdown(emptyPlan({ drift: [webDrift] }));
     expect(md).toContain("**No changes.**");
+    expect(md).not.toContain("changed outside backplan");
+  });
+
+  it("tells how to record drift the configuration already matches when only outputs change", () => {
+    const md = renderPlanMarkdown(emptyPlan({ drift: [webDrift], outputs }));
     expect(md).toContain("Apply a refresh-only plan (`backplan apply -refresh-only`)");
   });
 });

@@ -1,3 +1,4 @@
+import { shownDrift } from "./relevant-drift.js";
 import { assertNever } from "../plan/action.js";
 import type { Plan, PlanDiagnostic, ResourceChange } from "../plan/plan.js";
 import { reviewCounts, reviewPlanLine, sortedChanges, type ReviewCounts } from "./counts.js";
@@ -282,7 +283,7 @@ function assemble(parts: Parts, b: Budget, options: PlanMarkdownOptions, limit: 
 function buildParts(plan: Plan, options: PlanMarkdownOptions): Parts {
   const changes = sortedChanges(plan.changes);
   const shown = changes.filter(isShown);
-  const drift = sortedChanges(plan.mode === "refresh-only" ? plan.drift : plan.drift.filter((d) => d.action !== "no-op"));
+  const drift = shownDrift(plan);
   const counts: ReviewCounts = reviewCounts(plan);
   const title = (options.title ?? "backplan plan").replace(/\s+/g, " ");
   const head: string[] = [commentMarker(options.id), `### ${inertText(title)}`];

@@ -58,12 +58,20 @@ describe("renderPlanText", () => {
     );
   });
 
-  it("still shows drift when the plan itself changes nothing, and says how to record it", () => {
+  it("hides drift when the plan changes nothing, as Terraform does; a refresh-only plan still shows it", () => {
     const text = renderPlanText(emptyPlan({ drift: [webDrift] }), { color: false, width: 120 });
+    expect(text).not.toContain("Objects have changed outside of backplan");
+    expect(text).toContain("No changes. Your infrastructure matches the configuration.");
+    expect(text).toContain("found no differences");
+    const refresh = renderPlanText(emptyPlan({ mode: "refresh-only", drift: [webDrift] }), { color: false, width: 120 });
+    expect(refresh).toContain("Note: Objects have changed outside of backplan");
+    expect(refresh).toContain("  # zstack_cdp_task.web has changed");
+  });
+
+  it("with an output change, shows drift the configuration already matches and says how to record it", () => {
+    const text = renderPlanText(emptyPlan({ drift: [webDrift], outputs }), { color: false, width: 120 });
     expect(text).toContain("Note: Objects have changed outside of backplan");
     expect(text).toContain("  # zstack_cdp_task.web has changed");
-    expect(text).toContain("No changes. Your infrastructure matches the configuration.");
-    expect(text).toContain("create and apply a refresh-only plan:\n  backplan apply -refresh-only");
   });
 
   it("explains an outputs-only plan", () => {

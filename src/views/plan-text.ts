@@ -1,6 +1,7 @@
 import { isApplyable, type OutputChange, type Plan, type ResourceChange } from "../plan/plan.js";
 import { reviewCounts, sortedChanges, terraformCountsText } from "./counts.js";
 import { compareStrings, rootNode } from "./encoding.js";
+import { shownDrift } from "./relevant-drift.js";
 import { isShown, renderResourceChange } from "./resource-text.js";
 import { styleFor, wordWrap, type Style } from "./style.js";
 import { diffValues } from "./value-diff.js";
@@ -61,12 +62,6 @@ function legendLine(k: LegendKey, s: Style): string {
 
 export function horizontalRule(width: number, s: Style): string {
   return `\n${s.dim("─".repeat(Math.max(width - 1, 1)))}`;
-}
-
-/** Drift worth showing: in refresh-only mode every entry (moves included), otherwise only real changes. */
-function shownDrift(plan: Plan): ResourceChange[] {
-  const drift = plan.mode === "refresh-only" ? plan.drift : plan.drift.filter((d) => d.action !== "no-op");
-  return sortedChanges(drift);
 }
 
 function driftSection(plan: Plan, drift: readonly ResourceChange[], s: Style, width: number): string {
@@ -130,8 +125,8 @@ function noChanges(plan: Plan, haveDrift: boolean, s: Style, width: number): str
 }
 
 /**
- * Renders a whole plan: drift ("Objects have changed outside of backplan", always shown when there is any, unlike
- * Terraform which hides drift it judges irrelevant), the legend, each change, the `Plan:` line (Terraform's
+ * Renders a whole plan: drift ("Objects have changed outside of backplan", only what may have affected the plan,
+ * by Terraform's rule: see `shownDrift`), the legend, each change, the `Plan:` line (Terraform's
  * counting: a replacement is one add and one destroy), output changes, or the "No changes." message.
  */
 export function renderPlanText(plan: Plan, options: PlanTextOptions): string {

@@ -192,8 +192,10 @@ export function stateValues(state: V4StateJson, options: ValuesOptions = {}): St
       entries.push({ sortKey: [instanceAddress(r, undefined), inst.index_key, inst.deposed ?? ""], moduleAddress: r.module, resource: ordered });
     }
   }
-  // By resource, then instance key (integer keys as numbers: `n[9]` before `n[10]`, as Terraform lists them).
-  entries.sort((a, b) => compareStrings(a.sortKey[0], b.sortKey[0]) || compareKeys(a.sortKey[1], b.sortKey[1]) || compareStrings(a.sortKey[2], b.sortKey[2]));
+  // Data sources first (Terraform orders resources by mode, then type and name), then by resource, then instance
+  // key (integer keys as numbers: `n[9]` before `n[10]`, as Terraform lists them).
+  const modeRank = (e: (typeof entries)[number]) => (e.resource.mode === "data" ? 0 : 1);
+  entries.sort((a, b) => modeRank(a) - modeRank(b) || compareStrings(a.sortKey[0], b.sortKey[0]) || compareKeys(a.sortKey[1], b.sortKey[1]) || compareStrings(a.sortKey[2], b.sortKey[2]));
   const out: StateValues = { root_module: valuesModule(moduleTree(entries)) };
   const names = Object.keys(state.outputs ?? {}).sort(compareStrings);
   if (names.length > 0) {

@@ -114,12 +114,15 @@ describe("backplan CLI with the zstack provider against a real engine", () => {
     expect(await lab.client.query(`/zstack/v1/cdp-task?q=uuid=${String(uuid)}`)).toHaveLength(0);
   }, 180_000);
 
-  it("shows a change made through the engine's API as drift and plans to undo it", async () => {
+  it("plans to undo a change made through the engine's API; only -refresh-only lists it as drift", async () => {
     const uuid = attrs("zstack_cdp_task", "t")!["uuid"] as string;
     await lab.client.ok("PUT", `/zstack/v1/cdp-backup-storage/task/${uuid}/actions`, { updateCdpTask: { name: "changed-outside" } });
+    const refresh = await run("plan", "-refresh-only", "-var", "task_name=renamed", "-var", "vm=app-1");
+    expect(refresh.out).toContain("Objects have changed outside of backplan");
+    expect(refresh.out).toContain("# zstack_cdp_task.t has changed");
     const plan = await run("plan", "-var", "task_name=renamed", "-var", "vm=app-1", "-detailed-exitcode");
-    expect(plan.out).toContain("Objects have changed outside of backplan");
-    expect(plan.out).toContain("# zstack_cdp_task.t has changed");
+    // Nothing refers to the task's name, so by Terraform's rule the drift is not relevant to this plan.
+    expect(plan.out).not.toContain("Objects have changed outside of backplan");
     expect(plan.out).toMatch(/~ name\s+= "changed-outside" -> "renamed"/);
     expect(plan.code, plan.out).toBe(2);
   }, 120_000);
@@ -128,8 +131,11 @@ describe("backplan CLI with the zstack provider against a real engine", () => {
     const group = attrs("zstack_vm_backup", "b")!["group_uuid"] as string;
     const del = await lab.client.call("DELETE", `/zstack/v1/vm-backups/${group}`);
     expect(del.status).toBe(200);
+    const refresh = await run("plan", "-refresh-only", "-var", "task_name=renamed", "-var", "vm=app-1");
+    expect(refresh.out).toContain("# zstack_vm_backup.b has been deleted");
     const applied = await run("apply", "-auto-approve", "-var", "task_name=renamed", "-var", "vm=app-1");
-    expect(applied.out).toContain("# zstack_vm_backup.b has been deleted");
+    // Nothing refers to the backup, so (by Terraform's rule) the plan shows the re-create, not the deletion note.
+    expect(applied.out).not.toContain("# zstack_vm_backup.b has been deleted");
     expect(applied.out).toContain("# zstack_vm_backup.b will be created");
     expect(applied.code, applied.out).toBe(0);
     expect(attrs("zstack_vm_backup", "b")!["group_uuid"]).not.toBe(group);

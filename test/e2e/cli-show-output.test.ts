@@ -139,7 +139,7 @@ describe("backplan show PLANFILE", () => {
     expect(r.stdout).toContain("Plan: 0 to add, 2 to change, 0 to destroy.");
   });
 
-  it("-json is Terraform's plan JSON, with the state it was made from as prior_state", async () => {
+  it("-json is Terraform's plan JSON, with the state it was made from as prior_state, kept in the plan", async () => {
     const r = await backplan(["show", "-json", "plan.bin"], planDir);
     expect(r.code).toBe(0);
     // As terraform show -json: values in clear, the *_sensitive trees and `sensitive` flags say which are secret.
@@ -149,10 +149,10 @@ describe("backplan show PLANFILE", () => {
     expect(plan.resource_changes.find((c) => c.address === "terraform_data.a")!.change.actions).toEqual(["update"]);
     const state = JSON.parse((await backplan(["show", "-json", "-show-sensitive"], planDir)).stdout) as { values: { root_module: unknown } };
     expect((plan.prior_state?.values as { root_module: unknown }).root_module).toEqual(state.values.root_module);
-    // Once the state moves on, the plan's prior state is no longer at hand.
+    // The plan carries the state it was made from (as Terraform's plan file does): the state moving on changes nothing.
     expect((await backplan(["state", "rm", "terraform_data.d"], planDir)).code).toBe(0);
     const later = JSON.parse((await backplan(["show", "-json", "plan.bin"], planDir)).stdout) as Record<string, unknown>;
-    expect(later["prior_state"]).toBeUndefined();
+    expect(later["prior_state"]).toEqual(plan.prior_state);
   });
 
   it("-summary-json and -markdown for pull-request reviews", async () => {

@@ -1,13 +1,16 @@
-import { TERRAFORM_LANGUAGE_VERSION } from "../../config/core-version.js";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
-import type { PlanMode } from "../../plan/plan.js";
+import type { Json, PlanMode } from "../../plan/plan.js";
 import { isApplyable } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { makePlan, type PlanOutcome } from "../../plan/planner.js";
 import type { StateSession } from "../../state/session.js";
 import { openTarget } from "../state-file.js";
-import { colorWanted, configurationJson, planFooter, planJson, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { encodeStateV4 } from "../../state/v4.js";
+import { colorWanted, DEFAULT_WIDTH, planFooter, relevantAttributes, renderPlanMarkdown, renderPlanText } from "../../views/index.js";
+import { wordWrap } from "../../views/style.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CONFIG_FLAGS, openWorkspace, targetFlags, type Workspace } from "../workspace.js";
@@ -15,6 +18,8 @@ import { VERSION } from "../version.js";
 import { PROTECTION_FLAGS, protectPlan, protectionFailureText } from "../protection.js";
 import { PLAN_JSON_KEY, protectionOf } from "../../protection/plan-report.js";
 import { renderProtectionText } from "../../views/protection-text.js";
+import { generateConfig } from "./generate-config.js";
+import { planJsonDocument } from "./plan-json-doc.js";
 
 /** Flags of commands that make a plan (plan, apply without a plan file, destroy). */
 export const PLAN_FLAGS = {
@@ -89,6 +94,9 @@ export async function planFromArgs(args: ParsedArgs, opts: { destroy?: boolean; 
       configHash: ws.configHash,
       stamp: session.stamp(),
     });
+    // Recorded in the plan (and so in a saved plan) as Terraform records it: it decides which drift is shown.
+    outcome.plan.relevantAttributes = relevantAttributes(ws.config, outcome.plan, ws.registry);
+    outcome.plan.priorState = JSON.parse(encodeStateV4(outcome.refreshed)) as Json;
     return { ws, session, outcome, diagnostics: [...ws.diagnostics, ...outcome.diagnostics] };
   } catch (e) {
     await session.close();
@@ -106,11 +114,16 @@ export function useColor(args: ParsedArgs): boolean {
 }
 
 async function runPlan(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { ...PLAN_FLAGS, ...PROTECTION_FLAGS });
+  const args = parseArgs(argv, { ...PLAN_FLAGS, ...PROTECTION_FLAGS, "generate-config-out": { type: "string" } });
   if (args.positionals.length > 1) throw new UsageError("plan takes at most one configuration directory");
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once("SIGINT", onSigint);
+  const generateOut = stringFlag(args, "generate-config-out");
+  if (generateOut !== undefined) {
+    const code = await generateConfig(args, generateOut, controller.signal).catch((e: unknown) => (process.off("SIGINT", onSigint), Promise.reject(e)));
+    if (code !== 0) return (process.off("SIGINT", onSigint), code);
+  }
   const run = await planFromArgs(args, { operation: "OperationTypePlan", signal: controller.signal });
   process.off("SIGINT", onSigint);
   if (!run) return 1;
@@ -120,11 +133,13 @@ async function runPlan(argv: string[]): Promise<number> {
     const guard = await protectPlan(run.outcome, run.ws.registry, run.ws.dir, args, controller.signal);
     const color = useColor(args);
     if (boolFlag(args, "json")) {
-      const { config, registry } = run.ws;
-      const document = planJson(plan, { version: TERRAFORM_LANGUAGE_VERSION, configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) });
+      const document = planJsonDocument(plan, { registry: run.ws.registry, config: run.ws.config, showSensitive: false });
       process.stdout.write(JSON.stringify(plan.protection ? { ...document, [PLAN_JSON_KEY]: plan.protection } : document) + "\n");
     }
     else process.stdout.write(renderPlanText(plan, { color }) + renderProtectionText(protectionOf(plan), { color }));
+    if (generateOut !== undefined && existsSync(resolve(stringFlag(args, "chdir") ?? ".", generateOut)) && !boolFlag(args, "json")) {
+      process.stdout.write(`\n${wordWrap(`backplan has generated configuration and written it to ${generateOut}. Please review the configuration and edit it as necessary before adding it to version control.`, DEFAULT_WIDTH)}\n`);
+    }
     const out = stringFlag(args, "out");
     if (plan.errored) return 1;
     const markdown = stringFlag(args, "markdown");
@@ -147,6 +162,6 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Show the changes required by the current configuration",
   usage:
-    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-no-color] [-lock-timeout=DURATION] [-protection-file=FILE] [-allow-protection-loss] [--cdktf DIR --stack NAME]",
+    "backplan plan [DIR] [-out=FILE] [-destroy] [-refresh-only] [-refresh=false] [-replace=ADDR] [-target=ADDR] [-exclude=ADDR] [-var NAME=VALUE] [-var-file=FILE] [-parallelism=N] [-detailed-exitcode] [-json] [-markdown=FILE] [-generate-config-out=FILE] [-no-color] [-lock-timeout=DURATION] [-protection-file=FILE] [-allow-protection-loss] [--cdktf DIR --stack NAME]",
   run: runPlan,
 };

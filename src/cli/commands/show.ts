@@ -1,4 +1,3 @@
-import { TERRAFORM_LANGUAGE_VERSION } from "../../config/core-version.js";
 import { readFile } from "node:fs/promises";
 import type { Config } from "../../config/model.js";
 import type { Plan } from "../../plan/plan.js";
@@ -7,10 +6,10 @@ import type { State } from "../../state/state.js";
 import { StateError } from "../../state/state.js";
 import { checkPlanStamp } from "../../state/staleness.js";
 import { decodeStateV4 } from "../../state/v4.js";
-import { configurationJson, planJson, planSummary, relevantAttributes, renderPlanMarkdown, renderPlanText, stateValues } from "../../views/index.js";
+import { planSummary, renderPlanMarkdown, renderPlanText, stateValues } from "../../views/index.js";
 import { boolFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { VERSION } from "../version.js";
+import { planJsonDocument } from "./plan-json-doc.js";
 import { defaultRegistry, openWorkspace } from "../workspace.js";
 import { useColor } from "./plan.js";
 import { fail, readStateOrFail, STATE_FLAGS, stateExists, stateTargetOf } from "../state-file.js";
@@ -76,7 +75,8 @@ function planConfig(plan: Plan, args: ParsedArgs): Config | undefined {
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
   const ws = openWorkspace({ ...args, positionals: [] }, quiet, { checkProviders: false });
   if (ws?.configHash === plan.configHash) return ws.config;
-  process.stderr.write("Warning: the configuration in this directory is not the one the plan was made from; the JSON plan leaves out \"configuration\" and \"relevant_attributes\".\n");
+  const left = plan.relevantAttributes === undefined ? '"configuration" and "relevant_attributes"' : '"configuration"';
+  process.stderr.write(`Warning: the configuration in this directory is not the one the plan was made from; the JSON plan leaves out ${left}.\n`);
   return undefined;
 }
 
@@ -102,19 +102,15 @@ async function showPlan(plan: Plan, args: ParsedArgs, path: string): Promise<num
   }
   if (boolFlag(args, "json")) {
     // Like `terraform show -json`, values are written in clear; the *_sensitive trees say which are sensitive.
-    const prior = await priorStateFor(plan, args);
-    const registry = defaultRegistry();
-    // With no state yet the prior state is empty (Terraform writes it all the same); a state that moved on since
-    // the plan is not this plan's prior state, so it is left out.
-    const target = prior ? undefined : await stateTargetOf(args);
-    const noState = target !== undefined && !("code" in target) && !(await stateExists(target));
-    const priorState = prior ? stateValues(viewStateJson(prior, registry), { showSensitive: true }) : noState ? { root_module: {} } : undefined;
+    // A plan that recorded its prior state carries it; for an older one, the current state stands in when it is
+    // still the one the plan was made from (an empty one when there is no state yet).
+    const fallbackPrior = plan.priorState === undefined ? await priorStateFor(plan, args) : undefined;
     const config = planConfig(plan, args);
-    const document = planJson(plan, {
-      version: TERRAFORM_LANGUAGE_VERSION,
+    const document = planJsonDocument(plan, {
+      registry: defaultRegistry(),
       showSensitive: true,
-      ...(priorState ? { priorState } : {}),
-      ...(config ? { configuration: configurationJson(config, registry), relevantAttributes: relevantAttributes(config, plan, registry) } : {}),
+      ...(config ? { config } : {}),
+      ...(fallbackPrior ? { fallbackPrior } : {}),
     });
     process.stdout.write(JSON.stringify(plan.protection ? { ...document, [PLAN_JSON_KEY]: plan.protection } : document) + "\n");
     return 0;
