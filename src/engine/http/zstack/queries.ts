@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from "../router.js";
 import { getApi, type Api } from "./api.js";
 import { parseQuery, type QuerySchema } from "./query.js";
-import { runQuery, type Queryable } from "./query-eval.js";
+import { QueryBudgetError, runQuery, type Queryable, type QueryResult } from "./query-eval.js";
 import { project, toWire } from "./wire.js";
 
 export interface QueryableCollection<D> {
@@ -28,7 +28,13 @@ export function answerQuery<D>(params: URLSearchParams, collection: QueryableCol
   const parsed = parseQuery(params, collection.schema);
   if (!parsed.ok) return { status: 400, text: parsed.message };
   const q = parsed.query;
-  const result = runQuery(q, { all: () => collection.all(), byUuid: (u) => collection.byUuid(u) }, (d) => collection.view(d));
+  let result: QueryResult<Queryable>;
+  try {
+    result = runQuery(q, { all: () => collection.all(), byUuid: (u) => collection.byUuid(u) }, (d) => collection.view(d));
+  } catch (e) {
+    if (e instanceof QueryBudgetError) return { status: 400, text: e.message };
+    throw e;
+  }
   if (q.count) return { status: 200, json: { total: result.total } };
   const inventories = result.items.map((item) => toWire(project(item, q.fields)));
   return { status: 200, json: q.replyWithCount ? { inventories, total: result.total } : { inventories } };
