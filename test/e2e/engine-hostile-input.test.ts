@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab } from "./engine-zstack-client.js";
+import { call, login } from "./engine-csbs-lab.js";
 
 /** Hostile input against a real engine: every answer is a quick 4xx naming the field, never a stall or a 5xx. */
 describe("engine under hostile input", () => {
@@ -35,5 +36,23 @@ describe("engine under hostile input", () => {
     const r = await lab.client.get(`/zstack/v1/cdp-backup-storage/policy?${q(`${field}=1`)}`);
     expect(r.status).toBe(400);
     expect(r.text).toContain(`'${field}'`);
+  });
+
+  it("a CSBS body nested 5,000 deep is a 400, not a stack overflow", async () => {
+    const { token, projectId } = await login(lab.engine.url, "demo", "password", "demo");
+    const deep = `{"policy":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const r = await call(lab.engine.url, "POST", `/v1/${projectId}/policies`, { token, body: deep });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain("nested");
+    const keystone = await call(lab.engine.url, "POST", "/v3/auth/tokens", { body: `{"auth":${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}}` });
+    expect(keystone.status).toBe(400);
+  });
+
+  it("an admin volume over 16 TiB is a 400 naming the size", async () => {
+    const r = await lab.client.request("POST", "/engine/v1/vms", { body: { name: "huge", volumes: [{ size: 17 * 1024 ** 4 }] } });
+    expect(r.status, r.text).toBe(400);
+    expect(r.text).toContain("size");
+    const ok = await lab.client.request("POST", "/engine/v1/vms", { body: { name: "big", volumes: [{ size: 1024 ** 4 }] } });
+    expect(ok.status, ok.text).toBeLessThan(300);
   });
 });
