@@ -1,4 +1,5 @@
 import { UsageError } from "./args.js";
+import { userErrorText } from "./user-error.js";
 import type { Command } from "./command.js";
 import { applyCommand, destroyCommand } from "./commands/apply.js";
 import { engineCommand } from "./commands/engine.js";
@@ -67,6 +68,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`backplan ${name}: ${e.message}\nUsage: ${command.usage}\n`);
+      return 1;
+    }
+    // Every error a user can cause is a diagnostic; only bugs keep their stack trace.
+    const text = userErrorText(e);
+    if (text !== undefined) {
+      process.stderr.write(text);
       return 1;
     }
     throw e;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab } from "./engine-zstack-client.js";
 import { call, login } from "./engine-csbs-lab.js";
+import { backplan, workdir } from "./plan-harness.js";
 
 /** Hostile input against a real engine: every answer is a quick 4xx naming the field, never a stall or a 5xx. */
 describe("engine under hostile input", () => {
@@ -55,4 +56,30 @@ describe("engine under hostile input", () => {
     const ok = await lab.client.request("POST", "/engine/v1/vms", { body: { name: "big", volumes: [{ size: 1024 ** 4 }] } });
     expect(ok.status, ok.text).toBeLessThan(300);
   });
+
+  it("plan with a wrong password is a diagnostic, not a stack trace", async () => {
+    const dir = workdir(`
+variable "password" {
+  type = string
+}
+
+provider "zstack" {
+  endpoint         = "${lab.engine.url}/zstack"
+  account_name     = "admin"
+  account_password = var.password
+}
+
+resource "zstack_cdp_policy" "p" {
+  name                      = "p"
+  recovery_point_per_second = 60
+}
+`);
+    const applied = await backplan(["apply", "-auto-approve", "-no-color", "-var", "password=password"], dir);
+    expect(applied.code, applied.stderr).toBe(0);
+    const r = await backplan(["plan", "-no-color", "-var", "password=wrong"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("wrong account name or password");
+    expect(r.stderr).toMatch(/^Error: /m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
 });
