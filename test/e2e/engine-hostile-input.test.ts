@@ -82,4 +82,18 @@ resource "zstack_cdp_policy" "p" {
     expect(r.stderr).toMatch(/^Error: /m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
+
+  it("an AccessKey-signed admin write cannot be replayed with another body", async () => {
+    const created = await lab.client.request("POST", "/engine/v1/access-keys", { body: {} });
+    const key = { id: created.json.inventory.AccessKeyID as string, secret: created.json.inventory.AccessKeySecret as string, date: new Date().toUTCString() };
+    const vol = lab.vms[0].allVolumes[0].uuid;
+    const first = await lab.client.request("PUT", `/engine/v1/volumes/${vol}/data?offset=0`, { raw: new Uint8Array([1, 2, 3]), auth: { accessKey: key } });
+    expect(first.status, first.text).toBe(200);
+    const replay = await lab.client.request("PUT", `/engine/v1/volumes/${vol}/data?offset=4096`, { raw: new Uint8Array([6, 6, 6]), auth: { accessKey: key } });
+    expect(replay.status).toBe(401);
+    expect(replay.text).toContain("already used");
+    // Reads are not changes: the same signed GET works twice.
+    const read = { ...key, date: new Date(Date.now() + 1000).toUTCString() };
+    for (let i = 0; i < 2; i++) expect((await lab.client.get("/engine/v1/vms", { accessKey: read })).status).toBe(200);
+  });
 });
