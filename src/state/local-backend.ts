@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatInstanceAddress, toInstanceAddress, type InstanceAddress } from "./address.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { sweepDeadTemps, writeFileAtomic } from "./atomic-write.js";
 import { applyJournalChange, decodeJournal, encodeJournalLine, type JournalChange, type PendingCreate } from "./journal-format.js";
 import { JournalFile } from "./journal-file.js";
 import { acquireLock, type LockOperation, type StateLock } from "./lock.js";
@@ -87,6 +87,8 @@ export async function openLocalState(opts: LocalBackendOptions = {}): Promise<Lo
           ...(opts.version !== undefined ? { version: opts.version } : {}),
         });
   try {
+    // A killed run may have left a temp file of the state, its backup or its journal: gone once we hold the lock.
+    if (lock) await sweepDeadTemps(path);
     const loaded = await load(path);
     const session = new LocalStateSession(path, lock, loaded, opts);
     if (loaded.journalFound) await session.fold();
