@@ -350,6 +350,20 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
     return p ? fromPolicy(p, null) : null;
   },
 
+  // CSBS picks policy ids itself but refuses a second policy of the same name in a project (CSBS.9007): the
+  // name identifies a create cut off by a crash, which is then adopted instead of failing every later apply.
+  naturalKey: {
+    attribute: "name",
+    async find(ctx, name) {
+      const d = deadlineOf(ctx);
+      const match = (await listAll(ctx.client, d, "/policies", "policies")).find((p) => str(p, "name") === name && str(p, "status") !== "deleted");
+      const id = match ? str(match, "id") : null;
+      if (!id) return null;
+      const p = await getPolicy(ctx.client, d, id);
+      return p ? fromPolicy(p, null) : null;
+    },
+  },
+
   inventory: {
     idAttribute: "id",
     async list(ctx) {

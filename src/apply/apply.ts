@@ -231,10 +231,21 @@ class Applier extends RunBase {
       const planned = planResourceChange(resource.attributes, null, config).planned;
       for (const k of Object.keys(planned)) if (isUnknown(planned[k])) planned[k] = null;
       const pendingId = this.req.state.pendingFor(address)?.id;
+      let pendingKey: string | undefined;
       if (resource.clientId && resource.newClientId) {
-        const id = pendingId ?? resource.newClientId();
-        planned[resource.clientId] = id;
-        await this.req.state.recordPendingCreate(address, { id, provider: configured.address });
+        pendingKey = pendingId ?? resource.newClientId();
+        planned[resource.clientId] = pendingKey;
+        await this.req.state.recordPendingCreate(address, { id: pendingKey, provider: configured.address });
+      } else if (resource.naturalKey && resource.findPending && typeof planned[resource.naturalKey] === "string") {
+        // No client-chosen id: the unique name is journaled instead, and a crash is healed by finding the object by
+        // it (create-then-adopt). Only when no object has that name yet: one that exists already is not ours to
+        // adopt, and the create reports the clash (CSBS.9007) as before.
+        const name = planned[resource.naturalKey] as string;
+        const existing = await resource.findPending(opContext(configured, resource, "read", this.req.signal), name);
+        if (existing === null) {
+          pendingKey = name;
+          await this.req.state.recordPendingCreate(address, { id: name, provider: configured.address });
+        }
       }
       let partial: SdkObject | undefined;
       try {
@@ -249,7 +260,7 @@ class Applier extends RunBase {
       } catch (e) {
         // The object exists but the create did not finish: recorded tainted, never left outside the state.
         if (partial) await record(partial, { status: "tainted" });
-        else if (resource.clientId) await this.settleFailedCreate(address, resource, configured, planned, dependencies);
+        else if (pendingKey !== undefined) await this.settleFailedCreate(address, resource, configured, pendingKey, dependencies);
         throw e;
       }
     };
@@ -286,9 +297,9 @@ class Applier extends RunBase {
   }
 
   /** After a failed create with a client id: record the object as tainted when it exists anyway, else settle. */
-  private async settleFailedCreate(address: string, resource: Resource<unknown>, configured: ConfiguredProvider, planned: SdkObject, dependencies: string[]): Promise<void> {
+  private async settleFailedCreate(address: string, resource: Resource<unknown>, configured: ConfiguredProvider, pendingKey: string, dependencies: string[]): Promise<void> {
     try {
-      const found = await resource.read(opContext(configured, resource, "read", new AbortController().signal), planned);
+      const found = await resource.findPending!(opContext(configured, resource, "read", new AbortController().signal), pendingKey);
       if (found) {
         await this.req.state.setInstance(
           address,
@@ -324,10 +335,8 @@ class Applier extends RunBase {
     const pending = p && p.id === id ? p : undefined;
     const ctx = opContext(configured, resource, "read", this.req.signal);
     let obj: SdkObject | null;
-    if (pending && resource.clientId) {
-      const probe: SdkObject = Object.fromEntries(Object.keys(resource.attributes).map((k) => [k, null]));
-      probe[resource.clientId] = id;
-      obj = await resource.read(ctx, probe);
+    if (pending && resource.findPending) {
+      obj = await resource.findPending(ctx, id);
       if (obj) obj = fillUnstoredArguments(obj, resource.attributes, config);
     } else obj = await resource.import(ctx, id);
     if (!obj) throw new Error(`cannot import ${address}: no object with id "${id}" exists any more`);

@@ -3,6 +3,7 @@ import { closeBackends } from "./backend.js";
 import { reportStateError } from "./state-file.js";
 import { initCommand } from "./commands/init.js";
 import { workspaceCommand } from "./commands/workspace.js";
+import { userErrorText } from "./user-error.js";
 import type { Command } from "./command.js";
 import { applyCommand, destroyCommand } from "./commands/apply.js";
 import { engineCommand } from "./commands/engine.js";
@@ -73,6 +74,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`backplan ${name}: ${e.message}\nUsage: ${command.usage}\n`);
+      return 1;
+    }
+    // Every error a user can cause is a diagnostic; only bugs keep their stack trace. Provider and lock errors
+    // first: the state reporter's "cannot reach the backend" would misname an unreachable provider endpoint.
+    const text = userErrorText(e);
+    if (text !== undefined) {
+      process.stderr.write(text);
       return 1;
     }
     const code = reportStateError(e);

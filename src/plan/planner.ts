@@ -392,10 +392,9 @@ class Planner extends RunBase {
   ): Promise<{ obj: SdkObject; id: string; pending: boolean } | undefined> {
     const cp = this.providers.byAddress(configured.address)!;
     const pending = this.req.pending.find((p) => p.address === address);
-    if (pending && resource.clientId) {
-      const probe: SdkObject = Object.fromEntries(Object.keys(resource.attributes).map((k) => [k, null]));
-      probe[resource.clientId] = pending.id;
-      const found = await resource.read(opContext(cp, resource, "read", this.req.signal), probe);
+    if (pending && resource.findPending) {
+      // A create cut off by a crash: the object it made is found by its client id or its unique name.
+      const found = await resource.findPending(opContext(cp, resource, "read", this.req.signal), pending.id);
       if (found) return { obj: found, id: pending.id, pending: true };
     }
     if (mod.path.length === 0) {

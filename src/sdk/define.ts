@@ -60,6 +60,13 @@ export interface ResourceDefinition<C, S extends z.ZodObject> {
    */
   clientId?: keyof z.infer<S> & string;
   newClientId?(): string;
+  /**
+   * For APIs with no client-chosen id but unique names (CSBS policy names are unique per project: a second
+   * create fails with CSBS.9007): the attribute holding that name, and how to find the object by it. The
+   * engine records the name as a pending create before calling `create`, so after a crash between the call
+   * and the state write the object is found by name and adopted rather than created again (create-then-adopt).
+   */
+  naturalKey?: { attribute: keyof z.infer<S> & string; find(ctx: OpContext<C>, value: string): Promise<Attrs<S> | null> };
   /** Default durations ("30m") per operation; a `timeouts {}` block in configuration overrides them. */
   timeouts?: Partial<Record<TimeoutOp, string>>;
   /** Current remote state of the object, or null when it no longer exists. */
@@ -101,11 +108,18 @@ export interface Resource<C> {
   readonly attributes: Readonly<Record<string, Attribute>>;
   readonly schemaVersion: number;
   readonly clientId?: string;
+  /** The attribute of `naturalKey` (see ResourceDefinition), when the resource has one. */
+  readonly naturalKey?: string;
   readonly timeouts: Readonly<Partial<Record<TimeoutOp, string>>>;
   readonly canUpdate: boolean;
   readonly canImport: boolean;
   readonly canReadMany: boolean;
   newClientId?(): string;
+  /**
+   * The object a pending create made, found by the id recorded for it (a `clientId` value or a `naturalKey`
+   * value), or null when it does not exist. Present when the resource has either.
+   */
+  findPending?(ctx: OpContext<C>, id: string): Promise<SdkObject | null>;
   upgradeState?(version: number, attrs: SdkObject): SdkObject;
   read(ctx: OpContext<C>, state: SdkObject): Promise<SdkObject | null>;
   readMany(ctx: OpContext<C>, states: readonly SdkObject[]): Promise<(SdkObject | null)[]>;
@@ -181,6 +195,18 @@ export function defineResource<C, S extends z.ZodObject>(d: ResourceDefinition<C
     canImport: d.import !== undefined,
     canReadMany: d.readMany !== undefined,
     ...(d.newClientId ? { newClientId: () => d.newClientId!() } : {}),
+    ...(d.naturalKey !== undefined ? { naturalKey: d.naturalKey.attribute } : {}),
+    ...(d.clientId !== undefined
+      ? {
+          findPending: async (ctx: OpContext<C>, id: string) => {
+            const probe: SdkObject = Object.fromEntries(Object.keys(d.attributes).map((k) => [k, null]));
+            probe[d.clientId!] = id;
+            return backOrNull(await d.read(ctx, cast(probe)));
+          },
+        }
+      : d.naturalKey !== undefined
+        ? { findPending: async (ctx: OpContext<C>, id: string) => backOrNull(await d.naturalKey!.find(ctx, id)) }
+        : {}),
     ...(d.upgradeState ? { upgradeState: (v: number, a: SdkObject) => d.upgradeState!(v, a) } : {}),
     read: async (ctx, state) => backOrNull(await d.read(ctx, cast(state))),
     readMany: async (ctx, states) => {

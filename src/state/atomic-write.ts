@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, stat, unlink } from "node:fs/promises";
+import { open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -42,5 +42,40 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Removes temp files `writeFileAtomic` left beside `path` (`.<name>.tmp-<pid>-<rand>`, for `path` and for files
+ * named after it such as the journal) when their writer no longer runs: what a SIGKILL between create and rename
+ * leaves. Files of live writers are kept. Returns how many were removed.
+ */
+export async function sweepDeadTemps(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!name.startsWith(prefix) || !m) continue;
+    if (processAlive(Number(m[1]))) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

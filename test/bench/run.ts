@@ -51,6 +51,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "views", script: "views.bench", args: ["1000", "5000", "10000"], title: "Plan rendering" },
   { name: "state", script: "state.bench", args: ["5000", "300"], title: "State persistence (journal against whole-file rewrite)" },
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
+  { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },
 ];
 
 /** Replaces the block between a benchmark's markers, or appends a new section when the markers are absent. */

@@ -127,5 +127,5 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       await backup();
     }
     await killHard(child);
-  }, 120_000);
+  }, 240_000);
 });

@@ -79,9 +79,19 @@ describe("ZStack auth: sessions and AccessKeys", () => {
     expect((await client.get(`/zstack/v1/accounts/sessions/${session}/valid`, "none")).json).toEqual({ valid: false });
   });
 
+  it("logs out only with credentials", async () => {
+    const session = await client.login();
+    const anonymous = await client.request("DELETE", `/zstack/v1/accounts/sessions/${session}`, { auth: "none" });
+    expect(anonymous.status).toBe(400);
+    expect((await client.get(`/zstack/v1/accounts/sessions/${session}/valid`, "none")).json).toEqual({ valid: true });
+    const bogus = await client.request("DELETE", `/zstack/v1/accounts/sessions/${session}`, { auth: { session: "0".repeat(32) } });
+    expect(bogus.status).toBe(503);
+    expect((await client.get(`/zstack/v1/accounts/sessions/${session}/valid`, "none")).json).toEqual({ valid: true });
+  });
+
   it("logs out: the session is no longer valid", async () => {
     const session = await client.login();
-    const out = await client.request("DELETE", `/zstack/v1/accounts/sessions/${session}`, { auth: "none" });
+    const out = await client.request("DELETE", `/zstack/v1/accounts/sessions/${session}`, { auth: { session } });
     expect(out.status).toBe(200);
     expect(out.json).toEqual({});
     const after = await client.get("/zstack/v1/zones", { session });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { INTERRUPTED_MESSAGE } from "../../src/engine/domain/jobs.js";
+import { SHUTDOWN_MESSAGE } from "../../src/engine/domain/jobs.js";
 import { startLab, waitFor, ZStackClient, type Lab } from "./engine-zstack-client.js";
 
 const MiB = 1024 * 1024;
@@ -74,7 +74,7 @@ describe("ZStack engine restart", () => {
 
     const job = await again.request("GET", `/zstack/v1/api-jobs/${new URL(slow.json.location).pathname.split("/").pop()}`);
     expect(job.status).toBe(503);
-    expect(job.json.error.details).toBe(INTERRUPTED_MESSAGE);
+    expect(job.json.error.details).toBe(SHUTDOWN_MESSAGE);
     expect(await again.query("/zstack/v1/volume-backups?q=name~=cut-off%")).toEqual([]);
 
     // The enabled task resumed: it keeps cutting recovery points after the restart.

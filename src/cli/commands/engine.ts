@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, boolFlag, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
@@ -20,7 +20,16 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** How to log in: the ZStack admin account always, the demo lab's AccessKey and CSBS user with --demo. */
+/** Where the demo AccessKey's secret is kept (mode 0600), so it is printed once, when first created, not at every start. */
+export const DEMO_KEY_FILE = "demo-access-key.json";
+
+/** How long a stop (SIGTERM, SIGINT) may take before the engine exits anyway; storage is crash-safe either way. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * How to log in: the ZStack admin account always, the demo lab's AccessKey and CSBS user with --demo. The
+ * AccessKey secret is shown only the first time (when its 0600 file is written); later starts name the file.
+ */
 async function loginText(context: EngineContext, url: string): Promise<string> {
   const { engineServices } = await import("../../engine/domain/services.js");
   const { demoAccessKey } = await import("../../engine/domain/demo.js");
@@ -35,7 +44,14 @@ async function loginText(context: EngineContext, url: string): Promise<string> {
   ];
   const key = context.options.demo ? demoAccessKey(accounts) : undefined;
   if (key) {
-    lines.push(`  ZStack AccessKey: ${key.accessKeyId} / ${key.accessKeySecret}`);
+    const file = join(context.dataDir, DEMO_KEY_FILE);
+    if (!existsSync(file)) {
+      writeFileSync(file, `${JSON.stringify({ accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret })}\n`, { mode: 0o600 });
+      lines.push(`  ZStack AccessKey: ${key.accessKeyId} / ${key.accessKeySecret}`);
+      lines.push(`                    (shown once; kept in ${file}, mode 0600)`);
+    } else {
+      lines.push(`  ZStack AccessKey: ${key.accessKeyId} (secret in ${file})`);
+    }
     lines.push("  CSBS / Keystone:  user demo / password");
   }
   return `${lines.join("\n")}\n`;
@@ -65,16 +81,37 @@ async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
   process.stdout.write(await loginText(engine.context, engine.url));
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void engine.close().then(done);
+  // A stop aborts running jobs (recorded as failed) and closes; if that takes longer than SHUTDOWN_TIMEOUT_MS,
+  // or a second signal arrives, the process exits anyway: every store is crash-safe, the next start recovers.
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`backplan engine: ${signal} again, exiting now\n`);
+        process.exit(1); // something still holds the event loop: returning would not end the process
+      }
+      stopping = true;
+      process.stderr.write(`backplan engine: ${signal}, stopping (running jobs are aborted and recorded as failed)\n`);
+      const timer = setTimeout(() => {
+        process.stderr.write(`backplan engine: shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000} s, exiting now\n`);
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      engine.close().then(
+        () => {
+          clearTimeout(timer);
+          done(0);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          process.stderr.write(`backplan engine: error while stopping: ${e instanceof Error ? e.message : String(e)}\n`);
+          done(1);
+        },
+      );
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
   });
-  return 0;
 }
 
 const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" } } as const;

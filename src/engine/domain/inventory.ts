@@ -166,6 +166,9 @@ export interface NewVm {
  * The lab's infrastructure: zones, clusters, hosts, storage, networks, offerings, VMs and their volumes. Volume
  * bytes live in sparse files on the primary storage directory, so backups and CDP protect real data.
  */
+/** The largest volume the engine creates: ext4's file size limit, so the same on every host it runs on. */
+export const MAX_VOLUME_SIZE = 16 * 1024 ** 4;
+
 export class Inventory {
   readonly zones: Collection<Zone>;
   readonly clusters: Collection<Cluster>;
@@ -355,11 +358,19 @@ export class Inventory {
 
   private async createVolumeFile(ps: PrimaryStorage, vmUuid: string, v: NewVolume, deviceId: number): Promise<Volume> {
     if (!Number.isSafeInteger(v.size) || v.size <= 0) throw invalidArgument("size", `volume size must be a positive integer, got ${v.size}`);
+    if (v.size > MAX_VOLUME_SIZE) throw invalidArgument("size", `volume size must be at most 16 TiB (${MAX_VOLUME_SIZE} bytes), got ${v.size}`);
     const stamp = this.stamp(v.uuid);
     const type = v.type ?? (deviceId === 0 ? "Root" : "Data");
     const installPath = join(ps.url, `${stamp.uuid}.raw`);
     await writeFile(installPath, "");
-    await truncate(installPath, v.size);
+    try {
+      await truncate(installPath, v.size);
+    } catch (e) {
+      await rm(installPath, { force: true });
+      // The primary storage's filesystem caps file sizes (ext4: 16 TiB): the caller asked for too much.
+      if ((e as NodeJS.ErrnoException).code === "EFBIG") throw invalidArgument("size", `volume size ${v.size} is larger than primary storage ${ps.uuid} can hold`);
+      throw e;
+    }
     return {
       ...stamp,
       name: v.name ?? (type === "Root" ? `ROOT-for-${vmUuid}` : `DATA-${deviceId}-for-${vmUuid}`),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../store/db.js";
-import { INTERRUPTED_MESSAGE, Jobs } from "./jobs.js";
+import { INTERRUPTED_MESSAGE, Jobs, SHUTDOWN_MESSAGE } from "./jobs.js";
 
 describe("Jobs", () => {
   const dirs: string[] = [];
@@ -40,7 +40,7 @@ describe("Jobs", () => {
     expect(await settled(jobs, "b")).toMatchObject({ status: "failed", error: { kind: "conflict", message: "boom" } });
   });
 
-  it("fails, on the next start, a job that was running when the engine stopped", async () => {
+  it("a graceful stop aborts running jobs and records them failed at once", async () => {
     const dir = newDir();
     const db = open(dir);
     const jobs = new Jobs(db, { now: () => 0 }, 60_000);
@@ -51,8 +51,28 @@ describe("Jobs", () => {
     jobs.close();
     expect(seenAbort).toBe(true);
     await new Promise((r) => setTimeout(r, 10));
-    expect(jobs.get("c")?.status).toBe("running");
+    expect(jobs.get("c")).toMatchObject({ status: "failed", error: { message: SHUTDOWN_MESSAGE } });
     db.close();
+    expect(new Jobs(open(dir), { now: () => 5 }, 60_000).get("c")).toMatchObject({ status: "failed", error: { message: SHUTDOWN_MESSAGE } });
+  });
+
+  it("keeps at most the newest finished jobs, however fast they are started", async () => {
+    let now = 0;
+    const jobs = new Jobs(open(newDir()), { now: () => now++ }, 3_600_000, 50);
+    for (let i = 0; i < 500; i++) jobs.start(`j${i}`, "Ok", 1, async () => ({}), () => ({ kind: "internal", message: "" }));
+    await settled(jobs, "j499");
+    const kept = Array.from({ length: 500 }, (_, i) => `j${i}`).filter((u) => jobs.has(u));
+    expect(kept).toHaveLength(50);
+    expect(kept[0]).toBe("j450");
+  });
+
+  it("fails, on the next start, a job that was running when the engine crashed", async () => {
+    const dir = newDir();
+    const db = open(dir);
+    const jobs = new Jobs(db, { now: () => 0 }, 60_000);
+    jobs.start("c", "Slow", 1, () => new Promise(() => undefined), () => ({ kind: "internal", message: "aborted" }));
+    await new Promise((r) => setImmediate(r));
+    db.close(); // no close(): as after SIGKILL
 
     const reopened = new Jobs(open(dir), { now: () => 5 }, 60_000);
     expect(reopened.get("c")).toMatchObject({ status: "failed", error: { kind: "internal", message: INTERRUPTED_MESSAGE }, finishDate: 5 });

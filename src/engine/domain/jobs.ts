@@ -21,6 +21,9 @@ export interface JobError {
 /** Why a job that was running when the engine stopped has failed. */
 export const INTERRUPTED_MESSAGE = "the backup engine stopped before this job finished; the operation did not complete and nothing of it was kept";
 
+/** Why a job that was running when the engine was stopped gracefully (SIGTERM) has failed. */
+export const SHUTDOWN_MESSAGE = "the backup engine was stopped while this job ran; the operation was aborted and nothing of it was kept";
+
 interface JobBase {
   uuid: string;
   apiName: string;
@@ -28,8 +31,16 @@ interface JobBase {
   apiTimeoutMs: number;
 }
 
+/**
+ * Finished jobs kept at most (the oldest finished are forgotten first), besides the expiry age: a client that
+ * starts jobs in a hot loop must not grow the engine's memory and database without bound.
+ */
+export const MAX_FINISHED_JOBS = 10_000;
+
 export class Jobs {
   private readonly jobs: Collection<Job>;
+  /** Finished jobs' uuids, oldest finish first. */
+  private readonly finished: string[] = [];
   private readonly controllers = new Map<string, AbortController>();
   private closed = false;
   private lastPurge = 0;
@@ -43,11 +54,15 @@ export class Jobs {
     private readonly clock: Clock,
     /** How long a finished job stays readable (ZStack purges completed jobs after a while). */
     private readonly expiryMs: number,
+    private readonly maxFinished: number = MAX_FINISHED_JOBS,
   ) {
     this.jobs = new Collection(db, "api-job");
+    const done = this.jobs.all().filter((j): j is Exclude<Job, { status: "running" }> => j.status !== "running");
+    for (const j of done.sort((a, b) => a.finishDate - b.finishDate)) this.finished.push(j.uuid);
     for (const job of this.jobs.all()) {
       if (job.status === "running") this.finish(job.uuid, { status: "failed", error: { kind: "internal", message: INTERRUPTED_MESSAGE } });
     }
+    this.trimFinished();
   }
 
   has(uuid: string): boolean {
@@ -98,10 +113,17 @@ export class Jobs {
     return job;
   }
 
-  /** Stops recording outcomes and aborts running work; their records stay `running` for the next start. */
+  /**
+   * Aborts running work and records each such job as failed (SHUTDOWN_MESSAGE) right away, so a graceful stop
+   * leaves no job `running`; then stops recording outcomes. (A crash leaves them running: the next start fails
+   * them, see the constructor.)
+   */
   close(): void {
+    for (const [uuid, c] of this.controllers) {
+      c.abort(new Error("the engine is shutting down"));
+      this.finish(uuid, { status: "failed", error: { kind: "internal", message: SHUTDOWN_MESSAGE } });
+    }
     this.closed = true;
-    for (const c of this.controllers.values()) c.abort(new Error("the engine is shutting down"));
     this.controllers.clear();
   }
 
@@ -110,6 +132,13 @@ export class Jobs {
     if (!job) return;
     const base = { uuid: job.uuid, apiName: job.apiName, createDate: job.createDate, apiTimeoutMs: job.apiTimeoutMs, finishDate: this.clock.now() };
     this.jobs.put(outcome.status === "succeeded" ? { ...base, status: "succeeded", result: outcome.result } : { ...base, status: "failed", error: outcome.error });
+    this.finished.push(uuid);
+    this.trimFinished();
+  }
+
+  private trimFinished(): void {
+    // Uuids already forgotten by expiry are skipped on the way (delete of an absent job is harmless).
+    while (this.finished.length > this.maxFinished) this.jobs.delete(this.finished.shift()!);
   }
 
   private purgeExpired(): void {

@@ -42,7 +42,9 @@ export function engineServices(ctx: EngineContext): EngineServices {
 
 /** Clears what an interrupted run left behind and resumes the schedules of enabled CDP tasks. */
 export async function startBackgroundWork(services: EngineServices): Promise<void> {
+  await services.vmBackups.completeDeletes();
   await services.vmBackups.sweepOrphans();
+  await services.vmBackups.collectInterrupted();
   await services.cdp.sweepOrphanCopies();
   services.cdp.resume();
 }

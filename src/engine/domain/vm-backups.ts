@@ -1,9 +1,10 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
 import type { BandwidthLimits, VolumeBackupStore } from "../storage/backup-store.js";
+import { readdirOrEmpty, removeDurable, writeFileDurable } from "../storage/durable-file.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
@@ -110,6 +111,7 @@ export class VmBackups {
           ...(parent ? { parentId: parent.uuid } : {}),
           ...(readBandwidth ? { readBandwidth } : {}),
           ...(input.bandwidth ? { bandwidth: input.bandwidth } : {}),
+          ...(signal ? { signal } : {}),
         });
         written.push(uuid);
         // A floor for stores that do not throttle reads themselves.
@@ -148,21 +150,69 @@ export class VmBackups {
 
   /**
    * Deletes the group's backups (only those on `backupStorageUuids` when given). An unknown group is not an error
-   * (ZStack's Permissive delete).
+   * (ZStack's Permissive delete). Two-phase and durable: a tombstone naming the backups is fsync'd in each backup
+   * storage first, then the records, the group descriptor and the data go, then the tombstone. A crash anywhere
+   * in between leaves the tombstone, which `completeDeletes` (at start) finishes; `sync` never lists a
+   * tombstoned backup, so a deleted backup cannot come back.
    */
   async deleteGroup(groupUuid: string, backupStorageUuids?: readonly string[]): Promise<void> {
     const victims = this.group(groupUuid).filter((b) => !backupStorageUuids || backupStorageUuids.includes(b.backupStorageUuid));
-    // Unlisted first, data second: a crash in between leaves unlisted data (swept at the next start), never a
-    // listed backup whose data is gone.
-    for (const b of victims) this.backups.delete(b.uuid);
-    for (const bsUuid of new Set(victims.map((b) => b.backupStorageUuid))) {
+    const byStorage = new Map<string, string[]>();
+    for (const b of victims) byStorage.set(b.backupStorageUuid, [...(byStorage.get(b.backupStorageUuid) ?? []), b.uuid]);
+    const storages: { bs: BackupStorage; ids: string[] }[] = [];
+    for (const [bsUuid, ids] of byStorage) {
       const bs = this.inventory.backupStorages.get(bsUuid);
-      if (bs && !this.group(groupUuid).some((b) => b.backupStorageUuid === bsUuid)) await rm(descriptorPath(bs, groupUuid), { force: true });
+      if (!bs) continue;
+      await mkdir(join(bs.url, DESCRIPTOR_DIR), { recursive: true });
+      await writeFileDurable(tombstonePath(bs, groupUuid), JSON.stringify({ groupUuid, backupUuids: ids }));
+      storages.push({ bs, ids });
     }
-    for (const b of victims) {
-      const bs = this.inventory.backupStorages.get(b.backupStorageUuid);
-      if (bs) await this.store.remove(bs.url, b.uuid);
+    for (const b of victims) this.backups.delete(b.uuid);
+    for (const { bs, ids } of storages) await this.finishDelete(bs, groupUuid, ids);
+  }
+
+  /** Phase two of a delete in one backup storage: descriptor, data, then the tombstone. Idempotent. */
+  private async finishDelete(bs: BackupStorage, groupUuid: string, ids: readonly string[]): Promise<void> {
+    if (!this.group(groupUuid).some((b) => b.backupStorageUuid === bs.uuid)) await removeDurable(descriptorPath(bs, groupUuid));
+    for (const id of ids) await this.store.remove(bs.url, id);
+    await removeDurable(tombstonePath(bs, groupUuid));
+  }
+
+  /**
+   * Finishes every delete a crash interrupted (a tombstone left in a backup storage): the records, descriptor
+   * and data it names go. Call at start, before serving. Returns how many deletes it finished.
+   */
+  async completeDeletes(): Promise<number> {
+    let finished = 0;
+    for (const bs of this.inventory.backupStorages.all()) {
+      for (const name of await readdirOrEmpty(join(bs.url, DESCRIPTOR_DIR))) {
+        if (!name.endsWith(TOMBSTONE)) continue;
+        const groupUuid = name.slice(0, -TOMBSTONE.length);
+        const ids = await this.tombstoned(bs, groupUuid);
+        for (const id of ids) this.backups.delete(id);
+        await this.finishDelete(bs, groupUuid, ids);
+        finished++;
+      }
     }
+    return finished;
+  }
+
+  /** The backups a tombstone names (none when it is unreadable: then only the descriptor's are deleted). */
+  private async tombstoned(bs: BackupStorage, groupUuid: string): Promise<string[]> {
+    const described = (await this.readDescriptor(join(bs.url, DESCRIPTOR_DIR, `${groupUuid}.json`))) ?? [];
+    let named: string[] = [];
+    try {
+      const parsed = JSON.parse(await readFile(tombstonePath(bs, groupUuid), "utf8")) as { backupUuids?: unknown };
+      if (Array.isArray(parsed.backupUuids)) named = parsed.backupUuids.filter((x): x is string => typeof x === "string");
+    } catch {
+      // A torn tombstone cannot exist (it is written durably by rename); an unreadable one names nothing.
+    }
+    return [...new Set([...named, ...described.map((b) => b.uuid)])];
+  }
+
+  /** Finishes an interrupted backup's cleanup in every backup storage (what a crash left stored). */
+  async collectInterrupted(): Promise<void> {
+    for (const bs of this.inventory.backupStorages.all()) await this.store.collectInterrupted?.(bs.url);
   }
 
   /**
@@ -172,6 +222,9 @@ export class VmBackups {
   async sync(backupStorageUuid: string): Promise<{ deletedBackupCount: number; newBackupCount: number }> {
     const bs = this.requireBackupStorage(backupStorageUuid);
     const present = new Set(await this.store.list(bs.url));
+    for (const name of await readdirOrEmpty(join(bs.url, DESCRIPTOR_DIR))) {
+      if (name.endsWith(TOMBSTONE)) for (const id of await this.tombstoned(bs, name.slice(0, -TOMBSTONE.length))) present.delete(id);
+    }
     let deletedBackupCount = 0;
     for (const b of this.backups.all()) {
       if (b.backupStorageUuid === bs.uuid && !present.has(b.uuid)) {
@@ -270,33 +323,36 @@ export class VmBackups {
   }
 
   private async writeDescriptor(bs: BackupStorage, groupUuid: string, backups: VolumeBackup[]): Promise<void> {
-    const path = descriptorPath(bs, groupUuid);
     await mkdir(join(bs.url, DESCRIPTOR_DIR), { recursive: true });
-    await writeFile(`${path}.tmp`, JSON.stringify(backups));
-    await rename(`${path}.tmp`, path);
+    await writeFileDurable(descriptorPath(bs, groupUuid), JSON.stringify(backups));
   }
 
+  /** The groups described in the storage, except those being deleted (a tombstone beside them). */
   private async readDescriptors(bs: BackupStorage): Promise<VolumeBackup[][]> {
-    let names: string[];
-    try {
-      names = await readdir(join(bs.url, DESCRIPTOR_DIR));
-    } catch {
-      return [];
-    }
+    const names = await readdirOrEmpty(join(bs.url, DESCRIPTOR_DIR));
+    const deleting = new Set(names.filter((n) => n.endsWith(TOMBSTONE)).map((n) => n.slice(0, -TOMBSTONE.length)));
     const groups: VolumeBackup[][] = [];
-    for (const n of names.filter((n) => n.endsWith(".json"))) {
-      try {
-        const parsed: unknown = JSON.parse(await readFile(join(bs.url, DESCRIPTOR_DIR, n), "utf8"));
-        if (Array.isArray(parsed)) groups.push(parsed.filter(isVolumeBackup));
-      } catch {
-        // An unreadable descriptor describes nothing; the backups it named stay unknown.
-      }
+    for (const n of names.filter((n) => n.endsWith(".json") && !deleting.has(n.slice(0, -".json".length)))) {
+      const group = await this.readDescriptor(join(bs.url, DESCRIPTOR_DIR, n));
+      if (group) groups.push(group);
     }
     return groups;
+  }
+
+  private async readDescriptor(path: string): Promise<VolumeBackup[] | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
+      return Array.isArray(parsed) ? parsed.filter(isVolumeBackup) : undefined;
+    } catch {
+      // A missing or unreadable descriptor describes nothing; the backups it named stay unknown.
+      return undefined;
+    }
   }
 }
 
 const DESCRIPTOR_DIR = "vm-backup-groups";
+/** `<group>.deleting` beside `<group>.json`: a delete of the group started (see `deleteGroup`). */
+const TOMBSTONE = ".deleting";
 
 /** VM backups are stored under their uuid; CSBS copies (`<item>-<volume>`) and others never match. */
 const VM_BACKUP_ID = /^[0-9a-f]{32}$/;
@@ -308,6 +364,10 @@ const VM_BACKUP_ID = /^[0-9a-f]{32}$/;
 async function pace(beganMs: number, bytes: number, bytesPerSecond: number, signal?: AbortSignal): Promise<void> {
   const remaining = (bytes / bytesPerSecond) * 1000 - (performance.now() - beganMs);
   if (remaining > 0) await delay(remaining, undefined, signal ? { signal } : undefined);
+}
+
+function tombstonePath(bs: BackupStorage, groupUuid: string): string {
+  return join(bs.url, DESCRIPTOR_DIR, `${groupUuid}${TOMBSTONE}`);
 }
 
 function descriptorPath(bs: BackupStorage, groupUuid: string): string {

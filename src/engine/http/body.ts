@@ -3,6 +3,29 @@ import type { IncomingMessage } from "node:http";
 /** The default limit for API request bodies; ZStack and CSBS bodies are small JSON documents. */
 export const MAX_JSON_BODY = 1024 * 1024;
 
+/**
+ * The deepest nesting of objects and arrays a body may have. API bodies are a few levels deep; without a bound,
+ * a body nested thousands deep overflows the stack of whatever walks it recursively (validation, errors).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deeply `[`/`{` nest in JSON text, strings skipped: a linear scan, no recursion, before parsing. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let most = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) most = Math.max(most, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return most;
+}
+
 export class BodyError extends Error {
   constructor(
     readonly reason: "too_large" | "malformed" | "not_object",
@@ -35,6 +58,10 @@ export async function readJsonObject(req: IncomingMessage, limit = MAX_JSON_BODY
   const buf = await readBody(req, limit);
   const text = buf.toString("utf8").trim();
   if (text === "") return {};
+  const depth = nestingDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new BodyError("malformed", `malformed JSON body: nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} allowed`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

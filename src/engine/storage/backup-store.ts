@@ -26,6 +26,11 @@ export interface VolumeBackupStore {
    * missing or damaged. Optional: stores that cannot check their data leave it out.
    */
   verify?(storageDir: string, backupId?: string): Promise<VerifyReport>;
+  /**
+   * Removes what a crash left of backups interrupted in `storageDir` (stored data no backup references).
+   * Optional: called at start, before serving.
+   */
+  collectInterrupted?(storageDir: string): Promise<unknown>;
 }
 
 /**

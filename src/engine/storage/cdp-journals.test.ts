@@ -67,3 +67,33 @@ describe("CdpJournals", () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe("CdpJournals under concurrent deletes", () => {
+  it("20 tasks deleted at once: every delete succeeds and leaves the other tasks' bases alone", async () => {
+    const storageDir = join(dir, "bs");
+    const journals = new CdpJournals({ chunkSize: CHUNK });
+    const next = rng(11);
+    const ids = Array.from({ length: 20 }, (_, i) => `task-${i}`);
+    for (const id of ids) {
+      const path = join(dir, `${id}.raw`);
+      await createSparse(path, SIZE);
+      await writeAt(path, 0, randomBuffer(next, 3 * CHUNK));
+      await journals.protect(storageDir, id, [{ uuid: `v-${id}`, path, size: SIZE }]);
+    }
+    const survivors = ids.slice(0, 4);
+    // Staggered so that some deletes remove their directories while another delete's collection is reading.
+    const results = await Promise.allSettled(ids.slice(4).map(async (id, i) => {
+      await new Promise((r) => setTimeout(r, (i % 5) * 15));
+      return journals.destroy(storageDir, id);
+    }));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    expect((await readdir(join(storageDir, "cdp"))).sort()).toEqual(survivors.slice().sort());
+    for (const id of survivors) {
+      const out = join(dir, `${id}.out`);
+      const journal = journals.get(id)!;
+      await journal.materialize(journal.recoveryPoints()[0]!.groupId, `v-${id}`, out);
+      expect(await sha256File(out)).toBe(await sha256File(join(dir, `${id}.raw`)));
+    }
+    await journals.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChunkBackupStore } from "./chunk-backup-store.js";
@@ -292,5 +292,51 @@ describe("ChunkBackupStore", () => {
     // One second of burst, then the remaining 768 KiB at 256 KiB/s: at least ~3 s.
     await store.write({ storageDir, backupId: "slow", sourcePath: a, size, bandwidth: { volumeReadBandwidth: 256 * 1024 } });
     expect(performance.now() - started).toBeGreaterThan(2500);
+  });
+
+  it("GC skips a manifest deleted between listing and reading (another task's delete racing it)", async () => {
+    const a = await volumeWithData("a.raw", 43);
+    await store.write({ storageDir, backupId: "keep", sourcePath: a, size: SIZE });
+    await store.write({ storageDir, backupId: "gone", sourcePath: await volumeWithData("b.raw", 44), size: SIZE });
+    // A dangling link is listed by readdir but reads as ENOENT: exactly what a concurrent `rm -r` leaves GC.
+    const base = join(layout.cdpTask(storageDir, "other-task"), "base-0");
+    await mkdir(base, { recursive: true });
+    await symlink(join(base, "vanished"), join(base, "vol.json"));
+    await store.remove(storageDir, "gone");
+    expect((await store.verify(storageDir, "keep")).problems).toEqual([]);
+    expect(await store.list(storageDir)).toEqual(["keep"]);
+  });
+
+  it("a backup throttled to 1 KiB/s holds no lock while it waits: GC, deletes, restores and other backups go on", async () => {
+    const a = await volumeWithData("a.raw", 45);
+    await store.write({ storageDir, backupId: "old", sourcePath: a, size: SIZE });
+    await store.write({ storageDir, backupId: "other", sourcePath: await volumeWithData("b.raw", 46), size: SIZE });
+    const controller = new AbortController();
+    const slow = store.write({ storageDir, backupId: "slow", sourcePath: a, size: SIZE, bandwidth: { volumeReadBandwidth: 1024 }, signal: controller.signal });
+    const outcome = slow.then(() => "done", (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = performance.now();
+    await store.remove(storageDir, "old"); // its GC runs while the slow backup has chunks of `old` in hand
+    await store.write({ storageDir, backupId: "fast", sourcePath: a, size: SIZE });
+    await store.restore(storageDir, "other", join(dir, "other.out"));
+    expect((await store.verify(storageDir)).ok).toBe(true);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    controller.abort(new Error("stopped"));
+    expect(await outcome).toBe("stopped");
+    expect((await store.list(storageDir)).sort()).toEqual(["fast", "other"]);
+  });
+
+  it("a chunk the in-flight backup already referenced survives a GC that runs before its manifest exists", async () => {
+    const a = await volumeWithData("a.raw", 47);
+    await store.write({ storageDir, backupId: "old", sourcePath: a, size: SIZE });
+    // Reads the first chunks at full speed (one second of burst), then crawls: `old` is deleted and collected meanwhile.
+    const slow = new ChunkBackupStore({ chunkSize: CHUNK, concurrency: 1 });
+    const backup = slow.write({ storageDir, backupId: "new", sourcePath: a, size: SIZE, bandwidth: { volumeReadBandwidth: 40 * CHUNK } });
+    await new Promise((r) => setTimeout(r, 200));
+    await store.remove(storageDir, "old");
+    await backup;
+    expect((await store.verify(storageDir, "new")).problems).toEqual([]);
+    await store.restore(storageDir, "new", join(dir, "new.out"));
+    expect(await sha256File(join(dir, "new.out"))).toBe(await sha256File(a));
   });
 });

@@ -15,6 +15,7 @@ import { StorageError, checkName } from "./errors.js";
 import { allManifestFiles, collectGarbage, loadManifest, type GcReport } from "./gc.js";
 import { layout } from "./layout.js";
 import { MANIFEST_FORMAT, chunkCount, decodeManifest, encodeManifest, type VolumeManifest } from "./manifest.js";
+import { Pin, scanPins } from "./pins.js";
 import { StoreLock } from "./store-lock.js";
 import { Throttle } from "./throttle.js";
 import { captureVolume, materializeChunks } from "./volume-chunker.js";
@@ -96,9 +97,18 @@ export class ChunkBackupStore implements VolumeBackupStore {
     const writeThrottles = [new Throttle(bw.networkWriteBandwidth)].filter((t) => t.limited);
     const count = chunkCount(input.size, this.chunkSize);
 
-    return new StoreLock(layout.locks(storageDir)).shared(async () => {
-      // The parent is read inside the lock: once we hold it, GC cannot remove the chunks we are about to reuse.
-      const parent = input.parentId !== undefined && input.changed ? await this.parentFor(storageDir, input.parentId) : undefined;
+    const lock = new StoreLock(layout.locks(storageDir));
+    // The lock is held only for short steps, never across throttle waits: what the backup has in hand
+    // meanwhile is pinned (pins.ts), so GC, deletes and restores go on while a slow backup crawls.
+    const pin = await Pin.create(storageDir);
+    let published = false;
+    try {
+      const parent = await lock.shared(async () => {
+        // Read and pinned inside the lock: GC cannot remove the chunks we are about to reuse.
+        const p = input.parentId !== undefined && input.changed ? await this.parentFor(storageDir, input.parentId) : undefined;
+        if (p) await pin.add(p.chunks);
+        return p;
+      });
       const batch = store.batch();
       const captured = await captureVolume(store, batch, {
         sourcePath: input.sourcePath,
@@ -111,8 +121,12 @@ export class ChunkBackupStore implements VolumeBackupStore {
         writeThrottles,
         concurrency: this.concurrency,
         ...(input.signal ? { signal: input.signal } : {}),
+        reference: (hash, put) =>
+          lock.shared(async () => {
+            await pin.add([hash]);
+            return put();
+          }),
       });
-      await batch.commit();
       const manifest: VolumeManifest = {
         format: MANIFEST_FORMAT,
         backupId,
@@ -124,9 +138,18 @@ export class ChunkBackupStore implements VolumeBackupStore {
         createdAt: this.now(),
         chunks: captured.chunks,
       };
-      await writeFileDurable(final, encodeManifest(manifest));
+      await lock.shared(async () => {
+        input.signal?.throwIfAborted();
+        await batch.commit();
+        await writeFileDurable(final, encodeManifest(manifest));
+      });
+      published = true;
       return { storedSize: manifest.storedSize, mode: manifest.mode, installPath: final };
-    });
+    } finally {
+      await pin.release();
+      // Chunks a failed backup stored are referenced by nothing now: collect them soon, without waiting.
+      if (!published) void this.gcSoon(storageDir).catch(() => undefined);
+    }
   }
 
   /** The parent's manifest when it can serve as the base of an incremental backup, else undefined (full). */
@@ -157,8 +180,14 @@ export class ChunkBackupStore implements VolumeBackupStore {
 
   async restore(storageDir: string, backupId: string, destPath: string, options: RestoreOptions = {}): Promise<void> {
     const bw = options.bandwidth ?? {};
-    await new StoreLock(layout.locks(storageDir)).shared(async () => {
-      const m = await this.manifest(storageDir, backupId);
+    // Pinned, then read without the lock: a throttled restore must not hold up GC (nor a delete of this backup).
+    const pin = await Pin.create(storageDir);
+    try {
+      const m = await new StoreLock(layout.locks(storageDir)).shared(async () => {
+        const found = await this.manifest(storageDir, backupId);
+        await pin.add(found.chunks);
+        return found;
+      });
       await materializeChunks(new ChunkStore(layout.chunks(storageDir)), {
         chunks: m.chunks,
         volumeSize: m.volumeSize,
@@ -170,7 +199,18 @@ export class ChunkBackupStore implements VolumeBackupStore {
         concurrency: this.concurrency,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-    });
+    } finally {
+      await pin.release();
+    }
+  }
+
+  /**
+   * Collects garbage when a crash interrupted a backup or restore here (a pin whose process is gone): what it
+   * had stored goes at start, not only at the next delete. Returns the GC report, or undefined when none ran.
+   */
+  async collectInterrupted(storageDir: string): Promise<GcReport | undefined> {
+    if ((await scanPins(storageDir)).stale.length === 0) return undefined;
+    return this.gcSoon(storageDir);
   }
 
   /**

@@ -1,9 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ChunkStore } from "./chunk-store.js";
 import { readdirOrEmpty, sweepStaleTmp } from "./durable-file.js";
 import { layout } from "./layout.js";
 import { decodeManifest, type VolumeManifest } from "./manifest.js";
+import { scanPins } from "./pins.js";
 import { StoreLock } from "./store-lock.js";
 
 /** A manifest file found in a backup storage, with who owns it. */
@@ -44,20 +45,32 @@ export interface GcReport {
   chunksRemoved: number;
   bytesRemoved: number;
   tmpFilesRemoved: number;
+  /** Pins of operations a crash interrupted, removed with the chunks only they kept. */
+  stalePinsRemoved: number;
 }
 
 /**
- * Deletes every chunk no manifest references, under the storage's exclusive lock (so no backup is between
- * storing a chunk and publishing the manifest that references it). A manifest that cannot be read aborts the
- * collection before anything is deleted: unreadable metadata must never turn into lost data. Killing the
- * process mid-way leaves only unreferenced chunks behind, which the next run removes.
+ * Deletes every chunk no manifest and no live pin references (mark and sweep), under the storage's exclusive
+ * lock: in-flight backups and restores pin the chunks they hold (pins.ts), so they need not hold the lock while
+ * they are throttled. A manifest that cannot be read aborts the collection before anything is deleted:
+ * unreadable metadata must never turn into lost data. A manifest listed but gone when read (ENOENT) was
+ * deleted meanwhile — deletes remove manifests without the lock — and keeps nothing alive. Killing the process
+ * mid-way leaves only unreferenced chunks behind, which the next run removes.
  */
 export async function collectGarbage(storageDir: string): Promise<GcReport> {
   const store = new ChunkStore(layout.chunks(storageDir));
   return new StoreLock(layout.locks(storageDir)).exclusive(async () => {
-    const live = new Set<string>();
+    const pins = await scanPins(storageDir);
+    const live = pins.live;
     for (const f of await allManifestFiles(storageDir)) {
-      for (const c of (await loadManifest(f.path)).chunks) if (c !== null) live.add(c);
+      let m: VolumeManifest;
+      try {
+        m = await loadManifest(f.path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw e;
+      }
+      for (const c of m.chunks) if (c !== null) live.add(c);
     }
     const all = await store.list();
     const dead = all.filter((h) => !live.has(h));
@@ -65,6 +78,7 @@ export async function collectGarbage(storageDir: string): Promise<GcReport> {
     for (const h of dead) bytesRemoved += (await store.sizeOf(h)) ?? 0;
     await store.removeMany(dead);
     const tmpFilesRemoved = (await store.sweepTmp()) + (await sweepStaleTmp(layout.manifests(storageDir)));
-    return { chunksBefore: all.length, chunksRemoved: dead.length, bytesRemoved, tmpFilesRemoved };
+    for (const p of pins.stale) await rm(p, { force: true });
+    return { chunksBefore: all.length, chunksRemoved: dead.length, bytesRemoved, tmpFilesRemoved, stalePinsRemoved: pins.stale.length };
   });
 }

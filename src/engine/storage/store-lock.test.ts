@@ -29,12 +29,16 @@ describe("StoreLock", () => {
   it("an exclusive holder waits for shared holders, and new shared takers wait for it", async () => {
     const lock = new StoreLock(dir);
     const log: string[] = [];
+    let firstIn!: () => void;
+    const firstEntered = new Promise<void>((r) => (firstIn = r));
     const first = lock.shared(async () => {
       log.push("shared1 in");
+      firstIn();
       await tick(100);
       log.push("shared1 out");
     });
-    await tick(10);
+    // Waits for the holder to be inside (not a fixed delay: acquiring takes longer on a loaded machine).
+    await firstEntered;
     const excl = lock.exclusive(async () => {
       log.push("excl in");
       await tick(50);
@@ -69,6 +73,17 @@ describe("StoreLock", () => {
     const lock = new StoreLock(dir);
     await lock.exclusive(async () => undefined);
     await lock.shared(async () => undefined);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("ignores a marker whose pid now belongs to another process (a dead holder's pid reused)", async () => {
+    await mkdir(dir, { recursive: true });
+    // Our own pid with a start time that is not ours: the holder that wrote it is gone.
+    await writeFile(join(dir, `excl-${process.pid}-deadbeef0002.lock`), `${process.pid} 1`);
+    const lock = new StoreLock(dir);
+    const started = performance.now();
+    await lock.shared(async () => undefined);
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pidAlive, readdirOrEmpty } from "./durable-file.js";
+import { readdirOrEmpty } from "./durable-file.js";
+import { currentOwner, formatOwner, ownerAlive, parseOwner } from "./process-owner.js";
 
 type LockMode = "shared" | "excl";
 
 /**
  * A shared/exclusive lock over one backup storage directory, made of marker files so that it works across
  * processes (on one host) and survives crashes: a marker names its pid, and markers of dead pids are ignored
- * and removed. Backups and CDP base writes hold it shared; garbage collection holds it exclusive.
+ * and removed (a marker records its owner's start time too, so a pid reused by another process after a crash
+ * does not keep a dead holder's marker alive). CDP base writes and the short reference/publish steps of backups
+ * and restores hold it shared (a throttled backup never holds it while it waits: see pins.ts); garbage
+ * collection holds it exclusive.
  *
  * Protocol (each side publishes its marker, then looks at the other's — so at least one of two racing sides
  * sees the other): a shared taker that sees a live exclusive marker withdraws and retries; an exclusive taker
@@ -42,7 +46,7 @@ export class StoreLock {
     for (let attempt = 0; ; attempt++) {
       const name = `${mode}-${process.pid}-${randomBytes(6).toString("hex")}.lock`;
       const path = join(this.dir, name);
-      await writeFile(path, String(process.pid), { flag: "wx" });
+      await writeFile(path, formatOwner(currentOwner()), { flag: "wx" });
       const others = await this.liveMarkers(name);
       const exclusiveOthers = others.filter((n) => n.startsWith("excl-"));
       if (exclusiveOthers.length === 0) {
@@ -61,8 +65,16 @@ export class StoreLock {
     const out: string[] = [];
     for (const n of await readdirOrEmpty(this.dir)) {
       if (n === own || !n.endsWith(".lock")) continue;
-      const pid = Number.parseInt(n.split("-")[1] ?? "", 10);
-      if (Number.isSafeInteger(pid) && pidAlive(pid)) out.push(n);
+      let text: string;
+      try {
+        text = await readFile(join(this.dir, n), "utf8");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile
+        throw e;
+      }
+      // An empty marker is being written right now (or its writer died in between): judge it by its name's pid.
+      const owner = parseOwner(text === "" ? (n.split("-")[1] ?? "") : text);
+      if (owner && ownerAlive(owner)) out.push(n);
       else await rm(join(this.dir, n), { force: true });
     }
     return out;

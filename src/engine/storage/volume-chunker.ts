@@ -23,6 +23,12 @@ export interface CaptureInput {
   concurrency?: number;
   /** Aborts the capture between chunks and during throttle waits (rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Wraps the step that makes the capture rely on a stored chunk (`put` stores it unless present and returns
+   * the bytes written): the backup store runs it under the storage's shared lock and pins the hash first, so
+   * GC keeps the chunk without the lock being held across throttle waits. Default: just `put()`.
+   */
+  reference?: (hash: string, put: () => Promise<number>) => Promise<number>;
 }
 
 export interface CaptureResult {
@@ -56,6 +62,7 @@ export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input:
   let readSize = 0;
   let reused = false;
   const zero = Buffer.alloc(chunkSize);
+  const reference = input.reference ?? ((_hash: string, put: () => Promise<number>) => put());
   const fh = await open(input.sourcePath, "r").catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") throw new StorageError("invalid_argument", `source volume file ${input.sourcePath} does not exist`, "sourcePath");
     throw e;
@@ -79,11 +86,11 @@ export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input:
         readSize += len;
         if (data.equals(zero.subarray(0, len))) continue;
         const hash = chunkHash(data);
-        if (!(await store.has(hash))) {
-          await takeAll(input.writeThrottles ?? [], len, input.signal);
-          const written = await batch.put(hash, data);
-          storedSize += written;
-        }
+        // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists.
+        if (!(await store.has(hash))) await takeAll(input.writeThrottles ?? [], len, input.signal);
+        input.signal?.throwIfAborted();
+        const written = await reference(hash, () => batch.put(hash, data));
+        storedSize += written; // not `+= await`: that would read storedSize before the other workers add to it
         chunks[i] = hash;
       }
     };

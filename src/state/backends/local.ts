@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../atomic-write.js";
+import { sweepDeadTemps, writeFileAtomic } from "../atomic-write.js";
 import { readLockInfo, tryLockFile, unlockFile, type LockInfo } from "../lock.js";
 import { BackendConfigError, DEFAULT_WORKSPACE, type Backend, type BackendFactory, type StateStorage } from "./backend.js";
 
@@ -46,6 +46,8 @@ export class LocalFileStorage implements StateStorage {
   async lock(info: LockInfo): Promise<string> {
     await mkdir(dirname(this.path), { recursive: true });
     await tryLockFile(this.path, { ...info, Path: this.path });
+    // A killed run may have left a temp file of the state, its backup or its journal: gone once we hold the lock.
+    await sweepDeadTemps(this.path);
     return info.ID;
   }
 

@@ -20,7 +20,9 @@ export type CsbsReason =
   | "duplicate_name"
   | "bad_credentials"
   | "token_invalid"
-  | "project_forbidden";
+  | "project_forbidden"
+  | "token_forbidden"
+  | "too_many_attempts";
 
 const KIND_OF: Record<CsbsReason, DomainErrorKind> = {
   invalid_parameter: "invalid_argument",
@@ -39,6 +41,8 @@ const KIND_OF: Record<CsbsReason, DomainErrorKind> = {
   bad_credentials: "unauthenticated",
   token_invalid: "unauthenticated",
   project_forbidden: "permission_denied",
+  token_forbidden: "permission_denied",
+  too_many_attempts: "unauthenticated",
 };
 
 /** A domain error of the CSBS / Keystone services; `field` names the request field when there is one. */

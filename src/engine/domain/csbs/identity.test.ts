@@ -53,4 +53,36 @@ describe("Identity", () => {
       expect.objectContaining({ reason: "bad_credentials" }) as Error,
     );
   });
+
+  it("revoking a token also revokes the tokens rescoped from it", () => {
+    const id = new Identity(db, clock, 3600);
+    id.ensureUser({ name: "u", password: "pw", project: "p" });
+    const first = id.authenticate({ identity: { method: "password", user: { name: "u", domain: { name: "Default" } }, password: "pw" } });
+    const rescoped = id.authenticate({ identity: { method: "token", token: first.token } });
+    id.revoke(first.token);
+    expect(() => id.validate(rescoped.token)).toThrow(/not valid/);
+    expect(() => id.authenticate({ identity: { method: "token", token: first.token } })).toThrow(/not valid/);
+  });
+
+  it("a token may validate or revoke only tokens of its own user", () => {
+    const id = new Identity(db, clock, 3600);
+    id.ensureUser({ name: "a", password: "pw", project: "p" });
+    id.ensureUser({ name: "b", password: "pw", project: "p" });
+    const a = id.authenticate({ identity: { method: "password", user: { name: "a", domain: { name: "Default" } }, password: "pw" } });
+    const a2 = id.authenticate({ identity: { method: "password", user: { name: "a", domain: { name: "Default" } }, password: "pw" } });
+    const b = id.authenticate({ identity: { method: "password", user: { name: "b", domain: { name: "Default" } }, password: "pw" } });
+    expect(() => id.authorizeTokenAction(b.context, a.context, "revoke_token")).toThrow(/not authorized.*identity:revoke_token/);
+    expect(() => id.authorizeTokenAction(a.context, a2.context, "validate_token")).not.toThrow();
+  });
+
+  it("backs off after repeated wrong passwords: 429 without checking the password, bounded, cleared by time", () => {
+    const id = new Identity(db, clock, 3600);
+    id.ensureUser({ name: "u", password: "pw", project: "p" });
+    const attempt = (password: string) => () => id.authenticate({ identity: { method: "password", user: { name: "u", domain: { name: "Default" } }, password } });
+    for (let i = 0; i < 5; i++) expect(attempt("wrong")).toThrow(/requires authentication/);
+    expect(attempt("pw")).toThrow(/Too many failed logins/); // the 5th failure started it: even the right password waits
+    clock.t += 60_000;
+    expect(attempt("pw")).not.toThrow();
+    expect(attempt("wrong")).toThrow(/requires authentication/); // a success cleared the count
+  });
 });

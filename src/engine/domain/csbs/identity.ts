@@ -85,6 +85,7 @@ export class Identity {
   readonly projects: Collection<IdentityProject>;
   readonly users: Collection<IdentityUser>;
   readonly tokens: Collection<TokenRecord>;
+  private readonly backOff = new LoginBackOff();
 
   constructor(
     db: Db,
@@ -142,10 +143,14 @@ export class Identity {
     let auditId = randomBytes(16).toString("base64url").slice(0, 22);
     switch (req.identity.method) {
       case "password": {
+        const key = "id" in req.identity.user ? `id:${req.identity.user.id}` : `name:${JSON.stringify(req.identity.user.domain)}/${req.identity.user.name}`;
+        this.backOff.check(key, now);
         const found = this.findUser(req.identity.user);
         if (!found || !found.enabled || !verifyPassword(req.identity.password, found.passwordHash)) {
+          this.backOff.failed(key, now);
           throw new CsbsError("bad_credentials", "The request you have made requires authentication.");
         }
+        this.backOff.succeeded(key);
         user = found;
         methods = ["password"];
         break;
@@ -195,9 +200,26 @@ export class Identity {
     return this.contextOf(record, user, project);
   }
 
-  /** Revokes a token; unknown tokens are not an error. */
+  /**
+   * Revokes a token and every token rescoped from it or from which it was rescoped (they share its audit chain,
+   * as Keystone's audit_chain_id): a token obtained from a revoked one must stop working too. Unknown tokens are
+   * not an error.
+   */
   revoke(token: string): void {
-    this.tokens.delete(tokenKey(token));
+    const record = this.tokens.get(tokenKey(token));
+    if (!record) return;
+    for (const t of this.tokens.all()) if (t.auditId === record.auditId) this.tokens.delete(t.uuid);
+  }
+
+  /**
+   * Keystone's policy for `identity:validate_token` and `identity:revoke_token` (admin, or the token's own
+   * subject): the engine's users hold no admin role, so a token may only check or revoke tokens of its own
+   * user. Throws `token_forbidden` (403) otherwise.
+   */
+  authorizeTokenAction(caller: TokenContext, subject: TokenContext, action: "validate_token" | "revoke_token"): void {
+    if (caller.user.uuid !== subject.user.uuid) {
+      throw new CsbsError("token_forbidden", `You are not authorized to perform the requested action: identity:${action}.`);
+    }
   }
 
   private contextOf(token: TokenRecord, user: IdentityUser, project: IdentityProject | null): TokenContext {
@@ -228,6 +250,40 @@ export class Identity {
 
   private pruneExpired(now: number): void {
     for (const t of this.tokens.all()) if (t.expiresAt <= now) this.tokens.delete(t.uuid);
+  }
+}
+
+/**
+ * Per-user login back-off: after FREE_FAILURES wrong passwords in a row, each further attempt within
+ * 2^(failures - FREE_FAILURES) seconds (at most MAX_DELAY_S) is refused with `too_many_attempts` (429) without
+ * checking the password, so guessing costs time. A success clears it. In memory, bounded to MAX_TRACKED users.
+ */
+class LoginBackOff {
+  static readonly FREE_FAILURES = 5;
+  static readonly MAX_DELAY_S = 60;
+  static readonly MAX_TRACKED = 10_000;
+  private readonly failures = new Map<string, { count: number; blockedUntil: number }>();
+
+  check(key: string, now: number): void {
+    const f = this.failures.get(key);
+    if (f && now < f.blockedUntil) {
+      const wait = Math.ceil((f.blockedUntil - now) / 1000);
+      throw new CsbsError("too_many_attempts", `Too many failed logins for this user; retry in ${wait} s.`);
+    }
+  }
+
+  failed(key: string, now: number): void {
+    const f = this.failures.get(key) ?? { count: 0, blockedUntil: 0 };
+    f.count++;
+    const over = f.count - LoginBackOff.FREE_FAILURES;
+    if (over >= 0) f.blockedUntil = now + Math.min(2 ** over, LoginBackOff.MAX_DELAY_S) * 1000;
+    this.failures.delete(key);
+    this.failures.set(key, f);
+    if (this.failures.size > LoginBackOff.MAX_TRACKED) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  succeeded(key: string): void {
+    this.failures.delete(key);
   }
 }
 

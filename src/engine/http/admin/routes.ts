@@ -9,6 +9,8 @@ import { recordedOn, verifyBackupStorage } from "../../domain/storage-verify.js"
 import { BodyError, readBody, readJsonObject } from "../body.js";
 import type { HttpRequest, HttpResponse, Router } from "../router.js";
 import { authenticate } from "../zstack/auth.js";
+import { MAX_CLOCK_SKEW_MS } from "../zstack/access-key-signature.js";
+import { ReplayGuard } from "./replay-guard.js";
 import { describeZodError, RequestError } from "../zstack/errors.js";
 import { accessKeyView, vmView, volumeView } from "../zstack/views.js";
 import { toWire } from "../zstack/wire.js";
@@ -55,11 +57,16 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
   const services = engineServices(ctx);
   const inv = ctx.inventory;
 
+  const replays = new ReplayGuard(MAX_CLOCK_SKEW_MS);
   const route = (method: string, pattern: string, run: (req: HttpRequest, who: Principal) => Promise<HttpResponse> | HttpResponse) =>
     router.add(method, ADMIN + pattern, async (req) => {
       const auth = authenticate(req, services.accounts, ctx.clock, nodeZoneOf(ctx.options.timeZone));
       if (auth.kind === "rejected") return auth.response;
       if (auth.kind === "invalid") return errorResponse(auth.error);
+      // The AccessKey signature covers neither body nor query: a data-changing call may use it once (replay-guard.ts).
+      if (auth.principal.via.kind === "accessKey" && method !== "GET" && !replays.accept(req.headers.authorization!, Date.parse(String(req.headers.date)), ctx.clock.now())) {
+        return errorResponse(new DomainError("unauthenticated", "this AccessKey signature was already used: sign every request that changes data afresh (a new Date header)"));
+      }
       if (auth.principal.account.type !== "SystemAdmin") return errorResponse(new DomainError("permission_denied", "the admin API needs a SystemAdmin account"));
       try {
         return await run(req, auth.principal);

@@ -38,6 +38,9 @@ const BY_REASON: Record<CsbsReason, { status: number; code: string }> = {
   bad_credentials: { status: 401, code: "APIGW.0301" },
   token_invalid: { status: 401, code: "APIGW.0301" },
   project_forbidden: { status: 403, code: "APIGW.0302" },
+  token_forbidden: { status: 403, code: "APIGW.0302" },
+  // The API gateway's throttling answer.
+  too_many_attempts: { status: 429, code: "APIGW.0308" },
 };
 
 const KARBOR_FAULT: Record<number, string> = {
@@ -56,6 +59,7 @@ const KEYSTONE_TITLE: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  429: "Too Many Requests",
   500: "Internal Server Error",
 };
 

@@ -40,8 +40,9 @@ export function registerKeystone(router: Router, identity: Identity): void {
     "GET",
     "/v3/auth/tokens",
     keystone((req) => {
-      identity.validate(header(req, "x-auth-token"));
+      const caller = identity.validate(header(req, "x-auth-token"));
       const subject = identity.validate(header(req, "x-subject-token"));
+      identity.authorizeTokenAction(caller, subject, "validate_token");
       return { status: 200, headers: { "x-subject-token": header(req, "x-subject-token") }, json: tokenBody(subject, req.origin) };
     }),
   );
@@ -50,9 +51,9 @@ export function registerKeystone(router: Router, identity: Identity): void {
     "DELETE",
     "/v3/auth/tokens",
     keystone((req) => {
-      identity.validate(header(req, "x-auth-token"));
+      const caller = identity.validate(header(req, "x-auth-token"));
       const subject = header(req, "x-subject-token");
-      identity.validate(subject);
+      identity.authorizeTokenAction(caller, identity.validate(subject), "revoke_token");
       identity.revoke(subject);
       return { status: 204 };
     }),

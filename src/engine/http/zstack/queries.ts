@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from "../router.js";
 import { getApi, type Api } from "./api.js";
 import { parseQuery, type QuerySchema } from "./query.js";
-import { runQuery, type Queryable } from "./query-eval.js";
+import { QueryBudgetError, runQuery, type Queryable, type QueryResult } from "./query-eval.js";
 import { project, toWire } from "./wire.js";
 
 export interface QueryableCollection<D> {
@@ -45,7 +45,13 @@ export function answerQuery<D>(params: URLSearchParams, collection: QueryableCol
     const uuid = typeof v["uuid"] === "string" ? v["uuid"] : "";
     return { ...v, __systemTag__: tags?.systemTagsOf(uuid) ?? [], __userTag__: tags?.userTagsOf(uuid) ?? [] };
   };
-  const result = runQuery(q, { all: () => collection.all(), byUuid: (u) => collection.byUuid(u) }, view);
+  let result: QueryResult<Queryable>;
+  try {
+    result = runQuery(q, { all: () => collection.all(), byUuid: (u) => collection.byUuid(u) }, view);
+  } catch (e) {
+    if (e instanceof QueryBudgetError) return { status: 400, text: e.message };
+    throw e;
+  }
   if (q.count) return { status: 200, json: { total: result.total } };
   const inventories = result.items.map(({ __systemTag__: _s, __userTag__: _u, ...item }) => toWire(project(item, q.fields)));
   const cls = serverClass(collection.schema.name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseQuery, type QuerySchema } from "./query.js";
-import { matches, runQuery, valuesAt, type Queryable } from "./query-eval.js";
+import { matches, QueryBudgetError, runQuery, valuesAt, type Queryable } from "./query-eval.js";
 
 const schema: QuerySchema = {
   name: "VmInstanceInventory",
@@ -72,5 +72,29 @@ describe("valuesAt and matches", () => {
   it("never matches a comparison against a missing value", () => {
     expect(matches({ uuid: "x" }, { path: ["name"], op: "!=", value: "y" })).toBe(false);
     expect(matches({ uuid: "x" }, { path: ["name"], op: ">", value: "y" })).toBe(false);
+  });
+});
+
+describe("runQuery budget", () => {
+  it("stops a query that runs past its budget instead of holding the event loop", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ uuid: String(i), name: `n${i}` }));
+    let t = 0;
+    const clock = { ms: 10, now: () => (t += 1) };
+    const parsed = parseQuery(new URLSearchParams([["q", "name~=%n%"]]), schema);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(() => runQuery(parsed.query, { all: () => many, byUuid: () => undefined }, (d) => d, clock)).toThrow(QueryBudgetError);
+  });
+});
+
+describe("prototype names", () => {
+  it.each(["__proto__", "toString", "constructor", "valueOf", "hasOwnProperty"])("'%s' as a field is an unknown field, named in the message", (field) => {
+    const parsed = parseQuery(new URLSearchParams([["q", `${field}=1`]]), schema);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.message).toContain(`'${field}'`);
+  });
+
+  it("a nested prototype name matches nothing", () => {
+    expect(run(["q", "vmNics.__proto__ not null"]).uuids).toEqual([]);
+    expect(run(["q", "vmNics.constructor not null"]).uuids).toEqual([]);
   });
 });

@@ -4,6 +4,19 @@ import { assertNever } from "../../domain/never.js";
 /** A queryable document: a plain JSON-like inventory (timestamps as epoch milliseconds). */
 export type Queryable = Readonly<Record<string, unknown>>;
 
+/**
+ * How long one query may evaluate. Evaluation is synchronous (the documents are in memory), so a query that ran
+ * long would hold the event loop and every other request; past the budget it stops and the caller answers 400.
+ */
+export const QUERY_BUDGET_MS = 1000;
+
+/** Thrown by `runQuery` when evaluation passes its budget. */
+export class QueryBudgetError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`Invalid query parameter. The query did not finish within its budget of ${budgetMs} ms; narrow the conditions of the parameter[q]`);
+  }
+}
+
 export interface QueryResult<T> {
   /** The page (`start`, `limit`) of matching documents, sorted when asked. */
   readonly items: T[];
@@ -15,18 +28,23 @@ export interface QueryResult<T> {
  * Runs `query` over documents. `all()` yields every document; `byUuid` is used instead of a scan when a condition
  * is `uuid=` or `uuid?=` (batched refreshes of thousands of objects). `view` turns a stored document into the
  * queryable inventory. Promises: the result is what the same conditions would select by scanning `all()`, in
- * scan order for scans and in the order of the given uuids for lookups (each document at most once).
+ * scan order for scans and in the order of the given uuids for lookups (each document at most once). Throws
+ * QueryBudgetError when evaluation runs past `budget.ms` (checked every 64 documents).
  */
 export function runQuery<D>(
   query: Query,
   source: { all(): Iterable<D>; byUuid(uuid: string): D | undefined },
   view: (doc: D) => Queryable,
+  budget: { ms: number; now: () => number } = { ms: QUERY_BUDGET_MS, now: () => performance.now() },
 ): QueryResult<Queryable> {
+  const deadline = budget.now() + budget.ms;
   const lookup = query.conditions.find((c): c is LookupCondition => c.path.length === 1 && c.path[0] === "uuid" && (c.op === "=" || c.op === "?="));
   const candidates: Iterable<D> = lookup ? lookupAll(lookup, source.byUuid) : source.all();
   const rest = query.conditions.filter((c) => c !== lookup);
   let matched: Queryable[] = [];
+  let seen = 0;
   for (const doc of candidates) {
+    if (++seen % 64 === 0 && budget.now() > deadline) throw new QueryBudgetError(budget.ms);
     const v = view(doc);
     if (rest.every((c) => matches(v, c))) matched.push(v);
   }
@@ -56,7 +74,8 @@ export function valuesAt(doc: unknown, path: readonly string[]): unknown[] {
     for (const value of current) {
       const items = Array.isArray(value) ? value : [value];
       for (const item of items) {
-        if (item !== null && typeof item === "object" && !Array.isArray(item)) next.push((item as Record<string, unknown>)[key]);
+        // Own properties only: a nested `__proto__` or `constructor` names no field of an inventory.
+        if (item !== null && typeof item === "object" && !Array.isArray(item) && Object.hasOwn(item, key)) next.push((item as Record<string, unknown>)[key]);
       }
     }
     current = next;

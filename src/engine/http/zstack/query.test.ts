@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { likePattern, parseCondition, parseQuery, type QuerySchema } from "./query.js";
+import { parseCondition, parseQuery, type QuerySchema } from "./query.js";
 
 const schema: QuerySchema = {
   name: "CdpTaskInventory",
@@ -77,19 +77,5 @@ describe("parseQuery", () => {
     const r = q(...parts);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.message).toContain(message);
-  });
-});
-
-describe("likePattern", () => {
-  it.each([
-    ["%", "anything", true],
-    ["web%", "web-1", true],
-    ["web%", "my-web", false],
-    ["w_b", "wab", true],
-    ["w_b", "waab", false],
-    ["a.c", "abc", false],
-    ["100%", "100% sure", true],
-  ])("'%s' against '%s' is %s", (like, text, expected) => {
-    expect(likePattern(like).test(text)).toBe(expected);
   });
 });

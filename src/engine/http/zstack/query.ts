@@ -1,5 +1,6 @@
 import { parseZStackDate } from "./timestamp.js";
 import { assertNever } from "../../domain/never.js";
+import { LikePattern } from "./like.js";
 
 /**
  * The ZStack query language as the REST server parses it (`GET /v1/<resources>?q=...`): repeated `q` conditions
@@ -28,7 +29,7 @@ export type Condition =
   | { readonly path: readonly string[]; readonly op: "is null" | "not null" }
   | { readonly path: readonly string[]; readonly op: "?=" | "!?="; readonly values: readonly Scalar[] }
   | { readonly path: readonly string[]; readonly op: "=" | "!=" | ">" | "<" | ">=" | "<="; readonly value: Scalar }
-  | { readonly path: readonly string[]; readonly op: "~=" | "!~="; readonly pattern: RegExp };
+  | { readonly path: readonly string[]; readonly op: "~=" | "!~="; readonly pattern: LikePattern };
 
 export interface Query {
   readonly conditions: readonly Condition[];
@@ -98,7 +99,7 @@ export function parseCondition(q: string, schema: QuerySchema): Condition {
         return { path, op, values: raw.split(",").map((v) => typed(v, kind, q)) };
       case "~=":
       case "!~=":
-        return { path, op, pattern: likePattern(raw) };
+        return { path, op, pattern: new LikePattern(raw) };
       case "=":
       case "!=":
       case ">":
@@ -120,9 +121,9 @@ function fieldPath(text: string, q: string, schema: QuerySchema): string[] {
   // RestServer trims the field name, so `q=name =x` and `q= name=x` mean `name=x`.
   const path = text.trim().split(".");
   if (text.trim() === "" || path.some((p) => p === "")) throw new QueryError(`Invalid query parameter. The '${q}' in the parameter[q] has no field name`);
-  const kind = schema.fields[path[0]!] ?? TAG_FIELDS[path[0]!];
-  if (TAG_FIELDS[path[0]!] !== undefined && path.length > 1) throw new QueryError(`Invalid query parameter. '${path[0]}' has no nested field '${path.slice(1).join(".")}'`);
-  if (TAG_FIELDS[path[0]!] !== undefined) return path;
+  const kind = fieldKind(schema, path[0]!);
+  if (Object.hasOwn(TAG_FIELDS, path[0]!) && path.length > 1) throw new QueryError(`Invalid query parameter. '${path[0]}' has no nested field '${path.slice(1).join(".")}'`);
+  if (Object.hasOwn(TAG_FIELDS, path[0]!)) return path;
   if (kind === undefined) throw new QueryError(`Invalid query parameter. '${path[0]}' in the parameter[q] '${q}' is not a queryable field of ${schema.name}`);
   if (path.length > 1 && kind !== "list" && kind !== "object") {
     throw new QueryError(`Invalid query parameter. '${path[0]}' of ${schema.name} has no nested field '${path.slice(1).join(".")}'`);
@@ -130,9 +131,18 @@ function fieldPath(text: string, q: string, schema: QuerySchema): string[] {
   return path;
 }
 
+/**
+ * The kind of a field the schema declares; undefined for anything else. Own properties only: `__proto__`,
+ * `constructor` or `toString` as a field name must be an unknown field, not a property of every object.
+ */
+function fieldKind(schema: QuerySchema, name: string): FieldKind | undefined {
+  if (Object.hasOwn(schema.fields, name)) return schema.fields[name];
+  return Object.hasOwn(TAG_FIELDS, name) ? TAG_FIELDS[name] : undefined;
+}
+
 /** The kind of a top-level field; nested fields are untyped (compared after the values found). */
 function kindOf(path: readonly string[], schema: QuerySchema): FieldKind | undefined {
-  return path.length === 1 ? (schema.fields[path[0]!] ?? TAG_FIELDS[path[0]!]) : undefined;
+  return path.length === 1 ? fieldKind(schema, path[0]!) : undefined;
 }
 
 function typed(raw: string, kind: FieldKind | undefined, q: string): Scalar {
@@ -162,17 +172,6 @@ function typed(raw: string, kind: FieldKind | undefined, q: string): Scalar {
   }
 }
 
-/** SQL LIKE: `%` any run of characters, `_` exactly one; case-insensitive as MySQL's default collation is. */
-export function likePattern(like: string): RegExp {
-  let src = "";
-  for (const ch of like) {
-    if (ch === "%") src += "[\\s\\S]*";
-    else if (ch === "_") src += "[\\s\\S]";
-    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${src}$`, "i");
-}
-
 function parseNonNegativeInt(params: URLSearchParams, name: string): number | undefined {
   const raw = params.get(name);
   if (raw === null) return undefined;
@@ -192,7 +191,7 @@ function parseSort(raw: string | null, schema: QuerySchema): Query["sort"] {
   // A literal '+' in a query string decodes to a space, as it does on the real (servlet) server.
   const m = /^([+ \-]?)(.*)$/.exec(raw)!;
   const field = m[2]!;
-  const kind = schema.fields[field];
+  const kind = fieldKind(schema, field);
   if (field === "" || kind === undefined) throw new QueryError(`Invalid query parameter. 'sort' names '${field}', which is not a field of ${schema.name}`);
   if (kind === "list" || kind === "object") throw new QueryError(`Invalid query parameter. 'sort' cannot sort by '${field}', which is not a primitive field`);
   return { field, direction: m[1] === "-" ? "desc" : "asc" };
@@ -202,7 +201,7 @@ function parseFields(raw: string | null, schema: QuerySchema): string[] | undefi
   if (raw === null) return undefined;
   const fields = raw.split(",").filter((f) => f !== "");
   for (const f of fields) {
-    if (schema.fields[f] === undefined) throw new QueryError(`Invalid query parameter. 'fields' names '${f}', which is not a field of ${schema.name}`);
+    if (fieldKind(schema, f) === undefined) throw new QueryError(`Invalid query parameter. 'fields' names '${f}', which is not a field of ${schema.name}`);
   }
   return fields;
 }

@@ -4,6 +4,7 @@ import { readJsonObject } from "../body.js";
 import { ZSTACK, type Api } from "./api.js";
 import { requestErrorResponse, RequestError } from "./errors.js";
 import { parseParams, unwrap } from "./envelope.js";
+import { authenticate } from "./auth.js";
 import { sessionView } from "./views.js";
 import { toWire } from "./wire.js";
 
@@ -42,7 +43,16 @@ export function registerSessionRoutes(api: Api): void {
     }
   });
 
+  // Logging out needs credentials: the session's own (OAuth <uuid>), or those of its account or an admin.
   router.add("DELETE", `${ZSTACK}/accounts/sessions/:uuid`, (req) => {
+    const auth = authenticate(req, services.accounts, api.ctx.clock);
+    if (auth.kind === "rejected") return auth.response;
+    if (auth.kind === "invalid") return { status: 503, json: { error: { code: "ID.1001", description: "Invalid session, the session doesn't exist or has expired", details: auth.error.message } } };
+    const target = services.accounts.validSession(req.params.uuid!);
+    const caller = auth.principal.account;
+    if (target && target.accountUuid !== caller.uuid && caller.type !== "SystemAdmin") {
+      return { status: 503, json: { error: { code: "ID.1002", description: "Permission denied", details: `account[uuid:${caller.uuid}] may not log out session[uuid:${target.uuid}] of another account` } } };
+    }
     services.accounts.logOut(req.params.uuid!);
     return { status: 200, json: {} };
   });

@@ -1,0 +1,101 @@
+/**
+ * Load benchmark (not part of the test suite): CLIENTS concurrent clients for SECONDS seconds against a real
+ * engine on 127.0.0.1 (in this process), each looping over a mix of creates (CDP policies, async job polled),
+ * deletes and queries (by uuid and with LIKE). Reports requests, 5xx count, inconsistent reads (a policy whose
+ * create succeeded but which a query by uuid does not return, or one still listed after its delete), latency
+ * percentiles, and memory and open files before, at peak and after.
+ *
+ *   node --import tsx test/bench/load.bench.ts [--clients 50] [--seconds 60]
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEngine } from "../../src/engine/server.js";
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const CLIENTS = arg("clients", 50);
+const SECONDS = arg("seconds", 60);
+
+const openFiles = (): number => readdirSync("/proc/self/fd").length;
+const rssMiB = (): number => Math.round(process.memoryUsage().rss / 1024 / 1024);
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "backplan-load-"));
+  const engine = await startEngine({ dataDir, port: 0, host: "127.0.0.1", demo: true });
+  const base = engine.url;
+  const login = await fetch(`${base}/zstack/v1/accounts/login`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ logInByAccount: { accountName: "admin", password: createHash("sha512").update("password").digest("hex") } }),
+  });
+  const session = ((await login.json()) as { inventory: { uuid: string } }).inventory.uuid;
+  const headers = { authorization: `OAuth ${session}`, "content-type": "application/json" };
+  const before = { rss: rssMiB(), fds: openFiles() };
+  let peak = { ...before };
+  let requests = 0;
+  let fiveXx = 0;
+  let inconsistent = 0;
+  const latencies: number[] = [];
+
+  async function req(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const started = performance.now();
+    const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    latencies.push(performance.now() - started);
+    requests++;
+    if (res.status >= 500 && res.status !== 503) fiveXx++;
+    return { status: res.status, json: text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined };
+  }
+
+  async function job(method: string, path: string, body?: unknown): Promise<any> {
+    const r = await req(method, path, body);
+    if (r.status !== 202) return r.json;
+    const location = new URL(r.json.location as string).pathname;
+    for (;;) {
+      const p = await req("GET", location);
+      if (p.status !== 202) return p.json;
+      await new Promise((d) => setTimeout(d, 20));
+    }
+  }
+
+  const deadline = Date.now() + SECONDS * 1000;
+  const sampler = setInterval(() => (peak = { rss: Math.max(peak.rss, rssMiB()), fds: Math.max(peak.fds, openFiles()) }), 500);
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      let n = 0;
+      while (Date.now() < deadline) {
+        const name = `load-${c}-${n++}`;
+        const created = await job("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name, recoveryPointPerSecond: 60 } });
+        const uuid = created?.inventory?.uuid as string | undefined;
+        if (!uuid) continue;
+        const found = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
+        if (found.json?.inventories?.length !== 1) inconsistent++;
+        await req("GET", `/zstack/v1/cdp-backup-storage/policy?q=${encodeURIComponent(`name~=load-${c}-%`)}&limit=5`);
+        await job("DELETE", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
+        const gone = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
+        if (gone.json?.inventories?.length !== 0) inconsistent++;
+      }
+    }),
+  );
+  clearInterval(sampler);
+  await new Promise((d) => setTimeout(d, 2000));
+  global.gc?.();
+  const after = { rss: rssMiB(), fds: openFiles() };
+  await engine.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
+  console.log(`${CLIENTS} clients × ${SECONDS} s on loopback (create + read + LIKE query + delete + read per loop)\n`);
+  console.log("| requests | req/s | 5xx | inconsistent reads | p50 ms | p99 ms | max ms | RSS MiB before / peak / after | open files before / peak / after |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log(`| ${requests} | ${Math.round(requests / SECONDS)} | ${fiveXx} | ${inconsistent} | ${pct(50)} | ${pct(99)} | ${latencies.at(-1)!.toFixed(1)} | ${before.rss} / ${peak.rss} / ${after.rss} | ${before.fds} / ${peak.fds} / ${after.fds} |`);
+  if (fiveXx > 0 || inconsistent > 0) process.exitCode = 1;
+}
+
+await main();
