@@ -26,6 +26,8 @@ export interface LoadOptions {
   displayBase?: string;
   /** Run the cross-reference checks of validateConfig as well (default true). */
   validate?: boolean;
+  /** Load child modules (default true); false reads only the given module (module installation walks itself). */
+  children?: boolean;
 }
 
 export interface LoadResult {
@@ -193,6 +195,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
     const { files, overrides } = readFiles(dir, only);
     const cfg = decodeModule(display(dir), modPath, files, diagnostics, overrides);
     cfg.dir = dir;
+    if (opts.children === false) return cfg;
     for (const call of cfg.moduleCalls.values()) {
       const src = call.source;
       const parsed = parseModuleSource(src);
