@@ -69,8 +69,9 @@ export async function fetchArchive(url: string, format: ArchiveFormat, dest: str
 }
 
 /**
- * Asks a non-archive URL where its package is. Returns the source address it names, with a relative URL
- * (`/`, `./`, `../`) resolved against the request.
+ * Asks a non-archive URL where its package is. Returns the source address it names. Unlike a registry's
+ * download location, this answer is not resolved against the request: Terraform 1.11 refuses a relative one
+ * ("invalid source string"), and so does backplan.
  */
 export async function resolveTerraformGet(url: string, ctx: HttpContext): Promise<string> {
   const u = new URL(url);
@@ -84,7 +85,8 @@ export async function resolveTerraformGet(url: string, ctx: HttpContext): Promis
     target = m?.[1];
   }
   if (!target) throw new Error(`${url} is not an archive and answered without an X-Terraform-Get header or terraform-get meta tag`);
-  return resolveRelative(target, u.toString());
+  if (target.startsWith("/") || target.startsWith("./") || target.startsWith("../")) throw new Error(`${url} answered with the relative location "${target}", which is not a valid source address here (only a registry may answer with a relative URL)`);
+  return target;
 }
 
 /** A registry or X-Terraform-Get location: relative ones (`/`, `./`, `../`) are URLs relative to `base`. */

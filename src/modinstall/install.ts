@@ -5,7 +5,7 @@
  * installed. Local modules are recorded, not copied, as Terraform does. A module already installed from the
  * same source (and, for registry modules, at a version the constraint still allows) is kept unless `upgrade`.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../config/diagnostics.js";
@@ -192,8 +192,17 @@ async function fetchPackage(src: Remote, dest: string, ctx: HttpContext, signal:
       const next = parseModuleSource(location);
       if (!next.ok) throw new Error(`${src.url} pointed to "${location}": ${next.error}`);
       if (next.source.kind !== "remote") throw new Error(`${src.url} pointed to "${location}", which is not a remote package address`);
-      const inner = await fetchPackage(next.source, dest, ctx, signal, hops + 1);
-      return joinSub(next.source.subdir, inner);
+      // go-getter's HTTP getter fetches the named package aside and copies only its subdirectory into place,
+      // so the module directory is `dest` itself (Terraform records no subdirectory for it).
+      const aside = `${dest}.fetch-${process.pid}`;
+      rmSync(aside, { recursive: true, force: true });
+      try {
+        const inner = await fetchPackage(next.source, aside, ctx, signal, hops + 1);
+        renameSync(resolveSubdir(aside, joinSub(next.source.subdir, inner)), dest);
+      } finally {
+        rmSync(aside, { recursive: true, force: true });
+      }
+      return "";
     }
     case "hg":
     case "s3":
@@ -206,17 +215,15 @@ function joinSub(...parts: string[]): string {
   return parts.filter((p) => p !== "").join("/");
 }
 
-/** The directory a `//subdir` names inside an installed package; a `*` segment matches its only entry. */
+/**
+ * The directory a `//subdir` names inside an installed package. A `*` is not expanded: Terraform 1.11 takes it
+ * literally (and then fails), so a glob subdirectory fails here too.
+ */
 function resolveSubdir(pkgDir: string, subdir: string): string {
   let dir = pkgDir;
   for (const seg of subdir.split("/").filter((s) => s !== "" && s !== ".")) {
     if (seg === "..") throw new Error(`the subdirectory "${subdir}" leads outside the package`);
-    if (seg.includes("*")) {
-      const re = new RegExp(`^${seg.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-      const hits = readdirSync(dir).filter((n) => re.test(n));
-      if (hits.length !== 1) throw new Error(`the subdirectory pattern "${seg}" matches ${hits.length} entries of the package, expected exactly one`);
-      dir = join(dir, hits[0]!);
-    } else dir = join(dir, seg);
+    dir = join(dir, seg);
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`the package has no subdirectory "${subdir}"`);
   return dir;
