@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,5 +39,18 @@ describe("the README's main job (backplan quickstart)", () => {
       "zstack_vm_backup",
       "zstack_vm_from_cdp_backup",
     ]);
+
+    // The closing hints must work exactly as printed: `npx backplan` does not (backplan is not on the registry).
+    expect(out).not.toContain("npx ");
+    const hint = (sub: string) => out.split("\n").map((l) => l.trim()).find((l) => l.includes(` ${sub} `))!;
+    const show = hint("show").replace(/\s+#.*$/, "");
+    expect(show).toMatch(/^node \S+main\.js show qs\/config\/terraform\.tfstate$/);
+    const shown = spawnSync("sh", ["-c", show], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("zstack_cdp_task.protect");
+    const plan = hint("plan").replace(" -var endpoint=http://127.0.0.1:8080", " -refresh=false -var endpoint=http://127.0.0.1:1");
+    const planned = spawnSync("sh", ["-c", `${plan} -no-color`], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(planned.stderr).toBe("");
+    expect(planned.status).toBe(0);
   }, 180_000);
 });
