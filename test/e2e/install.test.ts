@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const base = mkdtempSync(join(tmpdir(), "backplan-install-"));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+// Three installs with their node_modules: removing them takes a while on a loaded machine.
+afterAll(() => rmSync(base, { recursive: true, force: true }), 600_000);
 
 function npm(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
   return new Promise((res, rej) => {
