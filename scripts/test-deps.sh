@@ -10,6 +10,10 @@ want() { have "$1" || need+=("$2"); }
 
 want openstack python3-openstackclient      # CSBS/Keystone conformance: the real OpenStack client
 want karbor python3-karborclient            # Karbor routes: the real Karbor client
+want git git                                # module sources: real Git repositories, git:: installs
+want unzip unzip                            # module sources: .zip archives
+want zip zip                                # module tests: building .zip archives
+want openssl openssl                        # module registry test: a self-signed certificate
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
