@@ -19,6 +19,10 @@ want swift-container-server swift-container
 want swift-object-server swift-object
 want /usr/lib/python3/dist-packages/swift/common/middleware/s3api python3-swift
 want memcached memcached                    # tempauth keeps its tokens in memcache
+want git git                                # module sources: real Git repositories, git:: installs
+want unzip unzip                            # module sources: .zip archives
+want zip zip                                # module tests: building .zip archives
+want openssl openssl                        # module registry test: a self-signed certificate
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -556,14 +556,15 @@ function decodeModuleCall(d: Decoder, block: Block, cfg: Config): void {
       }
     }
   }
-  const version = d.string(c.attributes.get("version"), "module version");
+  const versionAttr = c.attributes.get("version");
+  const version = d.string(versionAttr, "module version");
   const inputs = new Map<string, Attribute>();
   for (const a of c.remain.attributes) inputs.set(a.name, a);
   cfg.moduleCalls.set(name, {
     name,
     source,
     sourceRange: sourceAttr.expr.range,
-    ...(version !== undefined ? { version } : {}),
+    ...(version !== undefined && versionAttr ? { version, versionRange: versionAttr.expr.range } : {}),
     ...(count ? { count: count.expr } : {}),
     ...(forEach ? { forEach: forEach.expr } : {}),
     providers,

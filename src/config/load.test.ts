@@ -262,7 +262,30 @@ describe("loadConfig: diagnostics", () => {
     ["non-literal lifecycle flag", { "main.tf": 'variable "v" {\n}\nresource "t" "x" {\n  lifecycle {\n    prevent_destroy = var.v\n  }\n}\n' }, "Invalid value", /literal true or false/],
     ["unknown lifecycle argument", { "main.tf": 'resource "t" "x" {\n  lifecycle {\n    prevent_destroi = true\n  }\n}\n' }, "Unsupported argument", /Did you mean "prevent_destroy"\?/],
     ["output without value", { "main.tf": 'output "o" {\n}\n' }, "Missing required argument", /"value" is required/],
-    ["remote module source", { "main.tf": 'module "m" {\n  source = "hashicorp/consul/aws"\n}\n' }, "Unsupported module source", /only local paths/],
+    ["registry module not installed", { "main.tf": 'module "m" {\n  source = "hashicorp/consul/aws"\n}\n' }, "Module not installed", /Run "backplan init"/],
+    ["git module not installed", { "main.tf": 'module "m" {\n  source = "git::https://example.com/m.git?ref=v1"\n}\n' }, "Module not installed", /not yet installed.*backplan init/],
+    [
+      "module source changed since init",
+      {
+        "main.tf": 'module "m" {\n  source = "github.com/o/r?ref=v2"\n}\n',
+        ".terraform/modules/modules.json": '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"m","Source":"git::https://github.com/o/r.git?ref=v1","Dir":".terraform/modules/m"}]}',
+        ".terraform/modules/m/main.tf": "",
+      },
+      "Module source has changed",
+      /installed from "git::https:\/\/github.com\/o\/r.git\?ref=v1".*now "git::https:\/\/github.com\/o\/r.git\?ref=v2".*backplan init/,
+    ],
+    [
+      "installed registry version no longer allowed",
+      {
+        "main.tf": 'module "m" {\n  source  = "example.com/ns/m/aws"\n  version = "~> 2.0"\n}\n',
+        ".terraform/modules/modules.json": '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"m","Source":"example.com/ns/m/aws","Version":"1.4.0","Dir":".terraform/modules/m"}]}',
+        ".terraform/modules/m/main.tf": "",
+      },
+      "Module version requirements have changed",
+      /"~> 2.0".*\(1\.4\.0\) is no longer acceptable/,
+    ],
+    ["version on a non-registry module", { "main.tf": 'module "m" {\n  source  = "./m"\n  version = "1.0"\n}\n', "m/main.tf": "" }, "Invalid registry module source address", /only registry modules have versions/],
+    ["unparseable module source", { "main.tf": 'module "m" {\n  source = "x/y"\n}\n' }, "Invalid module source address", /write "\.\/x\/y"/],
     ["missing module directory", { "main.tf": 'module "m" {\n  source = "./nope"\n}\n' }, "Module not found", /not a directory/],
     ["module cycle", { "main.tf": 'module "m" {\n  source = "./m"\n}\n', "m/main.tf": 'module "back" {\n  source = "../m"\n}\n' }, "Module cycle", /cannot include themselves/],
     ["undeclared module output", { "main.tf": 'module "m" {\n  source = "./m"\n}\noutput "o" {\n  value = module.m.nope\n}\n', "m/main.tf": 'output "yes" {\n  value = 1\n}\n' }, "Unsupported attribute", /no output named "nope".*yes/],
@@ -334,5 +357,33 @@ describe("loadConfig: JSON module calls", () => {
     expect(call.providers).toMatchObject([{ inChild: { name: "zstack" }, inParent: { name: "zstack", alias: "west" } }]);
     expect(call.dependsOn[0]!.target).toMatchObject({ kind: "resource", resource: { type: "zstack_vm", name: "x" } });
     expect([...call.inputs.keys()]).toEqual(["cidr"]);
+  });
+});
+
+describe("loadConfig: installed remote modules", () => {
+  it("loads remote modules from where modules.json says init installed them, nested keys included", () => {
+    const root = tree({
+      "main.tf": 'module "cdp" {\n  source = "git::file:///srv/repo//sub?ref=v1"\n}\nmodule "reg" {\n  source  = "example.com/ns/m/aws"\n  version = ">= 1.0, < 2.0"\n}\n',
+      ".terraform/modules/modules.json": JSON.stringify({
+        Modules: [
+          { Key: "", Source: "", Dir: "." },
+          { Key: "cdp", Source: "git::file:///srv/repo//sub?ref=v1", Dir: ".terraform/modules/cdp/sub" },
+          { Key: "cdp.inner", Source: "./inner", Dir: ".terraform/modules/cdp/sub/inner" },
+          { Key: "cdp.deep", Source: "git::https://github.com/o/deep.git", Dir: ".terraform/modules/cdp.deep" },
+          { Key: "reg", Source: "example.com/ns/m/aws", Version: "1.2.0", Dir: ".terraform/modules/reg" },
+        ],
+      }),
+      ".terraform/modules/cdp/sub/main.tf": 'module "inner" {\n  source = "./inner"\n}\nmodule "deep" {\n  source = "github.com/o/deep"\n}\noutput "a" {\n  value = module.inner.b\n}\n',
+      ".terraform/modules/cdp/sub/inner/main.tf": 'output "b" {\n  value = 1\n}\n',
+      ".terraform/modules/cdp.deep/main.tf": 'output "d" {\n  value = 2\n}\n',
+      ".terraform/modules/reg/main.tf": 'output "r" {\n  value = 3\n}\n',
+    });
+    const r = load(root);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const cdp = r.config!.children.get("cdp")!;
+    expect(cdp.dir).toBe(join(root, ".terraform/modules/cdp/sub"));
+    expect([...cdp.children.keys()].sort()).toEqual(["deep", "inner"]);
+    expect([...cdp.children.get("deep")!.outputs.keys()]).toEqual(["d"]);
+    expect([...r.config!.children.get("reg")!.outputs.keys()]).toEqual(["r"]);
   });
 });

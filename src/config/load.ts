@@ -1,7 +1,9 @@
 /**
  * Loading configuration from disk: a module directory (`*.tf`, `*.tf.json` in lexical order), a single file,
  * a cdktf `cdk.tf.json`, or a cdktf output directory (`cdktf.out`, whose manifest.json lists the stacks), plus
- * every child module with a local source. This is the I/O edge; parsing and decoding are pure.
+ * every child module: local sources from their paths, remote and registry sources from where `init` installed them
+ * (`.terraform/modules/modules.json` of the root module's directory). This is the I/O edge; parsing and
+ * decoding are pure.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
@@ -10,7 +12,10 @@ import { decodeModule } from "./decode.js";
 import type { File } from "./hcl/ast.js";
 import { parseFile } from "./hcl/parser.js";
 import { parseJsonFile } from "./json/syntax.js";
-import type { Config } from "./model.js";
+import type { Config, ModuleCall } from "./model.js";
+import { type Manifest, readManifest } from "./modules/manifest.js";
+import { type ModuleSource, parseModuleSource, sourceString } from "./modules/source.js";
+import { parseConstraints, parseVersion, satisfies } from "./modules/versions.js";
 import { fileStartRange } from "./source.js";
 import { checkCoreVersion } from "./core-version.js";
 import { validateConfig } from "./validate.js";
@@ -22,6 +27,8 @@ export interface LoadOptions {
   displayBase?: string;
   /** Run the cross-reference checks of validateConfig as well (default true). */
   validate?: boolean;
+  /** Load child modules (default true); false reads only the given module (module installation walks itself). */
+  children?: boolean;
 }
 
 export interface LoadResult {
@@ -149,19 +156,74 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
     return { files, overrides };
   };
 
-  const loadModule = (dir: string, modPath: string[], chain: string[], only?: string[]): Config => {
+  let manifest: Manifest | undefined;
+  /** The installed-module record for a remote module call, or the diagnostic saying why there is none usable. */
+  const installedDir = (rootDir: string, call: ModuleCall, key: string, source: ModuleSource): string | undefined => {
+    if (!manifest) {
+      const read = readManifest(rootDir);
+      manifest = read.manifest;
+      if (read.error) diagnostics.push({ severity: "error", summary: "Unreadable module manifest", detail: read.error });
+    }
+    const initHint = 'Run "backplan init" to install all modules required by this configuration.';
+    const fail = (summary: string, detail: string) => {
+      diagnostics.push({ severity: "error", summary, detail: `${detail} ${initHint}`, subject: call.sourceRange });
+      return undefined;
+    };
+    const record = manifest.get(key);
+    if (!record) return fail("Module not installed", `Module "${call.name}" (source "${call.source}") is not yet installed in ${display(join(rootDir, ".terraform", "modules"))}.`);
+    const want = sourceString(source);
+    if (record.Source !== want) {
+      return fail("Module source has changed", `Module "${call.name}" was installed from "${record.Source}", but its source is now "${want}".`);
+    }
+    if (source.kind === "registry" && call.version !== undefined) {
+      const parsed = parseConstraints(call.version);
+      const installed = record.Version !== undefined ? parseVersion(record.Version) : undefined;
+      if (parsed.ok && (!installed || !satisfies(installed, parsed.conditions))) {
+        return fail(
+          "Module version requirements have changed",
+          `Module "${call.name}" requires version "${call.version}", and the installed version (${record.Version ?? "unknown"}) is no longer acceptable.`,
+        );
+      }
+    }
+    const childDir = resolve(rootDir, record.Dir);
+    if (!existsSync(childDir) || !statSync(childDir).isDirectory()) {
+      return fail("Module not installed", `Module "${call.name}" is recorded as installed in ${record.Dir}, but that directory does not exist.`);
+    }
+    return childDir;
+  };
+
+  const loadModule = (rootDir: string, dir: string, modPath: string[], chain: string[], only?: string[]): Config => {
     const { files, overrides } = readFiles(dir, only);
     const cfg = decodeModule(display(dir), modPath, files, diagnostics, overrides);
     cfg.dir = dir;
+    if (opts.children === false) return cfg;
     for (const call of cfg.moduleCalls.values()) {
       const src = call.source;
-      if (!(src.startsWith("./") || src.startsWith("../") || src === "." || src === "..")) {
+      const parsed = parseModuleSource(src);
+      if (!parsed.ok) {
+        diagnostics.push({ severity: "error", summary: "Invalid module source address", detail: `Module "${call.name}": ${parsed.error}`, subject: call.sourceRange });
+        continue;
+      }
+      if (call.version !== undefined && parsed.source.kind !== "registry") {
         diagnostics.push({
           severity: "error",
-          summary: "Unsupported module source",
-          detail: `Module "${call.name}" has source "${src}": only local paths starting with "./" or "../" are supported (registry, Git and HTTP sources are not fetched).`,
-          subject: call.sourceRange,
+          summary: "Invalid registry module source address",
+          detail: `Module "${call.name}" has a version argument, but its source "${src}" is not a module registry address: only registry modules have versions. Remove version, or pin the version in the source (for Git, ?ref=).`,
+          subject: call.versionRange ?? call.sourceRange,
         });
+        continue;
+      }
+      if (call.version !== undefined) {
+        const c = parseConstraints(call.version);
+        if (!c.ok) {
+          diagnostics.push({ severity: "error", summary: "Invalid version constraint", detail: `Module "${call.name}": ${c.error}`, subject: call.versionRange ?? call.sourceRange });
+          continue;
+        }
+      }
+      if (parsed.source.kind !== "local") {
+        const installed = installedDir(rootDir, call, [...modPath, call.name].join("."), parsed.source);
+        if (installed === undefined) continue;
+        cfg.children.set(call.name, loadModule(rootDir, installed, [...modPath, call.name], [...chain, installed]));
         continue;
       }
       const childDir = resolve(dir, src);
@@ -192,7 +254,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
         });
         continue;
       }
-      cfg.children.set(call.name, loadModule(childDir, [...modPath, call.name], [...chain, childDir]));
+      cfg.children.set(call.name, loadModule(rootDir, childDir, [...modPath, call.name], [...chain, childDir]));
     }
     return cfg;
   };
@@ -213,14 +275,14 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
           sources,
         };
       }
-      config = loadModule(src.dir, [], [src.dir]);
+      config = loadModule(src.dir, src.dir, [], [src.dir]);
       break;
     }
     case "file":
-      config = loadModule(dirname(src.file), [], [dirname(src.file)], [basename(src.file)]);
+      config = loadModule(dirname(src.file), dirname(src.file), [], [dirname(src.file)], [basename(src.file)]);
       break;
     case "cdktf":
-      config = loadModule(src.dir, [], [src.dir], [basename(src.file)]);
+      config = loadModule(src.dir, src.dir, [], [src.dir], [basename(src.file)]);
       break;
   }
   if (opts.validate !== false) diagnostics.push(...checkCoreVersion(config), ...validateConfig(config));

@@ -165,7 +165,9 @@ export interface ModuleCall {
   name: string;
   source: string;
   sourceRange: SourceRange;
+  /** The `version` constraint (registry modules only) and where it is written. */
   version?: string;
+  versionRange?: SourceRange;
   count?: Expression;
   forEach?: Expression;
   /** `providers = { child = parent.alias }` */

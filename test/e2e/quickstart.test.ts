@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,5 +39,20 @@ describe("the README's main job (backplan quickstart)", () => {
       "zstack_vm_backup",
       "zstack_vm_from_cdp_backup",
     ]);
+
+    // The closing hints must work exactly as printed: `npx backplan` does not (backplan is not on the registry).
+    expect(out).not.toContain("npx ");
+    const closing = out.slice(out.indexOf("To explore further:"));
+    const hints = closing.split("\n").map((l) => l.trim()).filter((l) => /^(node \S+main\.js|backplan) /.test(l));
+    expect(hints).toHaveLength(4);
+    const hint = (sub: string) => hints.find((l) => l.includes(` ${sub} `))!;
+    const show = hint("show").replace(/\s+#.*$/, "");
+    expect(show).toMatch(/^node \S+main\.js show qs\/config\/terraform\.tfstate$/);
+    const shown = spawnSync("sh", ["-c", show], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("zstack_cdp_task.protect");
+    // The others (engine on port 8080, plan and destroy against it) share the same runnable prefix.
+    const prefix = show.slice(0, show.indexOf(" show "));
+    for (const h of hints) expect(h.startsWith(`${prefix} `)).toBe(true);
   }, 180_000);
 });

@@ -4,6 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { boolFlag, parseArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
+import { cliInvocation } from "../invocation.js";
 import { planAndApply } from "./apply.js";
 import { planCommand } from "./plan.js";
 
@@ -73,13 +74,15 @@ async function finish(steps: { what: string; ok: boolean }[], engine: { close():
   heading(code === 0 ? "Quickstart complete" : "Quickstart failed");
   for (const s of steps) process.stdout.write(`  ${s.ok ? "✓" : "✗"} ${s.what}\n`);
   const rel = (p: string) => relative(process.cwd(), p) || ".";
+  // Printed for copying: the way to run this same backplan from here (never `npx`, see cliInvocation).
+  const bp = cliInvocation();
   process.stdout.write(`
 The engine's data and the state are kept in ${rel(work)}. To explore further:
 
-  npx backplan engine serve --demo --data ${rel(join(work, "engine"))} &   # the same lab, on 127.0.0.1:8080
-  npx backplan plan ${rel(config)} -var endpoint=http://127.0.0.1:8080
-  npx backplan show ${rel(config)}/terraform.tfstate                      # what backplan manages
-  npx backplan destroy ${rel(config)} -var endpoint=http://127.0.0.1:8080
+  ${bp} engine serve --demo --data ${rel(join(work, "engine"))} &   # the same lab, on 127.0.0.1:8080
+  ${bp} plan ${rel(config)} -var endpoint=http://127.0.0.1:8080
+  ${bp} show ${rel(config)}/terraform.tfstate                      # what backplan manages
+  ${bp} destroy ${rel(config)} -var endpoint=http://127.0.0.1:8080
 
 Docs: docs/getting-started.md, docs/providers/, docs/engine.md.
 `);
