@@ -3,7 +3,8 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { backendSettings } from "../../config/backend-settings.js";
-import { formatDiagnostics, type Diagnostic } from "../../config/diagnostics.js";
+import { formatDiagnostics, hasErrors, type Diagnostic } from "../../config/diagnostics.js";
+import { installModules } from "../../modinstall/install.js";
 import { loadConfig, parseConfigFile } from "../../config/load.js";
 import type { Config } from "../../config/model.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
@@ -145,6 +146,13 @@ async function runInit(argv: string[]): Promise<number> {
   if (boolFlag(args, "reconfigure") && boolFlag(args, "migrate-state")) throw new UsageError("-reconfigure and -migrate-state cannot be used together");
   const dir = resolve(stringFlag(args, "chdir") ?? ".");
   const out = process.stdout;
+  // Modules first, as terraform init does: the configuration cannot be loaded before its remote modules are there.
+  if (args.flags["get"] !== false) {
+    out.write("Initializing modules...\n");
+    const installed = await installModules(dir, { upgrade: boolFlag(args, "upgrade"), log: (l) => out.write(l + "\n"), displayBase: process.cwd() });
+    if (installed.diagnostics.length > 0) process.stderr.write(formatDiagnostics(installed.diagnostics, (f) => installed.sources.get(f)) + "\n");
+    if (hasErrors(installed.diagnostics)) return 1;
+  }
   const load = loadConfig(dir);
   const lookup = (f: string) => load.sources.get(f);
   if (!load.config || load.diagnostics.some((d) => d.severity === "error")) {
