@@ -10,6 +10,7 @@ want() { have "$1" || need+=("$2"); }
 
 want openstack python3-openstackclient      # CSBS/Keystone conformance: the real OpenStack client
 want karbor python3-karborclient            # Karbor routes: the real Karbor client
+want xmllint libxml2-utils                  # restore-test JUnit XML: parsed by a real XML parser
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

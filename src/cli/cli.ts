@@ -17,6 +17,7 @@ import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { versionCommand } from "./commands/version.js";
 import { driftCommand } from "./commands/drift.js";
 import { terraformCommand } from "./commands/terraform.js";
+import { restoreTestCommand } from "./commands/restore-test.js";
 
 const COMMANDS: readonly Command[] = [
   planCommand,
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   forceUnlockCommand,
   versionCommand,
   driftCommand,
+  restoreTestCommand,
   terraformCommand,
 ];
 

@@ -1,4 +1,8 @@
 import { createReadStream } from "node:fs";
+import { open, readFile } from "node:fs/promises";
+import { layout } from "../../storage/layout.js";
+import { ChunkStore } from "../../storage/chunk-store.js";
+import { decodeManifest } from "../../storage/manifest.js";
 import { createHash } from "node:crypto";
 import { z, ZodError } from "zod";
 import type { EngineContext } from "../../context.js";
@@ -118,6 +122,33 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
     const bs = inv.require(inv.backupStorages, "BackupStorage", req.params.uuid!);
     const report = await verifyBackupStorage({ storage: bs, store: ctx.backupStore, ...recordedOn(ctx.db, services, bs) });
     return { status: 200, json: report };
+  });
+
+  // Damages one stored chunk of a volume backup in place (its first byte flipped), so restore tests and
+  // verification can be shown to catch corruption. Only the chunk store keeps chunks; other backends answer 409.
+  route("POST", "/volume-backups/:uuid/corrupt", async (req) => {
+    const backup = services.vmBackups.backups.get(req.params.uuid!);
+    if (!backup) throw new DomainError("not_found", `VolumeBackup ${req.params.uuid} not found`, "uuid");
+    const bs = inv.require(inv.backupStorages, "BackupStorage", backup.backupStorageUuid);
+    const where = layout.manifest(bs.url, backup.uuid);
+    let text: string;
+    try {
+      text = await readFile(where, "utf8");
+    } catch {
+      throw new DomainError("conflict", `volume backup ${backup.uuid} has no chunk manifest: the storage backend keeps no chunks to corrupt`);
+    }
+    const chunk = decodeManifest(text, where).chunks.find((c): c is string => c !== null);
+    if (!chunk) throw new DomainError("conflict", `volume backup ${backup.uuid} holds only zero chunks: nothing to corrupt`);
+    const path = new ChunkStore(layout.chunks(bs.url)).path(chunk);
+    const fh = await open(path, "r+");
+    try {
+      const first = Buffer.alloc(1);
+      await fh.read(first, 0, 1, 0);
+      await fh.write(Buffer.from([first[0]! ^ 0xff]), 0, 1, 0);
+    } finally {
+      await fh.close();
+    }
+    return { status: 200, json: { volumeBackupUuid: backup.uuid, chunk } };
   });
 
   route("GET", "/access-keys", () => ({ status: 200, json: { inventories: services.accounts.accessKeys().map((k) => toWire(accessKeyView(k, false))) } }));
