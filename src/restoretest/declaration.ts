@@ -25,10 +25,11 @@ export interface Validation {
   /** Each restored volume's size must equal the recovery point's volume size. */
   volumeSizes: boolean;
   /**
-   * The restored volumes' SHA-256 (the engine's admin API) must equal the source VM's volumes'. Holds only when
-   * the source has not been written since the point, so it is for quiescent VMs and labs; off by default.
+   * Byte checks through the engine's admin API: `point` — each restored volume's SHA-256 equals the recovery
+   * point's (the engine materializes the point and hashes it); `source` — equals the source VM's volume now (only
+   * true for a VM not written since the point, e.g. a lab); `off` — none (any ZStack, which has no admin API).
    */
-  engineChecksums: boolean;
+  engineChecksums: "off" | "point" | "source";
 }
 
 export interface RestoreTest {
@@ -146,13 +147,21 @@ export function parseRestoreTests(text: string, file: string): { tests: RestoreT
       point,
       source: source === "cdp" || source === "backup" ? source : "any",
       target: { zoneUuid: uuidOf("zone_uuid"), l3NetworkUuids: l3, instanceOfferingUuid: uuidOf("instance_offering_uuid") },
-      validate: { running: flag("running", true), volumeSizes: flag("volume_sizes", true), engineChecksums: flag("engine_checksums", false) },
+      validate: { running: flag("running", true), volumeSizes: flag("volume_sizes", true), engineChecksums: checksums(val["engine_checksums"], `${at}.validate.engine_checksums`, fail) },
       rtoSeconds: rto,
       parallelism: typeof par === "number" && Number.isInteger(par) && par >= 1 ? Math.min(par, 64) : 2,
       where: `${file}:${lines.get(at) ?? "?"}`,
     });
   });
   return { tests, errors };
+}
+
+function checksums(v: unknown, at: string, fail: (path: string, message: string) => void): Validation["engineChecksums"] {
+  if (v === undefined || v === false || v === "off") return "off";
+  if (v === true || v === "point") return "point";
+  if (v === "source") return "source";
+  fail(at, 'must be true (same as "point"), false, "point" or "source"');
+  return "off";
 }
 
 function parsePoint(v: unknown, at: string, fail: (path: string, message: string) => void, testName: string): PointChoice {

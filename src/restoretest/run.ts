@@ -143,17 +143,20 @@ async function testVm(o: RunOptions, test: RestoreTest, vm: Json, runId: string,
       const same = got.length === want.length && got.every((x, i) => x === want[i]);
       check({ check: "volume_sizes", pass: same, detail: same ? `${got.length} volume(s): ${got.join(", ")} bytes` : `restored ${got.join(", ")} bytes, the point holds ${want.join(", ")}` });
     }
-    if (test.validate.engineChecksums) {
-      o.progress(show, "comparing volume checksums");
-      const src = volumes(vm);
+    if (test.validate.engineChecksums !== "off") {
+      o.progress(show, `comparing volume checksums with the ${test.validate.engineChecksums}`);
       const dst = volumes(copy);
+      const want =
+        test.validate.engineChecksums === "source"
+          ? await Promise.all(volumes(vm).map((v) => sha(o.api, str(v, "uuid")!)))
+          : await pointSums(o.api, point);
       const diffs: string[] = [];
-      for (let i = 0; i < Math.max(src.length, dst.length); i++) {
-        const a = src[i] ? await sha(o.api, str(src[i]!, "uuid")!) : "missing";
-        const b = dst[i] ? await sha(o.api, str(dst[i]!, "uuid")!) : "missing";
-        if (a !== b) diffs.push(`volume ${i} (device ${src[i]?.["deviceId"] ?? "?"}): restored sha256 ${b.slice(0, 12)}…, source ${a.slice(0, 12)}…`);
+      for (let i = 0; i < Math.max(want.length, dst.length); i++) {
+        const got = dst[i] ? await sha(o.api, str(dst[i]!, "uuid")!) : "missing";
+        const exp = want[i] ?? "missing";
+        if (got !== exp) diffs.push(`volume ${i}: restored sha256 ${got.slice(0, 16)}, ${test.validate.engineChecksums} ${exp.slice(0, 16)}`);
       }
-      check({ check: "engine_checksums", pass: diffs.length === 0, detail: diffs.length ? diffs.join("; ") : `${dst.length} volume(s) byte-identical to the source` });
+      check({ check: "engine_checksums", pass: diffs.length === 0, detail: diffs.length ? diffs.join("; ") : `${dst.length} volume(s) byte-identical to the ${test.validate.engineChecksums === "source" ? "source VM" : "recovery point"}` });
     }
     if (test.rtoSeconds !== null) {
       const ok = res.restoreSeconds <= test.rtoSeconds;
@@ -221,6 +224,13 @@ async function waitRunning(o: RunOptions, uuid: string): Promise<string> {
     if (state === "Running" || Date.now() > deadline) return state;
     await abortableSleep(500, o.signal);
   }
+}
+
+/** SHA-256 per volume (device order) of the point as the engine holds it. */
+async function pointSums(api: RestoreApi, p: RecoveryPoint): Promise<string[]> {
+  const r = await api.request("GET", p.kind === "cdp" ? `/engine/v1/cdp-tasks/${p.cdpTaskUuid}/recovery-points/${p.groupId}/sha256` : `/engine/v1/vm-backups/${p.groupUuid}/sha256`);
+  const vols = Array.isArray(r["volumes"]) ? (r["volumes"] as Json[]) : [];
+  return vols.sort((a, b) => Number(a["deviceId"]) - Number(b["deviceId"])).map((v) => String(v["sha256"]));
 }
 
 async function sha(api: RestoreApi, volume: string): Promise<string> {

@@ -95,12 +95,22 @@ describe("restore-test", () => {
     }
     expect(by["rt-cdp-1"]!.point!.kind).toBe("cdp");
     expect(by["rt-bak-1"]!.point!.kind).toBe("backup");
-    expect(by["rt-cdp-1"]!.checks.find((c) => c.check === "engine_checksums")!.detail).toBe("2 volume(s) byte-identical to the source");
+    expect(by["rt-cdp-1"]!.checks.find((c) => c.check === "engine_checksums")!.detail).toBe("2 volume(s) byte-identical to the recovery point");
     const bad = by["rt-bad-1"]!;
     expect(bad.outcome).toBe("failed");
     expect(bad.reason).toMatch(/^restore: .*chunk [0-9a-f]{64} .*is corrupt/);
     expect(r.stdout).toContain("FAIL rt-bad-1");
     expect(r.stdout).toContain("2 of 3 VM(s) passed.");
+
+    // The admin checksum of a backup equals the source's volumes (not written since); a corrupt one is refused.
+    const [bak] = await lab.client.query(`/zstack/v1/volume-backups?q=volumeUuid=${vm["rt-bak-1"].rootVolumeUuid}`);
+    const sums = await lab.client.get(`/engine/v1/vm-backups/${bak.groupUuid}/sha256`);
+    expect(sums.status, sums.text).toBe(200);
+    expect(sums.json.volumes.map((v: { sha256: string }) => v.sha256)).toEqual([await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[0].uuid), await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[1].uuid)]);
+    const [badBackup] = await lab.client.query(`/zstack/v1/volume-backups?q=volumeUuid=${vm["rt-bad-1"].rootVolumeUuid}`);
+    const badSums = await lab.client.get(`/engine/v1/vm-backups/${badBackup.groupUuid}/sha256`);
+    expect(badSums.status).toBe(409);
+    expect(badSums.text).toContain("corrupt");
 
     expect(await tagged()).toEqual([]);
     const names = (await lab.client.query("/zstack/v1/vm-instances")).map((v) => v.name);
