@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { selects } from "../protection/controls.js";
+import { formatSpan, selects } from "../protection/controls.js";
 import { ApiCallError, type RestoreApi } from "./api.js";
 import type { RestoreTest } from "./declaration.js";
 import { choosePoint, pointLabel, type RecoveryPoint } from "./points.js";
@@ -71,6 +71,9 @@ export async function runRestoreTests(o: RunOptions): Promise<RunReport> {
     // A restore job the engine finished after we stopped waiting still carries the run's tag.
     await removeTagged(o.api, runId).catch(() => []);
   }
+  // Workers finish in any order; the report lists VMs in test order, then in the order the API listed them.
+  const rank = (r: VmResult) => [o.tests.findIndex((t) => t.name === r.test), sources.findIndex((v) => v["uuid"] === r.vm)] as const;
+  results.sort((a, b) => rank(a)[0] - rank(b)[0] || rank(a)[1] - rank(b)[1]);
   return { format: REPORT_FORMAT, runId, startedAt, finishedAt: new Date(now()).toISOString(), leftoversRemoved, results };
 }
 
@@ -116,7 +119,8 @@ async function testVm(o: RunOptions, test: RestoreTest, vm: Json, runId: string,
     o.progress(show, "listing recovery points");
     const point = choosePoint(await pointsOf(o.api, vm, test.source), test.point, uuid, now());
     if (!point) {
-      check({ check: "point", pass: false, detail: `no ${test.source === "any" ? "" : test.source + " "}recovery point matches ${test.point.kind === "random" ? `random within ${test.point.withinSeconds}s` : test.point.kind}` });
+      const what = test.source === "cdp" ? "no CDP recovery point" : test.source === "backup" ? "no VM backup" : "no CDP recovery point and no VM backup";
+      check({ check: "point", pass: false, detail: test.point.kind === "random" ? `${what} within the last ${formatSpan(test.point.withinSeconds)}` : `nothing to restore: ${what}` });
       return res;
     }
     res.point = { label: pointLabel(point), kind: point.kind, time: new Date(point.time).toISOString(), ageSeconds: Math.max(0, (now() - point.time) / 1000) };
