@@ -77,3 +77,13 @@ describe("reports", () => {
     expect(md).toContain("| **n-b** | ❌ failed: restore: chunk <x> & \"y\" is corrupt | - | 1.5s / 1m | deleted | ✅❌ |");
   });
 });
+
+describe("examples/restore-test", () => {
+  it("its restore tests file is valid", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const path = new URL("../../examples/restore-test/backplan.restore-tests.json", import.meta.url);
+    const { tests, errors } = parseRestoreTests(await readFile(path, "utf8"), "backplan.restore-tests.json");
+    expect(errors).toEqual([]);
+    expect(tests.map((t) => [t.name, t.point.kind, t.validate.engineChecksums])).toEqual([["nightly-web", "latest", "off"], ["weekly-random-db", "random", "point"]]);
+  });
+});
