@@ -67,6 +67,11 @@ export const restoreTestCommand: Command = {
 
     const controller = new AbortController();
     const onSigint = () => {
+      if (controller.signal.aborted) {
+        // A second Ctrl-C means "now": the tag lets the next run (or -cleanup) find what is left.
+        process.stderr.write("\nSecond interrupt: exiting without clean-up; run `backplan restore-test -cleanup` to delete what is left.\n");
+        process.exit(1);
+      }
       process.stderr.write("\nInterrupt received: deleting restored VMs, then exiting...\n");
       controller.abort(new Error("interrupted"));
     };
