@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunReport, VmResult } from "../../src/restoretest/report.js";
-import { backplan, cliEnv, finished, startBackplan } from "./plan-harness.js";
+import { backplan, cliEnv, finished, startBackplan, terraform } from "./plan-harness.js";
 import { startLab, waitFor, type Lab } from "./engine-zstack-client.js";
 
 /**
@@ -50,7 +50,7 @@ describe("restore-test", () => {
     expect(corrupt.json.chunk).toMatch(/^[0-9a-f]{64}$/);
 
     dir = mkdtempSync(join(tmpdir(), "backplan-restore-"));
-    writeFileSync(join(dir, "main.tf"), "# restore tests live beside the configuration\n");
+    writeFileSync(join(dir, "main.tf"), 'variable "site" {\n  type    = string\n  default = "lab"\n}\n\noutput "site" {\n  value = var.site\n}\n');
     writeFileSync(
       join(dir, "backplan.restore-tests.json"),
       JSON.stringify(
@@ -124,6 +124,15 @@ describe("restore-test", () => {
     expect(junit).toMatch(/<testcase classname="nightly" name="rt-bad-1 \([0-9a-f]{32}\)" time="[\d.]+">\n      <failure message="restore: /);
     expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("### Restore test FAILED: 2 of 3 VM(s)");
   }, 240_000);
+
+  it("the directory with its restore tests and history stays valid for Terraform", () => {
+    const init = terraform(["init", "-backend=false", "-input=false"], dir);
+    expect(init.code, init.stderr).toBe(0);
+    const validate = terraform(["validate", "-json"], dir);
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });
+    expect(readFileSync(join(dir, ".backplan/restore-tests.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
+  }, 120_000);
 
   it("SIGINT: deletes what it restored and exits 1", async () => {
     const child = startBackplan(["restore-test", "-keep-for=5m", "."], dir, env);
