@@ -107,6 +107,12 @@ describe("restore-test", () => {
     const sums = await lab.client.get(`/engine/v1/vm-backups/${bak.groupUuid}/sha256`);
     expect(sums.status, sums.text).toBe(200);
     expect(sums.json.volumes.map((v: { sha256: string }) => v.sha256)).toEqual([await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[0].uuid), await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[1].uuid)]);
+    const cdpVm = vm["rt-cdp-1"];
+    const points = Object.values((await lab.client.get(`/zstack/v1/vm-instances/${cdpVm.uuid}/recovery-points`)).json.recoveryPoints) as { groupId: number; cdpTaskUuid: string }[];
+    const last = points.sort((a, b) => b.groupId - a.groupId)[0]!;
+    const cdpSums = await lab.client.get(`/engine/v1/cdp-tasks/${last.cdpTaskUuid}/recovery-points/${last.groupId}/sha256`);
+    expect(cdpSums.status, cdpSums.text).toBe(200);
+    expect(cdpSums.json.volumes.map((v: { sha256: string }) => v.sha256)).toEqual([await lab.client.volumeSha256(cdpVm.allVolumes[0].uuid), await lab.client.volumeSha256(cdpVm.allVolumes[1].uuid)]);
     const [badBackup] = await lab.client.query(`/zstack/v1/volume-backups?q=volumeUuid=${vm["rt-bad-1"].rootVolumeUuid}`);
     const badSums = await lab.client.get(`/engine/v1/vm-backups/${badBackup.groupUuid}/sha256`);
     expect(badSums.status).toBe(409);
