@@ -22,6 +22,7 @@ import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { versionCommand } from "./commands/version.js";
 import { driftCommand } from "./commands/drift.js";
 import { terraformCommand } from "./commands/terraform.js";
+import { restoreTestCommand } from "./commands/restore-test.js";
 
 const COMMANDS: readonly Command[] = [
   initCommand,
@@ -43,6 +44,7 @@ const COMMANDS: readonly Command[] = [
   forceUnlockCommand,
   versionCommand,
   driftCommand,
+  restoreTestCommand,
   terraformCommand,
 ];
 

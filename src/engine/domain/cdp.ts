@@ -378,6 +378,17 @@ export class Cdp {
     );
   }
 
+  /** The volumes of recovery point `groupId`, each able to write its bytes as of that point into a file (admin checksums). */
+  pointVolumes(taskUuid: string, groupId: number): { volumeUuid: string; deviceId: number; size: number; materialize(dest: string): Promise<void> }[] {
+    const point = this.point(taskUuid, groupId);
+    if (!point) throw invalidArgument("groupId", `CDP task[uuid:${taskUuid}] has no recovery point with groupId ${groupId}`);
+    const bs = this.deps.inventory.backupStorages.get(point.backupStorageUuid);
+    if (!bs) throw conflict(`backup storage[uuid:${point.backupStorageUuid}] of the recovery point no longer exists`);
+    return [...point.vms[0]!.volumes]
+      .sort((a, b) => a.deviceId - b.deviceId)
+      .map((v) => ({ volumeUuid: v.volumeUuid, deviceId: v.deviceId, size: v.size, materialize: (dest: string) => this.journaling.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) }));
+  }
+
   /**
    * Writes the bytes the VM had at recovery point `groupId` back into its existing volumes (ZStack's
    * RevertVmFromCdpBackup with useExistingVolume), region by region through the inventory.

@@ -273,6 +273,13 @@ export class VmBackups {
     );
   }
 
+  /** The group's volumes, each able to write its backed-up bytes into a file (admin checksums). */
+  groupVolumes(groupUuid: string): { volumeUuid: string; deviceId: number; size: number; materialize(dest: string): Promise<void> }[] {
+    const backups = this.usableGroup(groupUuid);
+    const bs = this.requireBackupStorage(backups[0]!.backupStorageUuid);
+    return backups.map((b) => ({ volumeUuid: b.volumeUuid, deviceId: b.deviceId, size: b.size, materialize: (dest: string) => this.store.restore(bs.url, b.uuid, dest) }));
+  }
+
   /**
    * Writes the group's bytes back into the VM's existing volumes, region by region through the inventory (so
    * dirty tracking and CDP journals see the changes).

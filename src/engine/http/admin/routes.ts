@@ -1,4 +1,11 @@
 import { createReadStream } from "node:fs";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { layout } from "../../storage/layout.js";
+import { ChunkStore } from "../../storage/chunk-store.js";
+import { decodeManifest } from "../../storage/manifest.js";
+import { StorageError } from "../../storage/errors.js";
 import { createHash } from "node:crypto";
 import { z, ZodError } from "zod";
 import type { EngineContext } from "../../context.js";
@@ -18,6 +25,8 @@ import { assertNever } from "../../domain/never.js";
 import { nodeZoneOf } from "../zstack/request-date.js";
 
 export const ADMIN = "/engine/v1";
+
+const DAMAGE = new Set<string>(["corrupt_chunk", "missing_chunk", "corrupt_metadata"]);
 
 /** The most bytes one data write or read moves (larger ranges are split by the caller). */
 export const MAX_DATA_TRANSFER = 64 * 1024 * 1024;
@@ -128,6 +137,57 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
     return { status: 200, json: report };
   });
 
+  // The SHA-256 of each volume as a recovery point holds it (materialized into a temp file, hashed, removed), so a
+  // restore test can prove a restored VM holds exactly the point's bytes. Damaged data answers with the store's error.
+  const pointSums = async (volumes: { volumeUuid: string; deviceId: number; size: number; materialize(dest: string): Promise<void> }[]) => {
+    const dir = await mkdtemp(join(tmpdir(), "backplan-point-"));
+    try {
+      const out = [];
+      for (const v of volumes) {
+        const file = join(dir, v.volumeUuid);
+        await v.materialize(file);
+        out.push({ volumeUuid: v.volumeUuid, deviceId: v.deviceId, size: v.size, sha256: await sha256File(file) });
+        await rm(file, { force: true });
+      }
+      return { status: 200, json: { volumes: out } };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  route("GET", "/cdp-tasks/:uuid/recovery-points/:groupId/sha256", async (req) => {
+    const groupId = Number(req.params.groupId);
+    if (!Number.isSafeInteger(groupId) || groupId < 1) throw new DomainError("invalid_argument", "groupId must be a positive integer", "groupId");
+    return pointSums(services.cdp.pointVolumes(req.params.uuid!, groupId));
+  });
+  route("GET", "/vm-backups/:groupUuid/sha256", async (req) => pointSums(services.vmBackups.groupVolumes(req.params.groupUuid!)));
+
+  // Damages one stored chunk of a volume backup in place (its first byte flipped), so restore tests and
+  // verification can be shown to catch corruption. Only the chunk store keeps chunks; other backends answer 409.
+  route("POST", "/volume-backups/:uuid/corrupt", async (req) => {
+    const backup = services.vmBackups.backups.get(req.params.uuid!);
+    if (!backup) throw new DomainError("not_found", `VolumeBackup ${req.params.uuid} not found`, "uuid");
+    const bs = inv.require(inv.backupStorages, "BackupStorage", backup.backupStorageUuid);
+    const where = layout.manifest(bs.url, backup.uuid);
+    let text: string;
+    try {
+      text = await readFile(where, "utf8");
+    } catch {
+      throw new DomainError("conflict", `volume backup ${backup.uuid} has no chunk manifest: the storage backend keeps no chunks to corrupt`);
+    }
+    const chunk = decodeManifest(text, where).chunks.find((c): c is string => c !== null);
+    if (!chunk) throw new DomainError("conflict", `volume backup ${backup.uuid} holds only zero chunks: nothing to corrupt`);
+    const path = new ChunkStore(layout.chunks(bs.url)).path(chunk);
+    const fh = await open(path, "r+");
+    try {
+      const first = Buffer.alloc(1);
+      await fh.read(first, 0, 1, 0);
+      await fh.write(Buffer.from([first[0]! ^ 0xff]), 0, 1, 0);
+    } finally {
+      await fh.close();
+    }
+    return { status: 200, json: { volumeBackupUuid: backup.uuid, chunk } };
+  });
+
   route("GET", "/access-keys", () => ({ status: 200, json: { inventories: services.accounts.accessKeys().map((k) => toWire(accessKeyView(k, false))) } }));
 
   route("POST", "/access-keys", async (req, who) => {
@@ -172,6 +232,8 @@ function errorResponse(e: unknown): HttpResponse {
   if (e instanceof BodyError) return body(e.reason === "too_large" ? 413 : 400, "SYS.1007", e.message);
   if (e instanceof RequestError) return body(e.status, e.status === 404 ? "SYS.1009" : "SYS.1007", e.message);
   if (e instanceof DomainError) return body(STATUS[e.kind], codeOf(e.kind), e.message);
+  // Damaged backup data is an answer about the data, not a server fault.
+  if (e instanceof StorageError && DAMAGE.has(e.kind)) return body(409, "SYS.1006", e.message);
   console.error("backplan engine admin API: unexpected error", e);
   return body(500, "SYS.1000", e instanceof Error ? e.message : String(e));
 }

@@ -1,0 +1,33 @@
+import { createHash } from "node:crypto";
+import type { PointChoice } from "./declaration.js";
+
+/** A recovery point a VM can be restored from, as the public APIs list it. */
+export type RecoveryPoint =
+  | { kind: "cdp"; cdpTaskUuid: string; groupId: number; time: number; volumeSizes: number[] }
+  | { kind: "backup"; groupUuid: string; time: number; volumeSizes: number[] };
+
+/** Short text naming a point: `cdp group 42` / `backup 8f3c…`. */
+export function pointLabel(p: RecoveryPoint): string {
+  return p.kind === "cdp" ? `CDP point ${p.groupId} of task ${p.cdpTaskUuid}` : `VM backup ${p.groupUuid}`;
+}
+
+/**
+ * The point to restore, or null when none qualifies. Pure: `random` is a hash of the seed and the VM uuid, so a
+ * run is reproducible and different VMs get different picks.
+ */
+export function choosePoint(points: readonly RecoveryPoint[], choice: PointChoice, vmUuid: string, nowMs: number): RecoveryPoint | null {
+  const sorted = [...points].sort((a, b) => a.time - b.time);
+  if (sorted.length === 0) return null;
+  switch (choice.kind) {
+    case "latest":
+      return sorted[sorted.length - 1]!;
+    case "oldest":
+      return sorted[0]!;
+    case "random": {
+      const window = sorted.filter((p) => nowMs - p.time <= choice.withinSeconds * 1000);
+      if (window.length === 0) return null;
+      const h = createHash("sha256").update(`${choice.seed}\0${vmUuid}`).digest();
+      return window[h.readUInt32BE(0) % window.length]!;
+    }
+  }
+}
