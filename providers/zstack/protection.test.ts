@@ -24,6 +24,15 @@ describe("zstack protection facts", () => {
     expect(summarizePoints("vm", points.filter((p) => p.task === "t"))).toEqual([{ vm: "vm", kind: "recovery-point", count: 2, bytes: 15, oldest: "2026-12-07T10:00:00.000Z", newest: "2026-12-07T11:00:00.000Z" }]);
     expect(summarizePoints("vm", [])).toEqual([]);
   });
+  it("recovery points in the SDK's shape: one point per groupId, its volumes' sizes summed, its earliest volume time", () => {
+    const entry = (grp: number, vol: string, size: number, ts: string, task = "t") => ({ id: grp, grpId: grp, size, volId: vol, ts, desc: "", cdpTaskUuid: task });
+    const points = parsePoints({
+      "1": [entry(1, "root", 10, "2026-12-07T10:00:01Z"), entry(1, "data", 4, "2026-12-07T10:00:00Z")],
+      "2": [entry(2, "root", 5, "2026-12-07T19:00:00+08:00")],
+      "3": [entry(3, "root", 1, "2026-12-07T12:00:00Z", "u")],
+    });
+    expect(summarizePoints("vm", points.filter((p) => p.task === "t"))).toEqual([{ vm: "vm", kind: "recovery-point", count: 2, bytes: 19, oldest: "2026-12-07T10:00:00.000Z", newest: "2026-12-07T11:00:00.000Z" }]);
+  });
   it("a backup group's data is its volume backups' count and sizes", () => {
     expect(backupGroupData("vm", [{ size: 100, createDate: "2026-12-07T10:00:00Z" }, { size: 50, createDate: "2026-12-07T10:00:01Z" }])).toEqual([
       { vm: "vm", kind: "backup", count: 2, bytes: 150, oldest: "2026-12-07T10:00:00.000Z", newest: "2026-12-07T10:00:01.000Z" },

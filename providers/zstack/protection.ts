@@ -71,13 +71,20 @@ interface Point {
   bytes: number | null;
 }
 
-/** Points of one GetVmInstanceRecoveryPoints reply (`recoveryPoints`, a map keyed by groupId). */
+/**
+ * Points of one GetVmInstanceRecoveryPoints reply (`recoveryPoints`, a map keyed by groupId): one point per key.
+ * A value is ZStack's SDK shape — a list of per-volume entries (`size`, `ts`, `cdpTaskUuid`), summed into the
+ * point — or the earlier single object (`size`, `timestamp`).
+ */
 export function parsePoints(raw: unknown): Point[] {
   if (!raw || typeof raw !== "object") return [];
-  return Object.values(raw as Record<string, unknown>).flatMap((v) => {
-    if (!v || typeof v !== "object") return [];
-    const o = v as Record<string, unknown>;
-    return [{ task: typeof o["cdpTaskUuid"] === "string" ? o["cdpTaskUuid"] : null, ms: timeOf(o["timestamp"] ?? o["createDate"]), bytes: typeof o["size"] === "number" ? o["size"] : null }];
+  return Object.values(raw as Record<string, unknown>).flatMap((v): Point[] => {
+    const entries = (Array.isArray(v) ? v : [v]).filter((e): e is Record<string, unknown> => !!e && typeof e === "object");
+    if (entries.length === 0) return [];
+    const task = entries.map((o) => o["cdpTaskUuid"]).find((t): t is string => typeof t === "string") ?? null;
+    const times = entries.map((o) => timeOf(o["ts"] ?? o["timestamp"] ?? o["createDate"])).filter((m): m is number => m !== null);
+    const sizes = entries.map((o) => o["size"]).filter((n): n is number => typeof n === "number");
+    return [{ task, ms: times.length ? Math.min(...times) : null, bytes: sizes.length ? sizes.reduce((a, b) => a + b, 0) : null }];
   });
 }
 

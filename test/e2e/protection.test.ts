@@ -136,6 +136,12 @@ describe("protection in plans and drift", () => {
     expect(failed.stderr).toContain(`control "web-rpo" (backplan.protection.json:3): VM web-1 (${web.uuid}): max_rpo wants ≤ 1m, the plan leaves 1h`);
     expect(failed.stdout).toContain("Error: the plan breaks 1 protection control:");
     expect(() => readFileSync(join(dir, "broken.plan"))).toThrow();
+    // apply makes the same plan and is refused before anything is changed.
+    const applyRefused = await run(["apply", "-auto-approve"]);
+    expect(applyRefused.code, applyRefused.stdout + applyRefused.stderr).toBe(1);
+    expect(applyRefused.stdout).toContain(`    - web-1 (${web.uuid}): RPO 5s → 1h`);
+    expect(applyRefused.stderr).toContain(`control "web-rpo" (backplan.protection.json:3): VM web-1 (${web.uuid}): max_rpo wants ≤ 1m, the plan leaves 1h`);
+    expect(applyRefused.stdout).not.toContain("Apply complete");
 
     const allowed = await run(["plan", "-allow-protection-loss", "-out=allowed.plan", "-markdown=pr.md"]);
     expect(allowed.code, allowed.stderr).toBe(0);
@@ -155,9 +161,11 @@ describe("protection in plans and drift", () => {
     const disabled = await run(["apply", "-auto-approve"]);
     expect(disabled.code, disabled.stdout + disabled.stderr).toBe(0);
     const taskUuid = stateInstances(readState(dir)).get("zstack_cdp_task.web")!["uuid"] as string;
-    const listed = Object.values((await lab.client.get(`/zstack/v1/vm-instances/${web.uuid}/recovery-points`)).json.recoveryPoints as Record<string, { cdpTaskUuid: string; size: number; timestamp: number }>).filter(
-      (p) => p.cdpTaskUuid === taskUuid,
-    );
+    // The SDK's shape: per groupId, one entry per volume; a point's bytes are its volumes' sizes.
+    const groups = Object.values((await lab.client.get(`/zstack/v1/vm-instances/${web.uuid}/recovery-points`)).json.recoveryPoints as Record<string, { cdpTaskUuid: string; size: number; ts: string }[]>);
+    const listed = groups
+      .map((g) => ({ cdpTaskUuid: g[0]!.cdpTaskUuid, size: g.reduce((s, e) => s + e.size, 0), timestamp: Math.min(...g.map((e) => Date.parse(e.ts))) }))
+      .filter((p) => p.cdpTaskUuid === taskUuid);
     expect(listed.length).toBeGreaterThanOrEqual(3);
     const bytes = listed.reduce((s, p) => s + p.size, 0);
     expect(bytes).toBeGreaterThan(0);

@@ -18,8 +18,11 @@ import type { Command } from "../command.js";
 import { openWorkspace, type Workspace } from "../workspace.js";
 import { VERSION } from "../version.js";
 import { parallelismOf, PLAN_FLAGS, planFromArgs, printDiagnostics, useColor } from "./plan.js";
+import { PROTECTION_FLAGS, protectPlan, protectionFailureText } from "../protection.js";
+import { protectionOf } from "../../protection/plan-report.js";
+import { renderProtectionText } from "../../views/protection-text.js";
 
-const APPLY_FLAGS = { ...PLAN_FLAGS, "auto-approve": { type: "boolean" } } as const;
+const APPLY_FLAGS = { ...PLAN_FLAGS, ...PROTECTION_FLAGS, "auto-approve": { type: "boolean" } } as const;
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY && process.stdin.readableEnded) return false;
@@ -153,8 +156,15 @@ export async function planAndApply(argv: string[], destroy: boolean): Promise<nu
     const { plan } = run.outcome;
     printDiagnostics(run);
     const color = useColor(args);
-    process.stdout.write(renderPlanText(plan, { color }));
+    // The same protection review and controls as `plan`: what this apply would do to protection is shown before
+    // the question, and a plan that breaks a control is not offered for approval.
+    const guard = await protectPlan(run.outcome, run.ws.registry, run.ws.dir, args, new AbortController().signal);
+    process.stdout.write(renderPlanText(plan, { color }) + renderProtectionText(protectionOf(plan), { color }));
     if (plan.errored) return 1;
+    if (guard.failed) {
+      process.stderr.write(guard.report ? protectionFailureText(guard.report) : "");
+      return 1;
+    }
     if (!isApplyable(plan)) {
       // Terraform writes (and bumps the serial) only when the refresh changed something: an unchanged state keeps
       // its serial, so plans saved before stay applicable.
