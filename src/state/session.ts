@@ -214,6 +214,7 @@ export class StateSession {
   private unfolded = 0;
   /** Journal bytes written since the last fold, and the size of the state it would rewrite. */
   private unfoldedBytes = 0;
+  private foldQueued = false;
   private stateBytes: number;
   private lastFoldMs = 0;
   private lastFoldEnd = Date.now();
@@ -467,9 +468,12 @@ export class StateSession {
     this.journalDirty = true;
     this.unfolded += batch.length;
     this.unfoldedBytes += Buffer.byteLength(text, "utf8");
-    if (this.unfolded >= this.foldEveryEntries || this.unfoldedBytes >= Math.max(this.foldMinBytes, this.foldRatio * this.stateBytes)) {
+    const due = this.unfolded >= this.foldEveryEntries || this.unfoldedBytes >= Math.max(this.foldMinBytes, this.foldRatio * this.stateBytes);
+    if (due && !this.foldQueued) {
+      // One queued fold at a time: flushes that run before it would otherwise each queue another whole rewrite.
+      this.foldQueued = true;
       void this.serialized(() => this.foldNow()).catch(() => undefined);
-    } else if (this.foldIntervalMs > 0 && !this.foldTimer) this.armFoldTimer();
+    } else if (!due && this.foldIntervalMs > 0 && !this.foldTimer) this.armFoldTimer();
   }
 
   /** The timer fold: `foldIntervalMs` after the first unfolded change, and no sooner than 10× the last fold's duration after it. */
@@ -488,6 +492,7 @@ export class StateSession {
     // changes become durable with the state file and need no journal line.
     const covered = this.queue.splice(0);
     this.flushScheduled = false;
+    this.foldQueued = false;
     if (!this.dirty && covered.length === 0 && !this.journalDirty) return;
     const t0 = Date.now();
     try {
