@@ -74,6 +74,32 @@ describe("local backend with journal", () => {
     await s.close();
   });
 
+  it("folds by size: only once the journal has grown past a fraction of the state file, so folds stay amortised linear", async () => {
+    const s = await openLocalState({ dir, foldRatio: 0.5, foldMinBytes: 1, foldIntervalMs: 0 });
+    // One at a time: each change is its own journal write, so the fold points are deterministic.
+    for (let i = 0; i < 200; i++) await s.setInstance(`x.y[${i}]`, obj(`${i}`), { provider: P });
+    const firstHalf = s.stats().folds;
+    for (let i = 200; i < 400; i++) await s.setInstance(`x.y[${i}]`, obj(`${i}`), { provider: P });
+    const secondHalf = s.stats().folds - firstHalf;
+    // The state grows by a constant factor between folds, so doubling it takes a few folds, not one per change
+    // (the first half folds more: while the state is tiny its fixed header dominates).
+    expect(secondHalf).toBeGreaterThanOrEqual(1);
+    expect(secondHalf).toBeLessThanOrEqual(5);
+    await s.fold();
+    expect(readFile().objectCount()).toBe(400);
+    await s.close();
+  });
+
+  it("does not fold by size below foldMinBytes: the journal alone holds the changes until close", async () => {
+    const s = await openLocalState({ dir, foldIntervalMs: 0 });
+    for (let i = 0; i < 50; i++) await s.setInstance(`x.y[${i}]`, obj(`${i}`), { provider: P });
+    expect(s.stats().folds).toBe(0);
+    expect(existsSync(statePath)).toBe(false);
+    expect(decodeJournal(readFileSync(journalPath, "utf8"), journalPath).entries).toHaveLength(50);
+    await s.close();
+    expect(readFile().objectCount()).toBe(50);
+  });
+
   it("folds by itself T ms after the first unfolded change", async () => {
     const s = await openLocalState({ dir, foldIntervalMs: 50 });
     await s.setInstance("x.y", obj("a"), { provider: P });

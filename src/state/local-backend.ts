@@ -25,8 +25,12 @@ export interface LocalBackendOptions {
   info?: string;
   /** Version recorded in the lock file. */
   version?: string;
-  /** Fold after this many journaled changes (default 2000). */
+  /** Also fold after this many journaled changes (default: none; see SessionOptions). */
   foldEveryEntries?: number;
+  /** Fold once the journal reaches this fraction of the state's size (default 0.5; see SessionOptions). */
+  foldRatio?: number;
+  /** Never fold by size for less journal than this (default 4 MiB). */
+  foldMinBytes?: number;
   /** Fold this long after the first unfolded change (default 10 s). 0 disables the timer. */
   foldIntervalMs?: number;
 }
@@ -50,7 +54,7 @@ export async function openLocalState(opts: LocalBackendOptions = {}): Promise<St
     journalPath: path + JOURNAL_SUFFIX,
     where: path,
     writeAttempts: 1,
-    ...pick(opts, ["lock", "lockTimeoutMs", "operation", "info", "version", "foldEveryEntries", "foldIntervalMs"]),
+    ...pick(opts, ["lock", "lockTimeoutMs", "operation", "info", "version", "foldEveryEntries", "foldRatio", "foldMinBytes", "foldIntervalMs"]),
   });
 }
 

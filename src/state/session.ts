@@ -20,9 +20,15 @@ import { decodeStateV4, encodeStateV4 } from "./v4.js";
 /**
  * The durable state session, written once over any backend's `StateStorage`: the stored state is the file of
  * record (Terraform v4); changes during a run go to a local journal, one fsync'd line each (O(size of the
- * change), not of the state), and are folded into the file of record (one `StateStorage.write`) every
- * `foldEveryEntries` changes or `foldIntervalMs`, and on `close()`. The local backend keeps the journal beside
- * its state file; a remote backend keeps it under `.terraform/` (the CLI chooses `journalPath`).
+ * change), not of the state), and are folded into the file of record (one `StateStorage.write`) on `close()` and
+ * whenever the journal has grown past `foldRatio` of the last written state's size (at least `foldMinBytes`).
+ * A fold rewrites the whole state, O(n); folding every fixed number of changes made an apply of n resources
+ * O(n²) (n/2000 folds of O(n) each: 100k resources spent most of their time rewriting the file). Folding by
+ * size makes every fold pay for itself with journal bytes already written, so the total written is O(n). The
+ * timer fold (`foldIntervalMs`, keeping the file of record fresh for readers) likewise waits at least ten
+ * times the last fold's duration, so folds take at most about a tenth of a long run. The local backend keeps
+ * the journal beside its state file; a remote backend keeps it under `.terraform/` (the CLI chooses
+ * `journalPath`).
  *
  * Durability contract: a promise returned by a change method (`setInstance`, `removeInstance`, `setOutput`,
  * `removeOutput`, `recordPendingCreate`, `clearPending`) resolves only once the change is on stable storage
@@ -56,8 +62,12 @@ export interface SessionOptions {
   version?: string;
   /** Where the state is described in lock info and messages (the local state file's path, `pg ...`). */
   where?: string;
-  /** Fold after this many journaled changes (default 2000). */
+  /** Also fold after this many journaled changes (default: no count limit; tests use small values). */
   foldEveryEntries?: number;
+  /** Fold once the journal holds this fraction of the last written state's bytes (default 0.5). */
+  foldRatio?: number;
+  /** ... but never for less journal than this (default 4 MiB: small states fold on close or the timer). */
+  foldMinBytes?: number;
   /** Fold this long after the first unfolded change (default 10 s). 0 disables the timer. */
   foldIntervalMs?: number;
   /** Tries per fold before giving up (default 3). */
@@ -202,6 +212,12 @@ export class StateSession {
   private io: Promise<void> = Promise.resolve();
   private flushScheduled = false;
   private unfolded = 0;
+  /** Journal bytes written since the last fold, and the size of the state it would rewrite. */
+  private unfoldedBytes = 0;
+  private foldQueued = false;
+  private stateBytes: number;
+  private lastFoldMs = 0;
+  private lastFoldEnd = Date.now();
   /** The in-memory state has changes the stored state lacks. */
   private dirty = false;
   /** The journal file holds lines beyond the unsettled pending creates (or a torn tail, or a stale base). */
@@ -214,6 +230,8 @@ export class StateSession {
   private folds = 0;
   private closed = false;
   private readonly foldEveryEntries: number;
+  private readonly foldRatio: number;
+  private readonly foldMinBytes: number;
   private readonly foldIntervalMs: number;
   private readonly writeAttempts: number;
   private readonly erroredPath: string | undefined;
@@ -236,7 +254,10 @@ export class StateSession {
     this.seq = loaded.lastSeq;
     this.dirty = loaded.replayedChanges > 0;
     this.journalDirty = loaded.journalFound;
-    this.foldEveryEntries = opts.foldEveryEntries ?? 2000;
+    this.foldEveryEntries = opts.foldEveryEntries ?? Infinity;
+    this.foldRatio = opts.foldRatio ?? 0.5;
+    this.foldMinBytes = opts.foldMinBytes ?? 4 * 2 ** 20;
+    this.stateBytes = loaded.fileText === undefined ? 0 : Buffer.byteLength(loaded.fileText, "utf8");
     this.foldIntervalMs = opts.foldIntervalMs ?? 10_000;
     this.writeAttempts = Math.max(1, opts.writeAttempts ?? 3);
     this.erroredPath = opts.erroredPath;
@@ -433,8 +454,9 @@ export class StateSession {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     const lineage = this.state.lineage;
+    let text: string;
     try {
-      const text = batch.map((q) => encodeJournalLine({ seq: q.seq, lineage, baseSerial: this.fileSerial, change: q.change })).join("");
+      text = batch.map((q) => encodeJournalLine({ seq: q.seq, lineage, baseSerial: this.fileSerial, change: q.change })).join("");
       await this.journal.append(text);
     } catch (e) {
       for (const q of batch) q.reject(e as Error);
@@ -445,14 +467,24 @@ export class StateSession {
     this.journalLines += batch.length;
     this.journalDirty = true;
     this.unfolded += batch.length;
-    if (this.unfolded >= this.foldEveryEntries) void this.serialized(() => this.foldNow()).catch(() => undefined);
-    else if (this.foldIntervalMs > 0 && !this.foldTimer) {
-      this.foldTimer = setTimeout(() => {
-        this.foldTimer = undefined;
-        if (!this.closed && !this.failure) void this.serialized(() => this.foldNow()).catch(() => undefined);
-      }, this.foldIntervalMs);
-      this.foldTimer.unref();
-    }
+    this.unfoldedBytes += Buffer.byteLength(text, "utf8");
+    const due = this.unfolded >= this.foldEveryEntries || this.unfoldedBytes >= Math.max(this.foldMinBytes, this.foldRatio * this.stateBytes);
+    if (due && !this.foldQueued) {
+      // One queued fold at a time: flushes that run before it would otherwise each queue another whole rewrite.
+      this.foldQueued = true;
+      void this.serialized(() => this.foldNow()).catch(() => undefined);
+    } else if (!due && this.foldIntervalMs > 0 && !this.foldTimer) this.armFoldTimer();
+  }
+
+  /** The timer fold: `foldIntervalMs` after the first unfolded change, and no sooner than 10× the last fold's duration after it. */
+  private armFoldTimer(): void {
+    const earliest = this.lastFoldEnd + 10 * this.lastFoldMs;
+    const delay = Math.max(this.foldIntervalMs, earliest - Date.now());
+    this.foldTimer = setTimeout(() => {
+      this.foldTimer = undefined;
+      if (!this.closed && !this.failure) void this.serialized(() => this.foldNow()).catch(() => undefined);
+    }, delay);
+    this.foldTimer.unref();
   }
 
   private async foldNow(): Promise<void> {
@@ -460,15 +492,18 @@ export class StateSession {
     // changes become durable with the state file and need no journal line.
     const covered = this.queue.splice(0);
     this.flushScheduled = false;
+    this.foldQueued = false;
     if (!this.dirty && covered.length === 0 && !this.journalDirty) return;
+    const t0 = Date.now();
     try {
       if (this.dirty) {
         const next = this.fileSerial + 1;
         this.state.serial = next;
-        const text = encodeStateV4(this.state);
-        await this.persist(text);
+        const bytes = Buffer.from(encodeStateV4(this.state), "utf8");
+        await this.persist(bytes);
         this.fileSerial = next;
         this.fileExists = true;
+        this.stateBytes = bytes.length;
         this.folds++;
       }
       await this.resetJournal();
@@ -478,6 +513,9 @@ export class StateSession {
     }
     this.dirty = false;
     this.unfolded = 0;
+    this.unfoldedBytes = 0;
+    this.lastFoldEnd = Date.now();
+    this.lastFoldMs = this.lastFoldEnd - t0;
     clearTimeout(this.foldTimer);
     this.foldTimer = undefined;
     for (const q of covered) q.resolve();
@@ -500,8 +538,7 @@ export class StateSession {
   }
 
   /** Writes the state to the backend, retrying; then saves it to `erroredPath` and fails with how to push it. */
-  private async persist(text: string): Promise<void> {
-    const bytes = Buffer.from(text, "utf8");
+  private async persist(bytes: Buffer): Promise<void> {
     let last: Error | undefined;
     for (let attempt = 1; attempt <= this.writeAttempts; attempt++) {
       try {
@@ -515,7 +552,7 @@ export class StateSession {
     let saved = "";
     if (this.erroredPath) {
       try {
-        await writeFileAtomic(this.erroredPath, text);
+        await writeFileAtomic(this.erroredPath, bytes);
         saved =
           `\n\nTo allow for recovery, the state has been written to the file "${this.erroredPath}". Running "backplan apply" ` +
           "again at this point will create a forked state, making it harder to recover.\n\nTo retry writing this state, use the following command:\n" +

@@ -49,6 +49,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "parse", script: "parse.bench", args: ["10000"], title: "Configuration parse and load (10,000 resources)" },
   { name: "eval", script: "eval.bench", args: ["10000"], title: "Expression evaluation per instance" },
   { name: "views", script: "views.bench", args: ["1000", "5000", "10000"], title: "Plan rendering" },
+  { name: "scale", script: "scale.bench", args: ["--sizes", "10000,30000,100000"], title: "Scale: apply and no-op plan at 10k, 30k, 100k resources" },
   { name: "state", script: "state.bench", args: ["5000", "300"], title: "State persistence (journal against whole-file rewrite)" },
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
   { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },

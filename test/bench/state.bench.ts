@@ -54,7 +54,7 @@ async function journaled(n: number, parallelism: number): Promise<Row> {
     await session.close();
     const seconds = (performance.now() - t0) / 1000;
     return {
-      method: `journal, ${parallelism === 1 ? "one change at a time (1 fsync each)" : `${parallelism} in flight (group commit)`}, folds every 2000 + at end`,
+      method: `journal, ${parallelism === 1 ? "one change at a time (1 fsync each)" : `${parallelism} in flight (group commit)`}, folds by journal size (≥ half the state, ≥ 4 MiB) + at end`,
       n,
       seconds,
       stateBytes: statSync(join(dir, "terraform.tfstate")).size,
