@@ -86,9 +86,15 @@ async function pointsOf(api: RestoreApi, vm: Json, source: RestoreTest["source"]
   const out: RecoveryPoint[] = [];
   if (source !== "backup") {
     const r = await api.request("GET", `/zstack/v1/vm-instances/${uuid}/recovery-points`);
-    for (const p of Object.values((r["recoveryPoints"] ?? {}) as Record<string, Json>)) {
-      const vols = Array.isArray(p["volumes"]) ? (p["volumes"] as Json[]) : [];
-      out.push({ kind: "cdp", cdpTaskUuid: str(p, "cdpTaskUuid")!, groupId: Number(p["groupId"]), time: timeOf(p["createDate"] ?? p["timestamp"]), volumeSizes: vols.map((v) => Number(v["size"])) });
+    // ZStack's SDK shape: per groupId, one entry per volume (`grpId`, `ts`, the bytes stored). It carries no volume
+    // sizes, so a CDP point is expected to restore the source VM's volumes at their current sizes.
+    const sourceSizes = (Array.isArray(vm["allVolumes"]) ? (vm["allVolumes"] as Json[]) : []).map((v) => Number(v["size"]));
+    for (const [key, value] of Object.entries((r["recoveryPoints"] ?? {}) as Record<string, Json>)) {
+      const entries = (Array.isArray(value) ? value : [value]) as Json[];
+      const task = entries.map((e) => str(e, "cdpTaskUuid")).find((t) => t !== null);
+      if (!task) continue;
+      const time = Math.min(...entries.map((e) => timeOf(e["ts"] ?? e["createDate"] ?? e["timestamp"])));
+      out.push({ kind: "cdp", cdpTaskUuid: task, groupId: Number(entries[0]!["grpId"] ?? entries[0]!["groupId"] ?? key), time, volumeSizes: sourceSizes });
     }
     if (source === "any" && out.length > 0) return out;
   }

@@ -108,7 +108,9 @@ describe("restore-test", () => {
     expect(sums.status, sums.text).toBe(200);
     expect(sums.json.volumes.map((v: { sha256: string }) => v.sha256)).toEqual([await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[0].uuid), await lab.client.volumeSha256(vm["rt-bak-1"].allVolumes[1].uuid)]);
     const cdpVm = vm["rt-cdp-1"];
-    const points = Object.values((await lab.client.get(`/zstack/v1/vm-instances/${cdpVm.uuid}/recovery-points`)).json.recoveryPoints) as { groupId: number; cdpTaskUuid: string }[];
+    // The SDK's shape: per groupId, one entry per volume.
+    const groups = Object.values((await lab.client.get(`/zstack/v1/vm-instances/${cdpVm.uuid}/recovery-points`)).json.recoveryPoints) as { grpId: number; cdpTaskUuid: string }[][];
+    const points = groups.map((g) => ({ groupId: g[0]!.grpId, cdpTaskUuid: g[0]!.cdpTaskUuid }));
     const last = points.sort((a, b) => b.groupId - a.groupId)[0]!;
     const cdpSums = await lab.client.get(`/engine/v1/cdp-tasks/${last.cdpTaskUuid}/recovery-points/${last.groupId}/sha256`);
     expect(cdpSums.status, cdpSums.text).toBe(200);
