@@ -13,7 +13,9 @@ import type { ListedObject } from "../../sdk/define.js";
 import { readLocalState } from "../../state/local-backend.js";
 import { readStateWithJournal } from "../../state/session.js";
 import { parseProviderConfig } from "../../state/provider-config.js";
-import type { State } from "../../state/state.js";
+import { State } from "../../state/state.js";
+import { decodeStateV4 } from "../../state/v4.js";
+import { isStateUrl, readStateUrl, type UrlState } from "../state-urls.js";
 import { formatKey } from "../../addrs/resource.js";
 import { driftWebhookPayload, renderDriftMarkdown, renderDriftText } from "../../views/index.js";
 import { boolFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../args.js";
@@ -171,18 +173,37 @@ async function checkConfig(name: string, dir: string, args: ParsedArgs, base: Ig
 async function checkState(name: string, path: string, registry: ProviderRegistry, base: IgnoreRule[], signal: AbortSignal): Promise<Checked> {
   const errors: string[] = [];
   const rules = [...base, ...(await readRules(join(dirname(path), IGNORE_FILE), shown(join(dirname(path), IGNORE_FILE)), errors))];
+  return refreshState(name, shown(path), async () => (await readLocalState({ path })).state, registry, rules, errors, signal);
+}
+
+/** A state named by URL (`s3://`, `pg://`, `http(s)://`): each state it names is refreshed like a state file. */
+async function checkStateUrl(input: string, registry: ProviderRegistry, base: IgnoreRule[], signal: AbortSignal): Promise<Checked[]> {
+  let found: UrlState[];
+  try {
+    found = await readStateUrl(input, process.env);
+  } catch (e) {
+    return [await refreshState(input, input, () => Promise.reject(e), registry, base, [], signal)];
+  }
+  if (found.length === 0) return [await refreshState(input, input, () => Promise.reject(new Error("no state matches")), registry, base, [], signal)];
+  return Promise.all(
+    found.map((f) => refreshState(f.where, f.where, async () => (f.data ? decodeStateV4(Buffer.from(f.data).toString("utf8"), f.where) : new State()), registry, base, [], signal)),
+  );
+}
+
+/** Refreshes every instance of a loaded state through providers configured from the environment. */
+async function refreshState(name: string, where: string, load: () => Promise<State>, registry: ProviderRegistry, rules: IgnoreRule[], errors: string[], signal: AbortSignal): Promise<Checked> {
   let state: State;
   try {
-    state = (await readLocalState({ path })).state;
+    state = await load();
   } catch (e) {
-    errors.push(`reading ${shown(path)}: ${message(e)}`);
-    return { source: { name, kind: "state", statePath: shown(path), stamp: { lineage: "", serial: 0 }, mode: "refresh-only", drift: [], changes: [], managed: [], rules, errors }, providers: [], close: async () => {} };
+    errors.push(`reading ${where}: ${message(e)}`);
+    return { source: { name, kind: "state", statePath: where, stamp: { lineage: "", serial: 0 }, mode: "refresh-only", drift: [], changes: [], managed: [], rules, errors }, providers: [], close: async () => {} };
   }
   const refreshed = await refreshStateDrift(state, registry, process.env, signal);
   errors.push(...refreshed.errors);
   const providers = [...refreshed.providers.values()];
   return {
-    source: { name, kind: "state", statePath: shown(path), stamp: { lineage: state.lineage, serial: state.serial }, mode: "refresh-only", drift: refreshed.drift, changes: [], managed: managedOf(state, registry), rules, errors },
+    source: { name, kind: "state", statePath: where, stamp: { lineage: state.lineage, serial: state.serial }, mode: "refresh-only", drift: refreshed.drift, changes: [], managed: managedOf(state, registry), rules, errors },
     state,
     providers,
     close: async () => {
@@ -259,6 +280,10 @@ async function runDrift(argv: string[]): Promise<number> {
   const checked: Checked[] = [];
   try {
     for (const input of inputs) {
+      if (isStateUrl(input)) {
+        checked.push(...(await checkStateUrl(input, registry, base, controller.signal)));
+        continue;
+      }
       const path = resolve(chdir ?? ".", input);
       let isFile = false;
       try {
