@@ -14,7 +14,7 @@ import type { InstanceObject, OutputValue, RemoveInstanceOptions, SetInstanceOpt
 import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { JsonValue } from "../state/state.js";
-import { buildEvaluationGraph, configAddressOf, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
+import { addOrphanProviders, buildEvaluationGraph, configAddressOf, ProviderClients, type EvaluationGraph, type ModuleScope, type NodeInfo } from "../plan/evaluation.js";
 import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "../plan/instance.js";
 import type { Plan, ResourceChange } from "../plan/plan.js";
 import { semaphore } from "../plan/planner.js";
@@ -77,6 +77,8 @@ export interface ApplyResult {
 export async function applyPlan(req: ApplyRequest): Promise<ApplyResult> {
   const diags: Diagnostic[] = [];
   const eg = buildEvaluationGraph(req.root, req.registry, false, req.workspace);
+  // Deletes of objects whose provider nothing in the configuration uses any more need that provider too.
+  addOrphanProviders(eg, req.plan.changes.filter((c) => c.action === "delete").map((c) => `provider["${c.providerName}"]`), req.registry);
   diags.push(...eg.diagnostics);
   const providers = new ProviderClients();
   const applier = new Applier(req, eg, providers, diags);

@@ -8,6 +8,7 @@ import { Graph } from "../graph/graph.js";
 import { evaluate, type Scope } from "../lang/evaluate.js";
 import { functionContext, type FunctionContext } from "../lang/functions/index.js";
 import { references, type Reference } from "../lang/reference.js";
+import { parseProviderConfig } from "../state/provider-config.js";
 import { problem, type Problem } from "../lang/traverse.js";
 import { newObject, UNKNOWN, type Value } from "../lang/value.js";
 import { parseInstanceAddress } from "../state/address.js";
@@ -353,6 +354,40 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
     if (call) graph.addDependency(name, call);
   }
   return { graph, nodes, root: rootScope, modules, diagnostics };
+}
+
+/**
+ * Adds a root-module provider node after the graph was built, for a provider only orphaned state still needs
+ * (its resources left the configuration). The root module's `provider` block for `key`, when there is one, is
+ * its configuration, with edges to what the block refers to — without it the provider would be configured empty.
+ */
+function addRootProvider(eg: EvaluationGraph, key: string, name: string, alias: string | undefined, source: string): void {
+  const node = `provider.${key}`;
+  if (eg.nodes.has(node)) return;
+  const pc = eg.root.config.providers.get(key);
+  eg.graph.addNode(node);
+  eg.nodes.set(node, { kind: "provider", mod: eg.root, key, name, ...(alias ? { alias } : {}), source, ...(pc ? { config: pc } : {}) });
+  if (!pc) return;
+  for (const e of bodyExpressions(pc.config)) {
+    for (const ref of references(e)) for (const dep of dependencyNodes(ref, eg.root, eg.nodes)) if (dep !== node) eg.graph.addDependency(node, dep);
+  }
+}
+
+/**
+ * Adds root provider nodes for providers that only orphaned objects still use (`providers`: the provider
+ * configuration addresses of the state's or the plan's objects), so their deletes can run.
+ */
+export function addOrphanProviders(eg: EvaluationGraph, providers: Iterable<string>, registry: ProviderRegistry): void {
+  const known = new Set<string>();
+  for (const info of eg.nodes.values()) if (info.kind === "provider") known.add(providerAddressOf(info));
+  for (const address of providers) {
+    if (known.has(address)) continue;
+    const pc = parseProviderConfig(address);
+    if (!pc || pc.module || !registry.bySource(pc.source)) continue;
+    const name = pc.source.split("/").pop()!;
+    addRootProvider(eg, pc.alias ? `${name}.${pc.alias}` : name, name, pc.alias, pc.source);
+    known.add(address);
+  }
 }
 
 /** `module.a.module.b` naming the module in `cfg`'s subtree that has provider blocks, if any. */

@@ -14,7 +14,7 @@ import type { PendingCreate } from "../state/journal-format.js";
 import { parseProviderConfig } from "../state/provider-config.js";
 import type { InstanceObject, JsonValue, ResourceState, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
-import { buildEvaluationGraph, configAddressOf, matchesTarget, matchesTargetKeys, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
+import { addOrphanProviders, buildEvaluationGraph, configAddressOf, matchesTarget, matchesTargetKeys, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
 import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
@@ -158,7 +158,7 @@ class Planner extends RunBase {
   }
 
   async run(): Promise<void> {
-    addOrphanProviders(this.eg, this.prior, this.req.registry);
+    addOrphanProviders(this.eg, this.prior.resourcesView().map((rs) => rs.provider), this.req.registry);
     const result = await walk(this.eg.graph, {
       parallelism: this.req.parallelism,
       signal: this.req.signal,
@@ -776,23 +776,6 @@ function neededByTarget(eg: EvaluationGraph, node: string, targets: readonly Tar
   return false;
 }
 
-/** Adds root provider nodes for providers that only orphans in state still use, so their deletes can run. */
-function addOrphanProviders(eg: EvaluationGraph, state: State, registry: ProviderRegistry): void {
-  const known = new Set<string>();
-  for (const info of eg.nodes.values()) if (info.kind === "provider") known.add(providerAddressOf(info));
-  for (const rs of state.resourcesView()) {
-    if (known.has(rs.provider)) continue;
-    const pc = parseProviderConfig(rs.provider);
-    if (!pc || pc.module || !registry.bySource(pc.source)) continue;
-    const name = pc.source.split("/").pop()!;
-    const key = pc.alias ? `${name}.${pc.alias}` : name;
-    const node = `provider.${key}`;
-    if (eg.nodes.has(node)) continue;
-    eg.graph.addNode(node);
-    eg.nodes.set(node, { kind: "provider", mod: eg.root, key, name, ...(pc.alias ? { alias: pc.alias } : {}), source: pc.source });
-    known.add(rs.provider);
-  }
-}
 
 /** Runs at most `n` of the given async functions at once. */
 export function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {

@@ -196,6 +196,28 @@ resource "zstack_cdp_task" "imported" {
 
   }, 180_000);
 
+  it("plans and applies the deletion of a provider's last object with its provider block still configured", async () => {
+    const own = mkdtempSync(join(tmpdir(), "backplan-last-object-"));
+    const provider = HEADER.slice(0, HEADER.indexOf("data \"zstack_vm_instances\""));
+    const runHere = (...args: string[]) => backplan([...args, "-var", `endpoint=${lab.engine.url}`], own);
+    try {
+      writeFileSync(join(own, "main.tf"), `${provider}resource "zstack_cdp_policy" "only" {\n  name = "last-one"\n  recovery_point_per_second = 60\n}\n`);
+      const created = await runHere("apply", "-auto-approve");
+      expect(created.code, created.out).toBe(0);
+      const uuid = (JSON.parse(readFileSync(join(own, "terraform.tfstate"), "utf8")) as { resources: { instances: { attributes: { uuid: string } }[] }[] }).resources[0]!.instances[0]!.attributes.uuid;
+      // The resource leaves the configuration; the provider block (its credentials) stays.
+      writeFileSync(join(own, "main.tf"), provider);
+      const plan = await runHere("plan", "-detailed-exitcode");
+      expect(plan.out).toContain("# zstack_cdp_policy.only will be destroyed");
+      expect(plan.code, plan.out).toBe(2);
+      const applied = await runHere("apply", "-auto-approve");
+      expect(applied.code, applied.out).toBe(0);
+      expect(await lab.client.query(`/zstack/v1/cdp-backup-storage/policy?q=uuid=${uuid}`)).toHaveLength(0);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it("destroys everything it manages", async () => {
     const destroyed = await run("destroy", "-auto-approve", "-var", "task_name=renamed", "-var", "vm=web-1");
     expect(destroyed.out).toContain("Destroy complete!");
