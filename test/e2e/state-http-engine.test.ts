@@ -5,7 +5,7 @@ import type { Backend } from "../../src/state/backends/backend.js";
 import { LockError, type LockInfo } from "../../src/state/lock.js";
 import { terraformWorkdir } from "../../src/state/testing/terraform.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
-import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
+import { terraformAsync, terraformAsyncOk, terraformWhilePrompting } from "../support/terraform-async.js";
 
 /**
  * The engine as a team's state server, proven with real Terraform 1.11 (`backend "http"`) and with backplan's
@@ -197,36 +197,30 @@ describe("Terraform 1.11 backend \"http\" against the engine", { timeout: 240_00
     const { join } = await import("node:path");
     writeFileSync(join(dir, "main.tf"), readFileSync(join(dir, "main.tf"), "utf8").replace('"daily"', '"hourly"'));
     const be = createHttpBackend({ address: `${engine.url}/engine/v1/states/team`, ...ADMIN }, {});
-    const apply = terraformAsync(dir, ["apply", "-auto-approve", "-input=false", "-no-color"], env);
     let refused = false;
     let holder: LockInfo | undefined;
     const body = Buffer.from(JSON.stringify({ version: 4, serial: 999, lineage: "intruder", outputs: {}, resources: [] }));
-    const deadline = Date.now() + 60_000;
-    while (!refused && Date.now() < deadline) {
+    // Terraform holds the lock while it waits for "yes": everything here runs inside its lock, with no race.
+    const apply = terraformWhilePrompting(dir, ["apply", "-no-color"], env, async () => {
       const lock = await fetch(`${engine.url}/engine/v1/states/team/lock`, { headers: { authorization: basic() } });
-      if (lock.status === 200) {
-        const mine = createHttpBackend(
-          { address: `${engine.url}/engine/v1/states/team`, lock_address: `${engine.url}/engine/v1/states/team/lock`, unlock_address: `${engine.url}/engine/v1/states/team/lock`, ...ADMIN },
-          {},
-        );
-        holder = await mine
-          .state("default")
-          .lock(info("99999999-0000-4000-8000-000000000009", "backplan@ci"))
-          .then(async (id) => {
-            await mine.state("default").unlock(id); // Terraform had already finished: give the lock back
-            return undefined;
-          })
-          .catch((e: unknown) => (e instanceof LockError ? e.holder : undefined));
-        await mine.close();
-        refused = await be
-          .state("default")
-          .write(body)
-          .then(() => false)
-          .catch((e: Error) => /423/.test(e.message));
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      expect(lock.status).toBe(200);
+      const mine = createHttpBackend(
+        { address: `${engine.url}/engine/v1/states/team`, lock_address: `${engine.url}/engine/v1/states/team/lock`, unlock_address: `${engine.url}/engine/v1/states/team/lock`, ...ADMIN },
+        {},
+      );
+      holder = await mine
+        .state("default")
+        .lock(info("99999999-0000-4000-8000-000000000009", "backplan@ci"))
+        .then(() => undefined)
+        .catch((e: unknown) => (e instanceof LockError ? e.holder : undefined));
+      await mine.close();
+      refused = await be
+        .state("default")
+        .write(body)
+        .then(() => false)
+        .catch((e: Error) => /423/.test(e.message));
+      return "yes";
+    });
     const r = await apply;
     await be.close();
     expect(r.status, r.stdout + r.stderr).toBe(0);
