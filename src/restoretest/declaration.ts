@@ -36,8 +36,11 @@ export interface RestoreTest {
   name: string;
   select: Selector;
   point: PointChoice;
-  /** Which recovery data to restore from: CDP recovery points, VM backups, or whichever the VM has (CDP first). */
-  source: "cdp" | "backup" | "any";
+  /**
+   * Which recovery data to restore from: CDP recovery points, VM backups, CSBS backups (checkpoint items), or
+   * whichever the VM has (CDP first, then VM backups, then CSBS when CSBS is configured).
+   */
+  source: "cdp" | "backup" | "csbs" | "any";
   target: RestoreTarget;
   validate: Validation;
   /** Restore-time target, seconds; a slower restore fails the test. */
@@ -105,7 +108,7 @@ export function parseRestoreTests(text: string, file: string): { tests: RestoreT
 
     const point = parsePoint(raw["point"], `${at}.point`, fail, name);
     const source = raw["source"] ?? "any";
-    if (source !== "cdp" && source !== "backup" && source !== "any") fail(`${at}.source`, 'must be "cdp", "backup" or "any"');
+    if (source !== "cdp" && source !== "backup" && source !== "csbs" && source !== "any") fail(`${at}.source`, 'must be "cdp", "backup", "csbs" or "any"');
 
     const t = raw["target"];
     if (t !== undefined && !isObject(t)) fail(`${at}.target`, "must be an object");
@@ -145,7 +148,7 @@ export function parseRestoreTests(text: string, file: string): { tests: RestoreT
       name,
       select: { names: strings(`${at}.select.names`, s["names"]), tags: strings(`${at}.select.tags`, s["tags"]), uuids: strings(`${at}.select.uuids`, s["uuids"]) },
       point,
-      source: source === "cdp" || source === "backup" ? source : "any",
+      source: source === "cdp" || source === "backup" || source === "csbs" ? source : "any",
       target: { zoneUuid: uuidOf("zone_uuid"), l3NetworkUuids: l3, instanceOfferingUuid: uuidOf("instance_offering_uuid") },
       validate: { running: flag("running", true), volumeSizes: flag("volume_sizes", true), engineChecksums: checksums(val["engine_checksums"], `${at}.validate.engine_checksums`, fail) },
       rtoSeconds: rto,

@@ -1,14 +1,25 @@
 import { createHash } from "node:crypto";
 import type { PointChoice } from "./declaration.js";
 
-/** A recovery point a VM can be restored from, as the public APIs list it. */
+/**
+ * A recovery point a VM can be restored from, as the public APIs list it. `volumeSizes` are bytes; CSBS reports
+ * whole GB per disk, so its sizes are multiples of `sizeUnit` and a check compares at that granularity.
+ */
 export type RecoveryPoint =
   | { kind: "cdp"; cdpTaskUuid: string; groupId: number; time: number; volumeSizes: number[] }
-  | { kind: "backup"; groupUuid: string; time: number; volumeSizes: number[] };
+  | { kind: "backup"; groupUuid: string; time: number; volumeSizes: number[] }
+  | { kind: "csbs"; checkpointId: string; itemId: string; resourceId: string; time: number; volumeSizes: number[]; sizeUnit: number };
 
-/** Short text naming a point: `cdp group 42` / `backup 8f3c…`. */
+/** Short text naming a point: `CDP point 42 of task …` / `VM backup …` / `CSBS backup … of checkpoint …`. */
 export function pointLabel(p: RecoveryPoint): string {
-  return p.kind === "cdp" ? `CDP point ${p.groupId} of task ${p.cdpTaskUuid}` : `VM backup ${p.groupUuid}`;
+  switch (p.kind) {
+    case "cdp":
+      return `CDP point ${p.groupId} of task ${p.cdpTaskUuid}`;
+    case "backup":
+      return `VM backup ${p.groupUuid}`;
+    case "csbs":
+      return `CSBS backup ${p.itemId} of checkpoint ${p.checkpointId}`;
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ export interface VmResult {
   outcome: Outcome;
   /** Why it did not pass, in one line; null when it passed. */
   reason: string | null;
-  point: { label: string; kind: "cdp" | "backup"; time: string; ageSeconds: number } | null;
+  point: { label: string; kind: "cdp" | "backup" | "csbs"; time: string; ageSeconds: number } | null;
   restoredVm: string | null;
   restoreSeconds: number | null;
   rtoSeconds: number | null;

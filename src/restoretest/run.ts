@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { formatSpan, selects } from "../protection/controls.js";
 import { ApiCallError, type RestoreApi } from "./api.js";
+import type { CsbsRestoreApi } from "./csbs.js";
 import type { RestoreTest } from "./declaration.js";
 import { choosePoint, pointLabel, type RecoveryPoint } from "./points.js";
 import { REPORT_FORMAT, type CheckResult, type RunReport, type VmResult } from "./report.js";
@@ -12,6 +13,9 @@ export const RESTORE_TAG = "backplan-restore-test::";
 
 export interface RunOptions {
   api: RestoreApi;
+  /** CSBS, when configured; else `csbsMissing` says why a test that needs it cannot run. */
+  csbs: CsbsRestoreApi | null;
+  csbsMissing?: string;
   tests: readonly RestoreTest[];
   signal: AbortSignal;
   progress: (vm: string, step: string) => void;
@@ -77,14 +81,22 @@ export async function runRestoreTests(o: RunOptions): Promise<RunReport> {
   return { format: REPORT_FORMAT, runId, startedAt, finishedAt: new Date(now()).toISOString(), leftoversRemoved, results };
 }
 
+const NOTHING: Record<RestoreTest["source"], string> = {
+  cdp: "no CDP recovery point",
+  backup: "no VM backup",
+  csbs: "no available CSBS backup",
+  any: "no CDP recovery point and no VM backup",
+};
+
 function notRun(test: RestoreTest, vm: string, name: string | null, outcome: "failed" | "error", reason: string): VmResult {
   return { test: test.name, vm, name, outcome, reason, point: null, restoredVm: null, restoreSeconds: null, rtoSeconds: test.rtoSeconds, checks: [], cleanup: { done: true, detail: "nothing restored" } };
 }
 
-async function pointsOf(api: RestoreApi, vm: Json, source: RestoreTest["source"]): Promise<RecoveryPoint[]> {
+async function pointsOf(o: RunOptions, vm: Json, source: RestoreTest["source"]): Promise<RecoveryPoint[]> {
+  const api = o.api;
   const uuid = str(vm, "uuid")!;
   const out: RecoveryPoint[] = [];
-  if (source !== "backup") {
+  if (source === "cdp" || source === "any") {
     const r = await api.request("GET", `/zstack/v1/vm-instances/${uuid}/recovery-points`);
     // ZStack's SDK shape: per groupId, one entry per volume (`grpId`, `ts`, the bytes stored). It carries no volume
     // sizes, so a CDP point is expected to restore the source VM's volumes at their current sizes.
@@ -98,13 +110,18 @@ async function pointsOf(api: RestoreApi, vm: Json, source: RestoreTest["source"]
     }
     if (source === "any" && out.length > 0) return out;
   }
-  if (source !== "cdp") {
+  if (source === "backup" || source === "any") {
     const groups = new Map<string, Json[]>();
     for (const b of await api.query("/volume-backups", [`vmInstanceUuid=${uuid}`])) {
       const g = str(b, "groupUuid");
       if (g) groups.set(g, [...(groups.get(g) ?? []), b]);
     }
     for (const [g, bs] of groups) out.push({ kind: "backup", groupUuid: g, time: Math.max(...bs.map((b) => timeOf(b["createDate"]))), volumeSizes: bs.map((b) => Number(b["size"])) });
+    if (source === "any" && out.length > 0) return out;
+  }
+  if (source === "csbs" || (source === "any" && o.csbs)) {
+    if (!o.csbs) throw new ApiCallError(`CSBS is not configured: ${o.csbsMissing ?? "no csbs provider"}`);
+    out.push(...(await o.csbs.points(uuid, o.signal)));
   }
   return out;
 }
@@ -123,9 +140,9 @@ async function testVm(o: RunOptions, test: RestoreTest, vm: Json, runId: string,
   };
   try {
     o.progress(show, "listing recovery points");
-    const point = choosePoint(await pointsOf(o.api, vm, test.source), test.point, uuid, now());
+    const point = choosePoint(await pointsOf(o, vm, test.source), test.point, uuid, now());
     if (!point) {
-      const what = test.source === "cdp" ? "no CDP recovery point" : test.source === "backup" ? "no VM backup" : "no CDP recovery point and no VM backup";
+      const what = NOTHING[test.source] + (test.source === "any" && o.csbs ? " and no CSBS backup" : "");
       check({ check: "point", pass: false, detail: test.point.kind === "random" ? `${what} within the last ${formatSpan(test.point.withinSeconds)}` : `nothing to restore: ${what}` });
       return res;
     }
@@ -148,10 +165,13 @@ async function testVm(o: RunOptions, test: RestoreTest, vm: Json, runId: string,
     const [copy] = await o.api.query("/vm-instances", [`uuid=${res.restoredVm}`]);
     const volumes = (v: Json | undefined) => (Array.isArray(v?.["allVolumes"]) ? (v!["allVolumes"] as Json[]) : []).sort((a, b) => Number(a["deviceId"]) - Number(b["deviceId"]));
     if (test.validate.volumeSizes) {
-      const got = volumes(copy).map((v) => Number(v["size"])).sort((a, b) => a - b);
+      // CSBS lists disk sizes in whole GB: restored sizes are compared rounded up to that.
+      const unit = point.kind === "csbs" ? point.sizeUnit : 1;
+      const got = volumes(copy).map((v) => Math.ceil(Number(v["size"]) / unit) * unit).sort((a, b) => a - b);
       const want = [...point.volumeSizes].sort((a, b) => a - b);
       const same = got.length === want.length && got.every((x, i) => x === want[i]);
-      check({ check: "volume_sizes", pass: same, detail: same ? `${got.length} volume(s): ${got.join(", ")} bytes` : `restored ${got.join(", ")} bytes, the point holds ${want.join(", ")}` });
+      const how = unit === 1 ? "bytes" : "bytes (as CSBS reports them, in whole GB)";
+      check({ check: "volume_sizes", pass: same, detail: same ? `${got.length} volume(s): ${got.join(", ")} ${how}` : `restored ${got.join(", ")} ${how}, the point holds ${want.join(", ")}` });
     }
     if (test.validate.engineChecksums !== "off") {
       o.progress(show, `comparing volume checksums with the ${test.validate.engineChecksums}`);
@@ -217,6 +237,13 @@ async function restore(o: RunOptions, test: RestoreTest, vm: Json, point: Recove
   };
   // CreateVmFromCdpBackup needs an offering; the source VM's is the natural default.
   const offering = t.instanceOfferingUuid ?? str(vm, "instanceOfferingUuid");
+  if (point.kind === "csbs") {
+    // A CSBS restore creates the server; it is the same inventory the ZStack API lists, and deletes.
+    const server = await o.csbs!.restore(point, { name: common.name, description: common.description, instanceOfferingUuid: offering, l3NetworkUuids: t.l3NetworkUuids }, o.signal);
+    const [inv] = await o.api.query("/vm-instances", [`uuid=${server}`]);
+    if (!inv) throw new ApiCallError(`CSBS restored server ${server}, but QueryVmInstance does not list it`);
+    return inv;
+  }
   const r =
     point.kind === "cdp"
       ? await o.api.request("PUT", "/zstack/v1/cdp-backups/actions", { createVmFromCdpBackup: { ...common, groupId: point.groupId, cdpTaskUuid: point.cdpTaskUuid, instanceOfferingUuid: offering } }, o.signal)
@@ -238,7 +265,13 @@ async function waitRunning(o: RunOptions, uuid: string): Promise<string> {
 
 /** SHA-256 per volume (device order) of the point as the engine holds it. */
 async function pointSums(api: RestoreApi, p: RecoveryPoint): Promise<string[]> {
-  const r = await api.request("GET", p.kind === "cdp" ? `/engine/v1/cdp-tasks/${p.cdpTaskUuid}/recovery-points/${p.groupId}/sha256` : `/engine/v1/vm-backups/${p.groupUuid}/sha256`);
+  const path =
+    p.kind === "cdp"
+      ? `/engine/v1/cdp-tasks/${p.cdpTaskUuid}/recovery-points/${p.groupId}/sha256`
+      : p.kind === "backup"
+        ? `/engine/v1/vm-backups/${p.groupUuid}/sha256`
+        : `/engine/v1/csbs/checkpoint-items/${p.itemId}/sha256`;
+  const r = await api.request("GET", path);
   const vols = Array.isArray(r["volumes"]) ? (r["volumes"] as Json[]) : [];
   return vols.sort((a, b) => Number(a["deviceId"]) - Number(b["deviceId"])).map((v) => String(v["sha256"]));
 }

@@ -2,6 +2,7 @@ import type { EngineContext } from "../../context.js";
 import { Checkpoints } from "./checkpoints.js";
 import { Identity, type IdentityDomain, type IdentityProject, type IdentityUser, type NewUser } from "./identity.js";
 import { Policies } from "./policies.js";
+import { Restores } from "./restores.js";
 import { PolicyScheduler } from "./scheduler.js";
 
 /** The CSBS / Keystone domain services of one engine instance. */
@@ -9,6 +10,7 @@ export interface CsbsServices {
   identity: Identity;
   policies: Policies;
   checkpoints: Checkpoints;
+  restores: Restores;
   scheduler: PolicyScheduler;
 }
 
@@ -26,12 +28,15 @@ export function csbsServices(ctx: EngineContext): CsbsServices {
   const policies = new Policies(ctx.db, ctx.inventory, ctx.clock);
   const checkpoints = new Checkpoints(ctx.db, policies, ctx.inventory, ctx.backupStore, ctx.clock);
   checkpoints.recover();
+  const restores = new Restores(ctx.db, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
+  restores.recover();
   const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock);
   scheduler.start();
   // Closers run in reverse order: the scheduler stops before the checkpoints drain.
   ctx.onClose(() => checkpoints.close());
+  ctx.onClose(() => restores.close());
   ctx.onClose(() => scheduler.stop());
-  s = { identity, policies, checkpoints, scheduler };
+  s = { identity, policies, checkpoints, restores, scheduler };
   byContext.set(ctx, s);
   return s;
 }

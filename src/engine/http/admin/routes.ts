@@ -12,6 +12,7 @@ import type { EngineContext } from "../../context.js";
 import type { Principal } from "../../domain/accounts.js";
 import { DomainError, type DomainErrorKind } from "../../domain/errors.js";
 import { engineServices } from "../../domain/services.js";
+import { csbsServices } from "../../domain/csbs/services.js";
 import { recordedOn, verifyBackupStorage } from "../../domain/storage-verify.js";
 import { BodyError, readBody, readJsonObject } from "../body.js";
 import type { HttpRequest, HttpResponse, Router } from "../router.js";
@@ -167,25 +168,28 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
     const backup = services.vmBackups.backups.get(req.params.uuid!);
     if (!backup) throw new DomainError("not_found", `VolumeBackup ${req.params.uuid} not found`, "uuid");
     const bs = inv.require(inv.backupStorages, "BackupStorage", backup.backupStorageUuid);
-    const where = layout.manifest(bs.url, backup.uuid);
-    let text: string;
-    try {
-      text = await readFile(where, "utf8");
-    } catch {
-      throw new DomainError("conflict", `volume backup ${backup.uuid} has no chunk manifest: the storage backend keeps no chunks to corrupt`);
-    }
-    const chunk = decodeManifest(text, where).chunks.find((c): c is string => c !== null);
-    if (!chunk) throw new DomainError("conflict", `volume backup ${backup.uuid} holds only zero chunks: nothing to corrupt`);
-    const path = new ChunkStore(layout.chunks(bs.url)).path(chunk);
-    const fh = await open(path, "r+");
-    try {
-      const first = Buffer.alloc(1);
-      await fh.read(first, 0, 1, 0);
-      await fh.write(Buffer.from([first[0]! ^ 0xff]), 0, 1, 0);
-    } finally {
-      await fh.close();
-    }
-    return { status: 200, json: { volumeBackupUuid: backup.uuid, chunk } };
+    return { status: 200, json: { volumeBackupUuid: backup.uuid, chunk: await corruptFirstChunk(bs.url, backup.uuid, `volume backup ${backup.uuid}`) } };
+  });
+
+  // The same two for a CSBS backup (checkpoint item), by the item's id in any project: its volumes' SHA-256 as the
+  // backup holds them (root first), and damaging its first volume's first stored chunk.
+  const csbsItem = (id: string) => {
+    const item = csbsServices(ctx).checkpoints.items.get(id);
+    if (!item || item.status === "deleted") throw new DomainError("not_found", `checkpoint item ${id} not found`, "id");
+    if (item.volumeBackups.length === 0) throw new DomainError("conflict", `checkpoint item ${id} is ${item.status} and holds no volume backups`);
+    return item;
+  };
+  route("GET", "/csbs/checkpoint-items/:id/sha256", async (req) =>
+    pointSums(
+      [...csbsItem(req.params.id!).volumeBackups]
+        .sort((a, b) => Number(b.bootable) - Number(a.bootable) || a.deviceId - b.deviceId)
+        .map((b) => ({ volumeUuid: b.volumeUuid, deviceId: b.deviceId, size: b.sourceSize, materialize: (dest: string) => ctx.backupStore.restore(b.storageDir, b.backupId, dest) })),
+    ),
+  );
+  route("POST", "/csbs/checkpoint-items/:id/corrupt", async (req) => {
+    const item = csbsItem(req.params.id!);
+    const b = item.volumeBackups.find((v) => v.bootable) ?? item.volumeBackups[0]!;
+    return { status: 200, json: { checkpointItemId: item.uuid, backupId: b.backupId, chunk: await corruptFirstChunk(b.storageDir, b.backupId, `disk backup ${b.backupId}`) } };
   });
 
   route("GET", "/access-keys", () => ({ status: 200, json: { inventories: services.accounts.accessKeys().map((k) => toWire(accessKeyView(k, false))) } }));
@@ -208,6 +212,32 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
         : new RequestError(404, `no admin route ${req.method} ${req.path}`),
     ),
   );
+}
+
+/**
+ * Damages one stored chunk of backup `backupId` in place (its first byte flipped) and returns the chunk's hash, so
+ * restore tests and verification can be shown to catch corruption. Only the chunk store keeps chunks; a backup
+ * without a manifest (another backend) or with only zero chunks is a conflict.
+ */
+async function corruptFirstChunk(storageDir: string, backupId: string, what: string): Promise<string> {
+  const where = layout.manifest(storageDir, backupId);
+  let text: string;
+  try {
+    text = await readFile(where, "utf8");
+  } catch {
+    throw new DomainError("conflict", `${what} has no chunk manifest: the storage backend keeps no chunks to corrupt`);
+  }
+  const chunk = decodeManifest(text, where).chunks.find((c): c is string => c !== null);
+  if (!chunk) throw new DomainError("conflict", `${what} holds only zero chunks: nothing to corrupt`);
+  const fh = await open(new ChunkStore(layout.chunks(storageDir)).path(chunk), "r+");
+  try {
+    const first = Buffer.alloc(1);
+    await fh.read(first, 0, 1, 0);
+    await fh.write(Buffer.from([first[0]! ^ 0xff]), 0, 1, 0);
+  } finally {
+    await fh.close();
+  }
+  return chunk;
 }
 
 function intQuery(q: URLSearchParams, name: string, required: boolean): number | undefined {

@@ -7,9 +7,10 @@ import { v1Adder } from "./handler.js";
 import { registerKarborRoutes } from "./karbor-routes.js";
 import { registerKeystone } from "./keystone.js";
 import { registerPolicyRoutes } from "./policy-routes.js";
+import { registerRestoreRoutes } from "./restore-routes.js";
 
 /**
- * Registers Keystone v3 (`/v3`), the CSBS API and Karbor's native plan/checkpoint/provider routes
+ * Registers Keystone v3 (`/v3`), the CSBS API and Karbor's native plan/checkpoint/provider/restore routes
  * (`/v1/{project_id}`). With `ctx.options.demo`, makes sure the demo user `demo`/`password` (project `demo`,
  * domain `Default`) exists — idempotently, so a restarted engine keeps everything it had.
  */
@@ -22,6 +23,7 @@ export async function registerCsbs(router: Router, ctx: EngineContext): Promise<
   registerPolicyRoutes(add, services);
   registerCheckpointRoutes(add, services);
   registerKarborRoutes(add, services, ctx.inventory);
+  registerRestoreRoutes(add, services);
 
   router.fallback("/v1", (req, allowed) =>
     renderError(

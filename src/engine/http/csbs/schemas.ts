@@ -172,3 +172,37 @@ export const protectBody = z.strictObject({
 export const checkProtectableBody = z.strictObject({
   check_protectable: z.array(z.strictObject({ resource_id: z.string().min(1), resource_type: z.string().min(1) })).min(1).max(256),
 });
+
+/**
+ * Restores (CSBS "Creating a Restoration Task", Karbor `POST /restores`): `parameters` is read by the route, in
+ * CSBS's form (`restoreInPlaceParameters`) or Karbor's (keyed by resource type, `restoreServerOptions` each).
+ */
+export const createRestoreBody = z.strictObject({
+  restore: z.strictObject({
+    provider_id: z.string().min(1),
+    checkpoint_id: z.string().min(1),
+    restore_target: z.string().max(1024).nullable().optional(),
+    restore_auth: z.record(z.string(), z.unknown()).nullable().optional(),
+    parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+  }),
+});
+
+const id = z.string().min(1).max(64);
+
+/** CSBS's documented restore parameters: one backup onto an existing server's disks. */
+export const restoreInPlaceParameters = z.strictObject({
+  checkpoint_item_id: id,
+  power_on: boolLike,
+  targets: z.strictObject({
+    server_id: id,
+    volumes: z.array(z.strictObject({ backup_id: z.string().min(1).max(128), volume_id: id })).min(1).max(64),
+  }),
+});
+
+/** One server of a Karbor-form restore: Karbor's `restore_name`, plus where the engine should run the new server. */
+export const restoreServerOptions = z.strictObject({
+  restore_name: z.string().min(1).max(255).optional(),
+  restore_description: z.string().max(2048).optional(),
+  instance_offering_uuid: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lowercase hex uuid").optional(),
+  l3_network_uuids: z.array(z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lowercase hex uuid")).min(1).optional(),
+});

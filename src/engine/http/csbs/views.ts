@@ -1,5 +1,7 @@
 import type { Checkpoint, CheckpointItem } from "../../domain/csbs/checkpoints.js";
 import type { OperationDefinition, Policy, PolicyResource, ScheduledOperation } from "../../domain/csbs/policies.js";
+import type { Restore } from "../../domain/csbs/restores.js";
+import { dashed } from "../../domain/csbs/vm-ref.js";
 import { csbsTime, csbsTriggerTime } from "./wire-time.js";
 
 /** Wire views: how CSBS and Karbor print the domain objects. Pure functions of the objects. */
@@ -191,4 +193,24 @@ function pythonJson(value: unknown): string {
     return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(", ")}}`;
   }
   return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Karbor's restore view (`restores.py` RestoreViewBuilder), plus `restored_servers`: which server now holds each
+ * resource's data, so a client can find a server the restore created (Karbor itself does not say).
+ */
+export function restoreView(r: Restore): Record<string, unknown> {
+  return {
+    id: r.uuid,
+    project_id: r.projectId,
+    provider_id: r.providerId,
+    checkpoint_id: r.checkpointId,
+    restore_target: r.restoreTarget,
+    parameters: r.parameters,
+    status: r.status,
+    resources_status: r.resourcesStatus,
+    resources_reason: r.resourcesReason,
+    restored_servers: Object.fromEntries(Object.entries(r.restoredServers).map(([k, v]) => [k, dashed(v)])),
+    created_at: csbsTime(r.createdAt),
+  };
 }
