@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { invalidParameter } from "../../domain/csbs/errors.js";
 import { SERVER_TYPE } from "../../domain/csbs/policies.js";
 import type { NewServerOptions, NewServerRestore, RestoreInput } from "../../domain/csbs/restores.js";
@@ -40,8 +41,15 @@ export function registerRestoreRoutes(add: AddV1, s: CsbsServices): void {
   add("GET", "/restores/:restore_id", "karbor", (req, auth) => ({ status: 200, json: { restore: restoreView(s.restores.get(auth.project!.uuid, req.params.restore_id!)) } }));
 }
 
+/** Parses `parameters` where it sits in the body, so a problem names its whole path (`restore.parameters.power_on`). */
+function parseParameters<S extends z.ZodType>(schema: S, parameters: unknown): z.output<S> {
+  const wrapped = z.object({ restore: z.object({ parameters: schema }) });
+  const { restore } = parse(wrapped, { restore: { parameters } }) as { restore: { parameters: z.output<S> } };
+  return restore.parameters;
+}
+
 function inPlace(parameters: Record<string, unknown>): RestoreInput["plan"] {
-  const p = parse(restoreInPlaceParameters, parameters);
+  const p = parseParameters(restoreInPlaceParameters, parameters);
   return {
     kind: "in_place",
     itemId: p.checkpoint_item_id,
@@ -59,12 +67,7 @@ function newServers(parameters: Record<string, unknown>): NewServerRestore {
     const [type, id] = key.split("#", 2) as [string, string | undefined];
     const field = `restore.parameters["${key}"]`;
     if (type !== SERVER_TYPE) throw invalidParameter(field, `${field}: only ${SERVER_TYPE} resources can be restored`);
-    let o;
-    try {
-      o = parse(restoreServerOptions, value ?? {});
-    } catch (e) {
-      throw invalidParameter(field, `${field}: ${(e as Error).message}`);
-    }
+    const o = parseParameters(z.object({ [key]: restoreServerOptions }), { [key]: value ?? {} })[key]!;
     const opts: NewServerOptions = {
       ...(o.restore_name !== undefined ? { name: o.restore_name } : {}),
       ...(o.restore_description !== undefined ? { description: o.restore_description } : {}),
