@@ -36,6 +36,10 @@ ${extra}
 resource "terraform_data" "policy" {
   input = "daily-\${terraform.workspace}"
 }
+
+output "policy" {
+  value = terraform_data.policy.output
+}
 `;
 }
 
@@ -95,6 +99,38 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
     expect(def.lineage).not.toBe(dev.lineage);
     expect(backend.describe("dev")).toBe("s3://tfstate/env:/dev/team/app.tfstate");
     expect(await backend.state("nope").read()).toBeUndefined();
+  });
+
+  it("terraform_remote_state reads an s3 workspace's outputs, with the same config a backend block takes", async () => {
+    const consumer = terraformWorkdir({
+      "main.tf": `data "terraform_remote_state" "app" {
+  backend   = "s3"
+  workspace = "dev"
+  config = {
+    bucket                      = "tfstate"
+    key                         = "team/app.tfstate"
+    region                      = "${s3.region}"
+    endpoints                   = { s3 = "${s3.endpoint}" }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_s3_checksum            = true
+  }
+}
+
+output "policy" {
+  value = data.terraform_remote_state.app.outputs.policy
+}
+`,
+    });
+    try {
+      // credentials from AWS_* as for a backend block
+      const r = await backplan(["apply", "-auto-approve", "-input=false"], consumer, { env: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('policy = "daily-dev"');
+    } finally {
+      rmSync(consumer, { recursive: true, force: true });
+    }
   });
 
   it("a workspace backplan writes is one Terraform lists and selects, and backplan deletes it", async () => {
