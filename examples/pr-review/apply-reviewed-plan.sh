@@ -1,7 +1,9 @@
 #!/bin/sh
 # Applies exactly the plan a pull request's reviewers saw, or refuses.
 #
-#   apply-reviewed-plan.sh PLANFILE DIR [FLAG...]      (FLAGs, e.g. -state=PATH, go to apply and plan)
+#   apply-reviewed-plan.sh PLANFILE DIR [FLAG...]      (FLAGs, e.g. -lock-timeout=60s, go to apply and plan)
+#
+# The state is DIR's backend (examples/pr-review/infra/backend.tf: the engine's state server via TF_HTTP_*).
 #
 # backplan refuses a saved plan when the configuration changed after it was made (another PR merged first), or
 # when the state moved on (another apply ran): "Saved plan does not match the configuration", "Saved plan is

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { computed, defineProvider, defineResource, optional } from "../../src/sdk/index.js";
+import { computed, defineProvider, defineResource, optional, type Provider } from "../../src/sdk/index.js";
+import { terraformRemoteState, type BuiltinClient, type RemoteStateReader } from "./remote_state.js";
 
 const dataSchema = z.object({
   id: z.string().nullable(),
@@ -14,7 +15,7 @@ const dataSchema = z.object({
  * whenever `triggers_replace` changes. It needs no remote API, which makes it the fair benchmark resource.
  * Its id is a random UUID like Terraform's.
  */
-export const terraformData = defineResource<null, typeof dataSchema>({
+export const terraformData = defineResource<BuiltinClient, typeof dataSchema>({
   type: "terraform_data",
   description: "Stores a value that follows the usual resource lifecycle; changing triggers_replace replaces it.",
   schema: dataSchema,
@@ -41,16 +42,25 @@ export const terraformData = defineResource<null, typeof dataSchema>({
 
 const builtinSchema = z.object({});
 
-export const builtinTerraformProvider = defineProvider<null, typeof builtinSchema>({
-  name: "terraform",
-  source: "terraform.io/builtin/terraform",
-  version: "1.0.0",
-  description: "Resources built into the plan engine.",
-  schema: builtinSchema,
-  attributes: {},
-  async configure() {
-    return null;
-  },
-  resources: [terraformData],
-  dataSources: [],
-});
+/**
+ * The built-in `terraform` provider (`terraform.io/builtin/terraform`). `readRemoteState` is how its
+ * `terraform_remote_state` reaches backends; without it that data source reports it is not available.
+ */
+export function terraformProvider(readRemoteState?: RemoteStateReader): Provider {
+  return defineProvider<BuiltinClient, typeof builtinSchema>({
+    name: "terraform",
+    source: "terraform.io/builtin/terraform",
+    version: "1.0.0",
+    description: "Resources built into the plan engine.",
+    schema: builtinSchema,
+    attributes: {},
+    async configure() {
+      return readRemoteState ? { readRemoteState } : {};
+    },
+    resources: [terraformData],
+    dataSources: [terraformRemoteState],
+  });
+}
+
+/** The built-in provider without backends (schemas, and plans that read no remote state). */
+export const builtinTerraformProvider = terraformProvider();

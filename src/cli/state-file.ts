@@ -109,7 +109,7 @@ async function openForWrite(args: ParsedArgs, t: StateTarget, operation: string)
 /** Prints a lock, state or backend error Terraform's way; undefined for anything else (a bug: rethrow). */
 export function reportStateError(e: unknown): number | undefined {
   if (e instanceof LockError) {
-    process.stderr.write(`Error: ${e.message}\n`);
+    process.stderr.write(e.kind === "unsupported" ? `Error: Error acquiring the state lock\n\n${e.message}\n` : `Error: ${e.message}\n`);
     return 1;
   }
   if (e instanceof StateError) return fail("Failed to load state", e.message);

@@ -34,6 +34,7 @@ function authHint(e: Error): string | undefined {
 }
 
 function lockText(e: LockError): string {
+  if (e.kind === "unsupported") return diagnostic("Error acquiring the state lock", e.message);
   if (e.kind !== "held") return diagnostic("State lock error", e.message);
   const h = e.holder;
   const info = h

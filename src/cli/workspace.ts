@@ -7,7 +7,8 @@ import { parseTarget } from "../addrs/parse.js";
 import type { TargetAddr } from "../addrs/resource.js";
 import { providerRegistry, type ProviderRegistry } from "../plan/providers.js";
 import { builtinProviders } from "../../providers/index.js";
-import { builtinTerraformProvider } from "../../providers/terraform/index.js";
+import { builtinTerraformProvider, terraformProvider } from "../../providers/terraform/index.js";
+import { remoteStateReader } from "./remote-state.js";
 import { listFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "./args.js";
 import { checkProviders } from "./lock-providers.js";
 import { join, resolve } from "node:path";
@@ -42,9 +43,12 @@ export interface Workspace {
   diagnostics: Diagnostic[];
 }
 
-/** Every provider backplan ships, the built-in `terraform` one included. */
-export function defaultRegistry(): ProviderRegistry {
-  return providerRegistry([...builtinProviders(), builtinTerraformProvider]);
+/**
+ * Every provider backplan ships, the built-in `terraform` one included. With `dir` (the configuration
+ * directory) its `terraform_remote_state` reads backends; without it, only schemas are needed.
+ */
+export function defaultRegistry(dir?: string): ProviderRegistry {
+  return providerRegistry([...builtinProviders(), dir === undefined ? builtinTerraformProvider : terraformProvider(remoteStateReader(dir))]);
 }
 
 /**
@@ -103,7 +107,7 @@ export function openWorkspace(args: ParsedArgs, out: NodeJS.WritableStream = pro
     config: load.config,
     load,
     variables: collected.values,
-    registry: defaultRegistry(),
+    registry: defaultRegistry(load.config.dir),
     configHash: hash.digest("hex"),
     diagnostics,
   };

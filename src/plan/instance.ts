@@ -87,13 +87,11 @@ export function evaluateInstanceConfig(
   if (diags.length === before) {
     for (const d of validateConfig(schema.attributes, schema.schema.shape, config)) {
       const top = d.path[0];
-      const attr = typeof top === "string" ? r.config.attributes.find((a) => a.name === top) : undefined;
-      const block = typeof top === "string" ? r.config.blocks.find((b) => b.type === top) : undefined;
       diags.push({
         severity: "error",
         summary: d.summary,
         detail: `${d.detail}${d.detail.includes(formatPath(d.path)) ? "" : ` (${formatPath(d.path)})`} in ${address}.`,
-        subject: attr?.expr.range ?? block?.typeRange ?? r.declRange,
+        subject: argumentRange(r, typeof top === "string" ? top : null),
       });
     }
   }
@@ -106,6 +104,14 @@ export function evaluateInstanceConfig(
 }
 
 /** The value other expressions see for an instance: its attributes with sensitive marks. */
+/** Where a message about argument `name` of a resource points: its value, its block, else the block header. */
+export function argumentRange(r: Pick<ConfigResource, "config" | "declRange">, name: string | null): SourceRange {
+  if (name === null) return r.declRange;
+  const attr = r.config.attributes.find((a) => a.name === name);
+  const block = r.config.blocks.find((b) => b.type === name);
+  return attr?.expr.range ?? block?.typeRange ?? r.declRange;
+}
+
 export function aggregateValue(instances: readonly { key?: number | string; value: Value }[], r: ConfigResource): Value {
   if (r.count) return instances.map((i) => i.value);
   if (r.forEach) {

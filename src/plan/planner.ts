@@ -7,6 +7,7 @@ import { walk } from "../graph/walk.js";
 import { typeOf } from "../lang/types.js";
 import { isWhollyKnown, markSensitive, unmark, UNKNOWN as LANG_UNKNOWN, type Value } from "../lang/value.js";
 import { references } from "../lang/reference.js";
+import { AttributeError } from "../sdk/attribute-error.js";
 import type { DataSource, Resource } from "../sdk/define.js";
 import { planResourceChange, sameValue } from "../sdk/plan-change.js";
 import { valuesEqual, type SdkObject } from "../sdk/value.js";
@@ -15,7 +16,7 @@ import { parseProviderConfig } from "../state/provider-config.js";
 import type { InstanceObject, JsonValue, ResourceState, State } from "../state/state.js";
 import type { ActionReason } from "./action.js";
 import { addOrphanProviders, buildEvaluationGraph, configAddressOf, matchesTarget, matchesTargetKeys, ModuleScope, ProviderClients, providerAddressOf, type EvaluationGraph, type NodeInfo } from "./evaluation.js";
-import { aggregateValue, applyIgnoreChanges, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
+import { aggregateValue, applyIgnoreChanges, argumentRange, checkConditions, evaluateInstanceConfig, expandInstances, fillUnstoredArguments, type InstanceKeyInfo } from "./instance.js";
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
 import { RunBase } from "./run-base.js";
@@ -463,7 +464,11 @@ class Planner extends RunBase {
         checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
         return value;
       } catch (e) {
-        this.diags.push({ severity: "error", summary: `Error reading ${address}`, detail: e instanceof Error ? e.message : String(e), subject: r.declRange });
+        this.diags.push(
+          e instanceof AttributeError
+            ? { severity: "error", summary: e.summary, detail: e.detail, subject: argumentRange(r, e.attribute) }
+            : { severity: "error", summary: `Error reading ${address}`, detail: e instanceof Error ? e.message : String(e), subject: r.declRange },
+        );
         return LANG_UNKNOWN;
       }
     }

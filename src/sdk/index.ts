@@ -8,3 +8,4 @@ export * from "./tftype.js";
 export * from "./validate.js";
 export * from "./value.js";
 export * from "./partial-create.js";
+export * from "./attribute-error.js";

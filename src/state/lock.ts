@@ -49,7 +49,11 @@ export interface AcquireLockOptions {
   signal?: AbortSignal;
 }
 
-export type LockErrorKind = "held" | "id_mismatch" | "not_locked";
+/**
+ * `held`: someone else has the lock (retried under -lock-timeout). `unsupported`: the backend cannot take a lock
+ * as configured (an S3 server without conditional PUT) — never retried, and never a reason to run unlocked.
+ */
+export type LockErrorKind = "held" | "id_mismatch" | "not_locked" | "unsupported";
 
 export class LockError extends Error {
   constructor(

@@ -46,7 +46,13 @@ describe("example workflows", () => {
     const plan = steps(jobs["plan"]);
     const runs = plan.map((s) => s.run ?? "").join("\n");
     expect(runs).toContain("backplan engine serve --demo");
-    expect(runs).toContain("backplan plan -chdir=\"$DIR\" -state=\"$STATE\" -out plan.bin -detailed-exitcode");
+    expect(runs).toContain('backplan plan -chdir="$DIR" -out plan.bin -detailed-exitcode -lock-timeout=60s');
+    // the state is the engine's state server's (TF_HTTP_*), never a file carried in a cache
+    expect(runs).toContain('echo "TF_HTTP_LOCK_ADDRESS=$BACKPLAN_STATE_URL/lock" >> "$GITHUB_ENV"');
+    expect(JSON.stringify(wf)).not.toContain("-state=");
+    const cached = [...plan, ...steps((wf["jobs"] as Record<string, Yaml>)["apply"])].filter((s) => s.uses?.startsWith("actions/cache"));
+    expect(cached.length).toBeGreaterThan(0);
+    for (const c of cached) expect(c.if, c.name).toContain("env.BACKPLAN_ENDPOINT == ''");
     expect(runs).toContain('marker="<!-- backplan-plan:$COMMENT_ID -->"');
     expect(runs).toContain("gh api -X PATCH");
     expect(plan.find((s) => s.uses?.startsWith("actions/upload-artifact"))?.with?.["path"]).toBe("review/");
@@ -54,7 +60,7 @@ describe("example workflows", () => {
     expect(jobs["apply"]!["if"]).toBe("github.event_name == 'push'");
     expect(apply.find((s) => s.uses?.startsWith("actions/download-artifact"))?.with?.["run-id"]).toBe("${{ steps.reviewed.outputs.run }}");
     const applyStep = apply.find((s) => s.name === "Apply exactly the reviewed plan")!;
-    expect(applyStep.run).toContain('sh examples/pr-review/apply-reviewed-plan.sh review/plan.bin "$DIR" -state="$STATE"');
+    expect(applyStep.run).toContain('sh examples/pr-review/apply-reviewed-plan.sh review/plan.bin "$DIR" -lock-timeout=60s');
     expect(apply.find((s) => s.if === "failure() && steps.apply.outputs.exitcode == '3'")?.run).toContain("fresh-plan.md");
   });
 
@@ -66,7 +72,10 @@ describe("example workflows", () => {
     expect(plan.script.join("\n")).toContain("backplan-plan:$COMMENT_ID");
     const apply = ci["apply"] as { script: string[]; rules: { if: string }[] };
     expect(apply.rules[0]!.if).toBe("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH");
-    expect(apply.script.join("\n")).toContain('apply-reviewed-plan.sh review/plan.bin "$DIR" -state="$STATE"');
+    expect(apply.script.join("\n")).toContain('apply-reviewed-plan.sh review/plan.bin "$DIR" -lock-timeout=60s');
+    const setup = (ci["default"] as { before_script: string[] }).before_script.join("\n");
+    expect(setup).toContain('export TF_HTTP_ADDRESS="${BACKPLAN_STATE_URL:-$TF_VAR_endpoint/engine/v1/states/infra}"');
+    expect(JSON.stringify(ci)).not.toContain("-state=");
   });
 
   it("drift-job: a cron workflow, a GitLab schedule and a systemd timer, all alerting through the webhook secret", async () => {
@@ -74,7 +83,8 @@ describe("example workflows", () => {
     expect((gh["on"] as { schedule: { cron: string }[] }).schedule[0]!.cron).toBe("17 3 * * *");
     const job = (gh["jobs"] as Record<string, Yaml>)["drift"]!;
     expect((job["env"] as Yaml)["BACKPLAN_WEBHOOK_URL"]).toBe("${{ secrets.DRIFT_WEBHOOK_URL }}");
-    expect(steps(job).map((s) => s.run ?? "").join("\n")).toContain("backplan drift infra -state=.backplan/terraform.tfstate");
+    expect(steps(job).map((s) => s.run ?? "").join("\n")).toContain("backplan drift infra -input=false");
+    expect(JSON.stringify(gh)).not.toContain("-state=");
     const gl = await parseYaml(join(ROOT, "examples/drift-job/gitlab/.gitlab-ci.yml"));
     const drift = gl["drift"] as { rules: { if: string }[]; variables: Yaml; script: string[] };
     expect(drift.rules[0]!.if).toContain('$CI_PIPELINE_SOURCE == "schedule"');
@@ -89,26 +99,42 @@ describe("example workflows", () => {
   });
 });
 
-describe("apply-reviewed-plan.sh against a live engine", () => {
+describe("the pr-review and drift-job steps against a live engine that is also the state server", () => {
   let engine: TestEngine;
   const work = mkdtempSync(join(tmpdir(), "backplan-pr-review-"));
-  const sh = (args: string[]): Promise<{ code: number; out: string }> =>
+  // What the workflows' "Use the shared state" steps export: infra/backend.tf's `backend "http" {}` points here.
+  const env = () => {
+    const state = `${engine.url}/engine/v1/states/infra`;
+    return {
+      ...process.env,
+      NO_COLOR: "1",
+      TF_VAR_endpoint: engine.url,
+      TF_HTTP_ADDRESS: state,
+      TF_HTTP_LOCK_ADDRESS: `${state}/lock`,
+      TF_HTTP_UNLOCK_ADDRESS: `${state}/lock`,
+      TF_HTTP_USERNAME: "admin",
+      TF_HTTP_PASSWORD: "password",
+    };
+  };
+  // Child processes run asynchronously: the engine lives in this process and must keep answering.
+  const run = (cmd: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> =>
     new Promise((resolve) => {
-      const child = spawn("sh", [join(ROOT, "examples/pr-review/apply-reviewed-plan.sh"), ...args], { cwd: work, env: { ...process.env, NO_COLOR: "1", BACKPLAN: `${process.execPath} ${CLI}`, TF_VAR_endpoint: engine.url } });
+      const child = spawn(cmd, args, { cwd: work, env: { ...env(), ...extra } });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
       child.on("close", (code) => resolve({ code: code ?? -1, out }));
     });
-  // Child processes run asynchronously: the engine lives in this process and must keep answering.
-  const cli = (args: string[]): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env, NO_COLOR: "1", TF_VAR_endpoint: engine.url } });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`backplan ${args.join(" ")} exited ${code}:\n${out}`))));
-    });
+  const sh = (args: string[]) => run("sh", [join(ROOT, "examples/pr-review/apply-reviewed-plan.sh"), ...args], { BACKPLAN: `${process.execPath} ${CLI}` });
+  const cli = async (args: string[]): Promise<void> => {
+    const r = await run(process.execPath, [CLI, ...args]);
+    if (r.code !== 0) throw new Error(`backplan ${args.join(" ")} exited ${r.code}:\n${r.out}`);
+  };
+  const stateOnServer = async (): Promise<{ serial: number; resources: unknown[] }> => {
+    const res = await fetch(`${engine.url}/engine/v1/states/infra`, { headers: { authorization: `Basic ${Buffer.from("admin:password").toString("base64")}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { serial: number; resources: unknown[] };
+  };
 
   beforeAll(async () => {
     engine = await startTestEngine({ demo: true });
@@ -133,8 +159,9 @@ describe("apply-reviewed-plan.sh against a live engine", () => {
     expect(stale.out).toContain("the reviewed plan no longer applies; NOT applying.");
     expect(stale.out).toContain("No changes.");
     expect(readFileSync(join(work, "fresh-plan.md"), "utf8")).toMatch(/^<!-- backplan-plan:infra -->\n/);
-    const state = JSON.parse(readFileSync(join(work, "infra/terraform.tfstate"), "utf8")) as { serial: number; resources: unknown[] };
-    expect(state.resources).toHaveLength(4);
+    // the state is on the engine's state server, and no local state file was written
+    expect((await stateOnServer()).resources).toHaveLength(4);
+    expect(existsSync(join(work, "infra/terraform.tfstate"))).toBe(false);
 
     writeFileSync(join(work, "infra/main.tf"), readFileSync(join(work, "infra/main.tf"), "utf8").replace("max_latency         = 600000", "max_latency         = 300000"));
     await cli(["plan", "-chdir=infra", "-out", "reviewed2.bin"]);
@@ -143,5 +170,13 @@ describe("apply-reviewed-plan.sh against a live engine", () => {
     expect(changed.code, changed.out).toBe(3);
     expect(changed.out).toContain("Error: Saved plan does not match the configuration");
     expect(existsSync(join(work, "fresh-plan.bin"))).toBe(true);
+
+    // the drift job's check reads the same state from the backend (examples/drift-job/github/backplan-drift.yml)
+    const drift = await run(process.execPath, [CLI, "drift", "infra", "-input=false", "-json-file", "drift.json"]);
+    expect([0, 2], drift.out).toContain(drift.code);
+    const report = JSON.parse(readFileSync(join(work, "drift.json"), "utf8")) as { sources: { statePath?: string; managed?: unknown[] }[] };
+    expect(JSON.stringify(report.sources[0])).toContain("/engine/v1/states/infra");
+    // the reviewed change (max_latency) was refused, so the configuration differs from the state: drift sees it
+    expect(drift.out).toContain("zstack_cdp_task.web");
   }, 120_000);
 });

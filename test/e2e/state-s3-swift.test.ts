@@ -5,6 +5,8 @@ import type { Backend } from "../../src/state/backends/backend.js";
 import { createS3Backend } from "../../src/state/backends/s3.js";
 import { readS3States } from "../../src/state/backends/s3-glob.js";
 import { terraformWorkdir } from "../../src/state/testing/terraform.js";
+import { LockError } from "../../src/state/lock.js";
+import { backplan, ensureBuilt } from "./cli-harness.js";
 import { startTestS3, type TestS3 } from "../support/s3.js";
 import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
 
@@ -34,6 +36,10 @@ ${extra}
 resource "terraform_data" "policy" {
   input = "daily-\${terraform.workspace}"
 }
+
+output "policy" {
+  value = terraform_data.policy.output
+}
 `;
 }
 
@@ -56,6 +62,7 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
   });
 
   beforeAll(async () => {
+    ensureBuilt();
     s3 = await startTestS3();
     await s3.bucket("tfstate");
     env = { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey };
@@ -94,6 +101,38 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
     expect(await backend.state("nope").read()).toBeUndefined();
   });
 
+  it("terraform_remote_state reads an s3 workspace's outputs, with the same config a backend block takes", async () => {
+    const consumer = terraformWorkdir({
+      "main.tf": `data "terraform_remote_state" "app" {
+  backend   = "s3"
+  workspace = "dev"
+  config = {
+    bucket                      = "tfstate"
+    key                         = "team/app.tfstate"
+    region                      = "${s3.region}"
+    endpoints                   = { s3 = "${s3.endpoint}" }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_s3_checksum            = true
+  }
+}
+
+output "policy" {
+  value = data.terraform_remote_state.app.outputs.policy
+}
+`,
+    });
+    try {
+      // credentials from AWS_* as for a backend block
+      const r = await backplan(["apply", "-auto-approve", "-input=false"], consumer, { env: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('policy = "daily-dev"');
+    } finally {
+      rmSync(consumer, { recursive: true, force: true });
+    }
+  });
+
   it("a workspace backplan writes is one Terraform lists and selects, and backplan deletes it", async () => {
     const dev = (await backend.state("dev").read())!;
     await backend.state("stage").write(dev);
@@ -115,7 +154,7 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
     expect(await backend.workspaces()).toEqual(["default", "dev"]);
   });
 
-  it("use_lockfile: Swift 2.30 refuses the conditional PUT, so Terraform and backplan both refuse to run unlocked", async () => {
+  it("use_lockfile: Swift 2.30 refuses the conditional PUT (501), so Terraform and backplan both refuse to run unlocked", async () => {
     const locked = terraformWorkdir({ "main.tf": backendBlock(s3, "    use_lockfile = true") });
     try {
       await terraformAsyncOk(locked, ["init", "-input=false", "-no-color"], env);
@@ -133,12 +172,26 @@ describe("Terraform 1.11 backend \"s3\" and backplan's s3 backend on Swift", { t
         .state("default")
         .lock({ ID: "dddddddd-0000-4000-8000-000000000004", Operation: "OperationTypePlan", Info: "", Who: "ci@runner", Version: "backplan", Created: "", Path: "" })
         .catch((e: Error) => e);
-      expect(err).toBeInstanceOf(Error);
-      expect((err as Error).message).toContain("refuses conditional writes (If-None-Match: *)");
+      expect(err).toBeInstanceOf(LockError);
+      expect((err as LockError).kind).toBe("unsupported");
+      expect((err as Error).message).toContain(`S3 server at ${s3.endpoint} answered it with HTTP 501 NotImplemented: Conditional object PUTs are not supported`);
       expect(await keys()).not.toContain("team/app.tfstate.tflock");
       expect(await withLock.state("default").lockHolder()).toBeUndefined();
     } finally {
       await withLock.close();
+    }
+    // Through the CLI: an apply fails before touching anything, with the server's answer and no stack trace.
+    const cliDir = terraformWorkdir({ "main.tf": backendBlock(s3, "    use_lockfile = true") });
+    try {
+      const before = await keys();
+      const r = await backplan(["apply", "-auto-approve", "-input=false"], cliDir, { env: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("Error acquiring the state lock");
+      expect(r.stderr.replace(/\s+/g, " ")).toContain("HTTP 501 NotImplemented: Conditional object PUTs are not supported");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(await keys()).toEqual(before);
+    } finally {
+      rmSync(cliDir, { recursive: true, force: true });
     }
   });
 

@@ -327,23 +327,53 @@ class S3StateStorage implements StateStorage {
   async lock(info: LockInfo): Promise<string> {
     if (!this.config.useLockfile) return info.ID; // Terraform's s3 backend takes no lock without use_lockfile
     const mine: LockInfo = { ...info, Path: `${this.config.bucket}/${this.path}` };
+    const body = Buffer.from(JSON.stringify(mine));
     try {
-      await this.client.send(new PutObjectCommand(this.putInput(this.lockKey, Buffer.from(JSON.stringify(mine)), true)));
-      return info.ID;
+      await this.client.send(new PutObjectCommand(this.putInput(this.lockKey, body, true)));
     } catch (e) {
       const status = statusOf(e);
       if (status === 412 || status === 409) {
         const holder = await this.lockHolder().catch(() => undefined);
         throw new LockError("held", formatLockError(`s3://${this.config.bucket}/${this.lockKey} exists: ${messageOf(e)}`, holder), holder);
       }
-      if (status === 501) {
-        throw new Error(
-          `the S3 server at ${this.config.endpoint ?? "AWS"} refuses conditional writes (If-None-Match: *): ${messageOf(e)}. ` +
-            "use_lockfile needs them (Amazon S3 has them since 2024-08); on this server set use_lockfile = false, which leaves the state unlocked",
-        );
-      }
+      if (status === 501) throw this.noConditionalPut(`answered it with HTTP 501 ${messageOf(e)}`);
       throw s3Error(e, `lock s3://${this.config.bucket}/${this.path}`, this.config.bucket);
     }
+    // A server that ignores If-None-Match writes over an existing lock as readily as it created this one: then
+    // two runs would both "hold" it. Proof it honours the condition: the same conditional PUT again must fail.
+    const again = await this.client.send(new PutObjectCommand(this.putInput(this.lockKey, body, true))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (again === undefined) {
+      await this.dropOwnLock(info.ID);
+      throw this.noConditionalPut("ignored it: a second conditional PUT of the existing lock object succeeded");
+    }
+    const status = statusOf(again);
+    if (status !== 412 && status !== 409) {
+      await this.dropOwnLock(info.ID);
+      throw s3Error(again, `check that s3://${this.config.bucket}/${this.lockKey} is exclusive`, this.config.bucket);
+    }
+    return info.ID;
+  }
+
+  /** Removes the lock object when it is still the one this run wrote (best effort: the run fails anyway). */
+  private async dropOwnLock(id: string): Promise<void> {
+    const holder = await this.lockHolder().catch(() => undefined);
+    if (holder?.ID !== id) return;
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.lockKey })).catch(() => undefined);
+  }
+
+  /** use_lockfile cannot be honoured on this server: an error that says what the server did and what to do. */
+  private noConditionalPut(answer: string): LockError {
+    return new LockError(
+      "unsupported",
+      `use_lockfile creates s3://${this.config.bucket}/${this.lockKey} with a conditional PUT (If-None-Match: *), and the ` +
+        `S3 server at ${this.config.endpoint ?? "AWS"} ${answer}. Without it the lock cannot exclude another run, and ` +
+        "backplan does not run unlocked. Keep this state where locking works (Amazon S3, which honours the condition " +
+        'since August 2024; the backup engine\'s state server, backend "http"; or backend "pg"), or set use_lockfile = false ' +
+        "only where runs are serialised some other way (a CI concurrency group).",
+    );
   }
 
   async unlock(id: string): Promise<void> {
