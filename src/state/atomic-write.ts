@@ -2,12 +2,14 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { handOverLock } from "./record-lock.js";
 
 /**
  * Replaces `path` with `data` so that a crash at any point leaves either the old file or the new one, never a
  * mix: write a temp file in the same directory, fsync it, rename it over `path`, fsync the directory (so the
  * rename itself is durable). The file keeps the mode of the file it replaces, else gets `mode` (0600: states
- * hold secrets in clear).
+ * hold secrets in clear). When this process holds Terraform's record lock on `path` (./record-lock.ts), the lock
+ * moves to the new file before the rename.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
@@ -16,7 +18,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     () => undefined,
   );
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, existingMode ?? mode);
+  // read-write: the handle may become the one a held record lock reads through
+  const fh = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, existingMode ?? mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -25,13 +28,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
-  await fh.close();
+  const handover = await handOverLock(path, fh).catch(async (e: unknown) => {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  });
+  if (!handover) await fh.close();
   try {
     await rename(tmp, path);
   } catch (e) {
+    await handover?.rollback();
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+  await handover?.commit();
   await fsyncDir(dir);
 }
 

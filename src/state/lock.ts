@@ -6,10 +6,11 @@ import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "./atomic-write.js";
 
 /**
- * The local state lock: `.terraform.tfstate.lock.info` beside the state file, created with O_EXCL so exactly one
- * process can hold it, holding Terraform's LockInfo JSON. Terraform's own local backend writes the same file
- * while it holds its lock, so backplan waits for a running Terraform. Terraform itself locks with fcntl on the
- * state file and never looks at this file, so a Terraform run does not wait for backplan.
+ * The local state lock's information: `.terraform.tfstate.lock.info` beside the state file, created with O_EXCL so
+ * exactly one process can hold it, holding Terraform's LockInfo JSON. Terraform's own local backend writes the
+ * same file while it holds its lock, so backplan waits for a running Terraform and prints its Lock Info. The lock
+ * Terraform itself waits on is a record lock on the state file, which the local backend takes too
+ * (./record-lock.ts).
  */
 
 /** Terraform's LockInfo, field names and order as Terraform writes them. */

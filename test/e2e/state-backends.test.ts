@@ -262,5 +262,17 @@ describe("local backend with a path, shared with Terraform 1.11", () => {
     expect(blocked.stderr).toMatch(/Lock Info:\n\s+ID:\s+[0-9a-f-]{36}/);
     tf.stdin.end("no\n");
     await tfDone;
+
+    // backplan holds it (apply waiting for its "yes"): Terraform's fcntl lock fails and it prints backplan's Lock Info.
+    const bp = startBackplan(["apply", "-input=false", "-no-color"], d);
+    const bpDone = finished(bp, null);
+    await waitFor(bp, "Enter a value");
+    const tfBlocked = terraform(["plan", "-input=false", "-lock-timeout=0s", "-no-color"], d);
+    expect(tfBlocked.code).toBe(1);
+    expect(tfBlocked.stderr).toContain("Error acquiring the state lock");
+    expect(tfBlocked.stderr).toMatch(/Lock Info:\s+ID:\s+[0-9a-f-]{36}\s+Path:\s+\S*team\.tfstate\s+Operation:\s+OperationTypeApply/);
+    bp.stdin!.end("yes\n");
+    await bpDone;
+    tfOk(["plan", "-detailed-exitcode", "-input=false"], d);
   });
 });

@@ -1,14 +1,16 @@
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { sweepDeadTemps, writeFileAtomic } from "../atomic-write.js";
-import { readLockInfo, tryLockFile, unlockFile, type LockInfo } from "../lock.js";
+import { formatLockError, LockError, readLockInfo, tryLockFile, unlockFile, type LockInfo } from "../lock.js";
+import { readHeld, releaseRecordLock, takeRecordLock } from "../record-lock.js";
 import { BackendConfigError, DEFAULT_WORKSPACE, type Backend, type BackendFactory, type StateStorage } from "./backend.js";
 
 /**
  * Terraform's `local` backend: the default workspace's state at `path` (default `terraform.tfstate`), every other
  * workspace at `<workspace_dir>/<NAME>/terraform.tfstate` (default `terraform.tfstate.d`), relative paths taken
  * from the configuration directory as Terraform takes them from its working directory. Locks are the
- * `.terraform.tfstate.lock.info` file beside the state (see ../lock.ts for how that meets Terraform's fcntl lock).
+ * `.terraform.tfstate.lock.info` file beside the state and, as Terraform takes it, a record lock on the state file
+ * itself (../record-lock.ts), so each tool waits for the other.
  */
 
 export const DEFAULT_STATE_FILE = "terraform.tfstate";
@@ -25,10 +27,12 @@ export class LocalFileStorage implements StateStorage {
   async read(): Promise<Uint8Array | undefined> {
     let data: Buffer | undefined;
     try {
-      data = await readFile(this.path);
+      // while this process holds the record lock, a second descriptor's close would drop it: read through it
+      data = (await readHeld(this.path)) ?? (await readFile(this.path));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
+    if (data?.length === 0) data = undefined; // the empty file a lock creates, here or in Terraform: no state yet
     if (!this.prior) this.prior = { text: data?.toString("utf8") };
     return data;
   }
@@ -46,6 +50,15 @@ export class LocalFileStorage implements StateStorage {
   async lock(info: LockInfo): Promise<string> {
     await mkdir(dirname(this.path), { recursive: true });
     await tryLockFile(this.path, { ...info, Path: this.path });
+    if ((await takeRecordLock(this.path, info.ID).catch(async (e: unknown) => {
+      await unlockFile(this.path, info.ID);
+      throw e;
+    })) === "held_elsewhere") {
+      // Terraform holds its lock and is about to write (or has written over ours) its Lock Info
+      await unlockFile(this.path, info.ID);
+      const holder = await readLockInfo(this.path);
+      throw new LockError("held", formatLockError("resource temporarily unavailable", holder), holder);
+    }
     // A killed run may have left a temp file of the state, its backup or its journal: gone once we hold the lock.
     await sweepDeadTemps(this.path);
     return info.ID;
@@ -53,6 +66,7 @@ export class LocalFileStorage implements StateStorage {
 
   async unlock(id: string): Promise<void> {
     await unlockFile(this.path, id);
+    await releaseRecordLock(this.path, id);
   }
 
   lockHolder(): Promise<LockInfo | undefined> {
