@@ -1,6 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { Inventory } from "./inventory.js";
-import { nextCronFire, parseQuartzCron } from "./quartz-cron.js";
+import { nextCronFire, parseQuartzCron } from "../../schedule/quartz-cron.js";
 import type { SchedulerJob, Schedulers, SchedulerTrigger } from "./schedulers.js";
 import type { VmBackups } from "./vm-backups.js";
 

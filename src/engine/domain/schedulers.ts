@@ -4,7 +4,7 @@ import type { Clock } from "./clock.js";
 import { invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
 import type { Inventory } from "./inventory.js";
-import { parseQuartzCron } from "./quartz-cron.js";
+import { parseQuartzCron } from "../../schedule/quartz-cron.js";
 
 /** The job types this engine runs: the backups. ZStack's others (startVm, volumeSnapshot...) are refused. */
 export const JOB_TYPES = ["vmBackup", "volumeBackup"] as const;

@@ -1,4 +1,7 @@
 /**
+ * A leaf module that imports nothing: the engine runs schedules with it and the zstack provider reads a
+ * schedule's RPO with it, so both sides agree on what an expression means without either importing the other.
+ *
  * Quartz cron expressions, as ZStack's scheduler takes them: `sec min hour day-of-month month day-of-week [year]`.
  * Each field is `*`, a value, a range `a-b`, a step `*\/n`, `a/n` or `a-b/n`, or a comma list of those; months
  * may be JAN–DEC and weekdays SUN–SAT (Quartz numbers weekdays 1 = SUN … 7 = SAT). Exactly one of day-of-month
@@ -167,4 +170,20 @@ export function nextCronFire(s: CronSchedule, after: number, offsetMinutes: (at:
     return there === offsetMs ? at : d.getTime() - there;
   }
   return undefined;
+}
+
+/**
+ * The longest wait between consecutive firings among the next `samples` firings after `from`: the worst-case
+ * age of the newest backup a schedule leaves. Undefined when it fires fewer than twice.
+ */
+export function longestCronGapMs(s: CronSchedule, from: number, samples = 400): number | undefined {
+  let prev = nextCronFire(s, from);
+  let longest: number | undefined;
+  for (let i = 0; i < samples && prev !== undefined; i++) {
+    const next = nextCronFire(s, prev);
+    if (next === undefined) break;
+    longest = Math.max(longest ?? 0, next - prev);
+    prev = next;
+  }
+  return longest;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextCronFire, parseQuartzCron, type CronSchedule } from "./quartz-cron.js";
+import { longestCronGapMs, nextCronFire, parseQuartzCron, type CronSchedule } from "./quartz-cron.js";
 
 function schedule(expr: string): CronSchedule {
   const r = parseQuartzCron(expr);
@@ -65,5 +65,13 @@ describe("nextCronFire", () => {
   it("a date that never comes gives undefined", () => {
     expect(next("0 0 0 31 FEB ?", "2026-01-01T00:00:00.000Z")).toBeUndefined();
     expect(next("0 0 0 1 1 ? 2027", "2027-06-01T00:00:00.000Z")).toBeUndefined();
+  });
+});
+
+describe("longestCronGapMs", () => {
+  it("is the worst gap between firings, weekends included", () => {
+    expect(longestCronGapMs(schedule("*/3 * * * * ?"), at("2026-01-01T00:00:00Z"))).toBe(3000);
+    expect(longestCronGapMs(schedule("0 0 2 ? * MON-FRI"), at("2026-01-01T00:00:00Z"))).toBe(3 * 86_400_000);
+    expect(longestCronGapMs(schedule("0 0 0 1 1 ? 2027"), at("2026-01-01T00:00:00Z"))).toBeUndefined();
   });
 });
