@@ -2,9 +2,8 @@ import { z } from "zod";
 import { computed, defineResource, optional, optionalComputed, required, type ProtectionFact } from "../../src/sdk/index.js";
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
-import { createOnce } from "./idempotent.js";
 import { queryAll } from "./inventory.js";
-import { deletePermissive, listByUuid } from "./uuid-objects.js";
+import { createWithUuid, deletePermissive, listByUuid } from "./uuid-objects.js";
 import { surveyVms } from "./protection.js";
 import { readManyByUuid } from "./read-many.js";
 import { defined, inventoryOf, isNotFound, keepOrder, newZStackUuid, str, type Inventory } from "./wire.js";
@@ -130,27 +129,19 @@ export const schedulerJob = defineResource<ZStackClient, typeof schema>({
     const d = deadlineOf(ctx);
     const uuid = planned.uuid ?? newZStackUuid();
     const withId = { ...planned, uuid };
-    const created = await createOnce(
-      () => find(ctx.client, d, uuid, withId),
-      async () => {
-        const reply = await ctx.client.call(d, {
-          method: "POST",
-          path: PATH,
-          body: {
-            params: defined({
-              name: planned.name,
-              description: planned.description,
-              type: planned.type,
-              targetResourceUuid: planned.target_resource_uuid,
-              parameters: { ...planned.parameters, ...defined({ backupStorageUuid: planned.backup_storage_uuid }) },
-              resourceUuid: uuid,
-            }),
-          },
-          idempotent: true,
-        });
-        return fromInventory(inventoryOf(reply, "POST", ctx.client.fullPath(PATH)), withId);
+    const created = await createWithUuid(ctx.client, d, {
+      path: PATH,
+      uuid,
+      params: {
+        name: planned.name,
+        description: planned.description,
+        type: planned.type,
+        targetResourceUuid: planned.target_resource_uuid,
+        parameters: { ...planned.parameters, ...defined({ backupStorageUuid: planned.backup_storage_uuid }) },
       },
-    );
+      find: () => find(ctx.client, d, uuid, withId),
+      toState: (inv) => fromInventory(inv, withId),
+    });
     const want = planned.trigger_uuids ?? [];
     if (want.length === 0 && (created.trigger_uuids ?? []).length === 0) return { ...created, trigger_uuids: planned.trigger_uuids };
     await syncTriggers(ctx.client, d, created, want);

@@ -2,11 +2,10 @@ import { z } from "zod";
 import { computed, defineResource, optional, optionalComputed, required } from "../../src/sdk/index.js";
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
-import { createOnce } from "./idempotent.js";
-import { deletePermissive, listByUuid } from "./uuid-objects.js";
+import { createWithUuid, deletePermissive, listByUuid } from "./uuid-objects.js";
 import { readManyByUuid } from "./read-many.js";
 import { scheduleTerms } from "./schedule-terms.js";
-import { defined, inventoryOf, keepOrder, newZStackUuid, num, str, type Inventory } from "./wire.js";
+import { inventoryOf, keepOrder, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
   uuid: z.string().nullable(),
@@ -102,29 +101,21 @@ export const schedulerTrigger = defineResource<ZStackClient, typeof schema>({
     const d = deadlineOf(ctx);
     const uuid = planned.uuid ?? newZStackUuid();
     const withId = { ...planned, uuid };
-    return createOnce(
-      () => find(ctx.client, d, uuid, withId),
-      async () => {
-        const reply = await ctx.client.call(d, {
-          method: "POST",
-          path: PATH,
-          body: {
-            params: defined({
-              name: planned.name,
-              description: planned.description,
-              schedulerType: planned.scheduler_type,
-              schedulerInterval: planned.scheduler_interval,
-              repeatCount: planned.repeat_count,
-              startTime: planned.start_time,
-              cron: planned.cron,
-              resourceUuid: uuid,
-            }),
-          },
-          idempotent: true,
-        });
-        return fromInventory(inventoryOf(reply, "POST", ctx.client.fullPath(PATH)), withId);
+    return createWithUuid(ctx.client, d, {
+      path: PATH,
+      uuid,
+      params: {
+        name: planned.name,
+        description: planned.description,
+        schedulerType: planned.scheduler_type,
+        schedulerInterval: planned.scheduler_interval,
+        repeatCount: planned.repeat_count,
+        startTime: planned.start_time,
+        cron: planned.cron,
       },
-    );
+      find: () => find(ctx.client, d, uuid, withId),
+      toState: (inv) => fromInventory(inv, withId),
+    });
   },
 
   async update(ctx, prior, planned) {

@@ -2,10 +2,9 @@ import { z } from "zod";
 import { computed, defineResource, optional, required } from "../../src/sdk/index.js";
 import { deadlineOf, type Deadline } from "../http/deadline.js";
 import type { ZStackClient } from "./client.js";
-import { createOnce } from "./idempotent.js";
-import { deletePermissive, listByUuid } from "./uuid-objects.js";
+import { createWithUuid, deletePermissive, listByUuid } from "./uuid-objects.js";
 import { readManyByUuid } from "./read-many.js";
-import { defined, inventoryOf, list, newZStackUuid, num, str, type Inventory } from "./wire.js";
+import { list, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
   uuid: z.string().nullable(),
@@ -85,19 +84,13 @@ export const volumeBackup = defineResource<ZStackClient, typeof schema>({
     const d = deadlineOf(ctx);
     const uuid = planned.uuid ?? newZStackUuid();
     const withId = { ...planned, uuid };
-    const path = `/volumes/${planned.volume_uuid}/volume-backups`;
-    return createOnce(
-      () => find(ctx.client, d, uuid, withId),
-      async () => {
-        const reply = await ctx.client.call(d, {
-          method: "POST",
-          path,
-          body: { params: defined({ backupStorageUuid: planned.backup_storage_uuid, name: planned.name, description: planned.description, resourceUuid: uuid }) },
-          idempotent: true,
-        });
-        return fromInventory(inventoryOf(reply, "POST", ctx.client.fullPath(path)), withId) ?? withId;
-      },
-    );
+    return createWithUuid(ctx.client, d, {
+      path: `/volumes/${planned.volume_uuid}/volume-backups`,
+      uuid,
+      params: { backupStorageUuid: planned.backup_storage_uuid, name: planned.name, description: planned.description },
+      find: () => find(ctx.client, d, uuid, withId),
+      toState: (inv) => fromInventory(inv, withId) ?? withId,
+    });
   },
 
   async delete(ctx, state) {

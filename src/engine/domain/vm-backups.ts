@@ -110,27 +110,8 @@ export class VmBackups {
         written.push(uuid);
         // A floor for stores that do not throttle reads themselves.
         if (readBandwidth) await pace(began, info.mode === "full" ? vol.size : info.storedSize, readBandwidth, signal);
-        const now = this.clock.now();
-        made.push({
-          uuid,
-          name: (vol.type === "Root" ? `${input.name}-${stamp}` : `${input.name}-${vol.uuid}-${stamp}`).slice(0, MAX_NAME),
-          description: input.description ?? "",
-          volumeUuid: vol.uuid,
-          vmInstanceUuid: vm.uuid,
-          groupUuid,
-          type: vol.type,
-          deviceId: vol.deviceId,
-          state: "Enabled",
-          status: "Ready",
-          size: vol.size,
-          storedSize: info.storedSize,
-          mode: info.mode,
-          backupStorageUuid: bs.uuid,
-          installPath: info.installPath,
-          source: sourceOf(vm),
-          createDate: now,
-          lastOpDate: now,
-        });
+        const name = (vol.type === "Root" ? `${input.name}-${stamp}` : `${input.name}-${vol.uuid}-${stamp}`).slice(0, MAX_NAME);
+        made.push(this.recordOf(vol, vm, bs, uuid, info, { name, description: input.description ?? "", groupUuid }));
       }
       signal?.throwIfAborted();
     } catch (e) {
@@ -154,28 +135,7 @@ export class VmBackups {
     if (input.resourceUuid && this.backups.has(input.resourceUuid)) throw invalidArgument("resourceUuid", `resource uuid ${input.resourceUuid} is already in use`);
     const uuid = input.resourceUuid ?? newZStackUuid();
     const info = await this.writeBackup(vol, bs, uuid, input, signal);
-    const now = this.clock.now();
-    const backup: VolumeBackup = {
-      uuid,
-      name: input.name.slice(0, MAX_NAME),
-      description: input.description ?? "",
-      volumeUuid: vol.uuid,
-      vmInstanceUuid: vm?.uuid ?? "",
-      groupUuid: uuid,
-      type: vol.type,
-      deviceId: vol.deviceId,
-      state: "Enabled",
-      status: "Ready",
-      size: vol.size,
-      storedSize: info.storedSize,
-      mode: info.mode,
-      backupStorageUuid: bs.uuid,
-      installPath: info.installPath,
-      source: vm ? sourceOf(vm) : { vmName: "", instanceOfferingUuid: "", l3NetworkUuids: [], defaultL3NetworkUuid: "" },
-      createDate: now,
-      lastOpDate: now,
-      standalone: true,
-    };
+    const backup = this.recordOf(vol, vm, bs, uuid, info, { name: input.name.slice(0, MAX_NAME), description: input.description ?? "", groupUuid: uuid, standalone: true });
     try {
       signal?.throwIfAborted();
     } catch (e) {
@@ -381,6 +341,36 @@ export class VmBackups {
     const backups = all.filter((b) => b.backupStorageUuid === bsUuid);
     if (backups.length === 0) throw invalidArgument("backupStorageUuid", `VM backup group[uuid:${groupUuid}] has no backup on backup storage[uuid:${bsUuid}]`);
     return backups;
+  }
+
+  /** The record of a backup just stored: the volume's facts, where it went and how (named and grouped by `naming`). */
+  private recordOf(
+    vol: Volume,
+    vm: VmInstance | undefined,
+    bs: BackupStorage,
+    uuid: string,
+    info: StoredBackupInfo,
+    naming: Pick<VolumeBackup, "name" | "description" | "groupUuid" | "standalone">,
+  ): VolumeBackup {
+    const now = this.clock.now();
+    return {
+      uuid,
+      ...naming,
+      volumeUuid: vol.uuid,
+      vmInstanceUuid: vm?.uuid ?? "",
+      type: vol.type,
+      deviceId: vol.deviceId,
+      state: "Enabled",
+      status: "Ready",
+      size: vol.size,
+      storedSize: info.storedSize,
+      mode: info.mode,
+      backupStorageUuid: bs.uuid,
+      installPath: info.installPath,
+      source: vm ? sourceOf(vm) : { vmName: "", instanceOfferingUuid: "", l3NetworkUuids: [], defaultL3NetworkUuid: "" },
+      createDate: now,
+      lastOpDate: now,
+    };
   }
 
   /** Stores the volume's bytes as backup `uuid`, incremental on its newest backup in that storage. */
