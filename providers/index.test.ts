@@ -13,7 +13,7 @@ describe("builtinProviders", () => {
   it("describes every resource and data source in `providers schema -json` form", () => {
     const json = providersSchemaJson(builtinProviders());
     const zs = json.provider_schemas["registry.terraform.io/backplan/zstack"]!;
-    expect(Object.keys(zs.resource_schemas)).toEqual(["zstack_cdp_policy", "zstack_cdp_task", "zstack_vm_backup", "zstack_vm_from_cdp_backup"]);
+    expect(Object.keys(zs.resource_schemas)).toEqual(["zstack_cdp_policy", "zstack_cdp_task", "zstack_scheduler_job", "zstack_scheduler_trigger", "zstack_vm_backup", "zstack_vm_from_cdp_backup", "zstack_volume_backup"]);
     expect(Object.keys(zs.data_source_schemas)).toEqual([
       "zstack_backup_storages",
       "zstack_cdp_recovery_points",

@@ -5,8 +5,9 @@ import type { ZStackClient } from "./client.js";
 import { createOnce } from "./idempotent.js";
 import { readManyByUuid } from "./read-many.js";
 import { queryAll } from "./inventory.js";
+import { deletePermissive, listByUuid } from "./uuid-objects.js";
 import { cdpPolicyFacts } from "./protection.js";
-import { defined, inventoryOf, isNotFound, newZStackUuid, num, str, type Inventory } from "./wire.js";
+import { defined, inventoryOf, newZStackUuid, num, str, type Inventory } from "./wire.js";
 
 const schema = z.object({
   uuid: z.string().nullable(),
@@ -121,12 +122,7 @@ export const cdpPolicy = defineResource<ZStackClient, typeof schema>({
   },
 
   async delete(ctx, state) {
-    if (!state.uuid) return;
-    try {
-      await ctx.client.call(deadlineOf(ctx), { method: "DELETE", path: `${BASE}/${state.uuid}`, query: { deleteMode: "Permissive" } });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    if (state.uuid) await deletePermissive(ctx.client, deadlineOf(ctx), `${BASE}/${state.uuid}`);
   },
 
   async import(ctx, id) {
@@ -135,13 +131,7 @@ export const cdpPolicy = defineResource<ZStackClient, typeof schema>({
 
   inventory: {
     idAttribute: "uuid",
-    async list(ctx) {
-      const invs = await queryAll(ctx.client, deadlineOf(ctx), BASE);
-      return invs.flatMap((inv) => {
-        const uuid = str(inv, "uuid");
-        return uuid ? [{ id: uuid, name: str(inv, "name") }] : [];
-      });
-    },
+    list: (ctx) => listByUuid(ctx.client, deadlineOf(ctx), BASE),
   },
   protection: {
     facts: cdpPolicyFacts,

@@ -110,6 +110,57 @@ output "backup_sizes" {
     notes: `The import id is the backup **group** uuid (\`group_uuid\`). ZStack names each volume backup
 \`<name>-<timestamp>\`; the \`name\` attribute keeps the configured value so no drift appears.`,
   },
+  zstack_volume_backup: {
+    example: `
+resource "zstack_volume_backup" "db_data" {
+  volume_uuid         = data.zstack_vm_instances.db.vm_instances[0].all_volumes[1].uuid
+  backup_storage_uuid = data.zstack_backup_storages.imagestore.backup_storages[0].uuid
+  name                = "db-data-before-upgrade"
+}`,
+    importId: "7d1c3f0e9a6b4d2e8f5a1b3c5d7e9f01",
+    notes: `Made with CreateVolumeBackup; the name is kept as given. Deleting the resource deletes the backup
+(DeleteVolumeBackup). Only plain volume backups are listed by drift: the volume backups inside a VM backup belong to
+\`zstack_vm_backup\`.`,
+  },
+  zstack_scheduler_trigger: {
+    example: `
+# Every night at 02:00 on the management node's clock (Quartz cron: a seconds field, one day field "?").
+resource "zstack_scheduler_trigger" "nightly" {
+  name           = "nightly-0200"
+  scheduler_type = "cron"
+  cron           = "0 0 2 * * ?"
+}
+
+# Every 6 hours, 28 times in all, from a given Unix time.
+resource "zstack_scheduler_trigger" "week_of_6h" {
+  name               = "6h-for-a-week"
+  scheduler_type     = "simple"
+  scheduler_interval = 21600
+  repeat_count       = 28
+  start_time         = 1798761600
+}`,
+    importId: "0c9e5d4b3a2f41e0b8d7c6a5f4e3d2c1",
+    notes: `A trigger does nothing by itself: jobs name it in \`zstack_scheduler_job.trigger_uuids\`. For protection reviews a
+trigger lends its rhythm to the VM backup jobs it runs: a simple trigger's RPO is its interval, a cron trigger's the
+longest wait between two firings (weekends included).`,
+  },
+  zstack_scheduler_job: {
+    example: `
+resource "zstack_scheduler_job" "web_nightly" {
+  name                 = "web-1-nightly"
+  type                 = "vmBackup"
+  target_resource_uuid = data.zstack_vm_instances.web.vm_instances[0].uuid
+  backup_storage_uuid  = data.zstack_backup_storages.imagestore.backup_storages[0].uuid
+  trigger_uuids        = [zstack_scheduler_trigger.nightly.uuid]
+}`,
+    importId: "5a4b3c2d1e0f49a8b7c6d5e4f3a2b1c0",
+    notes: `Each firing of an attached trigger takes a real backup: \`vmBackup\` a VM backup of the whole VM (named
+\`<job name>-<timestamp>\`, as CreateVmBackup names them), \`volumeBackup\` a backup of one volume. One backup of a job
+runs at a time; a firing that comes while the previous backup still runs is skipped. The backups stay until deleted.
+\`trigger_uuids\` is compared as a set and changes in place (AddSchedulerJobToSchedulerTrigger /
+RemoveSchedulerJobFromSchedulerTrigger). A \`vmBackup\` job counts as scheduled protection of its VM, with the RPO of
+its first trigger.`,
+  },
   zstack_vm_from_cdp_backup: {
     example: `
 data "zstack_cdp_recovery_points" "web" {

@@ -5,7 +5,10 @@ import { cdpTask } from "./cdp_task.js";
 import { ZStackClient } from "./client.js";
 import { resolveZStackConfig } from "./config.js";
 import { zstackDataSources } from "./data_sources.js";
+import { schedulerJob } from "./scheduler_job.js";
+import { schedulerTrigger } from "./scheduler_trigger.js";
 import { vmBackup } from "./vm_backup.js";
+import { volumeBackup } from "./volume_backup.js";
 import { vmFromCdpBackup } from "./vm_from_cdp_backup.js";
 
 const schema = z.object({
@@ -26,7 +29,7 @@ export const zstackProvider = defineProvider<ZStackClient, typeof schema>({
   name: "zstack",
   source: "backplan/zstack",
   version: "0.1.0",
-  description: "ZStack Cloud: CDP policies and tasks, VM backups, VMs restored from CDP recovery points.",
+  description: "ZStack Cloud: CDP policies and tasks, VM and volume backups, scheduled backups, VMs restored from CDP recovery points.",
   schema,
   attributes: {
     endpoint: optional({ description: "API base URL, e.g. `http://10.0.0.5:8080` (`/zstack/v1` is added). Env: ZSTACK_ENDPOINT." }),
@@ -49,6 +52,6 @@ export const zstackProvider = defineProvider<ZStackClient, typeof schema>({
   async close(client) {
     await client.close();
   },
-  resources: [cdpPolicy, cdpTask, vmBackup, vmFromCdpBackup],
+  resources: [cdpPolicy, cdpTask, vmBackup, vmFromCdpBackup, volumeBackup, schedulerJob, schedulerTrigger],
   dataSources: [...zstackDataSources],
 });

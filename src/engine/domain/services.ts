@@ -1,7 +1,9 @@
 import type { EngineContext } from "../context.js";
 import { Accounts } from "./accounts.js";
+import { BackupScheduler } from "./backup-scheduler.js";
 import { Cdp } from "./cdp.js";
 import { Jobs } from "./jobs.js";
+import { Schedulers } from "./schedulers.js";
 import { Tags } from "./tags.js";
 import { VmBackups } from "./vm-backups.js";
 
@@ -12,6 +14,9 @@ export interface EngineServices {
   readonly cdp: Cdp;
   readonly vmBackups: VmBackups;
   readonly tags: Tags;
+  /** ZStack scheduler jobs and triggers, and the runner that takes their backups. */
+  readonly schedulers: Schedulers;
+  readonly backupScheduler: BackupScheduler;
 }
 
 export const DEFAULT_JOB_EXPIRY_SECONDS = 2 * 24 * 3600;
@@ -31,10 +36,13 @@ export function engineServices(ctx: EngineContext): EngineServices {
   const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000);
   const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore });
   const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
-  const services: EngineServices = { accounts, jobs, cdp, vmBackups, tags: new Tags(ctx.db) };
+  const schedulers = new Schedulers(ctx.db, ctx.clock, ctx.inventory);
+  const backupScheduler = new BackupScheduler(schedulers, vmBackups, ctx.inventory, ctx.clock);
+  const services: EngineServices = { accounts, jobs, cdp, vmBackups, tags: new Tags(ctx.db), schedulers, backupScheduler };
   byContext.set(ctx, services);
   ctx.onClose(async () => {
     jobs.close();
+    await backupScheduler.close();
     await cdp.close();
   });
   return services;

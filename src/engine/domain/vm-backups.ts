@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
-import type { BandwidthLimits, VolumeBackupStore } from "../storage/backup-store.js";
+import type { BandwidthLimits, StoredBackupInfo, VolumeBackupStore } from "../storage/backup-store.js";
 import { readdirOrEmpty, removeDurable, writeFileDurable } from "../storage/durable-file.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
 import { javaTimestampString } from "./java-timestamp.js";
-import type { BackupStorage, Inventory, VmInstance } from "./inventory.js";
+import type { BackupStorage, Inventory, VmInstance, Volume } from "./inventory.js";
 import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
 
 /** One volume's backup inside a VM backup group (ZStack's VolumeBackupInventory). Its data id is its uuid. */
@@ -35,6 +35,11 @@ export interface VolumeBackup {
   source: { vmName: string; instanceOfferingUuid: string; l3NetworkUuids: string[]; defaultL3NetworkUuid: string };
   createDate: number;
   lastOpDate: number;
+  /**
+   * A plain volume backup (CreateVolumeBackup), not part of a VM backup: its group is itself (so the group
+   * descriptor, tombstone and sync machinery serve it unchanged) and the wire shows no groupUuid.
+   */
+  standalone?: true;
 }
 
 export interface NewVmBackup {
@@ -100,43 +105,13 @@ export class VmBackups {
       for (const vol of volumes) {
         signal?.throwIfAborted();
         const uuid = vol.uuid === root.uuid && input.resourceUuid ? input.resourceUuid : newZStackUuid();
-        const parent = this.latestOf(vol.uuid, bs.uuid);
         const began = performance.now();
-        const info = await this.store.write({
-          storageDir: bs.url,
-          backupId: uuid,
-          sourcePath: vol.installPath,
-          size: vol.size,
-          volumeUuid: vol.uuid,
-          ...(parent ? { parentId: parent.uuid } : {}),
-          ...(readBandwidth ? { readBandwidth } : {}),
-          ...(input.bandwidth ? { bandwidth: input.bandwidth } : {}),
-          ...(signal ? { signal } : {}),
-        });
+        const info = await this.writeBackup(vol, bs, uuid, input, signal);
         written.push(uuid);
         // A floor for stores that do not throttle reads themselves.
         if (readBandwidth) await pace(began, info.mode === "full" ? vol.size : info.storedSize, readBandwidth, signal);
-        const now = this.clock.now();
-        made.push({
-          uuid,
-          name: (vol.type === "Root" ? `${input.name}-${stamp}` : `${input.name}-${vol.uuid}-${stamp}`).slice(0, MAX_NAME),
-          description: input.description ?? "",
-          volumeUuid: vol.uuid,
-          vmInstanceUuid: vm.uuid,
-          groupUuid,
-          type: vol.type,
-          deviceId: vol.deviceId,
-          state: "Enabled",
-          status: "Ready",
-          size: vol.size,
-          storedSize: info.storedSize,
-          mode: info.mode,
-          backupStorageUuid: bs.uuid,
-          installPath: info.installPath,
-          source: sourceOf(vm),
-          createDate: now,
-          lastOpDate: now,
-        });
+        const name = (vol.type === "Root" ? `${input.name}-${stamp}` : `${input.name}-${vol.uuid}-${stamp}`).slice(0, MAX_NAME);
+        made.push(this.recordOf(vol, vm, bs, uuid, info, { name, description: input.description ?? "", groupUuid }));
       }
       signal?.throwIfAborted();
     } catch (e) {
@@ -146,6 +121,56 @@ export class VmBackups {
     for (const b of made) this.backups.put(b);
     await this.writeDescriptor(bs, groupUuid, made);
     return made;
+  }
+
+  /**
+   * Backs up one volume (CreateVolumeBackup), keeping the requested name. Incremental on the volume's latest
+   * backup in that storage, whether it was taken alone or as part of a VM backup. Durable like `create`.
+   */
+  async createVolume(volumeUuid: string, input: NewVmBackup, signal?: AbortSignal): Promise<VolumeBackup> {
+    const vol = this.inventory.volumes.get(volumeUuid);
+    if (!vol) throw invalidArgument("volumeUuid", `volume[uuid:${volumeUuid}] is not found`);
+    const vm = vol.vmInstanceUuid ? this.inventory.vms.get(vol.vmInstanceUuid) : undefined;
+    const bs = this.requireBackupStorage(input.backupStorageUuid);
+    if (input.resourceUuid && this.backups.has(input.resourceUuid)) throw invalidArgument("resourceUuid", `resource uuid ${input.resourceUuid} is already in use`);
+    const uuid = input.resourceUuid ?? newZStackUuid();
+    const info = await this.writeBackup(vol, bs, uuid, input, signal);
+    const backup = this.recordOf(vol, vm, bs, uuid, info, { name: input.name.slice(0, MAX_NAME), description: input.description ?? "", groupUuid: uuid, standalone: true });
+    try {
+      signal?.throwIfAborted();
+    } catch (e) {
+      await this.store.remove(bs.url, uuid).catch(() => undefined);
+      throw e;
+    }
+    this.backups.put(backup);
+    await this.writeDescriptor(bs, uuid, [backup]);
+    return backup;
+  }
+
+  /**
+   * Deletes one plain volume backup (DeleteVolumeBackup), durably as `deleteGroup` does. An unknown uuid is not
+   * an error (Permissive). A volume backup that belongs to a VM backup is refused: a VM backup goes as a whole.
+   */
+  async deleteVolumeBackup(uuid: string, backupStorageUuids?: readonly string[]): Promise<void> {
+    const b = this.backups.get(uuid);
+    if (!b) return;
+    if (!b.standalone) throw new DomainError("conflict", `volume backup[uuid:${uuid}] is part of VM backup group[uuid:${b.groupUuid}]; delete the group with DeleteVmBackup`);
+    await this.deleteGroup(b.groupUuid, backupStorageUuids);
+  }
+
+  /** Writes a volume backup's bytes back into its volume (RevertVolumeFromVolumeBackup), through the inventory. */
+  async revertVolume(uuid: string, signal?: AbortSignal): Promise<void> {
+    const b = this.backups.get(uuid);
+    if (!b) throw notFound("VolumeBackup", uuid);
+    await this.revertInto([b], signal);
+  }
+
+  /** One volume backup as a volume that can write its backed-up bytes into a file (admin checksums). */
+  backupVolume(uuid: string): { volumeUuid: string; deviceId: number; size: number; materialize(dest: string): Promise<void> } {
+    const b = this.backups.get(uuid);
+    if (!b) throw notFound("VolumeBackup", uuid);
+    const bs = this.requireBackupStorage(b.backupStorageUuid);
+    return { volumeUuid: b.volumeUuid, deviceId: b.deviceId, size: b.size, materialize: (dest: string) => this.store.restore(bs.url, b.uuid, dest) };
   }
 
   /**
@@ -285,7 +310,11 @@ export class VmBackups {
    * dirty tracking and CDP journals see the changes).
    */
   async revertVm(groupUuid: string, backupStorageUuid?: string, signal?: AbortSignal): Promise<void> {
-    const backups = this.usableGroup(groupUuid, backupStorageUuid);
+    await this.revertInto(this.usableGroup(groupUuid, backupStorageUuid), signal);
+  }
+
+  /** Writes each backup (all in one backup storage) back into the volume it was taken of. */
+  private async revertInto(backups: readonly VolumeBackup[], signal?: AbortSignal): Promise<void> {
     const bs = this.requireBackupStorage(backups[0]!.backupStorageUuid);
     const targets = backups.map((b) => {
       const vol = this.inventory.volumes.get(b.volumeUuid);
@@ -314,6 +343,54 @@ export class VmBackups {
     return backups;
   }
 
+  /** The record of a backup just stored: the volume's facts, where it went and how (named and grouped by `naming`). */
+  private recordOf(
+    vol: Volume,
+    vm: VmInstance | undefined,
+    bs: BackupStorage,
+    uuid: string,
+    info: StoredBackupInfo,
+    naming: Pick<VolumeBackup, "name" | "description" | "groupUuid" | "standalone">,
+  ): VolumeBackup {
+    const now = this.clock.now();
+    return {
+      uuid,
+      ...naming,
+      volumeUuid: vol.uuid,
+      vmInstanceUuid: vm?.uuid ?? "",
+      type: vol.type,
+      deviceId: vol.deviceId,
+      state: "Enabled",
+      status: "Ready",
+      size: vol.size,
+      storedSize: info.storedSize,
+      mode: info.mode,
+      backupStorageUuid: bs.uuid,
+      installPath: info.installPath,
+      source: vm ? sourceOf(vm) : { vmName: "", instanceOfferingUuid: "", l3NetworkUuids: [], defaultL3NetworkUuid: "" },
+      createDate: now,
+      lastOpDate: now,
+    };
+  }
+
+  /** Stores the volume's bytes as backup `uuid`, incremental on its newest backup in that storage. */
+  private writeBackup(vol: Volume, bs: BackupStorage, uuid: string, input: NewVmBackup, signal?: AbortSignal): Promise<StoredBackupInfo> {
+    const parent = this.latestOf(vol.uuid, bs.uuid);
+    const readBandwidth = input.bandwidth?.volumeReadBandwidth;
+    return this.store.write({
+      storageDir: bs.url,
+      backupId: uuid,
+      sourcePath: vol.installPath,
+      size: vol.size,
+      volumeUuid: vol.uuid,
+      ...(parent ? { parentId: parent.uuid } : {}),
+      ...(readBandwidth ? { readBandwidth } : {}),
+      ...(input.bandwidth ? { bandwidth: input.bandwidth } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** The volume's newest backup in that storage (alone or in a VM backup): the parent of its next one. */
   private latestOf(volumeUuid: string, bsUuid: string): VolumeBackup | undefined {
     let latest: VolumeBackup | undefined;
     for (const b of this.backups.all()) {

@@ -87,6 +87,56 @@ export interface CdpTaskConfig extends cdktf.TerraformMetaArguments {
   readonly timeouts?: CdpTaskConfigTimeouts;
 }
 
+export interface SchedulerJobConfigTimeouts {
+  readonly create?: string;
+  readonly delete?: string;
+  readonly read?: string;
+  readonly update?: string;
+}
+
+export interface SchedulerJobConfig extends cdktf.TerraformMetaArguments {
+  /** UUID of the ImageStore backup storage backups go to (sent as `parameters.backupStorageUuid`); required for backup jobs. */
+  readonly backupStorageUuid?: string;
+  /** Free-form description. */
+  readonly description?: string;
+  /** Name of the job; scheduled backups are named after it (1–255 characters). */
+  readonly name: string;
+  /** Further job parameters, sent as given in `parameters`. */
+  readonly parameters?: { [key: string]: string } | cdktf.IResolvable;
+  /** vmBackup: UUID of the VM (or its root volume); volumeBackup: UUID of the volume. */
+  readonly targetResourceUuid: string;
+  /** UUIDs of the triggers that run the job (AddSchedulerJobToSchedulerTrigger); order does not matter. */
+  readonly triggerUuids?: string[];
+  /** What the job does: `vmBackup` or `volumeBackup` (ZStack also knows startVm, stopVm, rebootVm and volumeSnapshot). */
+  readonly type: string;
+  readonly timeouts?: SchedulerJobConfigTimeouts;
+}
+
+export interface SchedulerTriggerConfigTimeouts {
+  readonly create?: string;
+  readonly delete?: string;
+  readonly read?: string;
+  readonly update?: string;
+}
+
+export interface SchedulerTriggerConfig extends cdktf.TerraformMetaArguments {
+  /** cron: a Quartz cron expression — seconds minutes hours day-of-month month day-of-week [year], one of the day fields `?`. */
+  readonly cron?: string;
+  /** Free-form description. */
+  readonly description?: string;
+  /** Name of the trigger (1–255 characters). */
+  readonly name: string;
+  /** simple: how many times the trigger fires in all; unset fires forever. */
+  readonly repeatCount?: number;
+  /** simple: seconds between firings (required for simple triggers). */
+  readonly schedulerInterval?: number;
+  /** `cron` or `simple`. */
+  readonly schedulerType: string;
+  /** simple: Unix time (seconds) of the first firing; unset or 0 starts now. */
+  readonly startTime?: number;
+  readonly timeouts?: SchedulerTriggerConfigTimeouts;
+}
+
 export interface VmBackupConfigTimeouts {
   readonly create?: string;
   readonly delete?: string;
@@ -180,6 +230,26 @@ export interface VmFromCdpBackupVmNicsRef {
   readonly mac: string;
   readonly netmask: string;
   readonly gateway: string;
+}
+
+export interface VolumeBackupConfigTimeouts {
+  readonly create?: string;
+  readonly delete?: string;
+  readonly read?: string;
+}
+
+export interface VolumeBackupConfig extends cdktf.TerraformMetaArguments {
+  /** UUID of the ImageStore backup storage to write to. */
+  readonly backupStorageUuid: string;
+  /** Free-form description. */
+  readonly description?: string;
+  /** Backup name (kept as given, unlike VM backups). */
+  readonly name: string;
+  /** Arbitrary map; any change takes a new backup (e.g. `{ week = "2026-48" }`). */
+  readonly triggers?: { [key: string]: string } | cdktf.IResolvable;
+  /** UUID of the volume to back up. */
+  readonly volumeUuid: string;
+  readonly timeouts?: VolumeBackupConfigTimeouts;
 }
 
 export interface DataBackupStoragesConfigTimeouts {
@@ -321,7 +391,7 @@ export interface DataVmInstancesVmInstancesRef {
   readonly allVolumes: ObjectListRef<DataVmInstancesVmInstancesAllVolumesRef>;
 }
 
-/** ZStack Cloud: CDP policies and tasks, VM backups, VMs restored from CDP recovery points. */
+/** ZStack Cloud: CDP policies and tasks, VM and volume backups, scheduled backups, VMs restored from CDP recovery points. */
 export class ZstackProvider extends cdktf.TerraformProvider {
   static readonly tfResourceType = "zstack";
   private readonly bpConfig: ZstackProviderConfig;
@@ -509,6 +579,156 @@ export class CdpTask extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     return toTerraform(this.bpConfig, { backupBandwidth: { name: "backup_bandwidth" }, backupStorageUuid: { name: "backup_storage_uuid" }, description: { name: "description" }, enabled: { name: "enabled" }, maxCapacity: { name: "max_capacity" }, maxLatency: { name: "max_latency" }, name: { name: "name" }, policyUuid: { name: "policy_uuid" }, resourceUuids: { name: "resource_uuids" }, taskType: { name: "task_type" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" }, update: { name: "update" } } } });
+  }
+}
+
+/** A scheduled job: what ZStack does to a resource each time one of its triggers (`zstack_scheduler_trigger`) fires — `vmBackup` (a VM backup of the VM, like `zstack_vm_backup`) or `volumeBackup` (a backup of one volume). Name, description and `trigger_uuids` change in place; the rest replaces the job. */
+export class SchedulerJob extends cdktf.TerraformResource {
+  static readonly tfResourceType = "zstack_scheduler_job";
+  private readonly bpConfig: SchedulerJobConfig;
+
+  constructor(scope: Construct, id: string, config: SchedulerJobConfig) {
+    super(scope, id, {
+      terraformResourceType: "zstack_scheduler_job",
+      terraformGeneratorMetadata: { providerName: "zstack", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** UUID of the ImageStore backup storage backups go to (sent as `parameters.backupStorageUuid`); required for backup jobs. */
+  get backupStorageUuid(): string {
+    return attributeRef(this, "backup_storage_uuid", "string") as string;
+  }
+
+  /** Free-form description. */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** The job's stored data, as the server reports it. */
+  get jobData(): string {
+    return attributeRef(this, "job_data", "string") as string;
+  }
+
+  /** Name of the job; scheduled backups are named after it (1–255 characters). */
+  get name(): string {
+    return attributeRef(this, "name", "string") as string;
+  }
+
+  /** Further job parameters, sent as given in `parameters`. */
+  get parameters(): { [key: string]: string } {
+    return attributeRef(this, "parameters", "string_map") as { [key: string]: string };
+  }
+
+  /** Enabled or Disabled. */
+  get state(): string {
+    return attributeRef(this, "state", "string") as string;
+  }
+
+  /** vmBackup: UUID of the VM (or its root volume); volumeBackup: UUID of the volume. */
+  get targetResourceUuid(): string {
+    return attributeRef(this, "target_resource_uuid", "string") as string;
+  }
+
+  /** UUIDs of the triggers that run the job (AddSchedulerJobToSchedulerTrigger); order does not matter. */
+  get triggerUuids(): string[] {
+    return attributeRef(this, "trigger_uuids", "string_list") as string[];
+  }
+
+  /** What the job does: `vmBackup` or `volumeBackup` (ZStack also knows startVm, stopVm, rebootVm and volumeSnapshot). */
+  get type(): string {
+    return attributeRef(this, "type", "string") as string;
+  }
+
+  /** The job's UUID (chosen by the client and sent as `resourceUuid`); the import id. */
+  get uuid(): string {
+    return attributeRef(this, "uuid", "string") as string;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { backupStorageUuid: { name: "backup_storage_uuid" }, description: { name: "description" }, name: { name: "name" }, parameters: { name: "parameters" }, targetResourceUuid: { name: "target_resource_uuid" }, triggerUuids: { name: "trigger_uuids" }, type: { name: "type" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" }, update: { name: "update" } } } });
+  }
+}
+
+/** When scheduled jobs (`zstack_scheduler_job`) run: a Quartz cron expression (with a seconds field, e.g. `0 0 2 * * ?` daily at 02:00 on the management node's clock) or a simple interval with an optional repeat count and start time. Name and description change in place; the schedule replaces the trigger. */
+export class SchedulerTrigger extends cdktf.TerraformResource {
+  static readonly tfResourceType = "zstack_scheduler_trigger";
+  private readonly bpConfig: SchedulerTriggerConfig;
+
+  constructor(scope: Construct, id: string, config: SchedulerTriggerConfig) {
+    super(scope, id, {
+      terraformResourceType: "zstack_scheduler_trigger",
+      terraformGeneratorMetadata: { providerName: "zstack", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** cron: a Quartz cron expression — seconds minutes hours day-of-month month day-of-week [year], one of the day fields `?`. */
+  get cron(): string {
+    return attributeRef(this, "cron", "string") as string;
+  }
+
+  /** Free-form description. */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** UUIDs of the jobs the trigger runs (attached with `zstack_scheduler_job.trigger_uuids`). */
+  get jobUuids(): string[] {
+    return attributeRef(this, "job_uuids", "string_list") as string[];
+  }
+
+  /** Name of the trigger (1–255 characters). */
+  get name(): string {
+    return attributeRef(this, "name", "string") as string;
+  }
+
+  /** simple: how many times the trigger fires in all; unset fires forever. */
+  get repeatCount(): number {
+    return attributeRef(this, "repeat_count", "number") as number;
+  }
+
+  /** simple: seconds between firings (required for simple triggers). */
+  get schedulerInterval(): number {
+    return attributeRef(this, "scheduler_interval", "number") as number;
+  }
+
+  /** `cron` or `simple`. */
+  get schedulerType(): string {
+    return attributeRef(this, "scheduler_type", "string") as string;
+  }
+
+  /** simple: Unix time (seconds) of the first firing; unset or 0 starts now. */
+  get startTime(): number {
+    return attributeRef(this, "start_time", "number") as number;
+  }
+
+  /** simple with a repeat count: the time of the last firing, as the server states it. */
+  get stopTime(): string {
+    return attributeRef(this, "stop_time", "string") as string;
+  }
+
+  /** The trigger's UUID (chosen by the client and sent as `resourceUuid`); the import id. */
+  get uuid(): string {
+    return attributeRef(this, "uuid", "string") as string;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { cron: { name: "cron" }, description: { name: "description" }, name: { name: "name" }, repeatCount: { name: "repeat_count" }, schedulerInterval: { name: "scheduler_interval" }, schedulerType: { name: "scheduler_type" }, startTime: { name: "start_time" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" }, update: { name: "update" } } } });
   }
 }
 
@@ -749,6 +969,91 @@ export class VmFromCdpBackup extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     return toTerraform(this.bpConfig, { cdpTaskUuid: { name: "cdp_task_uuid" }, clusterUuid: { name: "cluster_uuid" }, defaultL3NetworkUuid: { name: "default_l3_network_uuid" }, description: { name: "description" }, groupId: { name: "group_id" }, hostUuid: { name: "host_uuid" }, instanceOfferingUuid: { name: "instance_offering_uuid" }, l3NetworkUuids: { name: "l3_network_uuids" }, name: { name: "name" }, primaryStorageUuidForDataVolume: { name: "primary_storage_uuid_for_data_volume" }, primaryStorageUuidForRootVolume: { name: "primary_storage_uuid_for_root_volume" }, recoverBandwidth: { name: "recover_bandwidth" }, type: { name: "type" }, zoneUuid: { name: "zone_uuid" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" } } } });
+  }
+}
+
+/** A backup of one volume (root or data) made with CreateVolumeBackup. Every argument forces a new backup, as in ZStack's own provider; change `triggers` to take a fresh one. The backup storage must be an ImageStore. */
+export class VolumeBackup extends cdktf.TerraformResource {
+  static readonly tfResourceType = "zstack_volume_backup";
+  private readonly bpConfig: VolumeBackupConfig;
+
+  constructor(scope: Construct, id: string, config: VolumeBackupConfig) {
+    super(scope, id, {
+      terraformResourceType: "zstack_volume_backup",
+      terraformGeneratorMetadata: { providerName: "zstack", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** UUID of the ImageStore backup storage to write to. */
+  get backupStorageUuid(): string {
+    return attributeRef(this, "backup_storage_uuid", "string") as string;
+  }
+
+  /** Free-form description. */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** full or incremental: how the backup was stored. */
+  get mode(): string {
+    return attributeRef(this, "mode", "string") as string;
+  }
+
+  /** Backup name (kept as given, unlike VM backups). */
+  get name(): string {
+    return attributeRef(this, "name", "string") as string;
+  }
+
+  /** Virtual size of the backed-up volume, bytes. */
+  get size(): number {
+    return attributeRef(this, "size", "number") as number;
+  }
+
+  /** Enabled or Disabled. */
+  get state(): string {
+    return attributeRef(this, "state", "string") as string;
+  }
+
+  /** Ready once the backup is complete. */
+  get status(): string {
+    return attributeRef(this, "status", "string") as string;
+  }
+
+  /** Arbitrary map; any change takes a new backup (e.g. `{ week = "2026-48" }`). */
+  get triggers(): { [key: string]: string } {
+    return attributeRef(this, "triggers", "string_map") as { [key: string]: string };
+  }
+
+  /** Root or Data: the kind of volume backed up. */
+  get type(): string {
+    return attributeRef(this, "type", "string") as string;
+  }
+
+  /** The backup's UUID (chosen by the client and sent as `resourceUuid`); the import id. */
+  get uuid(): string {
+    return attributeRef(this, "uuid", "string") as string;
+  }
+
+  /** UUID of the VM the volume belonged to when backed up, if any. */
+  get vmInstanceUuid(): string {
+    return attributeRef(this, "vm_instance_uuid", "string") as string;
+  }
+
+  /** UUID of the volume to back up. */
+  get volumeUuid(): string {
+    return attributeRef(this, "volume_uuid", "string") as string;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { backupStorageUuid: { name: "backup_storage_uuid" }, description: { name: "description" }, name: { name: "name" }, triggers: { name: "triggers" }, volumeUuid: { name: "volume_uuid" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" } } } });
   }
 }
 

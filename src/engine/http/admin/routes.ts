@@ -161,6 +161,7 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
     return pointSums(services.cdp.pointVolumes(req.params.uuid!, groupId));
   });
   route("GET", "/vm-backups/:groupUuid/sha256", async (req) => pointSums(services.vmBackups.groupVolumes(req.params.groupUuid!)));
+  route("GET", "/volume-backups/:uuid/sha256", async (req) => pointSums([services.vmBackups.backupVolume(req.params.uuid!)]));
 
   // Damages one stored chunk of a volume backup in place (its first byte flipped), so restore tests and
   // verification can be shown to catch corruption. Only the chunk store keeps chunks; other backends answer 409.

@@ -135,3 +135,12 @@ export function boolParam(q: URLSearchParams, name: string): boolean {
   if (v !== "true" && v !== "false") throw new RequestError(400, `Invalid query parameter. '${name}' must be true or false`);
   return v === "true";
 }
+
+/** Reads DeleteVmBackup's / DeleteVolumeBackup's `backupStorageUuids` (repeated or comma-separated; non-empty when given). */
+export function backupStorageUuidsOf(q: URLSearchParams): string[] | undefined {
+  const raw = q.getAll("backupStorageUuids").flatMap((v) => v.split(","));
+  if (q.has("backupStorageUuids") && raw.filter(Boolean).length === 0) {
+    throw new RequestError(400, "Invalid query parameter. 'backupStorageUuids' must not be empty when given");
+  }
+  return raw.length ? raw.filter(Boolean) : undefined;
+}

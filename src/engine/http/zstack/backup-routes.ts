@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { invalidArgument } from "../../domain/errors.js";
-import { asyncApi, boolParam, deleteModeOf, type Api } from "./api.js";
+import { asyncApi, backupStorageUuidsOf, boolParam, deleteModeOf, type Api } from "./api.js";
 import { description, long, name, uuid } from "./envelope.js";
-import { RequestError } from "./errors.js";
 import { checkPlacement } from "./placement.js";
 import { queryApi } from "./queries.js";
 import { vmView, volumeBackupSchema, volumeBackupView } from "./views.js";
@@ -83,13 +82,7 @@ export function registerBackupRoutes(api: Api): void {
 
   asyncApi(api, "DELETE", "/vm-backups/:groupUuid", {
     apiName: "DeleteVmBackup",
-    query: (q) => {
-      const raw = q.getAll("backupStorageUuids").flatMap((v) => v.split(","));
-      if (q.has("backupStorageUuids") && raw.filter(Boolean).length === 0) {
-        throw new RequestError(400, "Invalid query parameter. 'backupStorageUuids' must not be empty when given");
-      }
-      return { deleteMode: deleteModeOf(q), handleDependency: boolParam(q, "handleDependency"), backupStorageUuids: raw.length ? raw.filter(Boolean) : undefined };
-    },
+    query: (q) => ({ deleteMode: deleteModeOf(q), handleDependency: boolParam(q, "handleDependency"), backupStorageUuids: backupStorageUuidsOf(q) }),
     run: async ({ req, query }) => {
       await vmBackups.deleteGroup(req.params.groupUuid!, query.backupStorageUuids);
       return {};

@@ -16,6 +16,7 @@ import type {
   Zone,
 } from "../../domain/inventory.js";
 import type { RecoveryPoint } from "../../domain/recovery-points.js";
+import type { SchedulerJob, SchedulerTrigger } from "../../domain/schedulers.js";
 import type { VolumeBackup } from "../../domain/vm-backups.js";
 import type { FieldKind, QuerySchema } from "./query.js";
 import type { Queryable } from "./query-eval.js";
@@ -343,7 +344,8 @@ export function volumeBackupView(b: VolumeBackup): Queryable {
     status: b.status,
     size: b.size,
     metadata: JSON.stringify({ deviceId: b.deviceId, volumeSize: b.size, storedSize: b.storedSize, vmName: b.source.vmName }),
-    groupUuid: b.groupUuid,
+    // A plain volume backup belongs to no VM backup group (its group is only how the engine stores it).
+    groupUuid: b.standalone ? null : b.groupUuid,
     mode: b.mode,
     vmInstanceUuid: b.vmInstanceUuid,
     hypervisorType: "KVM",
@@ -352,6 +354,50 @@ export function volumeBackupView(b: VolumeBackup): Queryable {
     ],
     createDate: b.createDate,
     lastOpDate: b.lastOpDate,
+  };
+}
+
+export const schedulerJobSchema = schema("SchedulerJobInventory", {
+  string: "uuid targetResourceUuid name description state jobData jobType",
+  list: "triggersUuid",
+  timestamp: STAMPS,
+});
+/** `jobData` carries the job's type and parameters as JSON, where ZStack keeps the job's serialized data. */
+export function schedulerJobView(j: SchedulerJob): Queryable {
+  return {
+    uuid: j.uuid,
+    targetResourceUuid: j.targetResourceUuid,
+    name: j.name,
+    description: j.description,
+    state: j.state,
+    jobType: j.type,
+    jobData: JSON.stringify({ type: j.type, parameters: j.parameters }),
+    triggersUuid: [...j.triggerUuids],
+    createDate: j.createDate,
+    lastOpDate: j.lastOpDate,
+  };
+}
+
+export const schedulerTriggerSchema = schema("SchedulerTriggerInventory", {
+  string: "uuid name description schedulerType cron",
+  number: "schedulerInterval repeatCount",
+  list: "jobsUuid",
+  timestamp: `${STAMPS} startTime stopTime`,
+});
+export function schedulerTriggerView(t: SchedulerTrigger, jobUuids: readonly string[]): Queryable {
+  return {
+    uuid: t.uuid,
+    name: t.name,
+    description: t.description,
+    schedulerType: t.schedulerType,
+    schedulerInterval: t.schedulerInterval ?? null,
+    repeatCount: t.repeatCount ?? null,
+    cron: t.cron ?? null,
+    startTime: t.startTime,
+    stopTime: t.stopTime ?? null,
+    jobsUuid: [...jobUuids],
+    createDate: t.createDate,
+    lastOpDate: t.lastOpDate,
   };
 }
 

@@ -1,7 +1,7 @@
 import { formatZStackDate } from "./timestamp.js";
 
 /** Keys whose epoch-millisecond values go out as ZStack timestamps. */
-const TIMESTAMP_KEYS = new Set(["createDate", "lastOpDate", "expiredDate", "lastDetachDate"]);
+const TIMESTAMP_KEYS = new Set(["createDate", "lastOpDate", "expiredDate", "lastDetachDate", "startTime", "stopTime"]);
 
 /**
  * Turns a queryable inventory (timestamps as epoch ms) into what ZStack sends: timestamps formatted, null and
