@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most e2e files wait on child processes (Terraform, PostgreSQL, Swift, the engine): two files at a time keep
+    // both cores busy. Vitest's default here would be one (cores - 1).
+    maxWorkers: 2,
   },
 });
