@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 // `npm run prepare`: builds dist/ (what the published package and every install way runs).
 //
-// Why not just `npm run build`: the build needs devDependencies (tsx, typescript, esbuild), and some of the
-// ways users install backplan run `prepare` without them:
-// - `npm install -g ./checkout` links the directory and installs only its dependencies before `prepare`;
-// - `npm install -g git+https://...` / `github:OWNER/REPO`: npm clones the repository and runs a nested
-//   `npm install --include=dev` there, but npm exports its own configuration to child processes as
-//   npm_config_* variables, so that nested install inherits `npm_config_global=true` and installs the clone
-//   globally instead of installing its devDependencies into it (npm/cli#8440, #4148).
-// When the build tools are missing, this script installs the devDependencies into this directory (as a local
-// install, the inherited global settings removed) and then builds. It cannot undo the second effect of #8440
-// (the nested global install racing the outer one), so for Git sources docs/getting-started.md gives
-// `npm pack <git url>` followed by `npm install -g ./backplan-*.tgz`.
+// Why not just `npm run build`: the build needs devDependencies (tsx, typescript, esbuild). When they are
+// missing (an install that gave this directory only its dependencies), this script installs the
+// devDependencies into this directory as a local install — the inherited npm_config_global/prefix/location
+// removed — and then builds.
+//
+// It cannot make `npm install -g <git url>` work: there npm's own preparation install inherits the outer
+// install's global flag and prefix and links the temporary clone into the global prefix before this script
+// runs, racing the outer install (measured with npm 11.19.1; docs/getting-started.md, "Why not npm install -g
+// <git url>"). Git sources are installed with `npm pack <git url>` and then the tarball.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { backendSettings } from "../config/backend-settings.js";
+import { dataDir } from "../config/data-dir.js";
 import { errorAt, type Diagnostic } from "../config/diagnostics.js";
 import type { Config } from "../config/model.js";
 import { BackendConfigError, DEFAULT_WORKSPACE, type Backend, type StateStorage } from "../state/backends/backend.js";
@@ -31,11 +32,6 @@ export interface StateTarget {
   dir: string;
 }
 
-/** `TF_DATA_DIR`, else `.terraform` in the configuration directory. */
-export function dataDir(dir: string, env: NodeJS.ProcessEnv = process.env): string {
-  const d = env["TF_DATA_DIR"];
-  return d ? resolve(dir, d) : join(dir, ".terraform");
-}
 
 const WORKSPACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 

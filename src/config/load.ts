@@ -2,7 +2,7 @@
  * Loading configuration from disk: a module directory (`*.tf`, `*.tf.json` in lexical order), a single file,
  * a cdktf `cdk.tf.json`, or a cdktf output directory (`cdktf.out`, whose manifest.json lists the stacks), plus
  * every child module: local sources from their paths, remote and registry sources from where `init` installed them
- * (`.terraform/modules/modules.json` of the root module's directory). This is the I/O edge; parsing and
+ * (`.terraform/modules/modules.json` of the root module's directory, or of `TF_DATA_DIR`). This is the I/O edge; parsing and
  * decoding are pure.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -13,9 +13,9 @@ import type { File } from "./hcl/ast.js";
 import { parseFile } from "./hcl/parser.js";
 import { parseJsonFile } from "./json/syntax.js";
 import type { Config, ModuleCall } from "./model.js";
-import { type Manifest, readManifest } from "./modules/manifest.js";
+import { type Manifest, modulesDir, readManifest } from "./modules/manifest.js";
 import { type ModuleSource, parseModuleSource, sourceString } from "./modules/source.js";
-import { parseConstraints, parseVersion, satisfies } from "./modules/versions.js";
+import { moduleVersionAcceptable, parseModuleConstraints } from "./version-constraint.js";
 import { fileStartRange } from "./source.js";
 import { checkCoreVersion } from "./core-version.js";
 import { validateConfig } from "./validate.js";
@@ -29,6 +29,8 @@ export interface LoadOptions {
   validate?: boolean;
   /** Load child modules (default true); false reads only the given module (module installation walks itself). */
   children?: boolean;
+  /** Environment for `TF_DATA_DIR` (where installed modules are recorded); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LoadResult {
@@ -160,7 +162,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   /** The installed-module record for a remote module call, or the diagnostic saying why there is none usable. */
   const installedDir = (rootDir: string, call: ModuleCall, key: string, source: ModuleSource): string | undefined => {
     if (!manifest) {
-      const read = readManifest(rootDir);
+      const read = readManifest(rootDir, opts.env);
       manifest = read.manifest;
       if (read.error) diagnostics.push({ severity: "error", summary: "Unreadable module manifest", detail: read.error });
     }
@@ -170,15 +172,13 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
       return undefined;
     };
     const record = manifest.get(key);
-    if (!record) return fail("Module not installed", `Module "${call.name}" (source "${call.source}") is not yet installed in ${display(join(rootDir, ".terraform", "modules"))}.`);
+    if (!record) return fail("Module not installed", `Module "${call.name}" (source "${call.source}") is not yet installed in ${display(modulesDir(rootDir, opts.env))}.`);
     const want = sourceString(source);
     if (record.Source !== want) {
       return fail("Module source has changed", `Module "${call.name}" was installed from "${record.Source}", but its source is now "${want}".`);
     }
     if (source.kind === "registry" && call.version !== undefined) {
-      const parsed = parseConstraints(call.version);
-      const installed = record.Version !== undefined ? parseVersion(record.Version) : undefined;
-      if (parsed.ok && (!installed || !satisfies(installed, parsed.conditions))) {
+      if (parseModuleConstraints(call.version).ok && (record.Version === undefined || !moduleVersionAcceptable(call.version, record.Version))) {
         return fail(
           "Module version requirements have changed",
           `Module "${call.name}" requires version "${call.version}", and the installed version (${record.Version ?? "unknown"}) is no longer acceptable.`,
@@ -214,7 +214,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
         continue;
       }
       if (call.version !== undefined) {
-        const c = parseConstraints(call.version);
+        const c = parseModuleConstraints(call.version);
         if (!c.ok) {
           diagnostics.push({ severity: "error", summary: "Invalid version constraint", detail: `Module "${call.name}": ${c.error}`, subject: call.versionRange ?? call.sourceRange });
           continue;

@@ -3,8 +3,11 @@ import {
   compareLooseVersions,
   coreConstraintsAllow,
   formatProviderConstraints,
+  moduleVersionAcceptable,
+  newestModuleVersion,
   parseCoreConstraints,
   parseLooseVersion,
+  parseModuleConstraints,
   parseProviderConstraints,
   providerConstraintsAllow,
 } from "./version-constraint.js";
@@ -105,5 +108,42 @@ describe("provider version constraints (Ruby style)", () => {
     expect(parseProviderConstraints("v0.1.0")).toEqual({ ok: false, detail: 'Incorrect version constraint syntax: a "v" prefix should not be used.' });
     expect(parseProviderConstraints("0.1.x")).toEqual({ ok: false, detail: "This string does not use correct version constraint syntax." });
     expect(parseProviderConstraints("1.0.0.0").ok).toBe(false);
+  });
+});
+
+describe("module version constraints (go-version, pre-releases gated by go-versions, as Terraform's installer)", () => {
+  const avail = ["0.9.0", "1.0.0", "1.2.0", "1.2.5", "1.3.0-beta1", "1.10.0", "2.0.0", "2.1.0-rc1"];
+  const cases: [string, string | undefined][] = [
+    ["1.2.0", "1.2.0"],
+    ["= 1.2.5", "1.2.5"],
+    [">= 1.0, < 2.0", "1.10.0"],
+    ["~> 1.2", "1.10.0"],
+    ["~> 1.2.0", "1.2.5"],
+    // go-version pads "1" to 1.0.0 and fixes no segment: "~> 1" is ">= 1.0.0" (Terraform 1.11 accepts
+    // required_version = "~> 0" for the same reason), so the installer picks 2.0.0.
+    ["~> 1", "2.0.0"],
+    ["!= 2.0.0", "1.10.0"],
+    ["> 2.0.0", undefined],
+    ["< 1", "0.9.0"],
+    ["1.3.0-beta1", "1.3.0-beta1"],
+    ["~> 2.1.0-rc1", undefined],
+    [">= 2.1.0-rc1", undefined],
+    ["v1.0.0", "1.0.0"],
+  ];
+  for (const [constraint, want] of cases) {
+    it(`${constraint} picks ${want ?? "nothing"}`, () => expect(newestModuleVersion(avail, constraint)).toBe(want));
+  }
+  it("no constraint: newest release, never a pre-release", () => expect(newestModuleVersion(avail, undefined)).toBe("2.0.0"));
+  it("returns the version as the registry listed it", () => expect(newestModuleVersion(["v1.0.0", "0.9"], ">= 0.9")).toBe("v1.0.0"));
+  it("rejects malformed constraints with a sentence", () => {
+    const c = parseModuleConstraints(">= one");
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.error).toMatch(/not a valid version constraint/);
+  });
+  it("an installed version is checked by go-version alone (a recorded pre-release stays acceptable)", () => {
+    expect(moduleVersionAcceptable("~> 1.2", "1.9.0")).toBe(true);
+    expect(moduleVersionAcceptable("~> 1.2", "2.0.0")).toBe(false);
+    expect(moduleVersionAcceptable(undefined, "3.0.0-rc1")).toBe(true);
+    expect(moduleVersionAcceptable(">= 1.0.0-rc1", "1.0.0-rc2")).toBe(true);
   });
 });

@@ -7,6 +7,9 @@
  * - provider `version` in `required_providers` is then read again with apparentlymart/go-versions' Ruby-style
  *   syntax: at most three segments, no `v` prefix, a bare or `=` partial version is exact (`0.1` is 0.1.0), `~>`
  *   with two segments allows any later minor (`~> 0.1` is >= 0.1.0, < 1.0.0).
+ * - a module's `version` uses both, as Terraform's module installer does: go-version decides which versions
+ *   match, and a pre-release is a candidate only when go-versions allows it too (named by an exact constraint).
+ *   The installed-module check at plan time is go-version alone.
  *
  * Pure: parsing returns undefined or an error string, matching returns a boolean.
  */
@@ -229,4 +232,53 @@ export function formatProviderConstraints(constraints: readonly ProviderConstrai
       return c.op === "=" ? v : `${c.op} ${v}`;
     })
     .join(", ");
+}
+
+/** A module `version` argument parsed with go-version; an error sentence (Terraform's) when malformed. */
+export function parseModuleConstraints(text: string): { ok: true; constraints: CoreConstraint[] } | { ok: false; error: string } {
+  const constraints = parseCoreConstraints(text);
+  return constraints ? { ok: true, constraints } : { ok: false, error: `"${text}" is not a valid version constraint: this string does not use correct version constraint syntax.` };
+}
+
+/**
+ * Whether the module installer may choose `version` (as the registry lists it) under the module's `version`
+ * argument (undefined: none). A pre-release must also pass go-versions, which allows one only when an exact
+ * constraint names it; a constraint go-versions cannot read (a `v` prefix) then allows no pre-release.
+ */
+export function moduleVersionSelectable(text: string | undefined, version: string): boolean {
+  const v = parseLooseVersion(version);
+  if (!v) return false;
+  const constraints = text === undefined ? [] : parseCoreConstraints(text);
+  if (!constraints) return false;
+  if (v.prerelease !== "") {
+    const ruby = text === undefined ? undefined : parseProviderConstraints(text);
+    if (!ruby?.ok || !providerConstraintsAllow(ruby.constraints, `${v.segments.slice(0, 3).join(".")}-${v.prerelease}`)) return false;
+  }
+  return coreConstraintsAllow(constraints, v);
+}
+
+/**
+ * Whether an installed module's recorded version still meets its `version` argument (undefined: none), by
+ * go-version's Check, as Terraform's loader and installer decide whether it must be installed again.
+ */
+export function moduleVersionAcceptable(text: string | undefined, installed: string): boolean {
+  const constraints = text === undefined ? [] : parseCoreConstraints(text);
+  const v = parseLooseVersion(installed);
+  return constraints !== undefined && v !== undefined && coreConstraintsAllow(constraints, v);
+}
+
+/** The newest of `available` the installer may choose under `text` (undefined: no constraint), as listed. */
+export function newestModuleVersion(available: readonly string[], text: string | undefined): string | undefined {
+  let best: LooseVersion | undefined;
+  for (const candidate of available) {
+    if (!moduleVersionSelectable(text, candidate)) continue;
+    const v = parseLooseVersion(candidate)!;
+    if (!best || compareLooseVersions(v, best) > 0) best = v;
+  }
+  return best?.text;
+}
+
+/** go-version's String(): the segments, `-prerelease`, `+metadata`, no `v` (how Terraform records a version). */
+export function formatLooseVersion(v: LooseVersion): string {
+  return `${v.segments.join(".")}${v.prerelease ? `-${v.prerelease}` : ""}${v.metadata ? `+${v.metadata}` : ""}`;
 }

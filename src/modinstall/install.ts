@@ -1,7 +1,7 @@
 /**
  * `init`'s module installation: walks the module tree from a root directory, installs every remote module
  * (Git, HTTP archives, module registries) into `.terraform/modules/<key>` and writes
- * `.terraform/modules/modules.json` in Terraform's layout, so Terraform and backplan can each use what the other
+ * `.terraform/modules/modules.json` in Terraform's layout (`.terraform` being `TF_DATA_DIR` when set), so Terraform and backplan can each use what the other
  * installed. Local modules are recorded, not copied, as Terraform does. A module already installed from the
  * same source (and, for registry modules, at a version the constraint still allows) is kept unless `upgrade`.
  */
@@ -13,7 +13,7 @@ import { loadConfig } from "../config/load.js";
 import type { ModuleCall } from "../config/model.js";
 import { type Manifest, type ManifestRecord, installDirFor, readManifest, writeManifest } from "../config/modules/manifest.js";
 import { type ModuleSource, packageString, parseModuleSource, registryDisplay, sourceString } from "../config/modules/source.js";
-import { type Condition, newestMatching, parseConstraints, parseVersion, satisfies } from "../config/modules/versions.js";
+import { formatLooseVersion, moduleVersionAcceptable, newestModuleVersion, parseLooseVersion, parseModuleConstraints } from "../config/version-constraint.js";
 import { credentialsFromEnvironment } from "./credentials.js";
 import { fetchGit } from "./git.js";
 import { type HttpContext, archiveOf, dispatcherFor, fetchArchive, resolveTerraformGet } from "./http.js";
@@ -23,7 +23,7 @@ export interface InstallOptions {
   /** Re-fetch every remote module and pick the newest allowed registry versions (`init -upgrade`). */
   upgrade?: boolean;
   signal?: AbortSignal;
-  /** Environment for credentials (TF_TOKEN_*, TF_CLI_CONFIG_FILE, HOME) and SSL_CERT_FILE; default process.env. */
+  /** Environment for credentials (TF_TOKEN_*, TF_CLI_CONFIG_FILE, HOME), SSL_CERT_FILE and TF_DATA_DIR; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Progress, one line at a time, worded as Terraform's init words it. */
   log?: (line: string) => void;
@@ -53,16 +53,16 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
   const dispatcher = dispatcherFor(env);
   const ctx: HttpContext = { ...(dispatcher ? { dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const registry = new RegistryClient(credentialsFromEnvironment(env), ctx);
-  const previous = readManifest(root).manifest;
+  const previous = readManifest(root, env).manifest;
   const manifest: Manifest = new Map([["", { Key: "", Source: "", Dir: "." }]]);
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const displayBase = opts.displayBase ?? process.cwd();
 
-  const relDir = (abs: string) => relative(root, abs).split(sep).join("/") || ".";
-
-  const visit = async (dir: string, modPath: string[], chain: string[]): Promise<void> => {
-    const loaded = loadConfig(dir, { validate: false, children: false, displayBase });
+  // Dir records are built from the parent's record, not from absolute paths, as Terraform builds them: a
+  // package under an absolute TF_DATA_DIR is recorded absolute, a local module of the root relative to it.
+  const visit = async (dir: string, recordDir: string, modPath: string[], chain: string[]): Promise<void> => {
+    const loaded = loadConfig(dir, { validate: false, children: false, displayBase, env });
     for (const [k, v] of loaded.sources) sources.set(k, v);
     diagnostics.push(...loaded.diagnostics.filter((d) => d.summary !== "No configuration files" || modPath.length > 0));
     if (!loaded.config) return;
@@ -70,7 +70,7 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
     for (const call of calls) {
       opts.signal?.throwIfAborted();
       const key = [...modPath, call.name].join(".");
-      const installed = await installOne(call, key, dir);
+      const installed = await installOne(call, key, dir, recordDir);
       if (!installed) continue;
       manifest.set(key, installed.record);
       const childDir = resolve(root, installed.record.Dir);
@@ -78,7 +78,7 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
         diagnostics.push({ severity: "error", summary: "Module cycle", detail: `Module "${key}" would load ${installed.record.Dir}, which an enclosing module already loads: modules cannot include themselves.`, subject: call.sourceRange });
         continue;
       }
-      await visit(childDir, [...modPath, call.name], [...chain, childDir]);
+      await visit(childDir, installed.record.Dir, [...modPath, call.name], [...chain, childDir]);
     }
   };
 
@@ -87,37 +87,37 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
     return undefined;
   };
 
-  const installOne = async (call: ModuleCall, key: string, parentDir: string): Promise<{ record: ManifestRecord } | undefined> => {
+  const installOne = async (call: ModuleCall, key: string, parentDir: string, parentRecordDir: string): Promise<{ record: ManifestRecord } | undefined> => {
     const parsed = parseModuleSource(call.source);
     if (!parsed.ok) return fail(call, "Invalid module source address", `Module "${call.name}": ${parsed.error}`);
     const src = parsed.source;
-    let conditions: Condition[] = [];
     if (call.version !== undefined) {
       if (src.kind !== "registry") return fail(call, "Invalid registry module source address", `Module "${call.name}" has a version argument, but its source "${call.source}" is not a module registry address: only registry modules have versions.`);
-      const c = parseConstraints(call.version);
+      const c = parseModuleConstraints(call.version);
       if (!c.ok) return fail(call, "Invalid version constraint", `Module "${call.name}": ${c.error}`);
-      conditions = c.conditions;
     }
     if (src.kind === "local") {
       const childDir = resolve(parentDir, src.path);
       if (!existsSync(childDir) || !statSync(childDir).isDirectory()) {
         return fail(call, "Unreadable module directory", `Module "${call.name}" has source "${call.source}", but ${childDir} is not a directory.`);
       }
-      log(`- ${key} in ${relDir(childDir)}`);
-      return { record: { Key: key, Source: cleanLocal(src.path), Dir: relDir(childDir) } };
+      const recorded = goJoin(parentRecordDir, src.path);
+      log(`- ${key} in ${recorded}`);
+      return { record: { Key: key, Source: cleanLocal(src.path), Dir: recorded } };
     }
 
     const wantSource = sourceString(src);
     const prior = previous.get(key);
     if (!opts.upgrade && prior && prior.Source === wantSource && existsSync(resolve(root, prior.Dir))) {
-      const version = prior.Version !== undefined ? parseVersion(prior.Version) : undefined;
-      if (src.kind !== "registry" || (version && satisfies(version, conditions))) {
+      if (src.kind !== "registry" || (prior.Version !== undefined && moduleVersionAcceptable(call.version, prior.Version))) {
         log(`- ${key} in ${prior.Dir}`);
         return { record: prior };
       }
     }
 
-    const dest = resolve(root, installDirFor(key));
+    const destRecord = installDirFor(key, env);
+    const dest = resolve(root, destRecord);
+    const recordOf = (sub: string) => goJoin(destRecord, relative(dest, sub).split(sep).join("/"));
     rmSync(dest, { recursive: true, force: true });
     mkdirSync(dirname(dest), { recursive: true });
     const where = `${call.declRange.filename}:${call.declRange.start.line}`;
@@ -125,9 +125,9 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
       if (src.kind === "registry") {
         const m = { host: src.host, namespace: src.namespace, name: src.name, system: src.system };
         const available = await registry.versions(m);
-        const chosen = newestMatching(available, conditions);
+        const chosen = newestModuleVersion(available, call.version);
         if (chosen === undefined) {
-          const newest = newestMatching(available, []);
+          const newest = newestModuleVersion(available, undefined);
           return fail(
             call,
             "Unresolvable module version constraint",
@@ -143,12 +143,12 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
         if (target.source.kind !== "remote") throw new Error(`the registry gave the download location "${location}", which is not a remote package address (it may not be a registry address or a local path)`);
         const inner = await fetchPackage(target.source, dest, ctx, opts.signal);
         const sub = resolveSubdir(dest, joinSub(target.source.subdir, inner, src.subdir));
-        return { record: { Key: key, Source: wantSource, Version: version, Dir: relDir(sub) } };
+        return { record: { Key: key, Source: wantSource, Version: version, Dir: recordOf(sub) } };
       }
       log(`Downloading ${packageString(src)} for ${key}...`);
       const inner = await fetchPackage(src, dest, ctx, opts.signal);
       const sub = resolveSubdir(dest, joinSub(inner, src.subdir));
-      return { record: { Key: key, Source: wantSource, Dir: relDir(sub) } };
+      return { record: { Key: key, Source: wantSource, Dir: recordOf(sub) } };
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       rmSync(dest, { recursive: true, force: true });
@@ -158,9 +158,9 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
   };
 
   try {
-    await visit(root, [], [root]);
+    await visit(root, ".", [], [root]);
   } finally {
-    writeManifest(root, manifest);
+    writeManifest(root, manifest, env);
   }
   return { diagnostics, sources, manifest };
 }
@@ -230,6 +230,12 @@ function resolveSubdir(pkgDir: string, subdir: string): string {
 }
 
 /** A local source as Terraform records it: cleaned, keeping its leading "./" or "../". */
+/** Go's `filepath.Join` on slash paths: joined, cleaned, no trailing slash (what Terraform records as `Dir`). */
+function goJoin(a: string, b: string): string {
+  const joined = posix.join(a, b);
+  return joined.length > 1 ? joined.replace(/\/+$/, "") : joined;
+}
+
 function cleanLocal(path: string): string {
   const clean = posix.normalize(path);
   return clean.startsWith("../") || clean === ".." || clean === "." ? clean : `./${clean}`;
@@ -237,7 +243,6 @@ function cleanLocal(path: string): string {
 
 /** A registry version as Terraform records it (go-version's String: three segments, no "v"). */
 function normalizeVersion(text: string): string {
-  const v = parseVersion(text);
-  if (!v) return text;
-  return `${v.segments.join(".")}${v.prerelease ? `-${v.prerelease}` : ""}`;
+  const v = parseLooseVersion(text);
+  return v ? formatLooseVersion(v) : text;
 }

@@ -1,12 +1,15 @@
 /**
  * Installing backplan from the `npm pack` tarball of this checkout into a clean global prefix, as a user installs
- * a release: `backplan version` must work. The other ways (a local directory, a Git URL) build the project from
+ * a release: `backplan version` must work, and so must `backplan quickstart` and every command it then prints, as
+ * printed (the README's first steps after installing). The other ways (a local directory, a Git URL) build the project from
  * source and take minutes each, so they run in `npm run test:install` (test/install/), not in `npm test`.
  */
-import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { installAndRun, installBase, npm, ROOT } from "../support/npm-install.js";
+import { closingHints, runClosingHints } from "../support/quickstart-hints.js";
 
 const base = installBase();
 
@@ -16,5 +19,15 @@ describe("installing backplan", () => {
     expect(packed.code, packed.out).toBe(0);
     const tgz = readdirSync(base).find((f) => /^backplan-.*\.tgz$/.test(f))!;
     expect(await installAndRun(base, join(base, tgz), "tgz")).toMatch(/^backplan v\d+\.\d+\.\d+/);
+
+    const env = { ...process.env, NO_COLOR: "1", PATH: `${join(base, "prefix-tgz", "bin")}:${process.env.PATH}` };
+    const cwd = join(base, "user");
+    mkdirSync(cwd);
+    const qs = spawnSync("backplan", ["quickstart"], { cwd, env, encoding: "utf8", timeout: 300_000 });
+    expect(qs.status, qs.stdout + qs.stderr).toBe(0);
+    const hints = closingHints(qs.stdout);
+    expect(hints.prefix).toBe("backplan");
+    expect(hints.docs).toBe(join(base, "prefix-tgz", "lib", "node_modules", "backplan", "docs"));
+    await runClosingHints(hints, cwd, env);
   }, 1_200_000);
 });

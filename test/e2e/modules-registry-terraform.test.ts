@@ -80,6 +80,8 @@ function config(): Record<string, string> {
       `module "b" {\n  source  = "${h}/backplan/cdp/zstack//modules/sub"\n  version = ">= 2.0.0"\n}`,
       `module "c" {\n  source = "${reg.url}/archive/pkg.zip//inner"\n}`,
       `module "d" {\n  source = "${reg.url}/get/pkg"\n}`,
+      // go-version reads "~> 1" as ">= 1.0.0" (no segment fixed): Terraform installs 2.0.0, not the newest 1.x.
+      `module "e" {\n  source  = "${h}/backplan/cdp/zstack"\n  version = "~> 1"\n}`,
       `output "a" {\n  value = module.a.v\n}`,
       `output "b" {\n  value = module.b.v\n}`,
       `output "c" {\n  value = module.c.v\n}`,
@@ -125,6 +127,7 @@ describe("registry and archive module sources: backplan installs what terraform 
     const records = JSON.parse(tfManifest).Modules as { Key: string; Version?: string; Dir: string }[];
     expect(records.find((m) => m.Key === "a")).toMatchObject({ Version: "1.1.0", Dir: ".terraform/modules/a/cdp-1.1.0" });
     expect(records.find((m) => m.Key === "b")).toMatchObject({ Version: "2.0.0", Dir: ".terraform/modules/b/modules/sub" });
+    expect(records.find((m) => m.Key === "e")).toMatchObject({ Version: "2.0.0" });
     expect(fileTree(join(bpDir, ".terraform/modules"))).toEqual(fileTree(join(tfDir, ".terraform/modules")));
     expect(logs).toContain(`Downloading ${reg.host}/backplan/cdp/zstack 1.1.0 for a...`);
     const api = reg.requests.filter((q) => q.path.startsWith("/api/"));
@@ -135,7 +138,7 @@ describe("registry and archive module sources: backplan installs what terraform 
 
     const loaded = loadConfig(tfDir, { displayBase: tfDir });
     expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    expect([...loaded.config!.children.keys()].sort()).toEqual(["a", "b", "c", "d"]);
+    expect([...loaded.config!.children.keys()].sort()).toEqual(["a", "b", "c", "d", "e"]);
   }, 240_000);
 
   it("without credentials the registry's refusal is an error naming the module block and how to give a token", async () => {
@@ -143,7 +146,7 @@ describe("registry and archive module sources: backplan installs what terraform 
     writeFileSync(join(dir, ".terraformrc"), "");
     const r = await installModules(dir, { env: { HOME: dir, TF_CLI_CONFIG_FILE: join(dir, ".terraformrc"), SSL_CERT_FILE: reg.certFile } });
     const errs = r.diagnostics.filter((d) => d.summary === "Failed to download module");
-    expect(errs.map((e) => e.subject?.start.line)).toEqual([2, 6]);
+    expect(errs.map((e) => e.subject?.start.line)).toEqual([2, 6, 16]);
     expect(errs[0]!.detail).toMatch(/refused access \(401\).*credentials "127\.0\.0\.1:\d+"/);
     // The two direct archive sources still installed.
     expect([...r.manifest.keys()].sort()).toEqual(["", "c", "d"]);

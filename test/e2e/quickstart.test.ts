@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { closingHints, runClosingHints } from "../support/quickstart-hints.js";
 
 const CLI = join(import.meta.dirname, "../../dist/src/cli/main.js");
 
@@ -40,19 +41,11 @@ describe("the README's main job (backplan quickstart)", () => {
       "zstack_vm_from_cdp_backup",
     ]);
 
-    // The closing hints must work exactly as printed: `npx backplan` does not (backplan is not on the registry).
-    expect(out).not.toContain("npx ");
-    const closing = out.slice(out.indexOf("To explore further:"));
-    const hints = closing.split("\n").map((l) => l.trim()).filter((l) => /^(node \S+main\.js|backplan) /.test(l));
-    expect(hints).toHaveLength(4);
-    const hint = (sub: string) => hints.find((l) => l.includes(` ${sub} `))!;
-    const show = hint("show").replace(/\s+#.*$/, "");
-    expect(show).toMatch(/^node \S+main\.js show qs\/config\/terraform\.tfstate$/);
-    const shown = spawnSync("sh", ["-c", show], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-    expect(shown.status, shown.stderr).toBe(0);
-    expect(shown.stdout).toContain("zstack_cdp_task.protect");
-    // The others (engine on port 8080, plan and destroy against it) share the same runnable prefix.
-    const prefix = show.slice(0, show.indexOf(" show "));
-    for (const h of hints) expect(h.startsWith(`${prefix} `)).toBe(true);
+    // The closing hints must work exactly as printed (`npx backplan` would not: backplan is not on the registry).
+    // From a checkout they run this build through node; test/e2e/install-tarball.test.ts runs a global install's.
+    const hints = closingHints(out);
+    expect(hints.prefix).toMatch(/^node \S+main\.js$/);
+    expect(hints.show).toMatch(/ show qs\/config\/terraform\.tfstate$/);
+    await runClosingHints(hints, cwd, { ...process.env, NO_COLOR: "1" });
   }, 180_000);
 });

@@ -3,9 +3,10 @@
  * (a fresh clone, no node_modules, no dist) and a Git URL (`git+file://` of a clone) packed with
  * `npm pack <git url>` and installed from the tarball. Each must give a working `backplan version`.
  *
- * `npm install -g <git url>` directly is not among them: npm's nested install for Git preparation inherits
- * `npm_config_global` and races the outer install (npm/cli#8440), which no package can prevent; docs give the
- * pack-then-install form instead. These installs build the project (minutes each), so they run in
+ * `npm install -g <git url>` directly is not among them: npm's own preparation install for a Git package
+ * inherits the outer install's `npm_config_global` and prefix, links the temporary clone into the same global
+ * prefix and races the outer install, before any code of the package runs (docs/getting-started.md, "Why not
+ * `npm install -g <git url>`", has the measurements); docs give the pack-then-install form instead. These installs build the project (minutes each), so they run in
  * `npm run test:install`, not in `npm test`.
  */
 import { execFileSync } from "node:child_process";

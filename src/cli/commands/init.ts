@@ -16,8 +16,9 @@ import { lockStorage, newLockInfo, readStateWithJournal } from "../../state/sess
 import { DEFAULT_TERRAFORM_VERSION } from "../../state/state.js";
 import { encodeStateV4 } from "../../state/v4.js";
 import { boolFlag, listFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from "../args.js";
-import { blockMatchesInit, BackendSelectionError, configuredBackend, currentWorkspace, dataDir, instantiate, readInitState, stateTarget, type ConfiguredBackend } from "../backend.js";
+import { blockMatchesInit, BackendSelectionError, configuredBackend, currentWorkspace, instantiate, readInitState, stateTarget, type ConfiguredBackend } from "../backend.js";
 import type { Command } from "../command.js";
+import { dataDir } from "../../config/data-dir.js";
 import { fail, failSelection, lockOptions } from "../state-file.js";
 import { lockAndReport } from "../lock-providers.js";
 import { VERSION } from "../version.js";

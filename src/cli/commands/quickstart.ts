@@ -10,11 +10,14 @@ import { planCommand } from "./plan.js";
 
 const FLAGS = { dir: { type: "string" }, "no-color": { type: "boolean" }, keep: { type: "boolean" } } as const;
 
-/** The quickstart configuration shipped in examples/quickstart (found from src/ and from dist/src/). */
-function quickstartSource(): string {
-  for (const rel of ["../../../examples/quickstart", "../../../../examples/quickstart"]) {
+/**
+ * The directory of this installation (a checkout, or the package a global install unpacked), which holds
+ * examples/quickstart and docs/: found from src/ and from dist/src/.
+ */
+function packageRoot(): string {
+  for (const rel of ["../../../", "../../../../"]) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, "main.tf"))) return dir;
+    if (existsSync(join(dir, "examples", "quickstart", "main.tf"))) return dir;
   }
   throw new Error("examples/quickstart is missing from this installation");
 }
@@ -35,7 +38,7 @@ async function quickstart(argv: string[]): Promise<number> {
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const config = join(work, "config");
-  await cp(quickstartSource(), config, { recursive: true });
+  await cp(join(packageRoot(), "examples", "quickstart"), config, { recursive: true });
 
   heading("Starting the embedded backup engine with its demo lab");
   const { startEngine } = await import("../../engine/server.js");
@@ -73,7 +76,12 @@ async function finish(steps: { what: string; ok: boolean }[], engine: { close():
   await engine.close();
   heading(code === 0 ? "Quickstart complete" : "Quickstart failed");
   for (const s of steps) process.stdout.write(`  ${s.ok ? "✓" : "✗"} ${s.what}\n`);
-  const rel = (p: string) => relative(process.cwd(), p) || ".";
+  // Paths as the shell must read them, from where the user is: quoted when they hold spaces.
+  const quoted = (p: string) => (/\s/.test(p) ? JSON.stringify(p) : p);
+  const rel = (p: string) => quoted(relative(process.cwd(), p) || ".");
+  // The docs shipped with this installation: relative inside a checkout, absolute for a global install.
+  const docs = join(packageRoot(), "docs");
+  const docsShown = relative(process.cwd(), docs).startsWith("..") ? quoted(docs) : rel(docs);
   // Printed for copying: the way to run this same backplan from here (never `npx`, see cliInvocation).
   const bp = cliInvocation();
   process.stdout.write(`
@@ -81,10 +89,10 @@ The engine's data and the state are kept in ${rel(work)}. To explore further:
 
   ${bp} engine serve --demo --data ${rel(join(work, "engine"))} &   # the same lab, on 127.0.0.1:8080
   ${bp} plan ${rel(config)} -var endpoint=http://127.0.0.1:8080
-  ${bp} show ${rel(config)}/terraform.tfstate                      # what backplan manages
+  ${bp} show ${rel(join(config, "terraform.tfstate"))}                      # what backplan manages
   ${bp} destroy ${rel(config)} -var endpoint=http://127.0.0.1:8080
 
-Docs: docs/getting-started.md, docs/providers/, docs/engine.md.
+Docs in ${docsShown}: getting-started.md, providers/, engine.md.
 `);
   return code;
 }

@@ -2,10 +2,12 @@
  * `.terraform/modules/modules.json`, the record of installed modules that `terraform init` and `backplan init`
  * both write and both read: `{"Modules":[{"Key":"","Source":"","Dir":"."}, {"Key":"a.b","Source":"...",
  * "Version":"1.0.0","Dir":".terraform/modules/a.b"}, ...]}`. Keys are module call names joined by ".", Dir is
- * relative to the working directory (the root module's directory), Source the normalized source address.
+ * relative to the working directory (the root module's directory) — or absolute, under an absolute
+ * `TF_DATA_DIR` — and Source the normalized source address. `.terraform` is the data directory (data-dir.ts).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
+import { dataDir, dataDirName } from "../data-dir.js";
 
 export interface ManifestRecord {
   Key: string;
@@ -16,22 +18,30 @@ export interface ManifestRecord {
 
 export type Manifest = Map<string, ManifestRecord>;
 
-/** Where the manifest lives below a root module directory. */
-export function manifestPath(rootDir: string): string {
-  return join(rootDir, ".terraform", "modules", "modules.json");
+/** Where installed modules live for a root module directory: `<data dir>/modules`, absolute. */
+export function modulesDir(rootDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(dataDir(rootDir, env), "modules");
 }
 
-/** Where a remote module with this key is installed, relative to the root module directory. */
-export function installDirFor(key: string): string {
-  return `.terraform/modules/${key}`;
+/** Where the manifest lives for a root module directory. */
+export function manifestPath(rootDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(modulesDir(rootDir, env), "modules.json");
+}
+
+/**
+ * Where a remote module with this key is installed, as its `Dir` record says it: relative to the root module
+ * directory, or absolute under an absolute `TF_DATA_DIR` (Terraform records the data directory as given).
+ */
+export function installDirFor(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return posix.join(dataDirName(env), "modules", key);
 }
 
 /**
  * Reads the manifest of `rootDir`. A missing file is an empty manifest; an unreadable one is an error string
  * (a manifest Terraform wrote is never unreadable, so this means a damaged file).
  */
-export function readManifest(rootDir: string): { manifest: Manifest; error?: string } {
-  const path = manifestPath(rootDir);
+export function readManifest(rootDir: string, env: NodeJS.ProcessEnv = process.env): { manifest: Manifest; error?: string } {
+  const path = manifestPath(rootDir, env);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -70,8 +80,8 @@ export function formatManifest(manifest: Manifest): string {
 }
 
 /** Writes the manifest atomically (a crash leaves the old one or the new one). */
-export function writeManifest(rootDir: string, manifest: Manifest): void {
-  const path = manifestPath(rootDir);
+export function writeManifest(rootDir: string, manifest: Manifest, env: NodeJS.ProcessEnv = process.env): void {
+  const path = manifestPath(rootDir, env);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, formatManifest(manifest));
