@@ -1,6 +1,10 @@
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { join } from "node:path";
+import { bindObjectStore, checkBackupRoot, type ObjectStoreBinding } from "./chunk-backends.js";
 import { ChunkBackupStore, type ChunkBackupStoreOptions } from "./chunk-backup-store.js";
 import { DirtyTracker } from "./dirty-tracker.js";
+import { StorageError } from "./errors.js";
+import { parseObjectStoreUrl, redactUrl, targetName, type ObjectStoreTarget } from "./object-store-url.js";
 
 /** The shape of `Inventory.onWrite` (kept structural: storage does not import the domain). */
 export type OnVolumeWrite = (listener: (w: { volumeUuid: string; offset: number; data: Buffer }) => void) => () => void;
@@ -13,21 +17,57 @@ export interface EngineStorage {
   close(): Promise<void>;
 }
 
+export interface OpenEngineStorageOptions {
+  dataDir: string;
+  onWrite: OnVolumeWrite;
+  store?: Omit<ChunkBackupStoreOptions, "tracker">;
+  /**
+   * `s3://BUCKET/PREFIX?endpoint=...` (object-store-url.ts): keep every backup storage's chunks in that bucket
+   * instead of `<storage>/chunks`. Absent: local chunks, exactly as before.
+   */
+  chunks?: string;
+}
+
 /**
  * Wires the storage library into an engine: a dirty tracker persisted under `<dataDir>/dirty`, fed by every
  * volume write, and a `ChunkBackupStore` that uses it. Writes are tracked from the moment this resolves.
+ * With `chunks`, the data dir's backup root is bound to that object store (chunk-backends.ts) once the bucket
+ * answered; either way every existing backup storage is checked to keep its chunks where this engine will
+ * look for them. Throws `invalid_argument` (field `chunks`) when it does not, or the bucket cannot be reached.
  */
-export async function openEngineStorage(opts: { dataDir: string; onWrite: OnVolumeWrite; store?: Omit<ChunkBackupStoreOptions, "tracker"> }): Promise<EngineStorage> {
-  const chunkSize = opts.store?.chunkSize;
-  const tracker = await DirtyTracker.open(join(opts.dataDir, "dirty"), chunkSize ? { granularity: chunkSize } : {});
-  const unsubscribe = opts.onWrite((w) => tracker.markWrite(w.volumeUuid, w.offset, w.data.length));
-  const backupStore = new ChunkBackupStore({ ...opts.store, tracker });
-  return {
-    backupStore,
-    tracker,
-    async close() {
-      unsubscribe();
-      await tracker.close();
-    },
-  };
+export async function openEngineStorage(opts: OpenEngineStorageOptions): Promise<EngineStorage> {
+  const target = opts.chunks !== undefined ? parseObjectStoreUrl(opts.chunks) : undefined;
+  const binding = target ? await openObjectStore(join(opts.dataDir, "backup"), target, opts.chunks!) : undefined;
+  try {
+    await checkBackupRoot(join(opts.dataDir, "backup"), target);
+    const chunkSize = opts.store?.chunkSize;
+    const tracker = await DirtyTracker.open(join(opts.dataDir, "dirty"), chunkSize ? { granularity: chunkSize } : {});
+    const unsubscribe = opts.onWrite((w) => tracker.markWrite(w.volumeUuid, w.offset, w.data.length));
+    const backupStore = new ChunkBackupStore({ ...opts.store, tracker });
+    return {
+      backupStore,
+      tracker,
+      async close() {
+        unsubscribe();
+        await tracker.close();
+        binding?.release();
+      },
+    };
+  } catch (e) {
+    binding?.release();
+    throw e;
+  }
+}
+
+/** Binds `backupRoot` to the bucket after checking the bucket answers (a wrong endpoint fails the start, not the first backup). */
+export async function openObjectStore(backupRoot: string, target: ObjectStoreTarget, url: string): Promise<ObjectStoreBinding> {
+  const binding = bindObjectStore(backupRoot, target);
+  try {
+    await binding.client.send(new HeadBucketCommand({ Bucket: target.bucket }));
+  } catch (e) {
+    binding.release();
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new StorageError("invalid_argument", `chunk store ${targetName(target)} (${redactUrl(url)}) does not answer: ${why}`, "chunks");
+  }
+  return binding;
 }
