@@ -36,10 +36,8 @@ export interface OpenEngineStorageOptions {
  * look for them. Throws `invalid_argument` (field `chunks`) when it does not, or the bucket cannot be reached.
  */
 export async function openEngineStorage(opts: OpenEngineStorageOptions): Promise<EngineStorage> {
-  const target = opts.chunks !== undefined ? parseObjectStoreUrl(opts.chunks) : undefined;
-  const binding = target ? await openObjectStore(join(opts.dataDir, "backup"), target, opts.chunks!) : undefined;
+  const binding = await openChunkLocation(opts.dataDir, opts.chunks);
   try {
-    await checkBackupRoot(join(opts.dataDir, "backup"), target);
     const chunkSize = opts.store?.chunkSize;
     const tracker = await DirtyTracker.open(join(opts.dataDir, "dirty"), chunkSize ? { granularity: chunkSize } : {});
     const unsubscribe = opts.onWrite((w) => tracker.markWrite(w.volumeUuid, w.offset, w.data.length));
@@ -57,6 +55,24 @@ export async function openEngineStorage(opts: OpenEngineStorageOptions): Promise
     binding?.release();
     throw e;
   }
+}
+
+/**
+ * Where the backup storages of `dataDir` keep their chunks, for this process: with `chunks` (an s3:// URL) the
+ * backup root is bound to that bucket (released by the returned binding), without it they stay local. Either
+ * way every existing storage is checked to agree (chunk-backends.ts `checkBackupRoot`) before anything reads it.
+ */
+export async function openChunkLocation(dataDir: string, chunks: string | undefined): Promise<ObjectStoreBinding | undefined> {
+  const root = join(dataDir, "backup");
+  const target = chunks !== undefined ? parseObjectStoreUrl(chunks) : undefined;
+  const binding = target ? await openObjectStore(root, target, chunks!) : undefined;
+  try {
+    await checkBackupRoot(root, target);
+  } catch (e) {
+    binding?.release();
+    throw e;
+  }
+  return binding;
 }
 
 /** Binds `backupRoot` to the bucket after checking the bucket answers (a wrong endpoint fails the start, not the first backup). */
