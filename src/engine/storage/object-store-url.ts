@@ -39,8 +39,10 @@ export function parseObjectStoreUrl(text: string, env: NodeJS.ProcessEnv = proce
   // S3's bucket naming rules (3-63 of lowercase letters, digits, dots and hyphens), which Swift's s3api also applies.
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad(`bucket "${bucket}" is not a valid bucket name (3-63 of a-z 0-9 . -)`);
   if (url.port !== "" || url.username !== "" || url.password !== "") throw bad("put the endpoint in ?endpoint= and credentials in the environment, not in the host part");
+  // Checked on the text as written: URL parsing resolves `a/../b` to `b` silently.
+  const rawPath = text.slice("s3://".length).split(/[?#]/, 1)[0]!.split("/").slice(1);
+  if (rawPath.some((s) => s.replace(/%2e/gi, ".") === "." || s.replace(/%2e/gi, ".") === "..")) throw bad("the prefix may not contain . or .. segments");
   const segments = decodeURIComponent(url.pathname).split("/").filter((s) => s !== "");
-  if (segments.some((s) => s === "." || s === "..")) throw bad("the prefix may not contain . or .. segments");
   const prefix = segments.length ? `${segments.join("/")}/` : "";
   const seen = new Map<string, string>();
   for (const [k, v] of url.searchParams) {
