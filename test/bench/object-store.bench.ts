@@ -16,7 +16,7 @@ import { open } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChangedRegions } from "../../src/engine/storage/backup-store.js";
-import { bindObjectStore } from "../../src/engine/storage/chunk-backends.js";
+import { bindObjectStore } from "../../src/engine/storage/object-store-binding.js";
 import { ChunkBackupStore, DEFAULT_CHUNK_SIZE } from "../../src/engine/storage/chunk-backup-store.js";
 import { parseObjectStoreUrl } from "../../src/engine/storage/object-store-url.js";
 import { startTestS3 } from "../support/s3.js";

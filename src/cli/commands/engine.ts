@@ -214,7 +214,7 @@ async function migrate(argv: string[]): Promise<number> {
   const url = await chunksUrl(args, "to-chunks");
   if (url === undefined) throw new UsageError("engine migrate needs --to-chunks s3://BUCKET/PREFIX?endpoint=...");
   const { parseObjectStoreUrl, redactUrl } = await import("../../engine/storage/object-store-url.js");
-  const { openObjectStore } = await import("../../engine/storage/engine-storage.js");
+  const { openObjectStore } = await import("../../engine/storage/object-store-binding.js");
   const { migrateChunks } = await import("../../engine/storage/migrate-chunks.js");
   const dataDir = resolve(from);
   const target = parseObjectStoreUrl(url);

@@ -1,10 +1,11 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bindObjectStore, checkBackupRoot, chunkBackendFor } from "./chunk-backends.js";
+import { checkBackupRoot, chunkBackendFor } from "./chunk-backends.js";
 import { ChunkStore } from "./chunk-store.js";
 import { StorageError } from "./errors.js";
 import { layout } from "./layout.js";
+import { bindObjectStore } from "./object-store-binding.js";
 import { parseObjectStoreUrl } from "./object-store-url.js";
 import { S3ChunkStore } from "./s3-chunk-store.js";
 import { tempDir } from "./testdata/volumes.js";

@@ -1,6 +1,5 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import { readdir } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import type { ChunkBackend } from "./chunk-backend.js";
 import { ChunkStore } from "./chunk-store.js";
@@ -8,7 +7,6 @@ import { readIfExists, writeFileDurable } from "./durable-file.js";
 import { StorageError } from "./errors.js";
 import { layout } from "./layout.js";
 import { targetName, type ObjectStoreTarget } from "./object-store-url.js";
-import { S3ChunkStore, createS3Client } from "./s3-chunk-store.js";
 
 /**
  * Which `ChunkBackend` holds a backup storage's chunks.
@@ -27,35 +25,27 @@ import { S3ChunkStore, createS3Client } from "./s3-chunk-store.js";
  */
 
 interface Binding {
-  readonly root: string;
   readonly target: ObjectStoreTarget;
-  readonly client: S3Client;
-  /** Per storage dir, its store once the storage's location record checked out. */
-  readonly stores: Map<string, Promise<S3ChunkStore>>;
+  readonly open: (storageDir: string) => ChunkBackend;
+  /** Per storage dir, its backend once the storage's location record checked out. */
+  readonly stores: Map<string, Promise<ChunkBackend>>;
 }
 
 const bindings = new Map<string, Binding>();
 
-export interface ObjectStoreBinding {
-  readonly target: ObjectStoreTarget;
-  readonly client: S3Client;
-  /** Unbinds the root and closes the client's connections. */
-  release(): void;
-}
-
-/** Keeps the chunks of every storage directly under `backupRoot` in `target` until `release()`. */
-export function bindObjectStore(backupRoot: string, target: ObjectStoreTarget): ObjectStoreBinding {
+/**
+ * Keeps the chunks of every storage directly under `backupRoot` in `target`, opened by `open`, until the
+ * returned function is called. The S3 client side lives in object-store-binding.ts (`bindObjectStore`), so an
+ * engine without `--chunks` never loads the AWS SDK.
+ */
+export function bindChunkRoot(backupRoot: string, target: ObjectStoreTarget, open: (storageDir: string) => ChunkBackend): () => void {
   const root = resolve(backupRoot);
-  if (bindings.has(root)) throw new StorageError("invalid_argument", `${root} is already bound to ${targetName(bindings.get(root)!.target)}`, "chunks");
-  const binding: Binding = { root, target, client: createS3Client(target), stores: new Map() };
+  const bound = bindings.get(root);
+  if (bound) throw new StorageError("invalid_argument", `${root} is already bound to ${targetName(bound.target)}`, "chunks");
+  const binding: Binding = { target, open, stores: new Map() };
   bindings.set(root, binding);
-  return {
-    target,
-    client: binding.client,
-    release() {
-      if (bindings.get(root) === binding) bindings.delete(root);
-      binding.client.destroy();
-    },
+  return () => {
+    if (bindings.get(root) === binding) bindings.delete(root);
   };
 }
 
@@ -66,17 +56,12 @@ export function chunkBackendFor(storageDir: string): Promise<ChunkBackend> {
   if (!binding) return Promise.resolve(new ChunkStore(layout.chunks(dir)));
   let store = binding.stores.get(dir);
   if (!store) {
-    store = claimStorage(dir, binding.target).then(() => s3StoreFor(binding.client, binding.target, dir));
+    store = claimStorage(dir, binding.target).then(() => binding.open(dir));
     // A failed claim is retried next time (the operator may have fixed the storage meanwhile).
     store.catch(() => binding.stores.delete(dir));
     binding.stores.set(dir, store);
   }
   return store;
-}
-
-/** The object-store chunk store of a storage: keys `<prefix><storage dir name>/chunks/<two hex>/<hash>`. */
-export function s3StoreFor(client: S3Client, target: ObjectStoreTarget, storageDir: string): S3ChunkStore {
-  return new S3ChunkStore(client, target.bucket, `${target.prefix}${basename(storageDir)}/chunks/`);
 }
 
 const locationSchema = z.object({ format: z.literal("backplan-chunk-location/1"), url: z.string().startsWith("s3://") });

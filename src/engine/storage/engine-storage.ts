@@ -1,10 +1,9 @@
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { join } from "node:path";
-import { bindObjectStore, checkBackupRoot, type ObjectStoreBinding } from "./chunk-backends.js";
+import { checkBackupRoot } from "./chunk-backends.js";
 import { ChunkBackupStore, type ChunkBackupStoreOptions } from "./chunk-backup-store.js";
 import { DirtyTracker } from "./dirty-tracker.js";
-import { StorageError } from "./errors.js";
-import { parseObjectStoreUrl, redactUrl, targetName, type ObjectStoreTarget } from "./object-store-url.js";
+import type { ObjectStoreBinding } from "./object-store-binding.js";
+import { parseObjectStoreUrl } from "./object-store-url.js";
 
 /** The shape of `Inventory.onWrite` (kept structural: storage does not import the domain). */
 export type OnVolumeWrite = (listener: (w: { volumeUuid: string; offset: number; data: Buffer }) => void) => () => void;
@@ -65,25 +64,13 @@ export async function openEngineStorage(opts: OpenEngineStorageOptions): Promise
 export async function openChunkLocation(dataDir: string, chunks: string | undefined): Promise<ObjectStoreBinding | undefined> {
   const root = join(dataDir, "backup");
   const target = chunks !== undefined ? parseObjectStoreUrl(chunks) : undefined;
-  const binding = target ? await openObjectStore(root, target, chunks!) : undefined;
+  // Loaded only with --chunks: an embedded engine never loads the AWS SDK.
+  const binding = target ? await (await import("./object-store-binding.js")).openObjectStore(root, target, chunks!) : undefined;
   try {
     await checkBackupRoot(root, target);
   } catch (e) {
     binding?.release();
     throw e;
-  }
-  return binding;
-}
-
-/** Binds `backupRoot` to the bucket after checking the bucket answers (a wrong endpoint fails the start, not the first backup). */
-export async function openObjectStore(backupRoot: string, target: ObjectStoreTarget, url: string): Promise<ObjectStoreBinding> {
-  const binding = bindObjectStore(backupRoot, target);
-  try {
-    await binding.client.send(new HeadBucketCommand({ Bucket: target.bucket }));
-  } catch (e) {
-    binding.release();
-    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    throw new StorageError("invalid_argument", `chunk store ${targetName(target)} (${redactUrl(url)}) does not answer: ${why}`, "chunks");
   }
   return binding;
 }

@@ -1,10 +1,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { recordLocation, recordedLocation, s3StoreFor } from "./chunk-backends.js";
+import { recordLocation, recordedLocation } from "./chunk-backends.js";
 import { ChunkStore } from "./chunk-store.js";
 import { StorageError } from "./errors.js";
 import { layout } from "./layout.js";
+import { s3StoreFor } from "./object-store-binding.js";
 import { targetName, type ObjectStoreTarget } from "./object-store-url.js";
 import { StoreLock } from "./store-lock.js";
 

@@ -85,8 +85,10 @@ export async function captureVolume(store: ChunkBackend, batch: ChunkWriteBatch,
         readSize += len;
         if (data.equals(zero.subarray(0, len))) continue;
         const hash = chunkHash(data);
-        // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists.
-        if (!(await store.has(hash))) await takeAll(input.writeThrottles ?? [], len, input.signal);
+        // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists. Without
+        // a write throttle there is nothing to wait for: no lookup (a round trip per chunk on an object store).
+        const writeThrottles = input.writeThrottles ?? [];
+        if (writeThrottles.length > 0 && !(await store.has(hash))) await takeAll(writeThrottles, len, input.signal);
         input.signal?.throwIfAborted();
         const written = await reference(hash, () => batch.put(hash, data));
         storedSize += written; // not `+= await`: that would read storedSize before the other workers add to it
