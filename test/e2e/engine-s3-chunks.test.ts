@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { engineCommand } from "../../src/cli/commands/engine.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
 import { startTestS3, type TestS3 } from "../support/s3.js";
-import { ZStackClient } from "./engine-zstack-client.js";
+import { waitFor, ZStackClient } from "./engine-zstack-client.js";
 
 const MiB = 1024 * 1024;
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -115,6 +115,18 @@ describe("engine chunks in an S3 bucket (Swift s3api)", { timeout: 300_000 }, ()
     expect(verify.json).toMatchObject({ ok: true, backupsChecked: 2, chunksChecked: 3, problems: [], missing: [] });
 
     expect(await c.ok("DELETE", `/zstack/v1/vm-backups/${second}`)).toEqual({});
+    expect(await bucketKeys(prefix)).toEqual([]);
+
+    // CDP's base copy goes to the bucket as well (the domain opens its journal knowing nothing of buckets), and
+    // deleting the task collects it.
+    const policy = (await c.ok("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name: "s3-cdp", recoveryPointPerSecond: 1 } })).inventory;
+    const task = (await c.ok("POST", "/zstack/v1/cdp-backup-storage/task", {
+      params: { name: "s3-cdp", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid], maxLatency: 5000 },
+    })).inventory;
+    await waitFor(async () => (Object.keys((await c.get(`/zstack/v1/vm-instances/${vm.uuid}/recovery-points`)).json.recoveryPoints ?? {}).length > 0 ? true : undefined), "a first recovery point");
+    expect((await bucketKeys(prefix)).length).toBe(3);
+    expect((await c.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`)).json).toMatchObject({ ok: true, chunksChecked: 3, problems: [] });
+    expect(await c.ok("DELETE", `/zstack/v1/cdp-task/${task.uuid}`)).toEqual({});
     expect(await bucketKeys(prefix)).toEqual([]);
 
     // The storage now records that its chunks are in the bucket: an engine without --chunks refuses the data dir.
