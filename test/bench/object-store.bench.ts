@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     const backupRoot = join(work, "backup");
     const stores = { local: join(backupRoot, "local"), "S3 bucket": join(work, "s3-root", "bs") };
     mkdirSync(stores["S3 bucket"], { recursive: true });
+    mkdirSync(join(work, "s3-root", "wide"), { recursive: true });
     const target = parseObjectStoreUrl(`s3://bench/engine?endpoint=${s3.endpoint}&region=${s3.region}&path_style=true&access_key=${encodeURIComponent(s3.accessKey)}&secret_key=${s3.secretKey}`);
     const binding = bindObjectStore(join(work, "s3-root"), target);
     try {
@@ -106,6 +107,10 @@ async function main(): Promise<void> {
         full[name] = t.ms;
         rows.push({ what: `Full backup, chunks in ${name}`, result: `${mbps(size, t.ms).toFixed(0)} MB/s`, note: `${(t.ms / 1000).toFixed(2)} s; ${ofSha(t.ms)}; ${(t.value.storedSize / MiB).toFixed(0)} MiB stored` });
       }
+      // Whether more requests in flight would help: the same full backup into a fresh storage of the same bucket.
+      const wide = new ChunkBackupStore({ concurrency: 16 });
+      const w = await timed(() => wide.write({ storageDir: join(work, "s3-root", "wide"), backupId: "full", sourcePath: vol, size }));
+      rows.push({ what: "Full backup, chunks in S3 bucket, 16 chunks at a time", result: `${mbps(size, w.ms).toFixed(0)} MB/s`, note: `${(w.ms / 1000).toFixed(2)} s; ${ofSha(w.ms)} (the engine uses 4)` });
       const changed = await touchOnePercent(vol, size, DEFAULT_CHUNK_SIZE);
       for (const [name, dir] of Object.entries(stores)) {
         const t = await timed(() => store.write({ storageDir: dir, backupId: "inc", sourcePath: vol, size, parentId: "full", changed }));
