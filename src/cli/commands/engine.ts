@@ -16,13 +16,13 @@ const SERVE_FLAGS = {
 /** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
 export const CHUNKS_ENV = "BACKPLAN_ENGINE_CHUNKS";
 
-/**
- * The chunk store URL from `--chunks` or BACKPLAN_ENGINE_CHUNKS, checked (a UsageError naming the setting when
- * it is malformed), or undefined for the embedded default (local chunk directories).
- */
-async function chunksUrl(args: ReturnType<typeof parseArgs>, flag = "chunks"): Promise<string | undefined> {
-  const fromEnv = process.env[CHUNKS_ENV];
-  const url = stringFlag(args, flag) ?? (flag === "chunks" && fromEnv !== "" ? fromEnv : undefined);
+/** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
+function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
+  return stringFlag(args, "chunks") ?? (process.env[CHUNKS_ENV] || undefined);
+}
+
+/** The chunk store URL, checked: a UsageError naming the setting when it is malformed. */
+async function checkedChunksUrl(url: string | undefined): Promise<string | undefined> {
   if (url === undefined) return undefined;
   const { parseObjectStoreUrl } = await import("../../engine/storage/object-store-url.js");
   await asUsage(async () => parseObjectStoreUrl(url));
@@ -30,14 +30,15 @@ async function chunksUrl(args: ReturnType<typeof parseArgs>, flag = "chunks"): P
 }
 
 /**
- * Runs `fn`, turning the storage layer's `invalid_argument` (a refused chunk store: bad URL, unreachable bucket,
- * storage bound elsewhere) into a UsageError, so the user reads the message and not a stack trace.
+ * Runs `fn`, turning the storage layer's errors about where chunks live (a bad URL, an unreachable bucket, a
+ * storage bound elsewhere, a damaged location record) into a UsageError: the user reads the message, which
+ * names the storage and the fix, not a stack trace.
  */
 async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Error && e.name === "StorageError" && (e as { kind?: unknown }).kind === "invalid_argument") throw new UsageError(e.message);
+    if (e instanceof Error && e.name === "StorageError") throw new UsageError(e.message);
     throw e;
   }
 }
@@ -97,7 +98,7 @@ async function serve(argv: string[]): Promise<number> {
     throw new UsageError(`-session-timeout must be a positive number of seconds, got "${timeout}"`);
   }
   const timeZone = stringFlag(args, "time-zone");
-  const chunks = await chunksUrl(args);
+  const chunks = await checkedChunksUrl(chunksSetting(args));
   const engine = await asUsage(() =>
     startEngine({
       dataDir: stringFlag(args, "data") ?? ".backplan/engine",
@@ -172,7 +173,7 @@ async function verify(argv: string[]): Promise<number> {
   const { formatVerifyReport, recordedOn, verifyBackupStorage } = await import("../../engine/domain/storage-verify.js");
   const { openChunkLocation } = await import("../../engine/storage/engine-storage.js");
   // Chunks are read where the engine keeps them: the storages must agree with --chunks (or its absence).
-  const chunks = await asUsage(async () => openChunkLocation(resolve(dataDir), await chunksUrl(args)));
+  const chunks = await asUsage(async () => openChunkLocation(resolve(dataDir), await checkedChunksUrl(chunksSetting(args))));
   const db = openDb(resolve(dataDir));
   const inventory = new Inventory(db, resolve(dataDir), systemClock);
   const store = new ChunkBackupStore();
@@ -211,7 +212,7 @@ async function migrate(argv: string[]): Promise<number> {
   const from = stringFlag(args, "from");
   if (from === undefined) throw new UsageError("engine migrate needs --from DATA_DIR (the embedded engine's data dir)");
   if (!existsSync(join(from, "engine.db"))) throw new UsageError(`--from ${from} is not an engine data dir (no engine.db)`);
-  const url = await chunksUrl(args, "to-chunks");
+  const url = await checkedChunksUrl(stringFlag(args, "to-chunks"));
   if (url === undefined) throw new UsageError("engine migrate needs --to-chunks s3://BUCKET/PREFIX?endpoint=...");
   const { parseObjectStoreUrl, redactUrl } = await import("../../engine/storage/object-store-url.js");
   const { openObjectStore } = await import("../../engine/storage/object-store-binding.js");

@@ -26,6 +26,8 @@ export function createS3Client(t: ObjectStoreTarget): S3Client {
     ...(t.credentials ? { credentials: t.credentials } : {}),
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    // The SDK waits forever by default: a store that stops answering must fail the backup, not hang it.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
   });
 }
 
