@@ -22,6 +22,11 @@ export interface EngineOptions {
    * clock face AccessKey `Date` headers are compared with. Default: the process's own zone.
    */
   timeZone?: string;
+  /**
+   * `s3://BUCKET/PREFIX?endpoint=...`: keep backup chunks in that S3-compatible bucket (docs/engine-scale-out.md).
+   * Absent: in each backup storage's `chunks/` directory, the embedded default.
+   */
+  chunks?: string;
 }
 
 /** What every route family and domain service of one engine instance shares. */

@@ -43,7 +43,14 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   const closers: (() => void | Promise<void>)[] = [];
   const inventory = new Inventory(db, options.dataDir, clock);
   // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
-  const storage = await openEngineStorage({ dataDir: options.dataDir, onWrite: (listener) => inventory.onWrite(listener) });
+  const storage = await openEngineStorage({
+    dataDir: options.dataDir,
+    onWrite: (listener) => inventory.onWrite(listener),
+    ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
+  }).catch((e: unknown) => {
+    db.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
+    throw e;
+  });
   closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
   const context: EngineContext = {
     options,

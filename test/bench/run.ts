@@ -52,6 +52,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "scale", script: "scale.bench", args: ["--sizes", "10000,30000,100000"], title: "Scale: apply and no-op plan at 10k, 30k, 100k resources" },
   { name: "state", script: "state.bench", args: ["5000", "300"], title: "State persistence (journal against whole-file rewrite)" },
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
+  { name: "object-store", script: "object-store.bench", args: ["--size", "256MiB"], title: "Chunks in an S3 bucket (Swift s3api) against the local chunk store" },
   { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },
 ];
 

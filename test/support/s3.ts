@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 
 const run = promisify(execFile);
-const SCRIPT = resolve(import.meta.dirname, "../../scripts/s3-server.sh");
+// test/support in the sources, dist/test/support when compiled (benchmarks run from dist).
+const SCRIPT = [resolve(import.meta.dirname, "../../scripts/s3-server.sh"), resolve(import.meta.dirname, "../../../scripts/s3-server.sh")].find((p) => existsSync(p))!;
 
 /** A running Swift all-in-one with the s3api middleware, started by `scripts/s3-server.sh` for one test file. */
 export interface TestS3 {

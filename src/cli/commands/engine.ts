@@ -10,7 +10,38 @@ const SERVE_FLAGS = {
   demo: { type: "boolean" },
   "time-zone": { type: "string" },
   "session-timeout": { type: "string" },
+  chunks: { type: "string" },
 } as const;
+
+/** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
+export const CHUNKS_ENV = "BACKPLAN_ENGINE_CHUNKS";
+
+/** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
+function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
+  return stringFlag(args, "chunks") ?? (process.env[CHUNKS_ENV] || undefined);
+}
+
+/** The chunk store URL, checked: a UsageError naming the setting when it is malformed. */
+async function checkedChunksUrl(url: string | undefined): Promise<string | undefined> {
+  if (url === undefined) return undefined;
+  const { parseObjectStoreUrl } = await import("../../engine/storage/object-store-url.js");
+  await asUsage(async () => parseObjectStoreUrl(url));
+  return url;
+}
+
+/**
+ * Runs `fn`, turning the storage layer's errors about where chunks live (a bad URL, an unreachable bucket, a
+ * storage bound elsewhere, a damaged location record) into a UsageError: the user reads the message, which
+ * names the storage and the fix, not a stack trace.
+ */
+async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof Error && e.name === "StorageError") throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** Splits `HOST:PORT` (IPv6 as `[::1]:8080`); throws a UsageError naming the flag on bad input. */
 export function parseListen(text: string): { host: string; port: number } {
@@ -67,19 +98,27 @@ async function serve(argv: string[]): Promise<number> {
     throw new UsageError(`-session-timeout must be a positive number of seconds, got "${timeout}"`);
   }
   const timeZone = stringFlag(args, "time-zone");
-  const engine = await startEngine({
-    dataDir: stringFlag(args, "data") ?? ".backplan/engine",
-    host: listen.host,
-    port: listen.port,
-    demo: boolFlag(args, "demo"),
-    sessionTimeoutSeconds,
-    ...(timeZone !== undefined ? { timeZone } : {}),
-  });
+  const chunks = await checkedChunksUrl(chunksSetting(args));
+  const engine = await asUsage(() =>
+    startEngine({
+      dataDir: stringFlag(args, "data") ?? ".backplan/engine",
+      host: listen.host,
+      port: listen.port,
+      demo: boolFlag(args, "demo"),
+      sessionTimeoutSeconds,
+      ...(timeZone !== undefined ? { timeZone } : {}),
+      ...(chunks !== undefined ? { chunks } : {}),
+    }),
+  );
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
   process.stdout.write(`  ZStack API: ${engine.url}/zstack/v1\n  CSBS API:   ${engine.url}/v1/{project_id}\n  Keystone:   ${engine.url}/v3\n`);
   process.stdout.write(`  Admin API:  ${engine.url}/engine/v1 (ZStack admin session or AccessKey)\n`);
   process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
+  if (chunks !== undefined) {
+    const { redactUrl } = await import("../../engine/storage/object-store-url.js");
+    process.stdout.write(`  chunks:     ${redactUrl(chunks)}\n`);
+  }
   process.stdout.write(await loginText(engine.context, engine.url));
   // A stop aborts running jobs (recorded as failed) and closes; if that takes longer than SHUTDOWN_TIMEOUT_MS,
   // or a second signal arrives, the process exits anyway: every store is crash-safe, the next start recovers.
@@ -114,7 +153,7 @@ async function serve(argv: string[]): Promise<number> {
   });
 }
 
-const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" } } as const;
+const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" } } as const;
 
 /**
  * Offline check of the backup storages of a data dir (the engine should not be running on it: opening a CDP
@@ -132,6 +171,9 @@ async function verify(argv: string[]): Promise<number> {
   const { Cdp } = await import("../../engine/domain/cdp.js");
   const { systemClock } = await import("../../engine/domain/clock.js");
   const { formatVerifyReport, recordedOn, verifyBackupStorage } = await import("../../engine/domain/storage-verify.js");
+  const { openChunkLocation } = await import("../../engine/storage/engine-storage.js");
+  // Chunks are read where the engine keeps them: the storages must agree with --chunks (or its absence).
+  const chunks = await asUsage(async () => openChunkLocation(resolve(dataDir), await checkedChunksUrl(chunksSetting(args))));
   const db = openDb(resolve(dataDir));
   const inventory = new Inventory(db, resolve(dataDir), systemClock);
   const store = new ChunkBackupStore();
@@ -154,6 +196,57 @@ async function verify(argv: string[]): Promise<number> {
   } finally {
     await cdp.close();
     db.close();
+    chunks?.release();
+  }
+}
+
+const MIGRATE_FLAGS = { from: { type: "string" }, "to-chunks": { type: "string" }, json: { type: "boolean" } } as const;
+
+/**
+ * Copies a stopped embedded engine's chunks into an object store (idempotent, resumable) and switches each
+ * backup storage to it. Exit 0 when every storage switched, 1 when a damaged chunk kept one from switching.
+ */
+async function migrate(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, MIGRATE_FLAGS);
+  if (args.positionals.length > 0) throw new UsageError(`engine migrate takes no arguments, got ${args.positionals.join(" ")}`);
+  const from = stringFlag(args, "from");
+  if (from === undefined) throw new UsageError("engine migrate needs --from DATA_DIR (the embedded engine's data dir)");
+  if (!existsSync(join(from, "engine.db"))) throw new UsageError(`--from ${from} is not an engine data dir (no engine.db)`);
+  const url = await checkedChunksUrl(stringFlag(args, "to-chunks"));
+  if (url === undefined) throw new UsageError("engine migrate needs --to-chunks s3://BUCKET/PREFIX?endpoint=...");
+  const { parseObjectStoreUrl, redactUrl } = await import("../../engine/storage/object-store-url.js");
+  const { openObjectStore } = await import("../../engine/storage/object-store-binding.js");
+  const { migrateChunks } = await import("../../engine/storage/migrate-chunks.js");
+  const dataDir = resolve(from);
+  const target = parseObjectStoreUrl(url);
+  const json = boolFlag(args, "json");
+  const binding = await asUsage(() => openObjectStore(join(dataDir, "backup"), target, url));
+  try {
+    const MiB = 1024 * 1024;
+    const results = await asUsage(() =>
+      migrateChunks({
+        dataDir,
+        target,
+        client: binding.client,
+        onStorage: (m) => {
+          if (json) return;
+          const state = m.switched ? "switched" : "NOT switched";
+          process.stdout.write(
+            `${m.storageDir}: ${m.localChunks} chunks, ${m.copied} copied (${(m.bytesCopied / MiB).toFixed(1)} MiB), ${m.alreadyThere} already there — ${state}\n`,
+          );
+          for (const p of m.problems) process.stdout.write(`  damaged ${p.hash}: ${p.detail}\n`);
+        },
+      }),
+    );
+    const ok = results.every((m) => m.switched);
+    if (json) process.stdout.write(`${JSON.stringify({ ok, to: redactUrl(url), storages: results }, null, 2)}\n`);
+    else if (ok) {
+      process.stdout.write(`Done. Start the engine with --chunks ${redactUrl(url)}, check with backplan engine verify --data ${from} --chunks URL,\n`);
+      process.stdout.write(`then the local chunk directories (${join(from, "backup", "*", "chunks")}) may be removed.\n`);
+    }
+    return ok ? 0 : 1;
+  } finally {
+    binding.release();
   }
 }
 
@@ -161,8 +254,9 @@ export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
   usage:
-    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE]\n" +
-    "       backplan engine verify [--data DIR] [--json] [BACKUP_STORAGE_UUID]",
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL]\n" +
+    "       backplan engine verify [--data DIR] [--chunks s3://...] [--json] [BACKUP_STORAGE_UUID]\n" +
+    "       backplan engine migrate --from DIR --to-chunks s3://BUCKET/PREFIX?endpoint=URL [--json]",
   async run(argv) {
     const [sub, ...rest] = argv;
     switch (sub) {
@@ -170,8 +264,10 @@ export const engineCommand: Command = {
         return serve(rest);
       case "verify":
         return verify(rest);
+      case "migrate":
+        return migrate(rest);
       default:
-        throw new UsageError(sub ? `unknown engine subcommand: ${sub}` : "engine needs a subcommand: serve or verify");
+        throw new UsageError(sub ? `unknown engine subcommand: ${sub}` : "engine needs a subcommand: serve, verify or migrate");
     }
   },
 };

@@ -1,7 +1,9 @@
 import { mkdir, open, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { ChunkStore, chunkHash } from "./chunk-store.js";
+import type { ChunkBackend } from "./chunk-backend.js";
+import { chunkBackendFor } from "./chunk-backends.js";
+import { chunkHash } from "./chunk-store.js";
 import { DEFAULT_CHUNK_SIZE } from "./chunk-backup-store.js";
 import { fsyncDir, readdirOrEmpty, writeFileDurable } from "./durable-file.js";
 import { StorageError, checkName } from "./errors.js";
@@ -118,8 +120,8 @@ export class CdpJournal {
   private baseDir(gen: number): string {
     return join(this.dir, `base-${gen}`);
   }
-  private get chunks(): ChunkStore {
-    return new ChunkStore(layout.chunks(this.storageDir));
+  private chunks(): Promise<ChunkBackend> {
+    return chunkBackendFor(this.storageDir);
   }
 
   /**
@@ -161,8 +163,8 @@ export class CdpJournal {
       await opening;
       const base = this.baseDir(0);
       await mkdir(base, { recursive: true });
-      const store = this.chunks;
-      await mkdir(store.root, { recursive: true });
+      const store = await this.chunks();
+      await store.prepare();
       await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
         for (const v of volumes) {
           const batch = store.batch();
@@ -277,7 +279,7 @@ export class CdpJournal {
         }
       }
       const m = await loadManifest(join(this.baseDir(st.baseGeneration), `${volumeUuid}.json`));
-      await materializeChunks(this.chunks, {
+      await materializeChunks(await this.chunks(), {
         chunks: m.chunks,
         volumeSize: m.volumeSize,
         chunkSize: m.chunkSize,
@@ -297,7 +299,7 @@ export class CdpJournal {
       const st = this.requireStarted();
       let total = this.segments.reduce((n, s) => n + s.size, 0);
       const seen = new Set<string>();
-      const store = this.chunks;
+      const store = await this.chunks();
       for (const v of st.volumes) {
         const m = await loadManifest(join(this.baseDir(st.baseGeneration), `${v.uuid}.json`));
         for (const c of m.chunks) {
@@ -473,7 +475,7 @@ export class CdpJournal {
     const newBase = this.baseDir(newGen);
     await rm(newBase, { recursive: true, force: true });
     await mkdir(newBase, { recursive: true });
-    const store = this.chunks;
+    const store = await this.chunks();
     await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
       for (const v of st.volumes) {
         const m = await loadManifest(join(this.baseDir(st.baseGeneration), `${v.uuid}.json`));

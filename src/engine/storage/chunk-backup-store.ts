@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import type {
   BackupWriteInput,
   RestoreOptions,
@@ -8,9 +8,10 @@ import type {
   VolumeBackupStore,
 } from "./backup-store.js";
 import { dirtyChunks } from "./changed-regions.js";
-import { ChunkStore, chunkHash } from "./chunk-store.js";
+import { chunkHash } from "./chunk-backend.js";
+import { chunkBackendFor } from "./chunk-backends.js";
 import type { DirtyBackupToken, DirtyTracker } from "./dirty-tracker.js";
-import { readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
+import { readIfExists, readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
 import { StorageError, checkName } from "./errors.js";
 import { allManifestFiles, collectGarbage, loadManifest, type GcReport } from "./gc.js";
 import { layout } from "./layout.js";
@@ -90,8 +91,8 @@ export class ChunkBackupStore implements VolumeBackupStore {
       throw new StorageError("invalid_argument", `backup ${backupId} already exists in ${storageDir}`, "backupId");
     }
     await mkdir(layout.manifests(storageDir), { recursive: true });
-    const store = new ChunkStore(layout.chunks(storageDir));
-    await mkdir(store.root, { recursive: true });
+    const store = await chunkBackendFor(storageDir);
+    await store.prepare();
     const bw = input.bandwidth ?? {};
     const readThrottles = [new Throttle(input.readBandwidth), new Throttle(bw.volumeReadBandwidth)].filter((t) => t.limited);
     const writeThrottles = [new Throttle(bw.networkWriteBandwidth)].filter((t) => t.limited);
@@ -160,14 +161,8 @@ export class ChunkBackupStore implements VolumeBackupStore {
 
   private async tryManifest(storageDir: string, backupId: string): Promise<VolumeManifest | undefined> {
     const path = layout.manifest(storageDir, backupId);
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw e;
-    }
-    return decodeManifest(text, path);
+    const data = await readIfExists(path);
+    return data && decodeManifest(data.toString("utf8"), path);
   }
 
   /** The manifest of a backup; `not_found` when there is none. */
@@ -188,7 +183,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
         await pin.add(found.chunks);
         return found;
       });
-      await materializeChunks(new ChunkStore(layout.chunks(storageDir)), {
+      await materializeChunks(await chunkBackendFor(storageDir), {
         chunks: m.chunks,
         volumeSize: m.volumeSize,
         chunkSize: m.chunkSize,
@@ -288,15 +283,12 @@ export class ChunkBackupStore implements VolumeBackupStore {
           else if (!u.includes(f.owner)) u.push(f.owner);
         }
       }
-      const store = new ChunkStore(layout.chunks(storageDir));
+      const store = await chunkBackendFor(storageDir);
       let bytesChecked = 0;
       for (const [hash, owners] of users) {
-        let data: Buffer;
-        try {
-          data = await readFile(store.path(hash));
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-          problems.push({ kind: "missing_chunk", item: hash, backupIds: owners, detail: `chunk ${hash} is missing` });
+        const data = await store.fetch(hash);
+        if (data === undefined) {
+          problems.push({ kind: "missing_chunk", item: hash, backupIds: owners, detail: `chunk ${hash} is missing from ${store.location}` });
           continue;
         }
         bytesChecked += data.length;
@@ -309,9 +301,9 @@ export class ChunkBackupStore implements VolumeBackupStore {
     });
   }
 
-  /** Bytes of chunk files in the storage (real bytes on disk before filesystem overhead). */
+  /** Bytes of chunks in the storage (real bytes on disk before filesystem overhead, or in the bucket). */
   async chunkBytes(storageDir: string): Promise<number> {
-    const store = new ChunkStore(layout.chunks(storageDir));
+    const store = await chunkBackendFor(storageDir);
     let total = 0;
     for (const h of await store.list()) total += (await store.sizeOf(h)) ?? 0;
     return total;

@@ -1,30 +1,24 @@
-import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir, readdirOrEmpty, sweepStaleTmp, tmpPathFor } from "./durable-file.js";
-import { StorageError } from "./errors.js";
+import { InflightPuts, isChunkHash, readChecked, type ChunkBackend, type ChunkWriteBatch } from "./chunk-backend.js";
+import { fsyncDir, readIfExists, readdirOrEmpty, sweepStaleTmp, tmpPathFor } from "./durable-file.js";
 
-/** SHA-256 of `data` as lowercase hex: the name of a chunk. */
-export function chunkHash(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-const HASH_RE = /^[0-9a-f]{64}$/;
-
-export function isChunkHash(s: string): boolean {
-  return HASH_RE.test(s);
-}
+export { chunkHash, isChunkHash } from "./chunk-backend.js";
 
 /**
- * Content-addressed chunk files of one backup storage: `<root>/<first two hex>/<sha256>`. A chunk is written
- * once (temp file, fsync, rename) and never modified, so every backup, VM, CDP base and API sharing a backup
- * storage shares its chunks. Chunks are stored uncompressed (see docs/storage.md for the measurement).
+ * The filesystem `ChunkBackend`, the embedded default: content-addressed chunk files of one backup storage,
+ * `<root>/<first two hex>/<sha256>`. A chunk is written once (temp file, fsync, rename) and never modified, so
+ * every backup, VM, CDP base and API sharing a backup storage shares its chunks. Chunks are stored uncompressed (see docs/storage.md for the measurement).
  *
  * Directory fsyncs are batched per `ChunkBatch`: a writer calls `commit()` before publishing anything that
  * references the chunks it wrote, so a manifest never survives a crash its chunks did not.
  */
-export class ChunkStore {
+export class ChunkStore implements ChunkBackend {
   constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
 
   path(hash: string): string {
     return join(this.root, hash.slice(0, 2), hash);
@@ -50,30 +44,21 @@ export class ChunkStore {
     }
   }
 
+  async prepare(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
   /** Starts a group of writes whose directory entries are made durable together by `commit()`. */
   batch(): ChunkBatch {
     return new ChunkBatch(this);
   }
 
-  /**
-   * Reads a chunk and checks it still hashes to its name. Throws `missing_chunk` or `corrupt_chunk` naming the
-   * chunk and `context` (e.g. the backup id) — it never returns bytes that do not match.
-   */
-  async read(hash: string, context: string): Promise<Buffer> {
-    let data: Buffer;
-    try {
-      data = await readFile(this.path(hash));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new StorageError("missing_chunk", `chunk ${hash} of ${context} is missing from ${this.root}`);
-      }
-      throw e;
-    }
-    const actual = chunkHash(data);
-    if (actual !== hash) {
-      throw new StorageError("corrupt_chunk", `chunk ${hash} of ${context} is corrupt: its bytes hash to ${actual}`);
-    }
-    return data;
+  fetch(hash: string): Promise<Buffer | undefined> {
+    return readIfExists(this.path(hash));
+  }
+
+  read(hash: string, context: string): Promise<Buffer> {
+    return readChecked(this, hash, context);
   }
 
   /** Every stored chunk hash (temporary files excluded). */
@@ -111,10 +96,9 @@ export class ChunkStore {
   }
 }
 
-export class ChunkBatch {
+export class ChunkBatch implements ChunkWriteBatch {
   private readonly dirs = new Set<string>();
-  /** Puts in progress by hash, so equal chunks within one batch are written (and counted) once. */
-  private readonly inflight = new Map<string, Promise<number>>();
+  private readonly inflight = new InflightPuts();
 
   constructor(private readonly store: ChunkStore) {}
 
@@ -123,19 +107,8 @@ export class ChunkBatch {
    * newly written (0 when deduplicated). Concurrent puts of the same chunk are safe: both renames carry the
    * same bytes.
    */
-  async put(hash: string, data: Uint8Array): Promise<number> {
-    const running = this.inflight.get(hash);
-    if (running) {
-      await running;
-      return 0;
-    }
-    const p = this.write(hash, data);
-    this.inflight.set(hash, p);
-    try {
-      return await p;
-    } finally {
-      this.inflight.delete(hash);
-    }
+  put(hash: string, data: Uint8Array): Promise<number> {
+    return this.inflight.run(hash, () => this.write(hash, data));
   }
 
   private async write(hash: string, data: Uint8Array): Promise<number> {

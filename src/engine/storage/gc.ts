@@ -1,6 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ChunkStore } from "./chunk-store.js";
+import { chunkBackendFor } from "./chunk-backends.js";
 import { readdirOrEmpty, sweepStaleTmp } from "./durable-file.js";
 import { layout } from "./layout.js";
 import { decodeManifest, type VolumeManifest } from "./manifest.js";
@@ -58,7 +58,7 @@ export interface GcReport {
  * mid-way leaves only unreferenced chunks behind, which the next run removes.
  */
 export async function collectGarbage(storageDir: string): Promise<GcReport> {
-  const store = new ChunkStore(layout.chunks(storageDir));
+  const store = await chunkBackendFor(storageDir);
   return new StoreLock(layout.locks(storageDir)).exclusive(async () => {
     const pins = await scanPins(storageDir);
     const live = pins.live;

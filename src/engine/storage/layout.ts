@@ -6,6 +6,8 @@ import { join } from "node:path";
  */
 export const layout = {
   chunks: (storageDir: string) => join(storageDir, "chunks"),
+  /** Present when the storage's chunks live in an object store instead of `chunks/` (see chunk-backends.ts). */
+  chunkLocation: (storageDir: string) => join(storageDir, "chunk-location.json"),
   manifests: (storageDir: string) => join(storageDir, "manifests"),
   manifest: (storageDir: string, backupId: string) => join(storageDir, "manifests", `${backupId}.json`),
   locks: (storageDir: string) => join(storageDir, "locks"),

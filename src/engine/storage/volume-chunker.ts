@@ -1,6 +1,5 @@
 import { open, rename, rm } from "node:fs/promises";
-import type { ChunkBatch, ChunkStore } from "./chunk-store.js";
-import { chunkHash } from "./chunk-store.js";
+import { chunkHash, type ChunkBackend, type ChunkWriteBatch } from "./chunk-backend.js";
 import { tmpPathFor } from "./durable-file.js";
 import { StorageError } from "./errors.js";
 import { chunkCount, chunkLength } from "./manifest.js";
@@ -47,7 +46,7 @@ export interface CaptureResult {
  * without reading them. Bytes past the source file's end read as zeros. The caller commits the batch before
  * publishing the result.
  */
-export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input: CaptureInput): Promise<CaptureResult> {
+export async function captureVolume(store: ChunkBackend, batch: ChunkWriteBatch, input: CaptureInput): Promise<CaptureResult> {
   const { size, chunkSize } = input;
   const count = chunkCount(size, chunkSize);
   const chunks: (string | null)[] = new Array<string | null>(count).fill(null);
@@ -86,8 +85,10 @@ export async function captureVolume(store: ChunkStore, batch: ChunkBatch, input:
         readSize += len;
         if (data.equals(zero.subarray(0, len))) continue;
         const hash = chunkHash(data);
-        // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists.
-        if (!(await store.has(hash))) await takeAll(input.writeThrottles ?? [], len, input.signal);
+        // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists. Without
+        // a write throttle there is nothing to wait for: no lookup (a round trip per chunk on an object store).
+        const writeThrottles = input.writeThrottles ?? [];
+        if (writeThrottles.length > 0 && !(await store.has(hash))) await takeAll(writeThrottles, len, input.signal);
         input.signal?.throwIfAborted();
         const written = await reference(hash, () => batch.put(hash, data));
         storedSize += written; // not `+= await`: that would read storedSize before the other workers add to it
@@ -134,7 +135,7 @@ export interface MaterializeInput {
  * fsyncs it and renames it over `destPath`. On any error (a missing or corrupt chunk included) the temp file is
  * removed and `destPath` is untouched, so wrong bytes never reach it.
  */
-export async function materializeChunks(store: ChunkStore, input: MaterializeInput): Promise<void> {
+export async function materializeChunks(store: ChunkBackend, input: MaterializeInput): Promise<void> {
   const tmp = tmpPathFor(input.destPath);
   const fh = await open(tmp, "w");
   try {
