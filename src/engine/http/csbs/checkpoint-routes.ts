@@ -54,6 +54,7 @@ export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
       ...(protect.description !== undefined ? { description: protect.description } : {}),
       ...(protect.resource_type !== undefined ? { resourceType: protect.resource_type } : {}),
       ...(extra ? { extraInfo: extra } : {}),
+      ...(protect.tags ? { tags: protect.tags } : {}),
     });
     return { status: 200, json: { checkpoint: checkpointView(cp) } };
   });
