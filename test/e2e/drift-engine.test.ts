@@ -189,6 +189,7 @@ describe("backplan drift against a live engine", () => {
     expect(report.format_version).toBe("1.0");
     expect(report.drifted).toBe(false);
     expect(report.coverage.types).toEqual({
+      csbs_backup: { managed: 0, unmanaged: 0 },
       csbs_backup_policy: { managed: 1, unmanaged: 0 },
       csbs_backup_policy_checkpoint: { managed: 0, unmanaged: 0 },
       zstack_cdp_policy: { managed: 1, unmanaged: 0 },
