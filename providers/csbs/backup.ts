@@ -182,6 +182,9 @@ export const backup = defineResource<CsbsClient, typeof schema>({
 
   async create(ctx, planned) {
     const d = deadlineOf(ctx);
+    if (ctx.client.config.apiFlavor === "karbor") {
+      throw new Error('csbs_backup needs the CSBS API: OpenStack Karbor has no per-server backup (set api_flavor = "csbs", or back the server up through a csbs_backup_policy and csbs_backup_policy_checkpoint)');
+    }
     await mustBeProtectable(ctx.client, d, planned.resource_id, planned.resource_type);
     const path = `/providers/${CSBS_PROVIDER_ID}/resources/${encodeURIComponent(planned.resource_id)}/action`;
     const reply = await ctx.client.call(d, {

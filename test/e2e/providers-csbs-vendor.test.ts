@@ -190,6 +190,19 @@ describe("csbs against documented CSBS routes only", () => {
     }
   }, 90_000);
 
+  it("refuses a per-server backup on a Karbor endpoint, naming the setting, before calling anything", async () => {
+    const c = await csbsClient({ api_flavor: "karbor" });
+    try {
+      seen.length = 0;
+      const backupR = csbsProvider.resources.get("csbs_backup")!;
+      const config = { resource_id: servers[0]!.id, backup_name: null, description: null, resource_type: null, tags: null };
+      await expect(backupR.create(ctxOf(c), planned(backupR, null, config))).rejects.toThrow(/csbs_backup needs the CSBS API.*api_flavor = "csbs"/);
+      expect(seen).toEqual([]);
+    } finally {
+      await csbsProvider.close(c);
+    }
+  });
+
   it("records a per-server backup still protecting at the create timeout, found again through its record (csbs_backup)", async () => {
     const c = await csbsClient();
     const ctx = ctxOf(c);
