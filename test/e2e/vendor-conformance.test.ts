@@ -264,6 +264,12 @@ describe("gophertelekomcloud (OTC and Huawei CSBS)", () => {
     expect((await csbs("GET", `/checkpoint_items?ip=203.0.113.250&checkpoint_id=${recordId}`)).json["checkpoint_items"]).toEqual([]);
     const other = await csbs("GET", `/checkpoint_items?resource_id=${vms[0]!.uuid}&checkpoint_id=${recordId}`);
     expect(other.json["checkpoint_items"]).toEqual([]);
+    // Every status the Backup type documents is a valid filter (the data sources pass the user's value through).
+    for (const status of ["waiting_protect", "protecting", "waiting_restore", "restoring", "error", "waiting_delete", "deleting", "deleted"]) {
+      const f = await csbs("GET", `/checkpoint_items?status=${status}&checkpoint_id=${recordId}`);
+      expect(f.status, `${status}: ${f.text}`).toBe(200);
+      expect(f.json["checkpoint_items"], status).toEqual([]);
+    }
     // backup.Delete of one backup of a record: DELETE .../checkpoints/{id}?checkpoint_items={item id}.
     const del = await csbs("DELETE", `/providers/${PROVIDER}/checkpoints/${recordId}?checkpoint_items=${item["id"] as string}`);
     expect(del.status, del.text).toBe(200);
