@@ -10,7 +10,7 @@ describe("provider docs", () => {
   it("has a page for every resource and data source, with its arguments, attributes and example", () => {
     for (const p of builtinProviders()) {
       for (const [type, r] of [...p.resources, ...p.dataSources]) {
-        const page = pages.find((x) => x.markdown.includes(`# ${type} (`));
+        const page = pages.find((x) => x.markdown.includes(`# ${type} (${r.kind === "resource" ? "Resource" : "Data Source"})`));
         expect(page, type).toBeDefined();
         expect(page!.markdown).toContain("## Example Usage");
         for (const key of Object.keys(r.attributes)) expect(page!.markdown, `${type}.${key}`).toContain(`\`${key}\``);

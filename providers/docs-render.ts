@@ -20,7 +20,8 @@ export interface DocPage {
 
 /**
  * Renders the registry-style pages of a provider (index, one per resource, one per data source) from its
- * schemas and attribute flags plus the hand-written extras. Pure: same input, same text.
+ * schemas and attribute flags plus the hand-written extras (keyed by type; a data source's by `data.<type>` first,
+ * for a data source named like a resource). Pure: same input, same text.
  */
 export function renderProviderDocs(p: Provider, extras: Readonly<Record<string, DocExtras>>): DocPage[] {
   const pages: DocPage[] = [{ path: `${p.name}/index.md`, markdown: providerPage(p, extras[p.name]) }];
@@ -30,7 +31,7 @@ export function renderProviderDocs(p: Provider, extras: Readonly<Record<string, 
   }
   for (const type of [...p.dataSources.keys()].sort()) {
     const d = p.dataSources.get(type)!;
-    pages.push({ path: `${p.name}/data-sources/${shortName(p, type)}.md`, markdown: dataSourcePage(p, d, extras[type]) });
+    pages.push({ path: `${p.name}/data-sources/${shortName(p, type)}.md`, markdown: dataSourcePage(p, d, extras[`data.${type}`] ?? extras[type]) });
   }
   return pages;
 }
@@ -123,6 +124,7 @@ function blockSections(attrs: Readonly<Record<string, Attribute>>, shape: Readon
     out.push(`### ${key}`, "", `${sentence(a.description)} Nesting: ${b.nesting}${limits ? ` (${limits})` : ""}.`.trim(), "");
     const inner = shape[key] ? (elementObjectShape(shape[key]!) ?? {}) : {};
     out.push(...argumentList(b.attributes, inner), "");
+    if (Object.values(b.attributes).some((n) => n.kind === "computed")) out.push("Read back in each block:", "", ...attributeList(b.attributes, inner), "");
   }
   return out;
 }

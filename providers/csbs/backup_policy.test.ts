@@ -28,6 +28,10 @@ const prior = {
       month_backups: null,
       year_backups: null,
       timezone: "UTC+01:00",
+      id: "op-1",
+      trigger_id: "tr-1",
+      trigger_name: "default",
+      trigger_type: "time",
     },
   ],
   tags: null,
@@ -74,6 +78,11 @@ describe("fromPolicy", () => {
     const out = fromPolicy(drifted, prior);
     expect(out.name).toBe("renamed");
     expect(out.scheduled_operation[0]!.max_backups).toBe(9);
+  });
+
+  it("keeps the operation's trigger name and type (as OTC's scheduled_operation does), whatever the prior held", () => {
+    const unread = { ...prior, scheduled_operation: [{ ...prior.scheduled_operation[0]!, trigger_name: null, trigger_type: null }] };
+    expect(fromPolicy(remote, unread).scheduled_operation[0]).toMatchObject({ id: "op-1", trigger_id: "tr-1", trigger_name: "default", trigger_type: "time" });
   });
 
   it("on import (no prior) takes every value from the API", () => {

@@ -26,6 +26,10 @@ const operationItem = z.object({
   month_backups: z.number().int().min(0).nullable(),
   year_backups: z.number().int().min(0).nullable(),
   timezone: z.string().nullable(),
+  id: z.string().nullable(),
+  trigger_id: z.string().nullable(),
+  trigger_name: z.string().nullable(),
+  trigger_type: z.string().nullable(),
 });
 const tagItem = z.object({ key: z.string().min(1).max(36), value: z.string().max(43) });
 
@@ -122,6 +126,11 @@ function mergeOperation(remote: JsonObject, prior: Operation | null): Operation 
     month_backups: pick("month_backups", num(def, "month_backups")),
     year_backups: pick("year_backups", num(def, "year_backups")),
     timezone: pick("timezone", str(def, "timezone")),
+    // Decided by CSBS, never configured: always as the API says.
+    id: str(remote, "id"),
+    trigger_id: str(remote, "trigger_id") ?? str(trigger, "id"),
+    trigger_name: str(trigger, "name"),
+    trigger_type: str(trigger, "type"),
   };
 }
 
@@ -220,6 +229,10 @@ export const backupPolicy = defineResource<CsbsClient, typeof schema>({
           month_backups: optional({ description: "Monthly backups kept." }),
           year_backups: optional({ description: "Yearly backups kept." }),
           timezone: optional({ description: "Time zone of the long-term retention, e.g. `UTC+01:00`." }),
+          id: computed({ description: "Id of the scheduled operation (as `scheduled_operation_id`)." }),
+          trigger_id: computed({ description: "Id of the operation's trigger (as `trigger_id`)." }),
+          trigger_name: computed({ description: "Name of the operation's trigger, e.g. `default`." }),
+          trigger_type: computed({ description: "Type of the operation's trigger, e.g. `time`." }),
         },
       },
     }),

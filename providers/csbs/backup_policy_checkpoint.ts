@@ -8,7 +8,8 @@ import { waitUntil } from "../http/wait.js";
 import { CSBS_PROVIDER_ID } from "./backup_policy.js";
 import { checkpointItemSchema, itemOf } from "./checkpoint_view.js";
 import type { CsbsClient } from "./client.js";
-import { extraInfoOf, listAll } from "./inventory.js";
+import { deleteWhenAccepted, SETTLED } from "./delete-record.js";
+import { extraInfoOf, listAll, listItems } from "./inventory.js";
 import { checkpointData, checkpointFacts } from "./protection.js";
 
 const planSchema = z.object({
@@ -32,9 +33,6 @@ type Checkpoint = z.infer<typeof schema>;
 
 /** "The policy is executing backup" / "auto plan executing": the policy is busy, nothing was done. */
 const BUSY_CODES = new Set(["CSBS.1001", "CSBS.6030"]);
-
-/** Statuses in which the checkpoint is finished (successfully or not). */
-const SETTLED = new Set(["available", "error"]);
 
 function checkpointsPath(providerId: string): string {
   return `/providers/${encodeURIComponent(providerId)}/checkpoints`;
@@ -237,22 +235,7 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     const providerId = state.provider_id ?? (await providerOf(ctx.client, d, state.plan_id));
     const path = `${checkpointsPath(providerId)}/${encodeURIComponent(state.id)}`;
     const full = await ctx.client.pathOf(d, path);
-    // Deletion is refused while the checkpoint is busy (400/409, or Karbor's 500); ask again until accepted.
-    await waitUntil(
-      d,
-      async () => {
-        try {
-          await ctx.client.call(d, { method: "DELETE", path });
-          return true;
-        } catch (e) {
-          if (e instanceof ApiError && e.status === 404) return true;
-          if (e instanceof ApiError && (e.status === 400 || e.status === 409)) return false;
-          throw e;
-        }
-      },
-      (accepted) => accepted,
-      () => ctx.client.timeout(d, "DELETE", full, `checkpoint ${state.id} is still busy and refuses deletion`),
-    );
+    await deleteWhenAccepted(ctx.client, d, path, undefined, `checkpoint ${state.id}`);
     await waitUntil(
       d,
       () => lookUp(ctx.client, d, providerId, state.id!, null),
@@ -304,10 +287,7 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
           found.set(cid, { id: cid, name: str(p, "name"), ...(scheduled ? { createdBy: { type: "csbs_backup_policy", id: pid } } : {}) });
         }
       }
-      for (const item of await listItems(ctx.client, d, {})) {
-        const cid = str(item, "checkpoint_id");
-        if (cid && !found.has(cid)) found.set(cid, { id: cid, name: str(item, "name") });
-      }
+      // Backup records no policy made are per-server backups: csbs_backup lists them, by backup id.
       return [...found.values()];
     },
   },
@@ -316,20 +296,3 @@ export const backupPolicyCheckpoint = defineResource<CsbsClient, typeof schema>(
     recoveryData: async (_ctx, states) => states.map(checkpointData),
   },
 });
-
-/** Every backup (`GET /checkpoint_items`, paged by marker) matching `filters`, except deleted ones. */
-async function listItems(client: CsbsClient, d: Deadline, filters: Record<string, string>): Promise<JsonObject[]> {
-  const out: JsonObject[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 1000; page++) {
-    const reply = await client.call(d, { method: "GET", path: "/checkpoint_items", query: { ...filters, limit: 1000, marker } });
-    const batch = list(reply, "checkpoint_items");
-    out.push(...batch.filter((i) => str(i, "status") !== "deleted"));
-    const next = list(reply, "checkpoint_items_links").find((l) => str(l, "rel") === "next");
-    const href = next ? str(next, "href") : null;
-    const nextMarker = href ? new URL(href, "http://x.invalid").searchParams.get("marker") : null;
-    if (!nextMarker || batch.length === 0 || nextMarker === marker) break;
-    marker = nextMarker;
-  }
-  return out;
-}

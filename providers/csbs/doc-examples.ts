@@ -1,6 +1,6 @@
 import type { DocExtras } from "../docs-render.js";
 
-/** Hand-written examples for the csbs pages, keyed by provider name or resource/data source type. */
+/** Hand-written examples for the csbs pages, keyed by provider name, resource type or data source type (`data.<type>` where a resource has the same type). */
 export const csbsDocExtras: Readonly<Record<string, DocExtras>> = {
   csbs: {
     example: `
@@ -105,11 +105,62 @@ output "backup_ids" {
 in \`error\` fails the create with each resource's failure reason (and is deleted). Destroy deletes the backups
 and waits until they are gone. The import id is the checkpoint id, or \`<provider_id>/<checkpoint_id>\`.`,
   },
+  csbs_backup: {
+    example: `
+# A backup of one server now, outside any policy; a new backup is taken whenever an argument changes.
+resource "csbs_backup" "before_upgrade" {
+  resource_id = "c773ea6d-2fb8-4438-a4aa-264378fbc507"
+  backup_name = "web-1-before-upgrade"
+  description = "taken before the 2.0 upgrade"
+
+  tags {
+    key   = "change"
+    value = "CHG-1234"
+  }
+
+  timeouts {
+    create = "60m"
+  }
+}
+
+output "volume_backup_ids" {
+  value = [for v in csbs_backup.before_upgrade.volume_backups : v.id]
+}`,
+    importId: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+    notes: `Attribute names follow \`opentelekomcloud_csbs_backup_v1\` and \`huaweicloud_csbs_backup\`, so their configurations port
+over by renaming the resource type. Create asks CSBS whether the server can be backed up (\`check_protectable\`)
+and fails with CSBS's reason when it cannot; it then backs the server up (\`POST
+/providers/{provider_id}/resources/{resource_id}/action\` with \`protect\`), finds the backup through
+\`GET /checkpoint_items?checkpoint_id=\` and waits while it is \`protecting\`. A backup still running at the create
+timeout is recorded in state as tainted, so it is neither lost nor billed outside the state; one that ends in
+\`error\` fails the create with CSBS's reason and is deleted. Destroy deletes the backup (its whole backup record
+when it is the record's only backup) and waits until it is gone.
+
+The import id is the backup (checkpoint item) id; a backup record (checkpoint) id is accepted too and resolves to
+the record's backup. This resource needs the CSBS API (\`api_flavor = "csbs"\`, the default): Karbor has no
+per-server backup.`,
+  },
   csbs_checkpoint_items: {
     example: `
 data "csbs_checkpoint_items" "web" {
   resource_id = "c773ea6d-2fb8-4438-a4aa-264378fbc507"
   status      = "available"
 }`,
+  },
+  "data.csbs_backup": {
+    example: `
+data "csbs_backup" "latest_before_upgrade" {
+  backup_name = "web-1-before-upgrade"
+}`,
+    notes: `Filters as \`opentelekomcloud_csbs_backup_v1\`'s data source has them; every filter but \`id\` is sent to the API
+(\`GET /checkpoint_items\`). Exactly one backup must match, else the read fails saying how many did.`,
+  },
+  "data.csbs_backup_policy": {
+    example: `
+data "csbs_backup_policy" "weekly" {
+  name = "weekly-web"
+}`,
+    notes: `Finds one policy by \`id\`, \`name\` or \`status\`, as \`opentelekomcloud_csbs_backup_policy_v1\`'s data source does;
+exactly one must match.`,
   },
 };

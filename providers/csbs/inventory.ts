@@ -7,13 +7,13 @@ const MAX_PAGES = 1000;
 
 /**
  * Every item of a CSBS/Karbor collection (`GET path?limit=1000`, following the `<key>_links` `next` marker),
- * read-only. `key` is the collection's field (`policies`, `checkpoints`).
+ * read-only. `key` is the collection's field (`policies`, `checkpoints`); `filters` are added to the query.
  */
-export async function listAll(client: CsbsClient, d: Deadline, path: string, key: string): Promise<JsonObject[]> {
+export async function listAll(client: CsbsClient, d: Deadline, path: string, key: string, filters: Readonly<Record<string, string>> = {}): Promise<JsonObject[]> {
   const out: JsonObject[] = [];
   let marker: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const reply = await client.call(d, { method: "GET", path, query: { limit: 1000, marker } });
+    const reply = await client.call(d, { method: "GET", path, query: { ...filters, limit: 1000, marker } });
     const batch = list(reply, key);
     out.push(...batch);
     const next = list(reply, `${key}_links`).find((l) => str(l, "rel") === "next");
@@ -36,4 +36,9 @@ export function extraInfoOf(cp: JsonObject): JsonObject {
   } catch {
     return {};
   }
+}
+
+/** Every backup (`GET /checkpoint_items`, paged by marker) matching `filters`, except deleted ones. */
+export async function listItems(client: CsbsClient, d: Deadline, filters: Readonly<Record<string, string>>): Promise<JsonObject[]> {
+  return (await listAll(client, d, "/checkpoint_items", "checkpoint_items", filters)).filter((i) => str(i, "status") !== "deleted");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupPolicyFacts, checkpointData, checkpointFacts, rruleGapSeconds } from "./protection.js";
+import { backupData, backupFacts, backupPolicyFacts, checkpointData, checkpointFacts, rruleGapSeconds } from "./protection.js";
 
 const cal = (rule: string) => `BEGIN:VCALENDAR\\r\\nBEGIN:VEVENT\\r\\nRRULE:${rule}\\r\\nEND:VEVENT\\r\\nEND:VCALENDAR\\r\\n`;
 
@@ -59,5 +59,18 @@ describe("checkpoints", () => {
       { vm: "vm-1", kind: "checkpoint", count: 1, bytes: 1572864, oldest: "2026-12-07T10:00:05.000Z", newest: "2026-12-07T10:00:05.000Z" },
       { vm: "vm-2", kind: "checkpoint", count: 1, bytes: null, oldest: "2026-12-07T10:00:00.000Z", newest: "2026-12-07T10:00:00.000Z" },
     ]);
+  });
+});
+
+describe("per-server backups (csbs_backup)", () => {
+  const b = { resource_id: "vm-1", status: "available", created_at: "2026-12-07T10:00:00", vm_metadata: [{ name: "web-1" }], volume_backups: [{ size: 2 }, { size: 1 }, { size: null }] };
+  it("a backup covers its server once, until deleted; a failed one does not protect", () => {
+    expect(backupFacts(b)).toEqual([{ kind: "covers", vm: "vm-1", vmName: "web-1", method: "one-off", rpoSeconds: null, retentionDays: Infinity, storage: "fc4d5750-22e7-4798-8a46-f48f62c4c1da", enabled: true }]);
+    expect(backupFacts({ ...b, status: "error" })[0]).toMatchObject({ enabled: false });
+    expect(backupFacts({ ...b, resource_id: null })).toEqual([]);
+  });
+  it("deleting it removes one backup of the server, its size the sum of its volume copies", () => {
+    expect(backupData(b)).toEqual([{ vm: "vm-1", kind: "backup", count: 1, bytes: 3 * 1024 * 1024, oldest: expect.stringMatching(/^2026-12-07T/), newest: expect.stringMatching(/^2026-12-07T/) }]);
+    expect(backupData({ ...b, volume_backups: null, created_at: null })).toEqual([{ vm: "vm-1", kind: "backup", count: 1, bytes: null, oldest: null, newest: null }]);
   });
 });

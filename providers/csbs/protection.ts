@@ -121,3 +121,30 @@ export function checkpointData(c: CheckpointAttrs): RecoveryData[] {
     newest: e.times.length ? new Date(Math.max(...e.times)).toISOString() : null,
   }));
 }
+
+interface BackupAttrs {
+  resource_id: string | null;
+  status: string | null;
+  created_at: string | null;
+  vm_metadata: readonly { name: string | null }[] | null;
+  volume_backups: readonly { size: number | null }[] | null;
+}
+
+/** A per-server backup (csbs_backup) protects its server once, kept until deleted. */
+export function backupFacts(b: BackupAttrs): ProtectionFact[] {
+  if (!b.resource_id) return [];
+  const name = b.vm_metadata?.[0]?.name ?? null;
+  return [{ kind: "covers", vm: b.resource_id, vmName: name, method: "one-off", rpoSeconds: null, retentionDays: Infinity, storage: CSBS_STORAGE, enabled: b.status !== "error" }];
+}
+
+/** What deleting a per-server backup removes: the one backup of its server, its size the sum of its volume copies (MB). */
+export function backupData(b: BackupAttrs): RecoveryData[] {
+  if (!b.resource_id) return [];
+  const sizes = (b.volume_backups ?? []).map((v) => v.size).filter((s): s is number => s !== null);
+  const t = Date.parse(b.created_at ?? "");
+  const when = Number.isFinite(t) ? new Date(t).toISOString() : null;
+  return [{ vm: b.resource_id, kind: "backup", count: 1, bytes: sizes.length ? Math.round(sizes.reduce((a, s) => a + s, 0) * 1024 * 1024) : null, oldest: when, newest: when }];
+}
+
+/** Where CSBS keeps a per-server backup: its one backup provider. */
+const CSBS_STORAGE = "fc4d5750-22e7-4798-8a46-f48f62c4c1da";

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { defineProvider, optional } from "../../src/sdk/index.js";
+import { backup } from "./backup.js";
+import { backupDataSource } from "./backup_data_source.js";
 import { backupPolicy } from "./backup_policy.js";
+import { backupPolicyDataSource } from "./backup_policy_data_source.js";
 import { backupPolicyCheckpoint } from "./backup_policy_checkpoint.js";
 import { checkpointItems } from "./checkpoint_items.js";
 import { CsbsClient } from "./client.js";
@@ -29,7 +32,7 @@ export const csbsProvider = defineProvider<CsbsClient, typeof schema>({
   name: "csbs",
   source: "backplan/csbs",
   version: "0.1.0",
-  description: "Cloud Server Backup Service (Karbor-compatible): backup policies and policy executions (checkpoints).",
+  description: "Cloud Server Backup Service (Karbor-compatible): backup policies, policy executions (checkpoints) and per-server backups.",
   schema,
   attributes: {
     auth_url: optional({ description: "Keystone v3 URL, e.g. `https://iam.example.com/v3`. Env: OS_AUTH_URL." }),
@@ -62,6 +65,6 @@ export const csbsProvider = defineProvider<CsbsClient, typeof schema>({
   async close(client) {
     await client.close();
   },
-  resources: [backupPolicy, backupPolicyCheckpoint],
-  dataSources: [checkpointItems],
+  resources: [backupPolicy, backupPolicyCheckpoint, backup],
+  dataSources: [checkpointItems, backupDataSource, backupPolicyDataSource],
 });

@@ -7,6 +7,12 @@ export interface Deadline {
   readonly expiresAt: number;
   /** The caller's own signal, to tell a cancellation from a timeout. */
   readonly callerSignal?: AbortSignal;
+  /**
+   * The timeout signal `signal` is composed from, held for as long as the deadline is: Node 20's
+   * `AbortSignal.any` holds its sources weakly, so a timeout signal nothing else references is collected and
+   * the composed signal never aborts (the operation then outlives its timeout).
+   */
+  readonly timer?: AbortSignal;
 }
 
 /**
@@ -20,6 +26,7 @@ export function deadlineOf(ctx: { readonly timeoutMs: number; readonly signal?: 
     signal: ctx.signal ? AbortSignal.any([ctx.signal, timer]) : timer,
     timeoutMs,
     expiresAt: Date.now() + timeoutMs,
+    timer,
     ...(ctx.signal ? { callerSignal: ctx.signal } : {}),
   };
 }

@@ -82,4 +82,24 @@ describe("planResourceChange", () => {
     const { requiresReplace } = planResourceChange(task.attributes, prior, { ...config, policy_uuid: UNKNOWN });
     expect(requiresReplace).toEqual([["policy_uuid"]]);
   });
+
+  describe("computed attributes of nested blocks", () => {
+    const attrs = {
+      op: optional({
+        unordered: true,
+        block: { nesting: "set", attributes: { pattern: optional(), trigger_name: computed() } },
+      }),
+    } as const;
+    const was: SdkObject = { op: [{ pattern: "daily", trigger_name: "default" }] };
+
+    it("keep the prior element's value when the element's configuration is unchanged: no diff", () => {
+      const { planned } = planResourceChange(attrs, was, { op: [{ pattern: "daily", trigger_name: null }] });
+      expect(planned.op).toEqual([{ pattern: "daily", trigger_name: "default" }]);
+    });
+
+    it("are unknown in a changed or new element", () => {
+      expect(planResourceChange(attrs, was, { op: [{ pattern: "weekly", trigger_name: null }] }).planned.op).toEqual([{ pattern: "weekly", trigger_name: UNKNOWN }]);
+      expect(planResourceChange(attrs, null, { op: [{ pattern: "daily" }] }).planned.op).toEqual([{ pattern: "daily", trigger_name: UNKNOWN }]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import type { Attribute } from "./attribute.js";
 import { isComputed } from "./attribute.js";
-import { isWhollyKnown, multisetEqual, UNKNOWN, valuesEqual, type SdkObject, type SdkValue } from "./value.js";
+import { isUnknown, isWhollyKnown, multisetEqual, UNKNOWN, valuesEqual, type SdkObject, type SdkValue } from "./value.js";
 
 export interface PlannedChange {
   /** The object as it will be after apply; UNKNOWN where only apply can tell. */
@@ -33,7 +33,7 @@ export function planResourceChange(
   let configurableChanged = false;
   for (const [key, attr] of Object.entries(attributes)) {
     if (attr.kind === "computed") continue;
-    const value = configuredValue(attr, prior?.[key] ?? null, config[key] ?? null, prior !== null);
+    const value = withNestedComputed(attr, prior?.[key] ?? null, configuredValue(attr, prior?.[key] ?? null, config[key] ?? null, prior !== null));
     planned[key] = value;
     if (prior !== null && !sameValue(attr, prior[key] ?? null, value)) {
       configurableChanged = true;
@@ -55,6 +55,35 @@ export function planResourceChange(
     else planned[key] = UNKNOWN;
   }
   return { planned, requiresReplace };
+}
+
+/**
+ * Fills the computed attributes of nested blocks (a policy's `scheduled_operation.trigger_name`), which the
+ * configuration leaves null: from the prior block element whose configurable attributes all match, as
+ * Terraform's objchange correlates nested elements; UNKNOWN for an element with no such match (a new or changed
+ * block). Values that are not lists of block objects pass through unchanged.
+ */
+function withNestedComputed(attr: Attribute, prior: SdkValue, value: SdkValue): SdkValue {
+  const block = attr.block;
+  if (!block) return value;
+  const nested = Object.entries(block.attributes);
+  const computedKeys = nested.filter(([, a]) => a.kind === "computed").map(([k]) => k);
+  if (computedKeys.length === 0) return value;
+  const fill = (element: SdkValue): SdkValue => {
+    if (element === null || typeof element !== "object" || Array.isArray(element) || isUnknown(element)) return element;
+    const obj = element as SdkObject;
+    const match = priorElements(prior).find((p) => nested.every(([k, a]) => a.kind === "computed" || sameValue(a, p[k] ?? null, obj[k] ?? null)));
+    const out: SdkObject = { ...obj };
+    for (const k of computedKeys) out[k] = match ? (match[k] ?? null) : UNKNOWN;
+    return out;
+  };
+  if (block.nesting === "single") return fill(value);
+  return Array.isArray(value) ? value.map(fill) : value;
+}
+
+function priorElements(prior: SdkValue): SdkObject[] {
+  const items = Array.isArray(prior) ? prior : prior !== null && typeof prior === "object" ? [prior] : [];
+  return items.filter((p): p is SdkObject => p !== null && typeof p === "object" && !Array.isArray(p) && !isUnknown(p));
 }
 
 function configuredValue(attr: Attribute, prior: SdkValue, config: SdkValue, exists: boolean): SdkValue {

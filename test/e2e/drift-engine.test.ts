@@ -189,6 +189,7 @@ describe("backplan drift against a live engine", () => {
     expect(report.format_version).toBe("1.0");
     expect(report.drifted).toBe(false);
     expect(report.coverage.types).toEqual({
+      csbs_backup: { managed: 0, unmanaged: 0 },
       csbs_backup_policy: { managed: 1, unmanaged: 0 },
       csbs_backup_policy_checkpoint: { managed: 0, unmanaged: 0 },
       zstack_cdp_policy: { managed: 1, unmanaged: 0 },
@@ -370,5 +371,28 @@ describe("backplan drift against a live engine", () => {
     ]);
     expect(report.coverage.types["csbs_backup_policy_checkpoint"]).toEqual({ managed: 0, unmanaged: 1 });
     expect(report.coverage.percent).toBe(60);
+  }, 60_000);
+
+  it("lists per-server CSBS backups: one taken by hand is an unmanaged csbs_backup, not a checkpoint", async () => {
+    const state = JSON.parse(readFileSync(statePath, "utf8")) as { resources: { type: string; instances: { attributes: Record<string, unknown> }[] }[] };
+    const policy = state.resources.find((r) => r.type === "csbs_backup_policy")!.instances[0]!.attributes;
+    const serverId = (policy["resource"] as { id: string }[])[0]!.id;
+    const { token, projectId } = await csbsLogin(engine.url, "demo", "password", "demo");
+    const path = `/v1/${projectId}/providers/fc4d5750-22e7-4798-8a46-f48f62c4c1da/resources/${serverId}/action`;
+    // The server may still be backed up by the checkpoint taken before: protect is refused (400) until it is done.
+    let made = await csbsCall(engine.url, "POST", path, { token, body: { protect: { backup_name: "by_hand" } } });
+    for (let i = 0; i < 100 && made.status === 400; i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      made = await csbsCall(engine.url, "POST", path, { token, body: { protect: { backup_name: "by_hand" } } });
+    }
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const items = await csbsCall(engine.url, "GET", `/v1/${projectId}/checkpoint_items?checkpoint_id=${made.body.checkpoint.id as string}`, { token });
+    const backupId = items.body.checkpoint_items[0].id as string;
+    const { report } = await json(["infra", "-refresh-only"]);
+    expect(report.unmanaged.filter((u) => u.type.startsWith("csbs_")).map((u) => [u.type, u.id])).toEqual([
+      ["csbs_backup", backupId],
+      ["csbs_backup_policy_checkpoint", expect.any(String)],
+    ]);
+    expect(report.coverage.types["csbs_backup"]).toEqual({ managed: 0, unmanaged: 1 });
   }, 60_000);
 });

@@ -50,7 +50,7 @@ function startProxy(target: string): Promise<Server> {
         let text = "";
         upRes.on("data", (c: Buffer) => (text += c.toString()));
         upRes.on("end", () => {
-          if (holdProtecting && path.endsWith("/checkpoint_items")) text = text.replace(/"status":"available"/g, '"status":"protecting"');
+          if (holdProtecting && /\/checkpoint_items(\/[^/]+)?$/.test(path)) text = text.replace(/"status":"available"/g, '"status":"protecting"');
           const headers = { ...upRes.headers };
           delete headers["content-length"];
           res.writeHead(upRes.statusCode ?? 502, headers);
@@ -186,6 +186,50 @@ describe("csbs against documented CSBS routes only", () => {
     } finally {
       holdProtecting = false;
       await policyR.delete(ctx, policy);
+      await csbsProvider.close(c);
+    }
+  }, 90_000);
+
+  it("refuses a per-server backup on a Karbor endpoint, naming the setting, before calling anything", async () => {
+    const c = await csbsClient({ api_flavor: "karbor" });
+    try {
+      seen.length = 0;
+      const backupR = csbsProvider.resources.get("csbs_backup")!;
+      const config = { resource_id: servers[0]!.id, backup_name: null, description: null, resource_type: null, tags: null };
+      await expect(backupR.create(ctxOf(c), planned(backupR, null, config))).rejects.toThrow(/csbs_backup needs the CSBS API.*api_flavor = "csbs"/);
+      expect(seen).toEqual([]);
+    } finally {
+      await csbsProvider.close(c);
+    }
+  });
+
+  it("records a per-server backup still protecting at the create timeout, found again through its record (csbs_backup)", async () => {
+    const c = await csbsClient();
+    const ctx = ctxOf(c);
+    const backupR = csbsProvider.resources.get("csbs_backup")!;
+    holdProtecting = true;
+    try {
+      seen.length = 0;
+      const config = { resource_id: servers[1]!.id, backup_name: "slow_one", description: null, resource_type: null, tags: null };
+      const err = await backupR.create(ctxOf(c, 2_500), planned(backupR, null, config)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PartialCreateError);
+      const partial = (err as PartialCreateError).partial;
+      expect(partial).toMatchObject({ resource_id: servers[1]!.id, backup_name: "slow_one", status: "protecting", backup_record_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect((err as Error).message).toMatch(/backup record \S+ is recorded in state as tainted/);
+      // Only documented CSBS routes: check_protectable, protect, then checkpoint_items.
+      expect(seen.map((x) => `${x.method} ${x.path.replace(/^\/v1\/[^/]+/, "").replace(/[0-9a-f]{32}|[0-9a-f-]{36}/g, "{id}")}`).slice(0, 3)).toEqual([
+        "POST /providers/{id}/resources/action",
+        "POST /providers/{id}/resources/{id}/action",
+        "GET /checkpoint_items",
+      ]);
+      holdProtecting = false;
+      // What was recorded is the real backup: the next refresh finds it, even with only its record id known.
+      const found = (await backupR.read(ctx, { ...partial, id: null }))!;
+      expect(found).toMatchObject({ backup_record_id: partial["backup_record_id"], status: "available" });
+      await backupR.delete(ctx, found);
+      expect(await backupR.read(ctx, found)).toBeNull();
+    } finally {
+      holdProtecting = false;
       await csbsProvider.close(c);
     }
   }, 90_000);

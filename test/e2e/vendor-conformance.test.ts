@@ -223,6 +223,83 @@ describe("gophertelekomcloud (OTC and Huawei CSBS)", () => {
     expect(del.status, del.text).toBe(200);
   }, 90_000);
 
+  it("backup.List with the SDK's ListOpts query, replies typed as backup.Backup; tags of protect kept; Delete of one item", async () => {
+    const vm = vms[4] ?? vms[3]!;
+    // opentelekomcloud_csbs_backup_v1 sends tags inside `protect` (tags.ResourceTag: key, value).
+    const made = await csbs("POST", `/providers/${PROVIDER}/resources/${vm.uuid}/action`, { protect: { backup_name: "listed_bk", resource_type: "OS::Nova::Server", tags: [{ key: "team", value: "web" }] } });
+    expect(made.status, made.text).toBe(200);
+    const recordId = made.json["checkpoint"]["id"] as string;
+    await settled(recordId);
+    // backup.ListOpts: status, limit, marker, sort, all_tenants, name, resource_id, resource_name, policy_id, ip (vm_ip),
+    // checkpoint_id, resource_type, each a query parameter (the SDK leaves out the empty ones).
+    const q = new URLSearchParams({ status: "available", limit: "10", sort: "created_at:desc", name: "listed_bk", resource_id: vm.uuid, resource_name: vm.name, checkpoint_id: recordId, resource_type: "OS::Nova::Server" });
+    const r = await csbs("GET", `/checkpoint_items?${q.toString()}`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json["checkpoint_items_links"]).toEqual(expect.any(Array));
+    const items = r.json["checkpoint_items"] as Json[];
+    expect(items).toHaveLength(1);
+    const item = items[0]!;
+    expect(item["tags"]).toEqual([{ key: "team", value: "web" }]);
+    // backup.Backup and its nested types; Go's json fails on a float where the SDK has an int.
+    for (const f of ["checkpoint_id", "created_at", "id", "name", "resource_id", "status", "updated_at", "description", "resource_type"]) expect(typeof item[f], f).toBe("string");
+    const ext = item["extend_info"] as Json;
+    for (const f of ["progress", "size"]) expect(Number.isInteger(ext[f]), `extend_info.${f}`).toBe(true);
+    for (const f of ["average_speed", "space_saving_ratio"]) expect(typeof ext[f], `extend_info.${f}`).toBe("number");
+    for (const f of ["auto_trigger", "incremental", "support_lld"]) expect(typeof ext[f], `extend_info.${f}`).toBe("boolean");
+    expect(ext["fail_code"]).toEqual(expect.any(Object));
+    const data = item["backup_data"] as Json;
+    for (const f of ["disk", "ram", "vcpus"]) expect(Number.isInteger(data[f]), `backup_data.${f}`).toBe(true);
+    for (const f of ["__openstack_region_name", "cloudservicetype", "imagetype", "eip", "private_ip"]) expect(typeof data[f], `backup_data.${f}`).toBe("string");
+    const volumes = ext["volume_backups"] as Json[];
+    expect(volumes.length).toBeGreaterThan(0);
+    for (const v of volumes) {
+      for (const f of ["average_speed", "size", "source_volume_size"]) expect(Number.isInteger(v[f]), `volume_backups.${f}`).toBe(true);
+      for (const f of ["id", "image_type", "snapshot_id", "name", "source_volume_id", "status", "source_volume_name"]) expect(typeof v[f], `volume_backups.${f}`).toBe("string");
+      expect(typeof v["space_saving_ratio"]).toBe("number");
+    }
+    // `ip` is the SDK's name for the VM IP filter (its VmIp); another server's backups are not listed.
+    expect(data["private_ip"]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const byIp = await csbs("GET", `/checkpoint_items?ip=${encodeURIComponent(data["private_ip"] as string)}&checkpoint_id=${recordId}`);
+    expect((byIp.json["checkpoint_items"] as Json[]).map((i) => i["id"])).toEqual([item["id"]]);
+    expect((await csbs("GET", `/checkpoint_items?ip=203.0.113.250&checkpoint_id=${recordId}`)).json["checkpoint_items"]).toEqual([]);
+    const other = await csbs("GET", `/checkpoint_items?resource_id=${vms[0]!.uuid}&checkpoint_id=${recordId}`);
+    expect(other.json["checkpoint_items"]).toEqual([]);
+    // Every status the Backup type documents is a valid filter (the data sources pass the user's value through).
+    for (const status of ["waiting_protect", "protecting", "waiting_restore", "restoring", "error", "waiting_delete", "deleting", "deleted"]) {
+      const f = await csbs("GET", `/checkpoint_items?status=${status}&checkpoint_id=${recordId}`);
+      expect(f.status, `${status}: ${f.text}`).toBe(200);
+      expect(f.json["checkpoint_items"], status).toEqual([]);
+    }
+    // backup.Delete of one backup of a record: DELETE .../checkpoints/{id}?checkpoint_items={item id}.
+    const del = await csbs("DELETE", `/providers/${PROVIDER}/checkpoints/${recordId}?checkpoint_items=${item["id"] as string}`);
+    expect(del.status, del.text).toBe(200);
+    expect(del.json).toEqual({});
+  }, 90_000);
+
+  it("policies.List by name (the SDK filters id and status itself): trigger name and type in each scheduled operation", async () => {
+    const body = {
+      policy: {
+        name: "listed-policy",
+        provider_id: PROVIDER,
+        parameters: { common: {} },
+        resources: [{ id: vms[0]!.uuid, type: "OS::Nova::Server", name: vms[0]!.name }],
+        scheduled_operations: [
+          { enabled: true, operation_type: "backup", operation_definition: { max_backups: 2 }, trigger: { properties: { pattern: "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=1;BYMINUTE=0\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" } } },
+        ],
+      },
+    };
+    const made = await csbs("POST", "/policies", body);
+    expect(made.status, made.text).toBe(200);
+    const r = await csbs("GET", "/policies?name=listed-policy");
+    expect(r.status, r.text).toBe(200);
+    const policies = r.json["policies"] as Json[];
+    expect(policies.map((p) => p["id"])).toEqual([made.json["policy"]["id"]]);
+    const op = policies[0]!["scheduled_operations"][0] as Json;
+    // policies.ScheduledOperationResp: id, trigger_id, trigger {id, name, type, properties {pattern, start_time}}.
+    expect(op).toMatchObject({ id: expect.any(String), trigger_id: expect.any(String), trigger: { id: op["trigger_id"], name: expect.any(String), type: "time", properties: { pattern: expect.any(String), start_time: expect.any(String) } } });
+    expect((await csbs("DELETE", `/policies/${made.json["policy"]["id"] as string}`)).status).toBe(200);
+  });
+
   it('E5: ExecBackupPolicy with `"resources": null` backs up all of the policy\'s servers', async () => {
     const c = (await csbsProvider.configure(
       { ...Object.fromEntries(Object.keys(csbsProvider.attributes).map((k) => [k, null])), auth_url: `${engine.url}/v3`, username: "demo", password: "password", project_name: "demo" },

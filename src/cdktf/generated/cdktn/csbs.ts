@@ -39,6 +39,33 @@ export interface CsbsProviderConfig {
   readonly alias?: string;
 }
 
+export interface BackupConfigTags {
+  /** Tag key. */
+  readonly key: string;
+  /** Tag value. */
+  readonly value: string;
+}
+
+export interface BackupConfigTimeouts {
+  readonly create?: string;
+  readonly delete?: string;
+  readonly read?: string;
+}
+
+export interface BackupConfig extends cdktf.TerraformMetaArguments {
+  /** Name of the backup (letters, digits, `_` and `-`, up to 255); CSBS names it when unset. */
+  readonly backupName?: string;
+  /** Description of the backup (up to 255 characters, no `<` or `>`). */
+  readonly description?: string;
+  /** Id of the server to back up. */
+  readonly resourceId: string;
+  /** Type of the resource; `OS::Nova::Server`. */
+  readonly resourceType?: string;
+  /** Tags of the backup (1 to 10). */
+  readonly tags?: BackupConfigTags[] | cdktf.IResolvable;
+  readonly timeouts?: BackupConfigTimeouts;
+}
+
 export interface BackupPolicyConfigResource {
   /** Id of the resource (server id). */
   readonly id: string;
@@ -155,6 +182,46 @@ export interface BackupPolicyCheckpointProtectionPlanRef {
   readonly resources: ObjectListRef<BackupPolicyCheckpointProtectionPlanResourcesRef>;
 }
 
+export interface DataBackupConfigTimeouts {
+  readonly read?: string;
+}
+
+export interface DataBackupConfig extends cdktf.TerraformMetaArguments {
+  /** Name of the backup. */
+  readonly backupName?: string;
+  /** Id of the backup record (checkpoint). */
+  readonly backupRecordId?: string;
+  /** Id of the backup. */
+  readonly id?: string;
+  /** Only backups made by this policy. */
+  readonly policyId?: string;
+  /** Id of the backed-up server. */
+  readonly resourceId?: string;
+  /** Name of the backed-up server. */
+  readonly resourceName?: string;
+  /** Type of the backed-up resource, e.g. `OS::Nova::Server`. */
+  readonly resourceType?: string;
+  /** Status of the backup (`available`, `protecting`, `error`...). */
+  readonly status?: string;
+  /** Only backups of the server with this IP address. */
+  readonly vmIp?: string;
+  readonly timeouts?: DataBackupConfigTimeouts;
+}
+
+export interface DataBackupPolicyConfigTimeouts {
+  readonly read?: string;
+}
+
+export interface DataBackupPolicyConfig extends cdktf.TerraformMetaArguments {
+  /** Id of the policy. */
+  readonly id?: string;
+  /** Name of the policy. */
+  readonly name?: string;
+  /** Status of the policy (`suspended`, `started`...). */
+  readonly status?: string;
+  readonly timeouts?: DataBackupPolicyConfigTimeouts;
+}
+
 export interface DataCheckpointItemsConfigTimeouts {
   readonly read?: string;
 }
@@ -189,7 +256,7 @@ export interface DataCheckpointItemsCheckpointItemsRef {
   readonly failReason: string;
 }
 
-/** Cloud Server Backup Service (Karbor-compatible): backup policies and policy executions (checkpoints). */
+/** Cloud Server Backup Service (Karbor-compatible): backup policies, policy executions (checkpoints) and per-server backups. */
 export class CsbsProvider extends cdktf.TerraformProvider {
   static readonly tfResourceType = "csbs";
   private readonly bpConfig: CsbsProviderConfig;
@@ -202,6 +269,91 @@ export class CsbsProvider extends cdktf.TerraformProvider {
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     return toTerraform(this.bpConfig, { apiFlavor: { name: "api_flavor" }, authUrl: { name: "auth_url" }, cloudDomain: { name: "cloud_domain" }, domainName: { name: "domain_name" }, endpoint: { name: "endpoint" }, maxConcurrency: { name: "max_concurrency" }, maxRetries: { name: "max_retries" }, password: { name: "password" }, projectDomainName: { name: "project_domain_name" }, projectId: { name: "project_id" }, projectName: { name: "project_name" }, region: { name: "region" }, token: { name: "token" }, userDomainName: { name: "user_domain_name" }, username: { name: "username" }, alias: { name: "alias" } });
+  }
+}
+
+/** A backup of one server outside any policy (CSBS "Creating a Backup": the per-server `protect` action), as opentelekomcloud_csbs_backup_v1 and huaweicloud_csbs_backup make it. Create checks the server can be backed up (`check_protectable`) and waits until the backup is available; a backup still running at the create timeout is recorded as tainted rather than lost. Every argument forces a new backup; destroying it deletes the backup. */
+export class Backup extends cdktf.TerraformResource {
+  static readonly tfResourceType = "csbs_backup";
+  private readonly bpConfig: BackupConfig;
+
+  constructor(scope: Construct, id: string, config: BackupConfig) {
+    super(scope, id, {
+      terraformResourceType: "csbs_backup",
+      terraformGeneratorMetadata: { providerName: "csbs", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** Whether the backup was taken by a schedule (always false for this resource's own backups). */
+  get autoTrigger(): cdktf.IResolvable {
+    return attributeRef(this, "auto_trigger", "bool") as cdktf.IResolvable;
+  }
+
+  /** Name of the backup (letters, digits, `_` and `-`, up to 255); CSBS names it when unset. */
+  get backupName(): string {
+    return attributeRef(this, "backup_name", "string") as string;
+  }
+
+  /** The backup record (checkpoint) id the backup belongs to. */
+  get backupRecordId(): string {
+    return attributeRef(this, "backup_record_id", "string") as string;
+  }
+
+  /** Creation time, as the API reports it. */
+  get createdAt(): string {
+    return attributeRef(this, "created_at", "string") as string;
+  }
+
+  /** Description of the backup (up to 255 characters, no `<` or `>`). */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** The backup (checkpoint item) id; the import id. */
+  get id(): string {
+    return attributeRef(this, "id", "string") as string;
+  }
+
+  /** Id of the server to back up. */
+  get resourceId(): string {
+    return attributeRef(this, "resource_id", "string") as string;
+  }
+
+  /** Type of the resource; `OS::Nova::Server`. */
+  get resourceType(): string {
+    return attributeRef(this, "resource_type", "string") as string;
+  }
+
+  /** `protecting`, `available`, `error`, `deleting`. */
+  get status(): string {
+    return attributeRef(this, "status", "string") as string;
+  }
+
+  /** The server as it was backed up: name, eip, cloud_service_type, ram (MB), vcpus, private_ip, disk (GB), image_type. */
+  get vmMetadata(): cdktf.IResolvable {
+    return attributeRef(this, "vm_metadata", "any") as cdktf.IResolvable;
+  }
+
+  /** One entry per volume of the server: id, name, status, bootable, incremental, source_volume_id, source_volume_name, source_volume_size (GB), size (MB), space_saving_ratio, average_speed, snapshot_id, image_type. */
+  get volumeBackups(): cdktf.IResolvable {
+    return attributeRef(this, "volume_backups", "any") as cdktf.IResolvable;
+  }
+
+  /** Tags of the backup (1 to 10). */
+  get tags(): cdktf.IResolvable {
+    return attributeRef(this, "tags", "any") as cdktf.IResolvable;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { backupName: { name: "backup_name" }, description: { name: "description" }, resourceId: { name: "resource_id" }, resourceType: { name: "resource_type" }, tags: { name: "tags", nested: { key: { name: "key" }, value: { name: "value" } } }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" } } } });
   }
 }
 
@@ -357,6 +509,191 @@ export class BackupPolicyCheckpoint extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     return toTerraform(this.bpConfig, { autoTrigger: { name: "auto_trigger" }, planId: { name: "plan_id" }, providerId: { name: "provider_id" }, resources: { name: "resources" }, timeouts: { name: "timeouts", nested: { create: { name: "create" }, delete: { name: "delete" }, read: { name: "read" } } } });
+  }
+}
+
+/** One backup (checkpoint item), found by id, name, status, server, backup record, policy or the server's IP; exactly one must match. Attribute names follow opentelekomcloud_csbs_backup_v1's data source. */
+export class DataBackup extends cdktf.TerraformDataSource {
+  static readonly tfResourceType = "csbs_backup";
+  private readonly bpConfig: DataBackupConfig;
+
+  constructor(scope: Construct, id: string, config: DataBackupConfig) {
+    super(scope, id, {
+      terraformResourceType: "csbs_backup",
+      terraformGeneratorMetadata: { providerName: "csbs", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** Whether a schedule took the backup. */
+  get autoTrigger(): cdktf.IResolvable {
+    return attributeRef(this, "auto_trigger", "bool") as cdktf.IResolvable;
+  }
+
+  /** Average backup speed (MB/s). */
+  get averageSpeed(): number {
+    return attributeRef(this, "average_speed", "number") as number;
+  }
+
+  /** Name of the backup. */
+  get backupName(): string {
+    return attributeRef(this, "backup_name", "string") as string;
+  }
+
+  /** Id of the backup record (checkpoint). */
+  get backupRecordId(): string {
+    return attributeRef(this, "backup_record_id", "string") as string;
+  }
+
+  /** Creation time, as the API reports it. */
+  get createdAt(): string {
+    return attributeRef(this, "created_at", "string") as string;
+  }
+
+  /** Description of the backup. */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** Id of the backup. */
+  get id(): string {
+    return attributeRef(this, "id", "string") as string;
+  }
+
+  /** Only backups made by this policy. */
+  get policyId(): string {
+    return attributeRef(this, "policy_id", "string") as string;
+  }
+
+  /** Id of the backed-up server. */
+  get resourceId(): string {
+    return attributeRef(this, "resource_id", "string") as string;
+  }
+
+  /** Name of the backed-up server. */
+  get resourceName(): string {
+    return attributeRef(this, "resource_name", "string") as string;
+  }
+
+  /** Type of the backed-up resource, e.g. `OS::Nova::Server`. */
+  get resourceType(): string {
+    return attributeRef(this, "resource_type", "string") as string;
+  }
+
+  /** Size of the backup (MB). */
+  get size(): number {
+    return attributeRef(this, "size", "number") as number;
+  }
+
+  /** Status of the backup (`available`, `protecting`, `error`...). */
+  get status(): string {
+    return attributeRef(this, "status", "string") as string;
+  }
+
+  /** Tags of the backup: key, value. */
+  get tags(): cdktf.IResolvable {
+    return attributeRef(this, "tags", "any") as cdktf.IResolvable;
+  }
+
+  /** Only backups of the server with this IP address. */
+  get vmIp(): string {
+    return attributeRef(this, "vm_ip", "string") as string;
+  }
+
+  /** The server as it was backed up: name, eip, cloud_service_type, ram (MB), vcpus, private_ip, disk (GB), image_type. */
+  get vmMetadata(): cdktf.IResolvable {
+    return attributeRef(this, "vm_metadata", "any") as cdktf.IResolvable;
+  }
+
+  /** One entry per volume: id, name, status, bootable, incremental, source_volume_id, source_volume_name, source_volume_size (GB), size (MB), space_saving_ratio, average_speed, snapshot_id, image_type. */
+  get volumeBackups(): cdktf.IResolvable {
+    return attributeRef(this, "volume_backups", "any") as cdktf.IResolvable;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { backupName: { name: "backup_name" }, backupRecordId: { name: "backup_record_id" }, id: { name: "id" }, policyId: { name: "policy_id" }, resourceId: { name: "resource_id" }, resourceName: { name: "resource_name" }, resourceType: { name: "resource_type" }, status: { name: "status" }, vmIp: { name: "vm_ip" }, timeouts: { name: "timeouts", nested: { read: { name: "read" } } } });
+  }
+}
+
+/** One backup policy, found by id, name or status; exactly one must match. Attribute names follow opentelekomcloud_csbs_backup_policy_v1's data source (and the csbs_backup_policy resource). */
+export class DataBackupPolicy extends cdktf.TerraformDataSource {
+  static readonly tfResourceType = "csbs_backup_policy";
+  private readonly bpConfig: DataBackupPolicyConfig;
+
+  constructor(scope: Construct, id: string, config: DataBackupPolicyConfig) {
+    super(scope, id, {
+      terraformResourceType: "csbs_backup_policy",
+      terraformGeneratorMetadata: { providerName: "csbs", providerVersion: "0.1.0", providerVersionConstraint: "~> 0.1" },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this.bpConfig = config;
+  }
+
+  /** General backup policy parameters (the API's `parameters.common`). */
+  get common(): { [key: string]: string } {
+    return attributeRef(this, "common", "string_map") as { [key: string]: string };
+  }
+
+  /** Creation time, as the API reports it. */
+  get createdAt(): string {
+    return attributeRef(this, "created_at", "string") as string;
+  }
+
+  /** Description of the policy. */
+  get description(): string {
+    return attributeRef(this, "description", "string") as string;
+  }
+
+  /** Id of the policy. */
+  get id(): string {
+    return attributeRef(this, "id", "string") as string;
+  }
+
+  /** Name of the policy. */
+  get name(): string {
+    return attributeRef(this, "name", "string") as string;
+  }
+
+  /** Backup provider id. */
+  get providerId(): string {
+    return attributeRef(this, "provider_id", "string") as string;
+  }
+
+  /** The servers the policy backs up: id, type, name. */
+  get resource(): cdktf.IResolvable {
+    return attributeRef(this, "resource", "any") as cdktf.IResolvable;
+  }
+
+  /** The schedule: id, name, description, enabled, operation_type, trigger_pattern, max_backups, retention_duration_days, permanent, day/week/month/year_backups, timezone, trigger_id, trigger_name, trigger_type. */
+  get scheduledOperation(): cdktf.IResolvable {
+    return attributeRef(this, "scheduled_operation", "any") as cdktf.IResolvable;
+  }
+
+  /** Status of the policy (`suspended`, `started`...). */
+  get status(): string {
+    return attributeRef(this, "status", "string") as string;
+  }
+
+  /** Tags of the policy: key, value. */
+  get tags(): cdktf.IResolvable {
+    return attributeRef(this, "tags", "any") as cdktf.IResolvable;
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return toTerraform(this.bpConfig, { id: { name: "id" }, name: { name: "name" }, status: { name: "status" }, timeouts: { name: "timeouts", nested: { read: { name: "read" } } } });
   }
 }
 

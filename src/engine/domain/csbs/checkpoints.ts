@@ -19,6 +19,7 @@ export interface ProtectInput {
   description?: string;
   resourceType?: string;
   extraInfo?: Record<string, string>;
+  tags?: { key: string; value: string }[];
 }
 
 export interface Checkpoint {
@@ -69,6 +70,8 @@ export interface CheckpointItem {
   volumeBackups: VolumeBackupRecord[];
   failReason: string | null;
   failOp: "" | "backup" | "delete";
+  /** Tags given to a per-server backup (`protect.tags`); absent on policy backups and older records. */
+  tags?: { key: string; value: string }[];
 }
 
 export interface ExecuteInput {
@@ -185,6 +188,7 @@ export class Checkpoints {
       extraInfo: { created_by: "manual", ...input.extraInfo },
       ...(input.backupName !== undefined ? { itemName: input.backupName } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.tags !== undefined ? { tags: input.tags } : {}),
     });
   }
 
@@ -210,7 +214,7 @@ export class Checkpoints {
     plan: { uuid: string; name: string },
     resources: PolicyResource[],
     vms: VmInstance[],
-    opts: { autoTrigger: boolean; extraInfo: Record<string, string>; itemName?: string; description?: string },
+    opts: { autoTrigger: boolean; extraInfo: Record<string, string>; itemName?: string; description?: string; tags?: { key: string; value: string }[] },
   ): Checkpoint {
     const now = this.clock.now();
     const autoTrigger = opts.autoTrigger;
@@ -251,6 +255,7 @@ export class Checkpoints {
         volumeBackups: [],
         failReason: null,
         failOp: "",
+        ...(opts.tags ? { tags: opts.tags } : {}),
       });
     });
     this.background(() => this.runProtect(cp.uuid, items.map((i) => i.uuid)));

@@ -1,4 +1,4 @@
-import type { CheckpointItem, ItemStatus } from "./checkpoints.js";
+import type { CheckpointItem } from "./checkpoints.js";
 import { invalidParameter } from "./errors.js";
 import { vmUuidOf } from "./vm-ref.js";
 
@@ -8,7 +8,8 @@ export type ItemSortKey = (typeof ITEM_SORT_KEYS)[number];
 /** A checkpoint_items query after parsing (CSBS "Querying All Backups" filters). */
 export interface ItemQuery {
   checkpointId?: string;
-  status?: ItemStatus;
+  /** Any status CSBS documents; those this engine never sets (`waiting_protect`, `restoring`...) match nothing. */
+  status?: string;
   name?: string;
   az?: string;
   resourceId?: string;

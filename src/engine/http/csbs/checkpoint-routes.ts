@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStatus } from "../../domain/csbs/checkpoints.js";
+import type { Checkpoint } from "../../domain/csbs/checkpoints.js";
 import { invalidParameter } from "../../domain/csbs/errors.js";
 import { queryItems, ITEM_SORT_KEYS } from "../../domain/csbs/item-query.js";
 import { checkProvider } from "../../domain/csbs/policies.js";
@@ -9,7 +9,8 @@ import { checkProtectableBody, createCheckpointBody, protectBody, resetCheckpoin
 import { readBody } from "./validate.js";
 import { checkpointView, itemView, karborCheckpointView } from "./views.js";
 
-const ITEM_STATUSES = ["protecting", "available", "error", "deleting", "deleted"] as const;
+/** The backup statuses CSBS documents ("Querying All Backups"), all valid as a filter. */
+const ITEM_STATUSES = ["waiting_protect", "protecting", "available", "waiting_restore", "restoring", "error", "waiting_delete", "deleting", "deleted"] as const;
 const ITEM_FILTERS = ["checkpoint_id", "status", "name", "az", "resource_id", "resource_name", "resource_type", "policy_id", "ip", "image_type", "start_time", "end_time", "all_tenants"];
 
 /**
@@ -54,6 +55,7 @@ export function registerCheckpointRoutes(add: AddV1, s: CsbsServices): void {
       ...(protect.description !== undefined ? { description: protect.description } : {}),
       ...(protect.resource_type !== undefined ? { resourceType: protect.resource_type } : {}),
       ...(extra ? { extraInfo: extra } : {}),
+      ...(protect.tags ? { tags: protect.tags } : {}),
     });
     return { status: 200, json: { checkpoint: checkpointView(cp) } };
   });
@@ -133,7 +135,7 @@ function itemQuery(q: Map<string, string>) {
   }
   return {
     checkpointId: q.get("checkpoint_id"),
-    status: status as CheckpointStatus | undefined,
+    status,
     name: q.get("name"),
     az: q.get("az"),
     resourceId: q.get("resource_id"),

@@ -134,7 +134,7 @@ export function itemView(i: CheckpointItem): Record<string, unknown> {
     status: i.status,
     created_at: csbsTime(i.createdAt),
     updated_at: csbsTime(i.updatedAt),
-    tags: [],
+    tags: i.tags ?? [],
     backup_data: {
       eip: "",
       cloudservicetype: "QEMU",
