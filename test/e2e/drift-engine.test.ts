@@ -194,7 +194,10 @@ describe("backplan drift against a live engine", () => {
       csbs_backup_policy_checkpoint: { managed: 0, unmanaged: 0 },
       zstack_cdp_policy: { managed: 1, unmanaged: 0 },
       zstack_cdp_task: { managed: 1, unmanaged: 0 },
+      zstack_scheduler_job: { managed: 0, unmanaged: 0 },
+      zstack_scheduler_trigger: { managed: 0, unmanaged: 0 },
       zstack_vm_backup: { managed: 1, unmanaged: 0 },
+      zstack_volume_backup: { managed: 0, unmanaged: 0 },
     });
     expect(report.sources).toEqual([expect.objectContaining({ name: "infra", kind: "config", mode: "normal", managed: 4, changed: 0, deleted: 0, pending: 0 })]);
   }, 60_000);
