@@ -157,7 +157,8 @@ export const schedulerJob = defineResource<ZStackClient, typeof schema>({
       current = fromInventory(inventoryOf(reply, "PUT", ctx.client.fullPath(path)), prior);
     }
     await syncTriggers(ctx.client, d, current, planned.trigger_uuids ?? []);
-    return { ...((await find(ctx.client, d, prior.uuid!, planned)) ?? current), trigger_uuids: planned.trigger_uuids };
+    // prior, not planned, fills what the reply leaves out: planned computed attributes may be unknown
+    return { ...((await find(ctx.client, d, prior.uuid!, prior)) ?? current), trigger_uuids: planned.trigger_uuids };
   },
 
   async delete(ctx, state) {

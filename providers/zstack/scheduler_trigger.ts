@@ -130,7 +130,8 @@ export const schedulerTrigger = defineResource<ZStackClient, typeof schema>({
         },
       },
     });
-    return fromInventory(inventoryOf(reply, "PUT", ctx.client.fullPath(path)), planned);
+    // prior, not planned, fills what the reply leaves out: planned computed attributes may be unknown
+    return fromInventory(inventoryOf(reply, "PUT", ctx.client.fullPath(path)), prior);
   },
 
   async delete(ctx, state) {
