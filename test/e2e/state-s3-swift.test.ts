@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/state/backends/backend.js";
 import { createS3Backend } from "../../src/state/backends/s3.js";
@@ -7,6 +8,7 @@ import { readS3States } from "../../src/state/backends/s3-glob.js";
 import { terraformWorkdir } from "../../src/state/testing/terraform.js";
 import { LockError } from "../../src/state/lock.js";
 import { backplan, ensureBuilt } from "./cli-harness.js";
+import { cliEnv, finished, startBackplan, stateInstances, type TfState } from "./plan-harness.js";
 import { startTestS3, type TestS3 } from "../support/s3.js";
 import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
 
@@ -192,6 +194,49 @@ output "policy" {
       expect(await keys()).toEqual(before);
     } finally {
       rmSync(cliDir, { recursive: true, force: true });
+    }
+  });
+
+  it("backplan applies a change on s3 and Terraform plans no-op; a SIGKILL mid-apply loses and duplicates nothing", async () => {
+    const awsEnv = cliEnv({ AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey });
+    const N = 300;
+    const many = Array.from({ length: N }, (_, i) => `resource "terraform_data" "r${i}" {\n  input = "v${i}"\n}\n`).join("\n");
+    const crash = terraformWorkdir({ "main.tf": backendBlock(s3).replace('"team/app.tfstate"', '"crash/app.tfstate"') + many });
+    try {
+      await terraformAsyncOk(crash, ["init", "-input=false", "-no-color"], env);
+      const child = startBackplan(["apply", "-auto-approve", "-no-color"], crash, awsEnv);
+      const done = finished(child);
+      await new Promise<void>((res, rej) => {
+        let seen = 0;
+        child.stdout!.on("data", (x: Buffer | string) => {
+          seen += (x.toString().match(/: Creation complete/g) ?? []).length;
+          if (seen >= 80) res();
+        });
+        child.on("close", () => rej(new Error(`exited after ${seen} creates`)));
+      });
+      child.kill("SIGKILL");
+      expect((await done).code).toBe(null);
+      // The journal is local (under .terraform/): the next run replays it into the object and plans exactly the rest.
+      const plan = await finished(startBackplan(["plan", "-detailed-exitcode", "-no-color"], crash, awsEnv));
+      expect(plan.code, plan.stderr).toBe(2);
+      const stored = () => objectText("crash/app.tfstate").then((t) => stateInstances(JSON.parse(t) as TfState));
+      const after = await stored();
+      expect(after.size).toBeGreaterThanOrEqual(60); // as on pg: the last lines printed may precede their fsync
+      expect(after.size).toBeLessThan(N + 1);
+      expect(plan.stdout).toContain(`Plan: ${N + 1 - after.size} to add, 0 to change, 0 to destroy.`);
+      const applied = await finished(startBackplan(["apply", "-auto-approve", "-no-color"], crash, awsEnv));
+      expect(applied.code, applied.stderr).toBe(0);
+      const final = await stored();
+      expect(final.size).toBe(N + 1);
+      for (const [addr, attrs] of after) expect(final.get(addr)?.id).toBe(attrs["id"]);
+      // backplan changes one input; Terraform reads the object backplan wrote and plans no change.
+      writeFileSync(join(crash, "main.tf"), readFileSync(join(crash, "main.tf"), "utf8").replace('"daily-${terraform.workspace}"', '"hourly-${terraform.workspace}"'));
+      const changed = await finished(startBackplan(["apply", "-auto-approve", "-no-color"], crash, awsEnv));
+      expect(changed.stdout, changed.stderr).toContain("Resources: 0 added, 1 changed, 0 destroyed.");
+      const tfPlan = await terraformAsync(crash, ["plan", "-detailed-exitcode", "-input=false", "-no-color"], env);
+      expect(tfPlan.status, tfPlan.stdout + tfPlan.stderr).toBe(0);
+    } finally {
+      rmSync(crash, { recursive: true, force: true });
     }
   });
 

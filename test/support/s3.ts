@@ -55,8 +55,17 @@ export async function startTestS3(): Promise<TestS3> {
     ...s3,
     client,
     async bucket(name) {
-      await client.send(new CreateBucketCommand({ Bucket: name }));
-      return name;
+      // The proxy answers before Swift's account and container servers do; until they are up, writes get 503
+      // ("Please reduce your request rate"), so the first bucket is retried for a while.
+      for (let waited = 0; ; waited += 500) {
+        try {
+          await client.send(new CreateBucketCommand({ Bucket: name }));
+          return name;
+        } catch (e) {
+          if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 503 || waited >= 60_000) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
     },
     async stop() {
       client.destroy();
