@@ -44,6 +44,22 @@ export function finished(child: ChildProcess, input?: string | null): Promise<Ru
   });
 }
 
+/** Runs `backplan apply -auto-approve` in `cwd` and SIGKILLs it once it printed `creates` creations; its exit code. */
+export async function applyKilledAfterCreates(cwd: string, creates: number, env: NodeJS.ProcessEnv = cliEnv()): Promise<number | null> {
+  const child = startBackplan(["apply", "-auto-approve", "-no-color"], cwd, env);
+  const done = finished(child);
+  await new Promise<void>((res, rej) => {
+    let seen = 0;
+    child.stdout!.on("data", (x: Buffer | string) => {
+      seen += (x.toString().match(/: Creation complete/g) ?? []).length;
+      if (seen >= creates) res();
+    });
+    child.on("close", () => rej(new Error(`exited after ${seen} creates`)));
+  });
+  child.kill("SIGKILL");
+  return (await done).code;
+}
+
 export function backplan(args: string[], cwd: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return finished(startBackplan(args, cwd, opts.env ?? cliEnv()), opts.input);
 }

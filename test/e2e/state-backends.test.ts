@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { backplan, cliEnv, finished, startBackplan, stateInstances, terraform, workdir, type TfState } from "./plan-harness.js";
+import { applyKilledAfterCreates, backplan, cliEnv, finished, startBackplan, stateInstances, terraform, workdir, type TfState } from "./plan-harness.js";
 import { startPostgres, type Postgres } from "../support/postgres.js";
 
 // Terraform 1.11 and backplan share one state through each backend. Every step is a child process.
@@ -203,18 +203,7 @@ describe("pg backend shared with Terraform 1.11", () => {
     const body = Array.from({ length: N }, (_, i) => `resource "terraform_data" "r${i}" {\n  input = "v${i}"\n}\n`).join("\n");
     const d = dir(`terraform {\n  backend "pg" {}\n}\n\n${body}`);
     await bpOk(["init", "-input=false", `-backend-config=conn_str=${url}`], d);
-    const child = startBackplan(["apply", "-auto-approve", "-no-color"], d);
-    const done = finished(child);
-    await new Promise<void>((res, rej) => {
-      let seen = 0;
-      child.stdout!.on("data", (x: Buffer | string) => {
-        seen += (x.toString().match(/: Creation complete/g) ?? []).length;
-        if (seen >= 80) res();
-      });
-      child.on("close", () => rej(new Error(`exited after ${seen} creates`)));
-    });
-    child.kill("SIGKILL");
-    expect((await done).code).toBe(null);
+    expect(await applyKilledAfterCreates(d, 80)).toBe(null);
     // The journal is local (under .terraform/), the advisory lock died with the connection: the next run replays
     // the journal into pg and plans exactly the rest.
     const plan = await backplan(["plan", "-detailed-exitcode", "-no-color"], d);

@@ -8,7 +8,7 @@ import { readS3States } from "../../src/state/backends/s3-glob.js";
 import { terraformWorkdir } from "../../src/state/testing/terraform.js";
 import { LockError } from "../../src/state/lock.js";
 import { backplan, ensureBuilt } from "./cli-harness.js";
-import { cliEnv, finished, startBackplan, stateInstances, type TfState } from "./plan-harness.js";
+import { applyKilledAfterCreates, cliEnv, finished, startBackplan, stateInstances, type TfState } from "./plan-harness.js";
 import { startTestS3, type TestS3 } from "../support/s3.js";
 import { terraformAsync, terraformAsyncOk } from "../support/terraform-async.js";
 
@@ -204,18 +204,7 @@ output "policy" {
     const crash = terraformWorkdir({ "main.tf": backendBlock(s3).replace('"team/app.tfstate"', '"crash/app.tfstate"') + many });
     try {
       await terraformAsyncOk(crash, ["init", "-input=false", "-no-color"], env);
-      const child = startBackplan(["apply", "-auto-approve", "-no-color"], crash, awsEnv);
-      const done = finished(child);
-      await new Promise<void>((res, rej) => {
-        let seen = 0;
-        child.stdout!.on("data", (x: Buffer | string) => {
-          seen += (x.toString().match(/: Creation complete/g) ?? []).length;
-          if (seen >= 80) res();
-        });
-        child.on("close", () => rej(new Error(`exited after ${seen} creates`)));
-      });
-      child.kill("SIGKILL");
-      expect((await done).code).toBe(null);
+      expect(await applyKilledAfterCreates(crash, 80, awsEnv)).toBe(null);
       // The journal is local (under .terraform/): the next run replays it into the object and plans exactly the rest.
       const plan = await finished(startBackplan(["plan", "-detailed-exitcode", "-no-color"], crash, awsEnv));
       expect(plan.code, plan.stderr).toBe(2);
