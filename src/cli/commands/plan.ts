@@ -101,7 +101,7 @@ export async function planFromArgs(
     outcome.plan.relevantAttributes = relevantAttributes(ws.config, outcome.plan, ws.registry);
     // Only plan JSON and saved plans carry the prior state. Recording it always encoded, parsed and copied the
     // whole state on every plan: half the CPU of a 100,000-resource no-op plan.
-    if (opts.recordPriorState) outcome.plan.priorState = JSON.parse(encodeStateV4(outcome.refreshed)) as Json;
+    if (opts.recordPriorState) outcome.plan.priorState = JSON.parse(encodeStateV4(outcome.refreshedView)) as Json;
     return { ws, session, outcome, diagnostics: [...ws.diagnostics, ...outcome.diagnostics] };
   } catch (e) {
     await session.close();
