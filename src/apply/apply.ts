@@ -397,6 +397,9 @@ class Applier extends RunBase {
     const started = Date.now();
     const d = deposed ? { deposed } : {};
     const out = await this.limit(async () => {
+      // The walk runs many nodes ahead of the provider slots: after an interrupt, one still waiting for a slot
+      // does not start its call (nothing was done, so nothing is reported).
+      if (this.req.signal.aborted) throw new ReportedError();
       if (announce) this.req.onEvent?.({ type: "start", op, address, ...d });
       const timer = announce
         ? setInterval(() => this.req.onEvent?.({ type: "still", op, address, elapsedMs: Date.now() - started, ...d }), this.req.stillEveryMs ?? 10_000)
