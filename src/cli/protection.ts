@@ -45,7 +45,7 @@ export async function protectPlan(outcome: PlanOutcome, registry: ProviderRegist
   }
   const report = await gatherPlanProtection({
     plan: outcome.plan,
-    state: outcome.refreshed,
+    state: outcome.refreshedView,
     providers: outcome.providers,
     registry,
     controls: read.controls,

@@ -59,6 +59,8 @@ export interface PlanOutcome {
    * from the prior state on first access when the plan wrote nothing to it.
    */
   readonly refreshed: State;
+  /** The same state without the copy, for callers that only read it (a copy of 100,000 instances costs seconds). */
+  readonly refreshedView: State;
   /** Configured providers, for apply to reuse; the caller closes them. */
   providers: ProviderClients;
 }
@@ -110,6 +112,9 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     get refreshed() {
       return refreshed.get();
     },
+    get refreshedView() {
+      return refreshed.peek();
+    },
     providers,
   };
 }
@@ -122,6 +127,11 @@ class CopyOnWrite {
 
   get(): State {
     return (this.copy ??= this.base.clone());
+  }
+
+  /** The copy if one was made, else the base itself: for reading only. */
+  peek(): State {
+    return this.copy ?? this.base;
   }
 }
 
@@ -159,7 +169,7 @@ class Planner extends RunBase {
   }
 
   async run(): Promise<void> {
-    addOrphanProviders(this.eg, this.prior.resourcesView().map((rs) => rs.provider), this.req.registry);
+    addOrphanProviders(this.eg, this.priorView().map((rs) => rs.provider), this.req.registry);
     const result = await walk(this.eg.graph, {
       parallelism: this.req.parallelism,
       signal: this.req.signal,
@@ -188,7 +198,7 @@ class Planner extends RunBase {
     if (!this.req.refresh) return;
     const address = configured.address;
     const byType = new Map<string, { addr: string; obj: InstanceObject }[]>();
-    for (const rs of this.prior.resourcesView()) {
+    for (const rs of this.priorView()) {
       if (rs.provider !== address || rs.address.mode !== "managed") continue;
       for (const inst of rs.instances) {
         if (!inst.current) continue;
@@ -253,13 +263,20 @@ class Planner extends RunBase {
     if (r.mode === "managed" && this.req.mode !== "destroy") this.planStrayInstances(mod, r, keys, providerSchema as Resource<unknown>, configured.provider.source);
   }
 
+  private priorViewCache: ReadonlyArray<Readonly<ResourceState>> | undefined;
+
+  /** The prior state's resources, sorted once per plan (the prior state does not change while planning). */
+  private priorView(): ReadonlyArray<Readonly<ResourceState>> {
+    return (this.priorViewCache ??= this.prior.resourcesView());
+  }
+
   /** Prior-state resources by `module.a.type.name` / `data.type.name`, indexed once: per-resource scans were O(n²). */
   private priorIndex: Map<string, Readonly<ResourceState>> | undefined;
 
   private priorResource(key: string): Readonly<ResourceState> | undefined {
     if (!this.priorIndex) {
       this.priorIndex = new Map();
-      for (const rs of this.prior.resourcesView()) {
+      for (const rs of this.priorView()) {
         this.priorIndex.set(`${instancePrefix(rs.address.module)}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`, rs);
       }
     }
@@ -605,7 +622,7 @@ class Planner extends RunBase {
     for (const mod of this.eg.modules.values()) {
       for (const r of [...mod.config.managedResources.values(), ...mod.config.dataResources.values()]) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
     }
-    for (const rs of this.prior.resourcesView()) {
+    for (const rs of this.priorView()) {
       const prefix = instancePrefix(rs.address.module);
       const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
       if (declared.has(key)) continue;
@@ -636,7 +653,7 @@ class Planner extends RunBase {
         this.planDelete(address, modulePath, rs.address.type, rs.address.name, inst.key, obj, resource, source, modulePath.length && !this.eg.modules.has(prefix) ? "delete_because_no_module" : "delete_because_no_resource_config", undefined);
       }
     }
-    for (const rs of this.prior.resourcesView()) {
+    for (const rs of this.priorView()) {
       for (const inst of rs.instances) {
         for (const [dk, obj] of Object.entries(inst.deposed)) {
           const address = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;

@@ -88,6 +88,19 @@ interface ResourceEntry {
   provider: string;
   each?: "list" | "map";
   instances: Map<string, InstanceEntry>;
+  /** Bumped by every change to this resource: an encoder may reuse what it wrote for an unchanged revision. */
+  rev: number;
+  /** Where the resource sorts in the state file, computed once (the address never changes). */
+  sortKey?: SortKey;
+}
+
+/** @internal One resource for an encoder that caches per resource (see `State.resourceRevisions`). */
+export interface ResourceRevision {
+  /** Stable while the resource exists in this state; a new identity after `assign` or in a clone. */
+  readonly entry: object;
+  readonly rev: number;
+  /** The resource as `resourcesView` shows it. */
+  view(): Readonly<ResourceState>;
 }
 
 interface InstanceEntry {
@@ -203,21 +216,21 @@ export class State {
    * Callers must not modify anything reachable from the result.
    */
   resourcesView(): ReadonlyArray<Readonly<ResourceState>> {
-    const list = [...this.resourceMap.values()].map((r) => ({
-      sortKey: resourceSortKey(r.address),
-      value: {
-        address: r.address,
-        provider: r.provider,
-        ...(r.each ? { each: r.each } : {}),
-        instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
-          ...(i.key === undefined ? {} : { key: i.key }),
-          ...(i.current ? { current: i.current } : {}),
-          deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))),
-        })),
-      },
-    }));
-    list.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey));
-    return list.map((x) => x.value);
+    return this.sortedEntries().map(viewOf);
+  }
+
+  /**
+   * @internal The resources in state-file order with their revisions, for an encoder that re-encodes only the
+   * resources that changed since its last run (a fold of a large state then costs O(changes), not O(state)).
+   */
+  resourceRevisions(): ResourceRevision[] {
+    return this.sortedEntries().map((r) => ({ entry: r, rev: r.rev, view: () => viewOf(r) }));
+  }
+
+  private sortedEntries(): ResourceEntry[] {
+    const list = [...this.resourceMap.values()];
+    for (const r of list) r.sortKey ??= resourceSortKey(r.address);
+    return list.sort((x, y) => compareSortKeys(x.sortKey!, y.sortKey!));
   }
 
   /** @internal the outputs as stored, without copies; callers must not modify them. */
@@ -240,10 +253,12 @@ export class State {
         address: { module: a.module.map((m) => ({ ...m })), mode: a.mode, type: a.type, name: a.name },
         provider: opts.provider,
         instances: new Map(),
+        rev: 0,
       };
       this.resourceMap.set(rk, res);
-    } else if (opts.provider) {
-      res.provider = opts.provider;
+    } else {
+      res.rev++;
+      if (opts.provider) res.provider = opts.provider;
     }
     const ik = instanceKey(a.key);
     let inst = res.instances.get(ik);
@@ -267,6 +282,7 @@ export class State {
     const ik = instanceKey(a.key);
     const inst = res?.instances.get(ik);
     if (!res || !inst) return false;
+    res.rev++;
     let removed: boolean;
     if (opts.deposed === undefined) {
       removed = inst.current !== undefined;
@@ -292,7 +308,9 @@ export class State {
   /** Records the legacy `each` mode of a resource read from a state file (kept only for faithful rewrites). */
   setEachMode(addr: ResourceAddress, each: "list" | "map"): void {
     const res = this.resourceMap.get(resourceKey(addr));
-    if (res) res.each = each;
+    if (!res) return;
+    res.each = each;
+    res.rev++;
   }
 
   getOutput(name: string): OutputValue | undefined {
@@ -356,7 +374,7 @@ export class State {
         instances.set(ik, copy);
       }
       const address = { ...r.address, module: r.address.module.map((m) => ({ ...m })) };
-      s.resourceMap.set(k, { address, provider: r.provider, ...(r.each ? { each: r.each } : {}), instances });
+      s.resourceMap.set(k, { address, provider: r.provider, ...(r.each ? { each: r.each } : {}), instances, rev: 0 });
     }
     for (const [k, v] of this.outputMap) s.outputMap.set(k, { ...v, value: copyJson(v.value), type: copyJson(v.type) });
     s.checks = this.checks && structuredClone(this.checks);
@@ -385,6 +403,19 @@ function copyObject(o: InstanceObject): InstanceObject {
   };
   if (o.identity !== undefined) c.identity = copyJson(o.identity);
   return c;
+}
+
+function viewOf(r: ResourceEntry): ResourceState {
+  return {
+    address: r.address,
+    provider: r.provider,
+    ...(r.each ? { each: r.each } : {}),
+    instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
+      ...(i.key === undefined ? {} : { key: i.key }),
+      ...(i.current ? { current: i.current } : {}),
+      deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))),
+    })),
+  };
 }
 
 function resourceKey(a: ResourceAddress): string {

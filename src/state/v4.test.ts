@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { State, StateError } from "./state.js";
-import { decodeStateV4, encodeStateV4 } from "./v4.js";
+import { CachedV4Encoder, decodeStateV4, encodeStateV4 } from "./v4.js";
 
 const P = 'provider["registry.terraform.io/backplan/zstack"].west';
 
@@ -110,5 +110,31 @@ describe("state format v4", () => {
   ])("rejects %s with a message naming the place", (_, text, message) => {
     expect(() => decodeStateV4(text, "terraform.tfstate")).toThrow(StateError);
     expect(() => decodeStateV4(text, "terraform.tfstate")).toThrow(message);
+  });
+
+  it("the cached encoder writes encodeStateV4's bytes through every kind of change (a stale cached resource would differ)", () => {
+    const s = new State({ lineage: "2ef6924b-2859-7d79-c6a0-811db4b82311", serial: 1 });
+    const enc = new CachedV4Encoder();
+    const same = () => expect(enc.encode(s).toString("utf8")).toBe(encodeStateV4(s));
+    same(); // empty state: "resources": []
+    const obj = (n: number) => ({ schemaVersion: 0, attributes: { id: `i${n}`, html: "<&>\u2028", n }, sensitiveAttributes: [], dependencies: [] });
+    for (let i = 0; i < 5; i++) s.setInstance(`zstack_cdp_task.t${i}`, obj(i), { provider: P });
+    s.setInstance("module.m.zstack_cdp_task.c[0]", obj(10), { provider: P });
+    s.setInstance("module.m.zstack_cdp_task.c[1]", obj(11), { provider: P });
+    same();
+    s.setInstance("zstack_cdp_task.t2", obj(22)); // changed resource
+    s.setInstance("zstack_cdp_task.t0", obj(0), { deposed: "0a0b0c0d" }); // deposed object
+    s.removeInstance("module.m.zstack_cdp_task.c[0]"); // instance removed, resource stays
+    s.removeInstance("zstack_cdp_task.t4"); // resource gone
+    s.setEachMode({ module: [{ name: "m" }], mode: "managed", type: "zstack_cdp_task", name: "c" }, "list");
+    s.setOutput("o", { value: { a: [1, 2] }, type: ["object", { a: ["list", "number"] }], sensitive: false });
+    s.setCheckResults([{ objectKind: "resource", configAddr: "zstack_cdp_task.t1", status: "pass", objects: [] }]);
+    s.serial = 2;
+    same();
+    // A state replaced wholesale (a refresh written by `replaceState`) shares no cached resource.
+    const other = s.clone();
+    other.setInstance("zstack_cdp_task.t1", obj(99));
+    s.assign(other);
+    same();
   });
 });

@@ -14,10 +14,15 @@
  * its whole-state rewrite after each instance being quadratic) and plans against a copy of the state backplan
  * just applied, which Terraform reads as its own: both plans then refresh the very same objects.
  *
+ * Both tools reach the engine through a counting proxy in this process: each step's row says how many HTTP
+ * requests it made (a refresh that reads in batches makes a handful of list requests, not one GET per object).
+ *
  * Needs Terraform at /usr/local/bin/terraform (or BACKPLAN_TERRAFORM) and a built dist/ (the CLI and the
  * provider bundle).
  */
 import { spawn } from "node:child_process";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -146,6 +151,57 @@ async function launchesOnly(launches: number): Promise<void> {
   }
 }
 
+/** An HTTP proxy in front of the engine that counts the requests passing through it. */
+interface CountingProxy {
+  url: string;
+  /** Requests since the last `take()`, by method; resets the count. */
+  take(): { total: number; byMethod: Record<string, number> };
+  close(): Promise<void>;
+}
+
+async function countingProxy(target: string): Promise<CountingProxy> {
+  const to = new URL(target);
+  let byMethod: Record<string, number> = {};
+  const server: Server = createServer((req, res) => {
+    const m = req.method ?? "GET";
+    byMethod[m] = (byMethod[m] ?? 0) + 1;
+    const up = httpRequest({ host: to.hostname, port: to.port, method: m, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on("error", (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    req.pipe(up);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    take() {
+      const out = { total: Object.values(byMethod).reduce((a, b) => a + b, 0), byMethod };
+      byMethod = {};
+      return out;
+    },
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** "10,012 (GET 10,000, POST 12)" */
+function requestsText(r: { total: number; byMethod: Record<string, number> } | undefined): string {
+  if (!r) return "—";
+  const parts = Object.entries(r.byMethod)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([m, n]) => `${m} ${n.toLocaleString("en-US")}`);
+  return `${r.total.toLocaleString("en-US")}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
 class Api {
   private session = "";
   constructor(readonly base: string) {}
@@ -205,6 +261,8 @@ interface Row {
   terraform: number | undefined;
   /** 1-minute load average when backplan's and Terraform's step started: the machine may be shared. */
   load: [number, number | undefined];
+  /** HTTP requests each tool made to the engine during the step. */
+  requests: [ReturnType<CountingProxy["take"]>, ReturnType<CountingProxy["take"]> | undefined];
 }
 
 const load1 = () => loadavg()[0]!;
@@ -217,6 +275,7 @@ async function main(): Promise<void> {
   const launches = Number(arg("launches", "10"));
   const work = mkdtempSync(join(tmpdir(), "backplan-bridge-bench-"));
   const engine = await startEngine({ port: 0, host: "127.0.0.1", dataDir: join(work, "engine"), demo: true });
+  const proxy = await countingProxy(engine.url);
   const rows: Row[] = [];
   try {
     const install = join(work, "install");
@@ -243,42 +302,50 @@ async function main(): Promise<void> {
       const tfDir = join(work, `tf-${n}`);
       mkdirSync(bpDir);
       mkdirSync(tfDir);
-      writeFileSync(join(bpDir, "main.tf"), config(engine.url, bs, vms.slice(0, n)));
-      writeFileSync(join(tfDir, "main.tf"), config(engine.url, bs, shared ? vms : vms.slice(n)));
+      writeFileSync(join(bpDir, "main.tf"), config(proxy.url, bs, vms.slice(0, n)));
+      writeFileSync(join(tfDir, "main.tf"), config(proxy.url, bs, shared ? vms : vms.slice(n)));
       log(`${n}: backplan apply`);
+      proxy.take();
       const bpApplyLoad = load1();
       const bpApply = await timed(process.execPath, [CLI, "apply", "-auto-approve", "-no-color"], bpDir);
+      const bpApplyRequests = proxy.take();
       log(`${n}: backplan apply took ${bpApply.toFixed(1)} s; backplan plan`);
       const bpPlanLoad = load1();
       const bpPlan = await timed(process.execPath, [CLI, "plan", "-detailed-exitcode", "-no-color"], bpDir);
-      log(`${n}: backplan plan took ${bpPlan.toFixed(1)} s`);
+      const bpPlanRequests = proxy.take();
+      log(`${n}: backplan plan took ${bpPlan.toFixed(1)} s, ${requestsText(bpPlanRequests)} requests`);
       await timed(TERRAFORM, ["init", "-no-color"], tfDir, tfEnv);
       let tfApply: number | undefined;
       let tfApplyLoad: number | undefined;
+      let tfApplyRequests: ReturnType<CountingProxy["take"]> | undefined;
       if (shared) {
         log(`${n}: terraform plans against backplan's state (no terraform apply at this size)`);
         copyFileSync(join(bpDir, "terraform.tfstate"), join(tfDir, "terraform.tfstate"));
       } else {
         log(`${n}: terraform apply`);
         tfApplyLoad = load1();
+        proxy.take();
         tfApply = await timed(TERRAFORM, ["apply", "-auto-approve", "-no-color", "-input=false"], tfDir, tfEnv);
+        tfApplyRequests = proxy.take();
         log(`${n}: terraform apply took ${tfApply.toFixed(1)} s; terraform plan`);
       }
       const tfPlanLoad = load1();
+      proxy.take();
       const tfPlan = await timed(TERRAFORM, ["plan", "-detailed-exitcode", "-no-color", "-input=false"], tfDir, tfEnv);
-      log(`${n}: terraform plan took ${tfPlan.toFixed(1)} s`);
-      rows.push({ n, step: "initial apply", backplan: bpApply, terraform: tfApply, load: [bpApplyLoad, tfApplyLoad] });
-      rows.push({ n, step: "no-op plan with refresh", backplan: bpPlan, terraform: tfPlan, load: [bpPlanLoad, tfPlanLoad] });
+      const tfPlanRequests = proxy.take();
+      log(`${n}: terraform plan took ${tfPlan.toFixed(1)} s, ${requestsText(tfPlanRequests)} requests`);
+      rows.push({ n, step: "initial apply", backplan: bpApply, terraform: tfApply, load: [bpApplyLoad, tfApplyLoad], requests: [bpApplyRequests, tfApplyRequests] });
+      rows.push({ n, step: "no-op plan with refresh", backplan: bpPlan, terraform: tfPlan, load: [bpPlanLoad, tfPlanLoad], requests: [bpPlanRequests, tfPlanRequests] });
     }
     const fmt = (s: number) => `${s.toFixed(1)} s`;
     const loads = (r: Row) => r.load.map((l) => (l === undefined ? "—" : l.toFixed(1))).join(" / ");
     const out = [
-      "| resources | step | backplan (native) | Terraform 1.11 + bridge | Terraform / backplan | load at start (backplan / Terraform) |",
-      "|---:|---|---:|---:|---:|---:|",
+      "| resources | step | backplan (native) | Terraform 1.11 + bridge | Terraform / backplan | load at start (backplan / Terraform) | backplan requests | Terraform requests |",
+      "|---:|---|---:|---:|---:|---:|---:|---:|",
       ...rows.map((r) =>
         r.terraform === undefined
-          ? `| ${r.n.toLocaleString("en-US")} | ${r.step} | ${fmt(r.backplan)} | not run | — | ${loads(r)} |`
-          : `| ${r.n.toLocaleString("en-US")} | ${r.step} | ${fmt(r.backplan)} | ${fmt(r.terraform)} | ${(r.terraform / r.backplan).toFixed(1)}× | ${loads(r)} |`,
+          ? `| ${r.n.toLocaleString("en-US")} | ${r.step} | ${fmt(r.backplan)} | not run | — | ${loads(r)} | ${requestsText(r.requests[0])} | — |`
+          : `| ${r.n.toLocaleString("en-US")} | ${r.step} | ${fmt(r.backplan)} | ${fmt(r.terraform)} | ${(r.terraform / r.backplan).toFixed(1)}× | ${loads(r)} | ${requestsText(r.requests[0])} | ${requestsText(r.requests[1])} |`,
       ),
       "",
       ...(sizes.some((n) => !tfApplySizes.has(n))
@@ -288,6 +355,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(out.join("\n") + "\n");
   } finally {
+    await proxy.close();
     await engine.close();
     rmSync(work, { recursive: true, force: true });
   }

@@ -46,6 +46,12 @@ export const BENCHES: readonly BenchSpec[] = [
     args: ["--sizes", "1000,5000", "--terraform-apply-sizes", "1000"],
     title: "Terraform through the bridge against backplan natively (zstack_cdp_task)",
   },
+  {
+    name: "refresh",
+    script: "bridge.bench",
+    args: ["--sizes", "10000", "--terraform-apply-sizes", "0", "--launches", "3"],
+    title: "Batched refresh of 10,000 zstack_cdp_task objects (backplan natively, Terraform through the bridge)",
+  },
   { name: "parse", script: "parse.bench", args: ["10000"], title: "Configuration parse and load (10,000 resources)" },
   { name: "eval", script: "eval.bench", args: ["10000"], title: "Expression evaluation per instance" },
   { name: "views", script: "views.bench", args: ["1000", "5000", "10000"], title: "Plan rendering" },

@@ -91,7 +91,7 @@ export async function runApply(ws: Workspace, session: StateSession, plan: Plan,
   if (result.diagnostics.length) process.stderr.write(formatDiagnostics(result.diagnostics, (f) => ws.load.sources.get(f)) + "\n");
   if (!result.failed) {
     process.stdout.write("\n" + applySummary(result.counts, { color, destroy: plan.mode === "destroy" }) + "\n");
-    const outputs = session.snapshot().outputs();
+    const outputs = session.outputs();
     if (plan.mode !== "destroy" && Object.keys(outputs).length) {
       process.stdout.write("\nOutputs:\n\n");
       for (const name of Object.keys(outputs).sort()) {
