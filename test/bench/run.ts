@@ -52,6 +52,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "scale", script: "scale.bench", args: ["--sizes", "10000,30000,100000"], title: "Scale: apply and no-op plan at 10k, 30k, 100k resources" },
   { name: "state", script: "state.bench", args: ["5000", "300"], title: "State persistence (journal against whole-file rewrite)" },
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
+  { name: "crash", script: "crash.bench", args: ["--trials", "100"], title: "Apply killed at seeded moments (ZStack and CSBS, 100 trials)" },
   { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },
 ];
 
