@@ -19,6 +19,7 @@ export const BACKUP_SUFFIX = ".backup";
 export class LocalFileStorage implements StateStorage {
   private prior: { text: string | undefined } | undefined;
   private backupWritten = false;
+  private swept = false;
 
   constructor(readonly path: string) {}
 
@@ -34,6 +35,8 @@ export class LocalFileStorage implements StateStorage {
   }
 
   async write(data: Uint8Array): Promise<void> {
+    // Also under -lock=false (the usual way past the lock a killed run left): only dead writers' temps go.
+    if (!this.swept) await this.sweep();
     if (!this.prior) await this.read();
     if (!this.backupWritten && this.prior?.text !== undefined) {
       await writeFileAtomic(this.path + BACKUP_SUFFIX, this.prior.text);
@@ -47,8 +50,14 @@ export class LocalFileStorage implements StateStorage {
     await mkdir(dirname(this.path), { recursive: true });
     await tryLockFile(this.path, { ...info, Path: this.path });
     // A killed run may have left a temp file of the state, its backup or its journal: gone once we hold the lock.
-    await sweepDeadTemps(this.path);
+    await this.sweep();
     return info.ID;
+  }
+
+  /** Removes temp files of writers that no longer run (see sweepDeadTemps), once per storage. */
+  private async sweep(): Promise<void> {
+    this.swept = true;
+    await sweepDeadTemps(this.path);
   }
 
   async unlock(id: string): Promise<void> {
