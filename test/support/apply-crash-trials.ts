@@ -223,7 +223,7 @@ export async function* crashTrials(opts: CrashTrialsOptions, trials: number): As
       const killed = await runCli(opts.cli, ["apply", "-auto-approve", "-no-color", "-lock=false", ...vars], dir, killAfter);
       const recovered = await runCli(opts.cli, ["apply", "-auto-approve", "-no-color", "-lock=false", ...vars], dir);
       const o: TrialOutcome = { trial, killedMidway: killed.signal === "SIGKILL", orphans: [], duplicates: [], lost: [], resurrected: [], leftovers: [] };
-      if (recovered.code !== 0 || /9007/.test(recovered.out)) o.recoveryFailure = `exit ${recovered.code}\n${recovered.out.slice(-3000)}`;
+      if (recovered.code !== 0 || /CSBS\.9007/.test(recovered.out)) o.recoveryFailure = `exit ${recovered.code}\n${recovered.out.slice(-3000)}`;
       const remote = await remoteObjects(opts.engineUrl);
       const state = stateIds(dir);
       compare("zstack_cdp_policy", zs, state.get("zstack_cdp_policy") ?? new Map(), remote.zstack, removedZs, o);
