@@ -119,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
     const r = await runScript(spec, []);
     if (r.code !== 0) {
       failed = true;
-      process.stderr.write(`== ${spec.name} failed (exit ${r.code}); its section in docs/benchmarks.md is unchanged\n`);
+      // Its findings are on stdout (the table it would have written): show them, they say what failed.
+      process.stderr.write(`${r.stdout}\n== ${spec.name} failed (exit ${r.code}); its section in docs/benchmarks.md is unchanged\n`);
       continue;
     }
     const command = `\`node dist/test/bench/${spec.script}.js ${spec.args.join(" ")}\``.replace(" `", "`");
