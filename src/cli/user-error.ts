@@ -2,7 +2,8 @@ import { LockError } from "../state/lock.js";
 
 /**
  * The diagnostic text for an error a user can cause — wrong credentials or an unreachable endpoint (a provider's
- * ApiError, ConnectionError, OperationTimeoutError), a held state lock (LockError), a state or backend problem —
+ * ApiError, ConnectionError, OperationTimeoutError), a held state lock (LockError), a state or backend problem, a
+ * damaged or foreign saved plan (PlanFileError) —
  * or undefined for anything else (an internal bug, which keeps its stack). Provider errors are recognised by
  * name: the CLI may not import providers (see DESIGN.md), and their messages already name the API and call.
  */
@@ -16,6 +17,8 @@ export function userErrorText(e: unknown): string | undefined {
       return diagnostic("Cannot reach the API endpoint", `${e.message}\n\nCheck the provider's endpoint or auth_url and that the server is running.`);
     case "OperationTimeoutError":
       return diagnostic("Remote operation did not finish", e.message);
+    case "PlanFileError":
+      return diagnostic("Invalid plan file", e.message);
     case "StateError":
     case "AddressError":
     case "BackendConfigError":

@@ -21,4 +21,15 @@ describe("temp files a killed apply left", () => {
     await session.close();
     expect(readdirSync(dir).filter((n) => n.includes(".tmp-"))).toEqual([`.terraform.tfstate.tmp-${process.pid}-00c0ffee`]);
   });
+
+  it("are removed before the first write under -lock=false too (the way past a lock a killed run left)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "backplan-atomic-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, ".terraform.tfstate.backup.tmp-4194305-0badcafe"), "x");
+    writeFileSync(join(dir, `.terraform.tfstate.tmp-${process.pid}-00c0ffee`), "x");
+    const session = await openLocalState({ dir, lock: false });
+    await session.setOutput("o", { value: 1, type: "number", sensitive: false });
+    await session.close();
+    expect(readdirSync(dir).filter((n) => n.includes(".tmp-"))).toEqual([`.terraform.tfstate.tmp-${process.pid}-00c0ffee`]);
+  });
 });

@@ -59,6 +59,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "state", script: "state.bench", args: ["5000", "300"], title: "State persistence (journal against whole-file rewrite)" },
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
   { name: "object-store", script: "object-store.bench", args: ["--size", "256MiB"], title: "Chunks in an S3 bucket (Swift s3api) against the local chunk store" },
+  { name: "crash", script: "crash.bench", args: ["--trials", "100"], title: "Apply killed at seeded moments (ZStack and CSBS, 100 trials)" },
   { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },
 ];
 
@@ -125,7 +126,8 @@ export async function main(argv: string[]): Promise<number> {
     const r = await runScript(spec, []);
     if (r.code !== 0) {
       failed = true;
-      process.stderr.write(`== ${spec.name} failed (exit ${r.code}); its section in docs/benchmarks.md is unchanged\n`);
+      // Its findings are on stdout (the table it would have written): show them, they say what failed.
+      process.stderr.write(`${r.stdout}\n== ${spec.name} failed (exit ${r.code}); its section in docs/benchmarks.md is unchanged\n`);
       continue;
     }
     const command = `\`node dist/test/bench/${spec.script}.js ${spec.args.join(" ")}\``.replace(" `", "`");

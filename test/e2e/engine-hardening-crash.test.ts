@@ -1,53 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
+import { killHard, startEngineProcess as startChild, verifyOffline, type EngineProcess as Child } from "../support/engine-process.js";
+import { sleep, ZStackClient } from "./engine-zstack-client.js";
 
 const MiB = 1024 * 1024;
-const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = join(ROOT, "src/cli/main.ts");
-
-interface Child {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `backplan engine serve` in a child process of its own (from the sources through tsx: no build needed). */
-async function startChild(dataDir: string, demo: boolean): Promise<Child> {
-  const args = ["--import", "tsx", MAIN, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : [])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  const url = await new Promise<string>((done, fail) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) done(m[1]!);
-    });
-    void exited.then((code) => fail(new Error(`engine exited (${code}) before listening: ${out}`)));
-  });
-  // The login text follows the URL line; wait for its last line.
-  await waitFor(async () => (/Logins:[\s\S]*OAuth/.test(out) ? true : undefined), "the login text", 20_000);
-  return { child, url, output: () => out, exited };
-}
-
-function killHard(c: Child): Promise<unknown> {
-  if (c.child.exitCode !== null || c.child.signalCode !== null) return Promise.resolve();
-  c.child.kill("SIGKILL");
-  return c.exited;
-}
-
-function verifyOffline(dataDir: string, timeoutMs = 60_000): { status: number | null; out: string; ms: number } {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "engine", "verify", "--data", dataDir], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
-  return { status: r.status, out: r.stdout + r.stderr, ms: performance.now() - started };
-}
 
 describe("engine hardening: slow backups, SIGTERM, interrupted deletes (real engine processes)", () => {
   const dirs: string[] = [];

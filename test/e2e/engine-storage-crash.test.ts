@@ -1,61 +1,24 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { killHard, startEngineProcess, verifyOffline, type EngineProcess } from "../support/engine-process.js";
 import { sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
 
 const MiB = 1024 * 1024;
-const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = join(ROOT, "src/cli/main.ts");
-
-/**
- * The engine as users run it (`backplan engine serve`), in a child process of its own so that it can be killed
- * with SIGKILL in the middle of its work. Run from the sources through tsx so the test needs no build.
- */
-async function startChild(dataDir: string, demo: boolean): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["--import", "tsx", MAIN, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : [])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((done, fail) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) done(m[1]!);
-    });
-    child.once("exit", (code) => fail(new Error(`engine exited (${code}) before listening: ${err}`)));
-  });
-  return { child, url };
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.once("exit", () => done());
-    child.kill("SIGKILL");
-  });
-}
-
-/** `backplan engine verify --data DIR` on the stopped engine's data dir. */
-function verifyOffline(dataDir: string): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "engine", "verify", "--data", dataDir], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
 
 describe("engine crash safety (kill -9 of a real engine process)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "backplan-crash-engine-"));
-  let running: ChildProcess | undefined;
+  let running: EngineProcess | undefined;
   afterAll(async () => {
-    if (running && running.exitCode === null && running.signalCode === null) await killHard(running);
+    if (running) await killHard(running);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("killed during a backup, a CDP journal append and a GC: nothing is half-visible, verify passes, everything restores", async () => {
-    let { child, url } = await startChild(dataDir, true);
-    running = child;
-    let c = new ZStackClient(url);
+    running = await startEngineProcess(dataDir, true);
+    let c = new ZStackClient(running.url);
     await c.login();
     const [bs] = await c.query("/zstack/v1/backup-storage");
     const [offering] = await c.query("/zstack/v1/instance-offerings");
@@ -86,7 +49,7 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       })();
       await Promise.all([started, deleting]);
       await sleep(randomInt(30, 250));
-      await killHard(child);
+      await killHard(running);
       writing = false;
       await writer;
 
@@ -94,9 +57,8 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       expect(offline.out).toContain("OK");
       expect(offline.status, offline.out).toBe(0);
 
-      ({ child, url } = await startChild(dataDir, false));
-      running = child;
-      c = new ZStackClient(url);
+      running = await startEngineProcess(dataDir, false);
+      c = new ZStackClient(running.url);
       await c.login();
       // Nothing of an interrupted operation is listed: every listed group restores byte-exact.
       const listed = await c.query(`/zstack/v1/volume-backups?q=volumeUuid=${vol}`);
@@ -126,6 +88,6 @@ describe("engine crash safety (kill -9 of a real engine process)", () => {
       expect(online.json).toMatchObject({ ok: true, problems: [], missing: [] });
       await backup();
     }
-    await killHard(child);
+    await killHard(running);
   }, 240_000);
 });

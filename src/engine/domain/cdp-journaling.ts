@@ -149,6 +149,11 @@ export class CdpJournaling {
     await this.journals.destroy(storageDir, taskUuid);
   }
 
+  /** See CdpJournals.sweepOrphans. */
+  sweepOrphans(storageDir: string, owned: ReadonlySet<string>): Promise<string[]> {
+    return this.journals.sweepOrphans(storageDir, owned);
+  }
+
   async close(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.taskOfVolume.clear();

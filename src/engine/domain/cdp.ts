@@ -295,11 +295,23 @@ export class Cdp {
     await this.scheduler.stop(uuid);
     const task = this.tasks.get(uuid);
     if (!task) return;
+    // The records go first, in one transaction, then the journal: a crash in between leaves a journal no task
+    // names, which the next start removes (sweepOrphanJournals) — never a listed task whose journal is gone.
+    this.deps.db.transaction(() => {
+      for (const p of this.pointsOf(uuid)) this.removePoint(p);
+      this.tasks.delete(uuid);
+    })();
     const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
     if (bs) await this.journaling.destroy(uuid, bs.url);
     else await this.journaling.release(uuid);
-    for (const p of this.pointsOf(uuid)) this.removePoint(p);
-    this.tasks.delete(uuid);
+  }
+
+  /** Removes the journals a crash left behind of tasks already deleted; returns how many. */
+  async sweepOrphanJournals(): Promise<number> {
+    const owned = new Set(this.tasks.all().map((t) => t.uuid));
+    let removed = 0;
+    for (const bs of this.deps.inventory.backupStorages.all()) removed += (await this.journaling.sweepOrphans(bs.url, owned)).length;
+    return removed;
   }
 
   /** The task protecting the VM, if any (a VM is protected by at most one task). */

@@ -54,5 +54,6 @@ export async function startBackgroundWork(services: EngineServices): Promise<voi
   await services.vmBackups.sweepOrphans();
   await services.vmBackups.collectInterrupted();
   await services.cdp.sweepOrphanCopies();
+  await services.cdp.sweepOrphanJournals();
   services.cdp.resume();
 }

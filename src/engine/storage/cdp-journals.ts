@@ -1,5 +1,9 @@
 import { CdpJournal, type CdpJournalOptions, type CdpVolume, type CdpWrite, type RecoveryPoint } from "./cdp-journal.js";
+import { rm } from "node:fs/promises";
+import { readdirOrEmpty } from "./durable-file.js";
 import { StorageError } from "./errors.js";
+import { collectGarbage } from "./gc.js";
+import { layout } from "./layout.js";
 
 export interface CdpJournalsOptions extends CdpJournalOptions {
   /** Told when a routed write could not be appended (the task's journal is then missing that write). */
@@ -81,6 +85,18 @@ export class CdpJournals {
     this.unroute(journal);
     this.journals.delete(taskId);
     await journal.destroy();
+  }
+
+  /**
+   * Removes the journals of tasks that no longer exist and collects their chunks. A task delete records the
+   * delete first and removes the journal after it, so a crash in between leaves such a journal behind (never a
+   * listed task without its journal). Returns the task ids whose journals were removed.
+   */
+  async sweepOrphans(storageDir: string, owned: ReadonlySet<string>): Promise<string[]> {
+    const orphans = (await readdirOrEmpty(layout.cdpRoot(storageDir))).filter((id) => !owned.has(id) && !this.journals.has(id) && !this.opening.has(id));
+    for (const id of orphans) await rm(layout.cdpTask(storageDir, id), { recursive: true, force: true });
+    if (orphans.length > 0) await collectGarbage(storageDir);
+    return orphans;
   }
 
   /** Closes every journal (appended writes become durable). */

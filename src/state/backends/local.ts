@@ -21,6 +21,7 @@ export const BACKUP_SUFFIX = ".backup";
 export class LocalFileStorage implements StateStorage {
   private prior: { text: string | undefined } | undefined;
   private backupWritten = false;
+  private swept = false;
 
   constructor(readonly path: string) {}
 
@@ -38,6 +39,8 @@ export class LocalFileStorage implements StateStorage {
   }
 
   async write(data: Uint8Array): Promise<void> {
+    // Also under -lock=false (the usual way past the lock a killed run left): only dead writers' temps go.
+    if (!this.swept) await this.sweep();
     if (!this.prior) await this.read();
     if (!this.backupWritten && this.prior?.text !== undefined) {
       await writeFileAtomic(this.path + BACKUP_SUFFIX, this.prior.text);
@@ -60,8 +63,14 @@ export class LocalFileStorage implements StateStorage {
       throw new LockError("held", formatLockError("resource temporarily unavailable", holder), holder);
     }
     // A killed run may have left a temp file of the state, its backup or its journal: gone once we hold the lock.
-    await sweepDeadTemps(this.path);
+    await this.sweep();
     return info.ID;
+  }
+
+  /** Removes temp files of writers that no longer run (see sweepDeadTemps), once per storage. */
+  private async sweep(): Promise<void> {
+    this.swept = true;
+    await sweepDeadTemps(this.path);
   }
 
   async unlock(id: string): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * `backplan engine serve` in a child process of its own, as users run it, so a test can SIGKILL it mid-work and
+ * start it again on the same data dir; and `backplan engine verify` offline on that dir. Run from the sources
+ * through tsx: no build needed.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+export interface EngineProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the engine printed so far (stdout and stderr). */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export async function startEngineProcess(dataDir: string, demo: boolean): Promise<EngineProcess> {
+  const args = ["--import", "tsx", MAIN, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  const url = await new Promise<string>((done, fail) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) done(m[1]!);
+    });
+    void exited.then((code) => fail(new Error(`engine exited (${code}) before listening: ${out}`)));
+  });
+  // The login text follows the URL line; wait for its last line so the demo lab exists.
+  const deadline = Date.now() + 20_000;
+  while (!/Logins:[\s\S]*OAuth/.test(out)) {
+    if (Date.now() > deadline) throw new Error(`engine did not print its logins: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url, output: () => out, exited };
+}
+
+export function killHard(e: EngineProcess): Promise<unknown> {
+  if (e.child.exitCode !== null || e.child.signalCode !== null) return Promise.resolve();
+  e.child.kill("SIGKILL");
+  return e.exited;
+}
+
+/** `backplan engine verify --data DIR` on a stopped engine's data dir (bounded: a hang is a failure). */
+export function verifyOffline(dataDir: string, timeoutMs = 60_000): { status: number | null; out: string; ms: number } {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "engine", "verify", "--data", dataDir], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
+  return { status: r.status, out: r.stdout + r.stderr, ms: performance.now() - started };
+}
