@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -73,6 +73,41 @@ describe("engine hardening: slow backups, SIGTERM, interrupted deletes (real eng
     expect((await c2.query("/zstack/v1/volume-backups")).map((b: any) => b.name).filter((n: string) => n.startsWith("crawl"))).toEqual([]);
     await killHard(again);
   }, 180_000);
+
+  it("chunks of a backup killed mid-way are gone once the engine has restarted, before any GC", async () => {
+    const dataDir = newDir();
+    let e = await startChild(dataDir, true);
+    children.push(e);
+    let c = new ZStackClient(e.url);
+    await c.login();
+    const [bs] = await c.query("/zstack/v1/backup-storage");
+    const chunkFiles = () =>
+      existsSync(join(bs.url, "chunks"))
+        ? readdirSync(join(bs.url, "chunks"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && /^[0-9a-f]{64}$/.test(f.name)).length
+        : 0;
+    const vm = await c.adminVm("halfway", [16 * MiB]);
+    await c.writeVolume(vm.allVolumes[0].uuid, 0, randomBytes(16 * MiB));
+    const before = chunkFiles();
+    // 2 MiB/s over 16 MiB of fresh data: chunks land one by one for about eight seconds.
+    const r = await c.request("POST", `/zstack/v1/volumes/${vm.rootVolumeUuid}/vm-backups`, {
+      body: { params: { backupStorageUuid: bs.uuid, name: "halfway", volumeReadBandwidth: 2 * MiB } },
+    });
+    expect(r.status).toBe(202);
+    for (let i = 0; i < 200 && chunkFiles() === before; i++) await sleep(50);
+    await killHard(e);
+    expect(chunkFiles()).toBeGreaterThan(before); // the crash left chunks no manifest references
+
+    e = await startChild(dataDir, false);
+    children.push(e);
+    c = new ZStackClient(e.url);
+    await c.login();
+    expect(chunkFiles()).toBe(before); // removed at start, not at some later GC pass
+    expect((await c.query("/zstack/v1/volume-backups")).filter((b: any) => b.name.startsWith("halfway"))).toEqual([]);
+    e.child.kill("SIGTERM");
+    await e.exited;
+    const offline = verifyOffline(dataDir);
+    expect(offline.status, offline.out).toBe(0);
+  }, 120_000);
 
   it("a backup delete killed at random moments never comes back: not listed after restart, not by SyncVmBackup, its data gone", async () => {
     const dataDir = newDir();
