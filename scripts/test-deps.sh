@@ -24,6 +24,7 @@ want unzip unzip                            # module sources: .zip archives
 want zip zip                                # module tests: building .zip archives
 want openssl openssl                        # module registry test: a self-signed certificate
 want xmllint libxml2-utils                  # restore-test JUnit XML: parsed by a real XML parser
+want haproxy haproxy                        # engine scale-out: several engine nodes behind a real load balancer
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
