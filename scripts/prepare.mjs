@@ -9,7 +9,7 @@
 // It cannot make `npm install -g <git url>` work: there npm's own preparation install inherits the outer
 // install's global flag and prefix and links the temporary clone into the global prefix before this script
 // runs, racing the outer install (measured with npm 11.19.1; docs/getting-started.md, "Why not npm install -g
-// <git url>"). Git sources are installed with `npm pack <git url>` and then the tarball.
+// <git url>"). One-step Git installs use the release ref (scripts/release-ref.mjs), which needs no preparation.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
