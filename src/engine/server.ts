@@ -7,6 +7,7 @@ import { seedDemoOnce } from "./domain/demo.js";
 import { Inventory } from "./domain/inventory.js";
 import { registerAdmin } from "./http/admin/routes.js";
 import { registerCsbs } from "./http/csbs/routes.js";
+import { registerHealth } from "./http/health.js";
 import { registerTeamStates } from "./http/state/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
 import { nodeZoneOf } from "./http/zstack/request-date.js";
@@ -67,6 +68,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   await registerCsbs(router, context);
   await registerAdmin(router, context);
   registerTeamStates(router, context);
+  registerHealth(router);
   if (options.demo) await seedDemoOnce(context);
 
   // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
