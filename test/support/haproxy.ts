@@ -8,9 +8,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 export const HAPROXY = "/usr/sbin/haproxy";
 
@@ -19,17 +19,6 @@ export interface Haproxy {
   /** Everything haproxy printed (its log goes to stderr). */
   output(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? res(a.port) : rej(new Error("no port"))));
-    });
-  });
 }
 
 /** The haproxy.cfg for `backends` (base URLs such as `http://127.0.0.1:41234`), listening on `port`. */

@@ -10,10 +10,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -25,17 +25,6 @@ export interface Postgres {
   createDatabase(name: string): Promise<string>;
   /** Stops the server (by its pid) and removes its directory. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? res(a.port) : rej(new Error("no port"))));
-    });
-  });
 }
 
 /** uid/gid to run the cluster as: ourselves when not root, else `nobody` (or a `backplan-test` user we add). */
