@@ -42,19 +42,19 @@ interface Binding {
 const bindings = new RootBindings<Binding>("chunks");
 
 /**
- * Keeps the chunks of every storage directly under `backupRoot` in `target` until the returned release is
- * called: with the root `create()` makes, or the one already bound there for the same bucket and prefix (then
- * `create` is not called). `dispose` runs when the last holder released the root. The S3 client side lives in
+ * Keeps the chunks of every storage directly under each of `backupRoots` in `target` until the returned release
+ * is called: with the root `create()` makes, or the one already bound for the same bucket and prefix (then
+ * `create` is not called). `dispose` runs when the last holder released it. The S3 client side lives in
  * object-store-binding.ts (`bindObjectStore`), so an engine without `--chunks` never loads the AWS SDK.
  */
-export function bindChunkRoot(
-  backupRoot: string,
+export function bindChunkRoots(
+  backupRoots: readonly string[],
   target: ObjectStoreTarget,
   create: () => ObjectStoreRoot,
   dispose: (root: ObjectStoreRoot) => void,
-): { root: ObjectStoreRoot; release: () => void } {
+): { root: ObjectStoreRoot; release: () => Promise<void> } {
   const bound = bindings.bind(
-    backupRoot,
+    backupRoots,
     targetName(target),
     () => ({ root: create(), stores: new Map() }),
     (b) => dispose(b.root),

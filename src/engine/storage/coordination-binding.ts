@@ -15,9 +15,11 @@ import { RootBindings, storagesUnder } from "./root-bindings.js";
  */
 
 interface Binding {
-  readonly coordination: StorageCoordination;
+  /** Opened asynchronously (a database connects); every user awaits it. */
+  readonly coordination: Promise<StorageCoordination>;
   /** Per storage dir, the check of its coordination record (once per process). */
   readonly checked: Map<string, Promise<void>>;
+  readonly close: () => Promise<void>;
 }
 
 const bindings = new RootBindings<Binding>("metadata");
@@ -25,17 +27,26 @@ const bindings = new RootBindings<Binding>("metadata");
 const unboundChecked = new Map<string, Promise<void>>();
 
 /**
- * Coordinates the storages directly under `backupRoot` with the coordination `create()` makes (or the one already
- * bound there under the same `key`, e.g. the same database) until the returned release; `dispose` runs when the
- * last holder released it.
+ * Coordinates the storages directly under each of `backupRoots` with the coordination `open()` opens, or the one
+ * already bound under the same `key` (the same database), until the returned release; `close` runs when the last
+ * holder released it. Rejects `invalid_argument` (field `metadata`) when a root is coordinated otherwise.
  */
-export function bindCoordination(
-  backupRoot: string,
+export function bindCoordination<C extends StorageCoordination>(
+  backupRoots: readonly string[],
   key: string,
-  create: () => StorageCoordination,
-  dispose: (c: StorageCoordination) => void,
-): { coordination: StorageCoordination; release: () => void } {
-  const bound = bindings.bind(backupRoot, key, () => ({ coordination: create(), checked: new Map() }), (b) => dispose(b.coordination));
+  open: () => Promise<C>,
+  close: (c: C) => Promise<void>,
+): { coordination: Promise<StorageCoordination>; release: () => Promise<void> } {
+  const bound = bindings.bind(
+    backupRoots,
+    key,
+    () => {
+      const opening = open();
+      opening.catch(() => undefined); // reported to whoever awaits it, not as an unhandled rejection
+      return { coordination: opening, checked: new Map(), close: () => opening.then(close, () => undefined) };
+    },
+    (b) => b.close(),
+  );
   return { coordination: bound.value.coordination, release: bound.release };
 }
 
@@ -48,7 +59,7 @@ export function bindCoordination(
 export async function coordinationFor(storageDir: string): Promise<StorageCoordination> {
   const dir = resolve(storageDir);
   const binding = bindings.forStorage(dir);
-  const coordination = binding?.coordination ?? fileCoordination;
+  const coordination = binding ? await binding.coordination : fileCoordination;
   const checked = binding?.checked ?? unboundChecked;
   let check = checked.get(dir);
   if (!check) {

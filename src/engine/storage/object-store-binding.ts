@@ -1,49 +1,38 @@
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { basename } from "node:path";
-import { bindChunkRoot, type ObjectStoreRoot } from "./chunk-backends.js";
+import { bindChunkRoots } from "./chunk-backends.js";
 import { StorageError } from "./errors.js";
 import { redactUrl, targetName, type ObjectStoreTarget } from "./object-store-url.js";
 import { S3ChunkStore, createS3Client } from "./s3-chunk-store.js";
 
 export interface ObjectStoreBinding {
   readonly target: ObjectStoreTarget;
-  /** A client for the bucket (the first root's). */
+  /** A client for the bucket. */
   readonly client: S3Client;
-  /** Unbinds the roots; a client is closed when no engine of the process binds its root any more. */
+  /** Unbinds the roots; the client is closed when no engine of the process binds the bucket any more. Idempotent. */
   release(): void;
 }
 
 /**
  * Keeps the chunks of every storage directly under each of `backupRoots` in `target` until `release()`
- * (chunk-backends.ts). A root another engine of this process already bound to the same bucket and prefix is
- * shared with it, client included.
+ * (chunk-backends.ts). Roots another engine of this process bound to the same bucket and prefix share its client.
  */
 export function bindObjectStore(backupRoots: string | readonly string[], target: ObjectStoreTarget): ObjectStoreBinding {
-  const roots = typeof backupRoots === "string" ? [backupRoots] : [...new Set(backupRoots)];
-  if (roots.length === 0) throw new StorageError("invalid_argument", "no backup root to bind", "chunks");
-  const bound: { root: ObjectStoreRoot; release: () => void }[] = [];
-  const release = () => {
-    for (const b of bound.splice(0)) b.release();
+  const bound = bindChunkRoots(
+    typeof backupRoots === "string" ? [backupRoots] : backupRoots,
+    target,
+    () => {
+      const client = createS3Client(target);
+      return { target, client, open: (dir) => s3StoreFor(client, target, dir) };
+    },
+    (root) => root.client.destroy(),
+  );
+  return {
+    target,
+    client: bound.root.client,
+    // Disposing of the root (destroying its client) is synchronous: nothing to wait for.
+    release: () => void bound.release(),
   };
-  try {
-    for (const r of roots) {
-      bound.push(
-        bindChunkRoot(
-          r,
-          target,
-          () => {
-            const client = createS3Client(target);
-            return { target, client, open: (dir) => s3StoreFor(client, target, dir) };
-          },
-          (root) => root.client.destroy(),
-        ),
-      );
-    }
-  } catch (e) {
-    release();
-    throw e;
-  }
-  return { target, client: bound[0]!.root.client, release };
 }
 
 /**

@@ -4,54 +4,69 @@ import { StorageError } from "./errors.js";
 
 /**
  * A process-wide table from backup roots (directories whose subdirectories are backup storages) to something an
- * engine decided for every storage under that root: where its chunks live (chunk-backends.ts), how its pins and
- * lock are coordinated (coordination.ts).
+ * engine decided for every storage under them: where its chunks live (chunk-backends.ts), how its pins and lock
+ * are coordinated (coordination-binding.ts).
  *
  * Backup storages are opened by directory alone, from many places (backups, restores, the CDP journals the
  * domain opens, GC, verify), so such a choice cannot be threaded through every caller without changing the
- * domain; a storage finds it through the root it lives in. Several engines in one process (tests, two "nodes"
- * sharing one primary-storage directory) may bind the same root to the same thing (same `key`): they share one
- * value, disposed of when the last of them releases it. Binding a root to something else throws.
+ * domain; a storage finds it through the root it lives in. One value, named by a `key` (a bucket and prefix, a
+ * database), serves every root it is bound to. Several engines in one process (tests, two "nodes" sharing one
+ * primary-storage directory) that bind the same key share its value, disposed of when the last of them releases
+ * it; binding a root to another key than the one it has throws.
  */
 export class RootBindings<T> {
-  private readonly roots = new Map<string, { key: string; value: T; holders: number; dispose: (v: T) => void }>();
+  private readonly values = new Map<string, { value: T; holders: number; dispose: (v: T) => void | Promise<void> }>();
+  /** Root → the key of its value, with how many bindings hold it. */
+  private readonly roots = new Map<string, { key: string; holders: number }>();
 
-  /** `field` names the setting in the error thrown when `root` is already bound to another key. */
+  /** `field` names the setting in the error thrown when a root is already bound to another key. */
   constructor(private readonly field: string) {}
 
   /**
-   * Binds every storage directly under `root` to the value `create()` makes, or to the value already bound there
-   * under the same `key`. Returns the value and its release; the value is disposed of when its last holder
-   * released it. Throws `invalid_argument` when `root` is bound under another key.
+   * Binds every storage directly under each of `roots` to the value of `key`: the one bound already, or else the
+   * one `create()` makes. Returns the value and its release; the value is disposed of when its last holder
+   * released it (that release resolves when it is done). Throws `invalid_argument` when a root is bound to
+   * another key (nothing is bound then).
    */
-  bind(root: string, key: string, create: () => T, dispose: (v: T) => void): { value: T; release: () => void } {
-    const at = resolve(root);
-    let entry = this.roots.get(at);
-    if (entry && entry.key !== key) {
-      throw new StorageError("invalid_argument", `${at} is already bound to ${entry.key}, not ${key}`, this.field);
+  bind(roots: readonly string[], key: string, create: () => T, dispose: (v: T) => void | Promise<void>): { value: T; release: () => Promise<void> } {
+    const at = [...new Set(roots.map((r) => resolve(r)))];
+    for (const r of at) {
+      const other = this.roots.get(r);
+      if (other && other.key !== key) throw new StorageError("invalid_argument", `${r} is already bound to ${other.key}, not ${key}`, this.field);
     }
+    let entry = this.values.get(key);
     if (!entry) {
-      entry = { key, value: create(), holders: 0, dispose };
-      this.roots.set(at, entry);
+      entry = { value: create(), holders: 0, dispose };
+      this.values.set(key, entry);
     }
     entry.holders++;
+    for (const r of at) {
+      const root = this.roots.get(r) ?? { key, holders: 0 };
+      root.holders++;
+      this.roots.set(r, root);
+    }
     const held = entry;
     let released = false;
     return {
       value: held.value,
-      release: () => {
+      release: async () => {
         if (released) return;
         released = true;
+        for (const r of at) {
+          const root = this.roots.get(r);
+          if (root && --root.holders === 0) this.roots.delete(r);
+        }
         if (--held.holders > 0) return;
-        if (this.roots.get(at) === held) this.roots.delete(at);
-        held.dispose(held.value);
+        if (this.values.get(key) === held) this.values.delete(key);
+        await held.dispose(held.value);
       },
     };
   }
 
   /** The value bound to the root `storageDir` lives in, or undefined. */
   forStorage(storageDir: string): T | undefined {
-    return this.roots.get(dirname(resolve(storageDir)))?.value;
+    const root = this.roots.get(dirname(resolve(storageDir)));
+    return root && this.values.get(root.key)?.value;
   }
 }
 
