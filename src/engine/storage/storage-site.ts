@@ -63,7 +63,7 @@ export async function openStorageSite(opts: StorageSiteOptions): Promise<Storage
  * roots are bound to that bucket (released by the returned binding), without it they stay local. Either way every
  * existing storage is checked to agree (chunk-backends.ts `checkBackupRoot`) before anything reads it.
  */
-export async function openChunkLocation(roots: readonly string[], chunks: string | undefined): Promise<ObjectStoreBinding | undefined> {
+async function openChunkLocation(roots: readonly string[], chunks: string | undefined): Promise<ObjectStoreBinding | undefined> {
   const target = chunks !== undefined ? parseObjectStoreUrl(chunks) : undefined;
   // Loaded only with --chunks: an embedded engine never loads the AWS SDK.
   const binding = target ? await (await import("./object-store-binding.js")).openObjectStore(roots, target, chunks!) : undefined;
