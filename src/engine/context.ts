@@ -27,6 +27,18 @@ export interface EngineOptions {
    * Absent: in each backup storage's `chunks/` directory, the embedded default.
    */
   chunks?: string;
+  /**
+   * `--primary-storage DIR`: the directory every engine node sees at the same path (a shared mount): volume
+   * files in `DIR/<primary storage uuid>/`, backup storages (manifests, VM-backup groups, CDP journals) in
+   * `DIR/backup/<backup storage uuid>/` (docs/engine-scale-out.md). Absent: `<dataDir>/primary` and
+   * `<dataDir>/backup`, the embedded default.
+   */
+  primaryStorage?: string;
+  /**
+   * `postgres://...`: the scale-out metadata database. The storage layer coordinates every backup storage's
+   * pins and lock in it, so several engine nodes may share the storages (docs/engine-scale-out.md).
+   */
+  metadata?: string;
 }
 
 /** What every route family and domain service of one engine instance shares. */

@@ -14,6 +14,7 @@ import { nodeZoneOf } from "./http/zstack/request-date.js";
 import { registerZStack } from "./http/zstack/routes.js";
 import { openDb } from "./store/db.js";
 import { openEngineStorage } from "./storage/engine-storage.js";
+import { storageRoots } from "./storage/storage-roots.js";
 
 export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8080 } as const;
 
@@ -37,17 +38,22 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     demo: false,
     ...opts,
     dataDir: resolve(opts.dataDir),
+    ...(opts.primaryStorage !== undefined ? { primaryStorage: resolve(opts.primaryStorage) } : {}),
   };
   const clock = options.clock ?? systemClock;
   nodeZoneOf(options.timeZone); // a bad zone fails the start, not every signed request
   const db = openDb(options.dataDir);
   const closers: (() => void | Promise<void>)[] = [];
-  const inventory = new Inventory(db, options.dataDir, clock);
-  // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
+  const roots = storageRoots(options.dataDir, options.primaryStorage);
+  const inventory = new Inventory(db, options.dataDir, clock, roots);
+  // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write (or, shared
+  // by several nodes, by comparing hashes with the parent).
   const storage = await openEngineStorage({
     dataDir: options.dataDir,
     onWrite: (listener) => inventory.onWrite(listener),
     ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
+    ...(options.primaryStorage !== undefined ? { primaryStorage: options.primaryStorage } : {}),
+    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
   }).catch((e: unknown) => {
     db.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
     throw e;

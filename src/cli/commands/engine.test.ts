@@ -3,20 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../args.js";
-import { CHUNKS_ENV, engineCommand } from "./engine.js";
+import { CHUNKS_ENV, PRIMARY_STORAGE_ENV, engineCommand } from "./engine.js";
 
 // Only the refusals: each is decided before an engine, a database or a bucket is touched.
 describe("engine --chunks and engine migrate arguments", () => {
   let dir: string;
-  const saved = process.env[CHUNKS_ENV];
+  const saved = { chunks: process.env[CHUNKS_ENV], primary: process.env[PRIMARY_STORAGE_ENV] };
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "backplan-engine-cli-"));
     delete process.env[CHUNKS_ENV];
+    delete process.env[PRIMARY_STORAGE_ENV];
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env[CHUNKS_ENV];
-    else process.env[CHUNKS_ENV] = saved;
+    for (const [name, value] of [[CHUNKS_ENV, saved.chunks], [PRIMARY_STORAGE_ENV, saved.primary]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   async function usageError(argv: string[]): Promise<string> {
@@ -38,6 +41,17 @@ describe("engine --chunks and engine migrate arguments", () => {
     process.env[CHUNKS_ENV] = "s3://ok-bucket?path_style=maybe";
     expect(await usageError(["serve", "--data", dir])).toContain("path_style must be true or false");
     expect(await usageError(["serve", "--data", dir, "--chunks", "https://not-s3"])).toContain("must start with s3://");
+  });
+
+  it("serve and verify refuse a --primary-storage (or BACKPLAN_ENGINE_PRIMARY_STORAGE) that is not a directory; the flag wins", async () => {
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    expect(await usageError(["serve", "--data", dir, "--primary-storage", join(dir, "missing")])).toContain(`--primary-storage ${join(dir, "missing")} is not a directory`);
+    process.env[PRIMARY_STORAGE_ENV] = file;
+    expect(await usageError(["serve", "--data", dir])).toContain(`--primary-storage ${file} is not a directory`);
+    expect(await usageError(["serve", "--data", dir, "--primary-storage", join(dir, "gone")])).toContain(`${join(dir, "gone")} is not a directory`);
+    writeFileSync(join(dir, "engine.db"), "");
+    expect(await usageError(["verify", "--data", dir, "--primary-storage", file])).toContain("is not a directory");
   });
 
   it("migrate needs --from an engine data dir and --to-chunks", async () => {

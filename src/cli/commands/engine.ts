@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, boolFlag, stringFlag, UsageError } from "../args.js";
 import type { Command } from "../command.js";
@@ -11,14 +11,31 @@ const SERVE_FLAGS = {
   "time-zone": { type: "string" },
   "session-timeout": { type: "string" },
   chunks: { type: "string" },
+  "primary-storage": { type: "string" },
 } as const;
 
 /** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
 export const CHUNKS_ENV = "BACKPLAN_ENGINE_CHUNKS";
+/** The environment variable `--primary-storage` falls back to (a flag given on the command line wins). */
+export const PRIMARY_STORAGE_ENV = "BACKPLAN_ENGINE_PRIMARY_STORAGE";
 
 /** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
 function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
   return stringFlag(args, "chunks") ?? (process.env[CHUNKS_ENV] || undefined);
+}
+
+/**
+ * `--primary-storage`, else BACKPLAN_ENGINE_PRIMARY_STORAGE (when set and not empty), else undefined: volumes and
+ * backup storages in the data dir. The directory must exist: a shared mount that is missing must fail the start,
+ * not fill the local disk under an empty mount point.
+ */
+function primaryStorageSetting(args: ReturnType<typeof parseArgs>): string | undefined {
+  const dir = stringFlag(args, "primary-storage") ?? (process.env[PRIMARY_STORAGE_ENV] || undefined);
+  if (dir === undefined) return undefined;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--primary-storage ${dir} is not a directory (create it, or mount the shared storage there, first)`);
+  }
+  return resolve(dir);
 }
 
 /** The chunk store URL, checked: a UsageError naming the setting when it is malformed. */
@@ -99,6 +116,7 @@ async function serve(argv: string[]): Promise<number> {
   }
   const timeZone = stringFlag(args, "time-zone");
   const chunks = await checkedChunksUrl(chunksSetting(args));
+  const primaryStorage = primaryStorageSetting(args);
   const engine = await asUsage(() =>
     startEngine({
       dataDir: stringFlag(args, "data") ?? ".backplan/engine",
@@ -108,6 +126,7 @@ async function serve(argv: string[]): Promise<number> {
       sessionTimeoutSeconds,
       ...(timeZone !== undefined ? { timeZone } : {}),
       ...(chunks !== undefined ? { chunks } : {}),
+      ...(primaryStorage !== undefined ? { primaryStorage } : {}),
     }),
   );
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
@@ -115,6 +134,7 @@ async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`  Admin API:  ${engine.url}/engine/v1 (ZStack admin session or AccessKey)\n`);
   process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
+  if (primaryStorage !== undefined) process.stdout.write(`  primary storage: ${primaryStorage}\n`);
   if (chunks !== undefined) {
     const { redactUrl } = await import("../../engine/storage/object-store-url.js");
     process.stdout.write(`  chunks:     ${redactUrl(chunks)}\n`);
@@ -153,7 +173,7 @@ async function serve(argv: string[]): Promise<number> {
   });
 }
 
-const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" } } as const;
+const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" }, "primary-storage": { type: "string" } } as const;
 
 /**
  * Offline check of the backup storages of a data dir (the engine should not be running on it: opening a CDP
@@ -171,11 +191,19 @@ async function verify(argv: string[]): Promise<number> {
   const { Cdp } = await import("../../engine/domain/cdp.js");
   const { systemClock } = await import("../../engine/domain/clock.js");
   const { formatVerifyReport, recordedOn, verifyBackupStorage } = await import("../../engine/domain/storage-verify.js");
-  const { openChunkLocation } = await import("../../engine/storage/engine-storage.js");
+  const { openStorageSite } = await import("../../engine/storage/storage-site.js");
   // Chunks are read where the engine keeps them: the storages must agree with --chunks (or its absence).
-  const chunks = await asUsage(async () => openChunkLocation(resolve(dataDir), await checkedChunksUrl(chunksSetting(args))));
+  const chunksUrl = await checkedChunksUrl(chunksSetting(args));
+  const primaryStorage = primaryStorageSetting(args);
+  const site = await asUsage(async () =>
+    openStorageSite({
+      dataDir: resolve(dataDir),
+      ...(chunksUrl !== undefined ? { chunks: chunksUrl } : {}),
+      ...(primaryStorage !== undefined ? { primaryStorage } : {}),
+    }),
+  );
   const db = openDb(resolve(dataDir));
-  const inventory = new Inventory(db, resolve(dataDir), systemClock);
+  const inventory = new Inventory(db, resolve(dataDir), systemClock, site.roots);
   const store = new ChunkBackupStore();
   const vmBackups = new VmBackups(db, systemClock, inventory, store);
   const cdp = new Cdp({ db, clock: systemClock, inventory, backupStore: store });
@@ -196,7 +224,7 @@ async function verify(argv: string[]): Promise<number> {
   } finally {
     await cdp.close();
     db.close();
-    chunks?.release();
+    await site.release();
   }
 }
 
@@ -254,8 +282,8 @@ export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
   usage:
-    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL]\n" +
-    "       backplan engine verify [--data DIR] [--chunks s3://...] [--json] [BACKUP_STORAGE_UUID]\n" +
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL] [--primary-storage DIR]\n" +
+    "       backplan engine verify [--data DIR] [--chunks s3://...] [--primary-storage DIR] [--json] [BACKUP_STORAGE_UUID]\n" +
     "       backplan engine migrate --from DIR --to-chunks s3://BUCKET/PREFIX?endpoint=URL [--json]",
   async run(argv) {
     const [sub, ...rest] = argv;

@@ -4,6 +4,7 @@ import { open, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
+import { storageRoots, type StorageRoots } from "../storage/storage-roots.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
@@ -183,11 +184,16 @@ export class Inventory {
   /** Volume uuids per VM, so listing thousands of VMs does not scan every volume for each one. */
   private readonly volumesByVm = new Map<string, Set<string>>();
 
+  /** Where primary storages' and backup storages' directories are created (storage-roots.ts). */
+  private readonly roots: StorageRoots;
+
   constructor(
     db: Db,
-    private readonly dataDir: string,
+    dataDir: string,
     private readonly clock: Clock,
+    roots?: StorageRoots,
   ) {
+    this.roots = roots ?? storageRoots(dataDir);
     this.zones = new Collection(db, "zone");
     this.clusters = new Collection(db, "cluster");
     this.hosts = new Collection(db, "host");
@@ -227,7 +233,7 @@ export class Inventory {
 
   addPrimaryStorage(zoneUuid: string, name: string): PrimaryStorage {
     const stamp = this.stamp();
-    const url = join(this.dataDir, "primary", stamp.uuid);
+    const url = join(this.roots.primary, stamp.uuid);
     mkdirSync(url, { recursive: true });
     return this.primaryStorages.put({ ...stamp, name, zoneUuid, type: "LocalStorage", url });
   }
@@ -267,7 +273,7 @@ export class Inventory {
 
   addBackupStorage(zoneUuids: string[], name: string, totalCapacity: number, description = ""): BackupStorage {
     const stamp = this.stamp();
-    const url = join(this.dataDir, "backup", stamp.uuid);
+    const url = join(this.roots.backup, stamp.uuid);
     mkdirSync(url, { recursive: true });
     return this.backupStorages.put({
       ...stamp,

@@ -109,7 +109,11 @@ export interface StoredBackupInfo {
    * deduplicating store, the bytes this backup newly added.
    */
   storedSize: number;
-  /** `full` when every byte was read, `incremental` when only changed regions were. */
+  /**
+   * `incremental` when the backup reused chunks of its parent as they were (it read only the changed regions,
+   * or read everything and compared hashes with the parent: ChunkBackupStore's `rehashIncrementals`); `full`
+   * otherwise.
+   */
   mode: "full" | "incremental";
   /** Where the backup lives, as reported in `installPath`. */
   installPath: string;

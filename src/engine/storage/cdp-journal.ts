@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { ChunkBackend } from "./chunk-backend.js";
 import { chunkBackendFor } from "./chunk-backends.js";
+import { coordinationFor } from "./coordination-binding.js";
 import { chunkHash } from "./chunk-store.js";
 import { DEFAULT_CHUNK_SIZE } from "./chunk-backup-store.js";
 import { fsyncDir, readdirOrEmpty, writeFileDurable } from "./durable-file.js";
@@ -11,7 +12,6 @@ import { collectGarbage, loadManifest } from "./gc.js";
 import { decodeRecords, encodeRecord, type DecodedRecord } from "./journal-record.js";
 import { layout } from "./layout.js";
 import { MANIFEST_FORMAT, chunkLength, encodeManifest, type VolumeManifest } from "./manifest.js";
-import { StoreLock } from "./store-lock.js";
 import { captureVolume, materializeChunks } from "./volume-chunker.js";
 
 /** A volume a CDP task protects: its live file and size. */
@@ -165,11 +165,12 @@ export class CdpJournal {
       await mkdir(base, { recursive: true });
       const store = await this.chunks();
       await store.prepare();
-      await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
+      await (await coordinationFor(this.storageDir)).lock(this.storageDir).shared(async (hold) => {
         for (const v of volumes) {
           const batch = store.batch();
           const cap = await captureVolume(store, batch, { sourcePath: v.path, size: v.size, chunkSize: this.chunkSize });
           await batch.commit();
+          await hold.confirm();
           await writeFileDurable(join(base, `${v.uuid}.json`), encodeManifest(this.manifestFor(v.uuid, 0, v.size, cap.chunks, cap.storedSize)));
         }
       });
@@ -476,7 +477,7 @@ export class CdpJournal {
     await rm(newBase, { recursive: true, force: true });
     await mkdir(newBase, { recursive: true });
     const store = await this.chunks();
-    await new StoreLock(layout.locks(this.storageDir)).shared(async () => {
+    await (await coordinationFor(this.storageDir)).lock(this.storageDir).shared(async (hold) => {
       for (const v of st.volumes) {
         const m = await loadManifest(join(this.baseDir(st.baseGeneration), `${v.uuid}.json`));
         const chunks = m.chunks.slice();
@@ -502,6 +503,7 @@ export class CdpJournal {
           chunks[c] = h;
         }
         await batch.commit();
+        await hold.confirm();
         await writeFileDurable(join(newBase, `${v.uuid}.json`), encodeManifest(this.manifestFor(v.uuid, newGen, m.volumeSize, chunks, stored)));
       }
     });

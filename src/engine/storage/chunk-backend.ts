@@ -31,8 +31,11 @@ export interface ChunkBackend {
   list(): Promise<string[]>;
   /** Deletes chunks (absent ones are not an error); returns how many it was asked to delete. */
   removeMany(hashes: Iterable<string>): Promise<number>;
-  /** Removes what crashed writers left half-written; returns how many items it removed. */
-  sweepTmp(): Promise<number>;
+  /**
+   * Removes what crashed writers left half-written (temporary files `isLeftover` accepts; by default those of
+   * dead processes of this host); returns how many items it removed.
+   */
+  sweepTmp(isLeftover?: (name: string) => boolean): Promise<number>;
   /** Creates what the backend needs before its first write (the local directory); idempotent. */
   prepare(): Promise<void>;
   /** Starts a group of writes made durable together by its `commit()`. */

@@ -56,10 +56,22 @@ describe("chunkBackendFor", () => {
       // Another root in the same process stays local.
       await mkdir(join(dir, "other", "bs2"), { recursive: true });
       expect(await chunkBackendFor(join(dir, "other", "bs2"))).toBeInstanceOf(ChunkStore);
-      expect(() => bindObjectStore(root, target)).toThrow(/already bound/);
+      const other = parseObjectStoreUrl("s3://chunks/elsewhere?endpoint=http://127.0.0.1:9&access_key=a&secret_key=b", {});
+      expect(() => bindObjectStore(root, other)).toThrow(/already bound to s3:\/\/chunks\/lab\/, not s3:\/\/chunks\/elsewhere\//);
     } finally {
       binding.release();
     }
+    expect(await chunkBackendFor(join(root, "bs1"))).toBeInstanceOf(ChunkStore);
+  });
+
+  it("lets two engines of one process bind one root to the same bucket: shared until the last one releases it", async () => {
+    const first = bindObjectStore(root, target);
+    const second = bindObjectStore([root, join(dir, "second-data", "backup")], target);
+    expect(second.client).toBe(first.client);
+    first.release();
+    expect(await chunkBackendFor(join(root, "bs1"))).toBeInstanceOf(S3ChunkStore);
+    second.release();
+    second.release(); // idempotent
     expect(await chunkBackendFor(join(root, "bs1"))).toBeInstanceOf(ChunkStore);
   });
 

@@ -1,22 +1,24 @@
-import { readdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { resolve } from "node:path";
 import { z } from "zod";
 import type { ChunkBackend } from "./chunk-backend.js";
 import { ChunkStore } from "./chunk-store.js";
-import { readIfExists, writeFileDurable } from "./durable-file.js";
+import { writeFileDurable } from "./durable-file.js";
 import { StorageError } from "./errors.js";
 import { layout } from "./layout.js";
 import { targetName, type ObjectStoreTarget } from "./object-store-url.js";
+import { readRecordFile } from "./record-file.js";
+import { RootBindings, storagesUnder } from "./root-bindings.js";
 
 /**
  * Which `ChunkBackend` holds a backup storage's chunks.
  *
- * Backup storages are opened by storage directory alone, from many places (backups, restores, CDP journals the
- * domain opens, GC, verify), so the choice cannot be threaded through every caller without changing the
- * domain. Instead an engine *binds* its backup root (`<data dir>/backup`) to an object store for as long as it
- * runs; `chunkBackendFor(dir)` answers the object store for the storages under a bound root and the local
- * `chunks/` directory for every other one — the embedded default, and what a process that bound nothing sees.
- * Two engines in one process (tests) bind different roots and do not see each other's binding.
+ * An engine *binds* its backup roots (`<data dir>/backup`, and `<primary storage>/backup` with
+ * `--primary-storage`) to an object store for as long as it runs (root-bindings.ts says why by root);
+ * `chunkBackendFor(dir)` answers the object store for the storages under a bound root and the local `chunks/`
+ * directory for every other one — the embedded default, and what a process that bound nothing sees. Engines in
+ * one process that bind different roots do not see each other's binding; engines that bind the same root to the
+ * same bucket and prefix share it.
  *
  * Each storage records its object-store location in `chunk-location.json` the first time it is used with one,
  * so a storage is never read from the wrong place: an engine started without `--chunks` on a storage whose
@@ -24,39 +26,50 @@ import { targetName, type ObjectStoreTarget } from "./object-store-url.js";
  * keeps chunks locally (copy them first: `backplan engine migrate`).
  */
 
-interface Binding {
+/** What an object-store binding of a root holds: the bucket, a client for it, and how a storage's backend is made. */
+export interface ObjectStoreRoot {
   readonly target: ObjectStoreTarget;
+  readonly client: S3Client;
   readonly open: (storageDir: string) => ChunkBackend;
+}
+
+interface Binding {
+  readonly root: ObjectStoreRoot;
   /** Per storage dir, its backend once the storage's location record checked out. */
   readonly stores: Map<string, Promise<ChunkBackend>>;
 }
 
-const bindings = new Map<string, Binding>();
+const bindings = new RootBindings<Binding>("chunks");
 
 /**
- * Keeps the chunks of every storage directly under `backupRoot` in `target`, opened by `open`, until the
- * returned function is called. The S3 client side lives in object-store-binding.ts (`bindObjectStore`), so an
- * engine without `--chunks` never loads the AWS SDK.
+ * Keeps the chunks of every storage directly under each of `backupRoots` in `target` until the returned release
+ * is called: with the root `create()` makes, or the one already bound for the same bucket and prefix (then
+ * `create` is not called). `dispose` runs when the last holder released it. The S3 client side lives in
+ * object-store-binding.ts (`bindObjectStore`), so an engine without `--chunks` never loads the AWS SDK.
  */
-export function bindChunkRoot(backupRoot: string, target: ObjectStoreTarget, open: (storageDir: string) => ChunkBackend): () => void {
-  const root = resolve(backupRoot);
-  const bound = bindings.get(root);
-  if (bound) throw new StorageError("invalid_argument", `${root} is already bound to ${targetName(bound.target)}`, "chunks");
-  const binding: Binding = { target, open, stores: new Map() };
-  bindings.set(root, binding);
-  return () => {
-    if (bindings.get(root) === binding) bindings.delete(root);
-  };
+export function bindChunkRoots(
+  backupRoots: readonly string[],
+  target: ObjectStoreTarget,
+  create: () => ObjectStoreRoot,
+  dispose: (root: ObjectStoreRoot) => void,
+): { root: ObjectStoreRoot; release: () => Promise<void> } {
+  const bound = bindings.bind(
+    backupRoots,
+    targetName(target),
+    () => ({ root: create(), stores: new Map() }),
+    (b) => dispose(b.root),
+  );
+  return { root: bound.value.root, release: bound.release };
 }
 
 /** The chunk backend of the backup storage in `storageDir` (see the module comment for how it is chosen). */
 export function chunkBackendFor(storageDir: string): Promise<ChunkBackend> {
   const dir = resolve(storageDir);
-  const binding = bindings.get(dirname(dir));
+  const binding = bindings.forStorage(dir);
   if (!binding) return Promise.resolve(new ChunkStore(layout.chunks(dir)));
   let store = binding.stores.get(dir);
   if (!store) {
-    store = claimStorage(dir, binding.target).then(() => binding.open(dir));
+    store = claimStorage(dir, binding.root.target).then(() => binding.root.open(dir));
     // A failed claim is retried next time (the operator may have fixed the storage meanwhile).
     store.catch(() => binding.stores.delete(dir));
     binding.stores.set(dir, store);
@@ -68,18 +81,8 @@ const locationSchema = z.object({ format: z.literal("backplan-chunk-location/1")
 
 /** The object-store location a storage recorded (`s3://bucket/prefix/`), or undefined when its chunks are local. */
 export async function recordedLocation(storageDir: string): Promise<string | undefined> {
-  const path = layout.chunkLocation(storageDir);
-  const data = await readIfExists(path);
-  if (data === undefined) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(data.toString("utf8"));
-  } catch {
-    raw = undefined;
-  }
-  const parsed = locationSchema.safeParse(raw);
-  if (!parsed.success) throw new StorageError("corrupt_metadata", `${path}: not a chunk location record (want {"format":"backplan-chunk-location/1","url":"s3://..."})`);
-  return parsed.data.url;
+  const record = await readRecordFile(layout.chunkLocation(storageDir), locationSchema, 'chunk location record (want {"format":"backplan-chunk-location/1","url":"s3://..."})');
+  return record?.url;
 }
 
 /** Records durably that the storage's chunks live in `target`. */
@@ -120,12 +123,7 @@ export async function claimStorage(storageDir: string, target: ObjectStoreTarget
  * look missing). Throws `invalid_argument` naming the first storage that does not fit.
  */
 export async function checkBackupRoot(backupRoot: string, target: ObjectStoreTarget | undefined): Promise<void> {
-  const entries = await readdir(backupRoot, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return [];
-    throw e;
-  });
-  for (const name of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-    const dir = join(backupRoot, name);
+  for (const dir of await storagesUnder(backupRoot)) {
     if (target) {
       await claimStorage(dir, target);
       continue;

@@ -10,14 +10,13 @@ import type {
 import { dirtyChunks } from "./changed-regions.js";
 import { chunkHash } from "./chunk-backend.js";
 import { chunkBackendFor } from "./chunk-backends.js";
+import { coordinationFor } from "./coordination-binding.js";
 import type { DirtyBackupToken, DirtyTracker } from "./dirty-tracker.js";
 import { readIfExists, readdirOrEmpty, removeDurable, writeFileDurable } from "./durable-file.js";
 import { StorageError, checkName } from "./errors.js";
 import { allManifestFiles, collectGarbage, loadManifest, type GcReport } from "./gc.js";
 import { layout } from "./layout.js";
 import { MANIFEST_FORMAT, chunkCount, decodeManifest, encodeManifest, type VolumeManifest } from "./manifest.js";
-import { Pin, scanPins } from "./pins.js";
-import { StoreLock } from "./store-lock.js";
 import { Throttle } from "./throttle.js";
 import { captureVolume, materializeChunks } from "./volume-chunker.js";
 
@@ -36,6 +35,14 @@ export interface ChunkBackupStoreOptions {
    * durable, resets the tracker's bitmap to this backup. Feed the tracker with `Inventory.onWrite`.
    */
   tracker?: DirtyTracker;
+  /**
+   * For backups that name a parent but bring no changed regions (and no tracker gives them any): read the
+   * whole volume and reuse the parent's chunk wherever a chunk hashes the same, so only what changed is stored
+   * (and, on an object store, not even asked about). What scale-out engines do: a node's tracker sees only the
+   * writes that reached that node. Default false: such backups are full, as an embedded engine's without a
+   * tracker always were.
+   */
+  rehashIncrementals?: boolean;
 }
 
 /**
@@ -52,6 +59,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly tracker: DirtyTracker | undefined;
+  private readonly rehashIncrementals: boolean;
   /** Per storage dir: the GC running now, and the one queued after it (joined by every removal meanwhile). */
   private readonly gcs = new Map<string, { running?: Promise<GcReport>; queued?: Promise<GcReport> }>();
 
@@ -63,6 +71,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
     this.concurrency = opts.concurrency ?? 4;
     this.now = opts.now ?? Date.now;
     this.tracker = opts.tracker;
+    this.rehashIncrementals = opts.rehashIncrementals ?? false;
   }
 
   async write(input: BackupWriteInput): Promise<StoredBackupInfo> {
@@ -98,15 +107,18 @@ export class ChunkBackupStore implements VolumeBackupStore {
     const writeThrottles = [new Throttle(bw.networkWriteBandwidth)].filter((t) => t.limited);
     const count = chunkCount(input.size, this.chunkSize);
 
-    const lock = new StoreLock(layout.locks(storageDir));
+    const coordination = await coordinationFor(storageDir);
+    const lock = coordination.lock(storageDir);
     // The lock is held only for short steps, never across throttle waits: what the backup has in hand
     // meanwhile is pinned (pins.ts), so GC, deletes and restores go on while a slow backup crawls.
-    const pin = await Pin.create(storageDir);
+    const pin = await coordination.pin(storageDir);
     let published = false;
     try {
+      // Compared with the parent by the changed regions given, or else (rehashIncrementals) by every chunk's hash.
+      const againstParent = input.changed !== undefined || this.rehashIncrementals;
       const parent = await lock.shared(async () => {
         // Read and pinned inside the lock: GC cannot remove the chunks we are about to reuse.
-        const p = input.parentId !== undefined && input.changed ? await this.parentFor(storageDir, input.parentId) : undefined;
+        const p = input.parentId !== undefined && againstParent ? await this.parentFor(storageDir, input.parentId) : undefined;
         if (p) await pin.add(p.chunks);
         return p;
       });
@@ -115,8 +127,11 @@ export class ChunkBackupStore implements VolumeBackupStore {
         sourcePath: input.sourcePath,
         size: input.size,
         chunkSize: this.chunkSize,
-        ...(parent && input.changed
-          ? { parent: { chunks: parent.chunks, volumeSize: parent.volumeSize }, dirty: dirtyChunks(input.changed, this.chunkSize, count) }
+        ...(parent
+          ? {
+              parent: { chunks: parent.chunks, volumeSize: parent.volumeSize },
+              ...(input.changed ? { dirty: dirtyChunks(input.changed, this.chunkSize, count) } : {}),
+            }
           : {}),
         readThrottles,
         writeThrottles,
@@ -139,9 +154,12 @@ export class ChunkBackupStore implements VolumeBackupStore {
         createdAt: this.now(),
         chunks: captured.chunks,
       };
-      await lock.shared(async () => {
+      await lock.shared(async (hold) => {
         input.signal?.throwIfAborted();
         await batch.commit();
+        // Our pins still counted for every GC so far, and none runs while we hold the lock: publish.
+        await pin.confirm();
+        await hold.confirm();
         await writeFileDurable(final, encodeManifest(manifest));
       });
       published = true;
@@ -176,9 +194,10 @@ export class ChunkBackupStore implements VolumeBackupStore {
   async restore(storageDir: string, backupId: string, destPath: string, options: RestoreOptions = {}): Promise<void> {
     const bw = options.bandwidth ?? {};
     // Pinned, then read without the lock: a throttled restore must not hold up GC (nor a delete of this backup).
-    const pin = await Pin.create(storageDir);
+    const coordination = await coordinationFor(storageDir);
+    const pin = await coordination.pin(storageDir);
     try {
-      const m = await new StoreLock(layout.locks(storageDir)).shared(async () => {
+      const m = await coordination.lock(storageDir).shared(async () => {
         const found = await this.manifest(storageDir, backupId);
         await pin.add(found.chunks);
         return found;
@@ -204,7 +223,7 @@ export class ChunkBackupStore implements VolumeBackupStore {
    * had stored goes at start, not only at the next delete. Returns the GC report, or undefined when none ran.
    */
   async collectInterrupted(storageDir: string): Promise<GcReport | undefined> {
-    if ((await scanPins(storageDir)).stale.length === 0) return undefined;
+    if ((await (await coordinationFor(storageDir)).scanPins(storageDir)).stale.length === 0) return undefined;
     return this.gcSoon(storageDir);
   }
 
@@ -256,7 +275,8 @@ export class ChunkBackupStore implements VolumeBackupStore {
    * backups share it.
    */
   async verify(storageDir: string, backupId?: string): Promise<VerifyReport> {
-    return new StoreLock(layout.locks(storageDir)).shared(async () => {
+    const coordination = await coordinationFor(storageDir);
+    return coordination.lock(storageDir).shared(async () => {
       const files =
         backupId !== undefined
           ? [{ path: layout.manifest(storageDir, checkName("backupId", backupId)), owner: backupId }]

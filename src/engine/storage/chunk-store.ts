@@ -87,10 +87,10 @@ export class ChunkStore implements ChunkBackend {
   }
 
   /** Removes temporary chunk files left by crashed writers. */
-  async sweepTmp(): Promise<number> {
+  async sweepTmp(isLeftover?: (name: string) => boolean): Promise<number> {
     let n = 0;
     for (const prefix of await readdirOrEmpty(this.root)) {
-      if (/^[0-9a-f]{2}$/.test(prefix)) n += await sweepStaleTmp(join(this.root, prefix));
+      if (/^[0-9a-f]{2}$/.test(prefix)) n += await sweepStaleTmp(join(this.root, prefix), isLeftover);
     }
     return n;
   }

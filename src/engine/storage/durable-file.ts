@@ -79,8 +79,17 @@ export async function removeDurable(path: string): Promise<boolean> {
   return true;
 }
 
-/** Deletes temporary files in `dir` left by processes that no longer run. Returns how many it removed. */
-export async function sweepStaleTmp(dir: string): Promise<number> {
+/** Whether a temporary file was left by a process of this host that no longer runs. */
+export function tmpOfDeadProcess(name: string): boolean {
+  const pid = tmpOwnerPid(name);
+  return pid !== undefined && !pidAlive(pid);
+}
+
+/**
+ * Deletes the temporary files in `dir` that `isLeftover` says nobody is writing any more (by default: those of
+ * processes of this host that no longer run). Returns how many it removed.
+ */
+export async function sweepStaleTmp(dir: string, isLeftover: (name: string) => boolean = tmpOfDeadProcess): Promise<number> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -90,8 +99,7 @@ export async function sweepStaleTmp(dir: string): Promise<number> {
   }
   let removed = 0;
   for (const name of names) {
-    const pid = tmpOwnerPid(name);
-    if (pid !== undefined && !pidAlive(pid)) {
+    if (tmpOwnerPid(name) !== undefined && isLeftover(name)) {
       await rm(join(dir, name), { force: true });
       removed++;
     }

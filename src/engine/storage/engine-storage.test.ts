@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openEngineStorage } from "./engine-storage.js";
@@ -38,5 +39,38 @@ describe("openEngineStorage", () => {
     await s2.backupStore.restore(storageDir, "b2", join(dir, "out.raw"));
     expect(await sha256File(join(dir, "out.raw"))).toBe(await sha256File(vol));
     await s2.close();
+  });
+
+  it("embedded (no --primary-storage, no --metadata): volumes and backup storages in the data dir, files for pins and locks, no new files", async () => {
+    const s = await openEngineStorage({ dataDir: dir, onWrite: () => () => undefined, store: { chunkSize: 64 * 1024 } });
+    try {
+      expect(s.roots).toEqual({ primary: join(dir, "primary"), backup: join(dir, "backup") });
+      expect(s.site.coordination.kind).toBe("file");
+      expect(s.tracker).toBeDefined();
+      const storageDir = join(s.roots.backup, "bs1");
+      await mkdir(storageDir, { recursive: true });
+      const vol = join(dir, "vol.raw");
+      await createSparse(vol, 256 * 1024);
+      await writeAt(vol, 0, randomBuffer(rng(3), 100_000));
+      await s.backupStore.write({ storageDir, backupId: "b1", sourcePath: vol, size: 256 * 1024 });
+      await s.backupStore.remove(storageDir, "b1");
+      expect((await readdir(storageDir)).sort()).toEqual(["chunks", "locks", "manifests", "pins"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("with --primary-storage alone: both in that directory, still coordinated by files with a dirty tracker", async () => {
+    const shared = join(dir, "shared");
+    await mkdir(shared);
+    const s = await openEngineStorage({ dataDir: join(dir, "data"), primaryStorage: shared, onWrite: () => () => undefined });
+    try {
+      expect(s.roots).toEqual({ primary: shared, backup: join(shared, "backup") });
+      expect(s.site.backupRoots).toEqual([join(shared, "backup"), join(dir, "data", "backup")]);
+      expect(s.site.coordination.kind).toBe("file");
+      expect(s.tracker).toBeDefined();
+    } finally {
+      await s.close();
+    }
   });
 });

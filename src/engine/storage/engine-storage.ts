@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import { checkBackupRoot } from "./chunk-backends.js";
 import { ChunkBackupStore, type ChunkBackupStoreOptions } from "./chunk-backup-store.js";
 import { DirtyTracker } from "./dirty-tracker.js";
-import type { ObjectStoreBinding } from "./object-store-binding.js";
-import { parseObjectStoreUrl } from "./object-store-url.js";
+import { openStorageSite, type StorageSite, type StorageSiteOptions } from "./storage-site.js";
+import type { StorageRoots } from "./storage-roots.js";
 
 /** The shape of `Inventory.onWrite` (kept structural: storage does not import the domain). */
 export type OnVolumeWrite = (listener: (w: { volumeUuid: string; offset: number; data: Buffer }) => void) => () => void;
@@ -11,66 +10,52 @@ export type OnVolumeWrite = (listener: (w: { volumeUuid: string; offset: number;
 export interface EngineStorage {
   /** The `VolumeBackupStore` for `EngineContext.backupStore`: chunked, deduplicated, incremental by `volumeUuid`. */
   readonly backupStore: ChunkBackupStore;
-  readonly tracker: DirtyTracker;
-  /** Unsubscribes from writes and records a clean shutdown of the tracker. Register with `ctx.onClose`. */
+  /**
+   * The dirty tracker fed by this process's volume writes; absent when several engines share the storage
+   * (`metadata`): a node sees only the writes that reached it, so incrementals compare hashes instead.
+   */
+  readonly tracker: DirtyTracker | undefined;
+  /** Where primary storages and backup storages are created (give `roots` to the Inventory). */
+  readonly roots: StorageRoots;
+  readonly site: StorageSite;
+  /** Unsubscribes from writes, records a clean shutdown of the tracker and unbinds the storage. Register with `ctx.onClose`. */
   close(): Promise<void>;
 }
 
-export interface OpenEngineStorageOptions {
-  dataDir: string;
+export interface OpenEngineStorageOptions extends StorageSiteOptions {
   onWrite: OnVolumeWrite;
-  store?: Omit<ChunkBackupStoreOptions, "tracker">;
-  /**
-   * `s3://BUCKET/PREFIX?endpoint=...` (object-store-url.ts): keep every backup storage's chunks in that bucket
-   * instead of `<storage>/chunks`. Absent: local chunks, exactly as before.
-   */
-  chunks?: string;
+  store?: Omit<ChunkBackupStoreOptions, "tracker" | "rehashIncrementals">;
 }
 
 /**
- * Wires the storage library into an engine: a dirty tracker persisted under `<dataDir>/dirty`, fed by every
- * volume write, and a `ChunkBackupStore` that uses it. Writes are tracked from the moment this resolves.
- * With `chunks`, the data dir's backup root is bound to that object store (chunk-backends.ts) once the bucket
- * answered; either way every existing backup storage is checked to keep its chunks where this engine will
- * look for them. Throws `invalid_argument` (field `chunks`) when it does not, or the bucket cannot be reached.
+ * Wires the storage library into an engine (storage-site.ts: where the chunks live, how pins and locks are
+ * coordinated, every existing backup storage checked to agree). Embedded (no `metadata`): a dirty tracker
+ * persisted under `<dataDir>/dirty`, fed by every volume write, makes backups naming their volume incremental;
+ * writes are tracked from the moment this resolves. Scale-out (`metadata`): no tracker, incrementals read the
+ * volume whole and store only the chunks that differ from the parent (`rehashIncrementals`). Throws
+ * `invalid_argument` (field `chunks` or `metadata`) when a storage does not fit or a store cannot be reached.
  */
 export async function openEngineStorage(opts: OpenEngineStorageOptions): Promise<EngineStorage> {
-  const binding = await openChunkLocation(opts.dataDir, opts.chunks);
+  const site = await openStorageSite(opts);
   try {
     const chunkSize = opts.store?.chunkSize;
-    const tracker = await DirtyTracker.open(join(opts.dataDir, "dirty"), chunkSize ? { granularity: chunkSize } : {});
-    const unsubscribe = opts.onWrite((w) => tracker.markWrite(w.volumeUuid, w.offset, w.data.length));
-    const backupStore = new ChunkBackupStore({ ...opts.store, tracker });
+    const shared = site.coordination.kind === "postgres";
+    const tracker = shared ? undefined : await DirtyTracker.open(join(opts.dataDir, "dirty"), chunkSize ? { granularity: chunkSize } : {});
+    const unsubscribe = tracker ? opts.onWrite((w) => tracker.markWrite(w.volumeUuid, w.offset, w.data.length)) : () => undefined;
+    const backupStore = new ChunkBackupStore({ ...opts.store, ...(tracker ? { tracker } : { rehashIncrementals: true }) });
     return {
       backupStore,
       tracker,
+      roots: site.roots,
+      site,
       async close() {
         unsubscribe();
-        await tracker.close();
-        binding?.release();
+        await tracker?.close();
+        await site.release();
       },
     };
   } catch (e) {
-    binding?.release();
+    await site.release();
     throw e;
   }
-}
-
-/**
- * Where the backup storages of `dataDir` keep their chunks, for this process: with `chunks` (an s3:// URL) the
- * backup root is bound to that bucket (released by the returned binding), without it they stay local. Either
- * way every existing storage is checked to agree (chunk-backends.ts `checkBackupRoot`) before anything reads it.
- */
-export async function openChunkLocation(dataDir: string, chunks: string | undefined): Promise<ObjectStoreBinding | undefined> {
-  const root = join(dataDir, "backup");
-  const target = chunks !== undefined ? parseObjectStoreUrl(chunks) : undefined;
-  // Loaded only with --chunks: an embedded engine never loads the AWS SDK.
-  const binding = target ? await (await import("./object-store-binding.js")).openObjectStore(root, target, chunks!) : undefined;
-  try {
-    await checkBackupRoot(root, target);
-  } catch (e) {
-    binding?.release();
-    throw e;
-  }
-  return binding;
 }

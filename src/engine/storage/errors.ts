@@ -7,7 +7,8 @@ export type StorageErrorKind =
   | "not_found" // the backup, journal or recovery point does not exist (or no longer can be restored)
   | "missing_chunk" // a manifest references a chunk that is not in the chunk store
   | "corrupt_chunk" // a chunk's bytes no longer hash to its name
-  | "corrupt_metadata"; // a manifest, journal state or bitmap file cannot be read
+  | "corrupt_metadata" // a manifest, journal state or bitmap file cannot be read
+  | "unavailable"; // the storage's coordination (a PostgreSQL lock or pin lease) was lost: the operation was abandoned
 
 export class StorageError extends Error {
   constructor(

@@ -1,11 +1,10 @@
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chunkBackendFor } from "./chunk-backends.js";
+import { coordinationFor } from "./coordination-binding.js";
 import { readdirOrEmpty, sweepStaleTmp } from "./durable-file.js";
 import { layout } from "./layout.js";
 import { decodeManifest, type VolumeManifest } from "./manifest.js";
-import { scanPins } from "./pins.js";
-import { StoreLock } from "./store-lock.js";
 
 /** A manifest file found in a backup storage, with who owns it. */
 export interface ManifestFile {
@@ -49,18 +48,23 @@ export interface GcReport {
   stalePinsRemoved: number;
 }
 
+/** Chunks deleted between two confirmations that the exclusive lock is still held. */
+const DELETE_SLICE = 256;
+
 /**
  * Deletes every chunk no manifest and no live pin references (mark and sweep), under the storage's exclusive
  * lock: in-flight backups and restores pin the chunks they hold (pins.ts), so they need not hold the lock while
  * they are throttled. A manifest that cannot be read aborts the collection before anything is deleted:
  * unreadable metadata must never turn into lost data. A manifest listed but gone when read (ENOENT) was
  * deleted meanwhile — deletes remove manifests without the lock — and keeps nothing alive. Killing the process
- * mid-way leaves only unreferenced chunks behind, which the next run removes.
+ * mid-way leaves only unreferenced chunks behind, which the next run removes. Deletes go in slices, each after
+ * confirming the lock is still held (a cluster lock can be lost with its connection: see coordination.ts).
  */
 export async function collectGarbage(storageDir: string): Promise<GcReport> {
   const store = await chunkBackendFor(storageDir);
-  return new StoreLock(layout.locks(storageDir)).exclusive(async () => {
-    const pins = await scanPins(storageDir);
+  const coordination = await coordinationFor(storageDir);
+  return coordination.lock(storageDir).exclusive(async (hold) => {
+    const pins = await coordination.scanPins(storageDir);
     const live = pins.live;
     for (const f of await allManifestFiles(storageDir)) {
       let m: VolumeManifest;
@@ -76,9 +80,13 @@ export async function collectGarbage(storageDir: string): Promise<GcReport> {
     const dead = all.filter((h) => !live.has(h));
     let bytesRemoved = 0;
     for (const h of dead) bytesRemoved += (await store.sizeOf(h)) ?? 0;
-    await store.removeMany(dead);
-    const tmpFilesRemoved = (await store.sweepTmp()) + (await sweepStaleTmp(layout.manifests(storageDir)));
-    for (const p of pins.stale) await rm(p, { force: true });
+    for (let i = 0; i < dead.length; i += DELETE_SLICE) {
+      await hold.confirm();
+      await store.removeMany(dead.slice(i, i + DELETE_SLICE));
+    }
+    const leftover = (name: string) => coordination.tmpIsLeftover(name);
+    const tmpFilesRemoved = (await store.sweepTmp(leftover)) + (await sweepStaleTmp(layout.manifests(storageDir), leftover));
+    await coordination.removeStalePins(storageDir, pins.stale);
     return { chunksBefore: all.length, chunksRemoved: dead.length, bytesRemoved, tmpFilesRemoved, stalePinsRemoved: pins.stale.length };
   });
 }

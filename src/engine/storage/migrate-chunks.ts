@@ -1,13 +1,13 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { recordLocation, recordedLocation } from "./chunk-backends.js";
 import { ChunkStore } from "./chunk-store.js";
+import { coordinationFor } from "./coordination-binding.js";
 import { StorageError } from "./errors.js";
 import { layout } from "./layout.js";
 import { s3StoreFor } from "./object-store-binding.js";
 import { targetName, type ObjectStoreTarget } from "./object-store-url.js";
-import { StoreLock } from "./store-lock.js";
+import { storagesUnder } from "./root-bindings.js";
 
 /** Chunks copied at once. */
 const COPY_CONCURRENCY = 8;
@@ -48,20 +48,14 @@ export interface MigrateChunksInput {
  * delete chunks under it. Throws `invalid_argument` when a storage already records another location.
  */
 export async function migrateChunks(input: MigrateChunksInput): Promise<StorageMigration[]> {
-  const root = join(input.dataDir, "backup");
   const want = targetName(input.target);
-  const names = (await readdir(root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? [] : Promise.reject(e))))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
   const out: StorageMigration[] = [];
-  for (const name of names) {
-    const storageDir = join(root, name);
+  for (const storageDir of await storagesUnder(join(input.dataDir, "backup"))) {
     const recorded = await recordedLocation(storageDir);
     if (recorded !== undefined && recorded !== want) {
       throw new StorageError("invalid_argument", `backup storage ${storageDir} already keeps its chunks in ${recorded}, not ${want}`, "to-chunks");
     }
-    const m = await new StoreLock(layout.locks(storageDir)).exclusive(() => migrateStorage(storageDir, input));
+    const m = await (await coordinationFor(storageDir)).lock(storageDir).exclusive(() => migrateStorage(storageDir, input));
     if (m.switched && recorded === undefined) await recordLocation(storageDir, input.target);
     input.onStorage?.(m);
     out.push(m);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ChunkPin, PinScan } from "./coordination.js";
 import { readdirOrEmpty } from "./durable-file.js";
 import { currentOwner, formatOwner, ownerAlive, parseOwner } from "./process-owner.js";
 
@@ -17,7 +18,7 @@ import { currentOwner, formatOwner, ownerAlive, parseOwner } from "./process-own
  * Contract with GC: add a hash while holding the storage's shared lock, before relying on the chunk existing;
  * GC reads pins under the exclusive lock, so it sees every hash added before it started.
  */
-export class Pin {
+export class Pin implements ChunkPin {
   private constructor(readonly path: string) {}
 
   static async create(storageDir: string): Promise<Pin> {
@@ -34,6 +35,9 @@ export class Pin {
     if (text !== "") await appendFile(this.path, text);
   }
 
+  /** A pin file protects its chunks for as long as its process runs: nothing can have lapsed. */
+  async confirm(): Promise<void> {}
+
   async release(): Promise<void> {
     await rm(this.path, { force: true });
   }
@@ -43,14 +47,10 @@ export function pinsDir(storageDir: string): string {
   return join(storageDir, "pins");
 }
 
-export interface PinScan {
-  /** Every hash a pin of a live owner names. */
-  live: Set<string>;
-  /** Pin files whose owner no longer runs (interrupted operations). */
-  stale: string[];
-}
-
-/** Reads every pin of a storage. Call under the exclusive lock for a view no new pin can add to. */
+/**
+ * Reads every pin file of a storage: `stale` are the paths of pin files whose owner no longer runs (interrupted
+ * operations). Call under the exclusive lock for a view no new pin can add to.
+ */
 export async function scanPins(storageDir: string): Promise<PinScan> {
   const dir = pinsDir(storageDir);
   const live = new Set<string>();

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { HELD_FOR_LIFE, type LockHold, type StorageLock } from "./coordination.js";
 import { readdirOrEmpty } from "./durable-file.js";
 import { currentOwner, formatOwner, ownerAlive, parseOwner } from "./process-owner.js";
 
@@ -20,22 +21,22 @@ type LockMode = "shared" | "excl";
  * that sees another live exclusive marker withdraws and retries after a random pause, otherwise it keeps its
  * marker (blocking new shared takers) and waits until no live shared marker is left.
  */
-export class StoreLock {
+export class StoreLock implements StorageLock {
   constructor(readonly dir: string) {}
 
-  async shared<T>(fn: () => Promise<T>): Promise<T> {
+  async shared<T>(fn: (hold: LockHold) => Promise<T>): Promise<T> {
     const marker = await this.acquire("shared");
     try {
-      return await fn();
+      return await fn(HELD_FOR_LIFE);
     } finally {
       await rm(marker, { force: true });
     }
   }
 
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  async exclusive<T>(fn: (hold: LockHold) => Promise<T>): Promise<T> {
     const marker = await this.acquire("excl");
     try {
-      return await fn();
+      return await fn(HELD_FOR_LIFE);
     } finally {
       await rm(marker, { force: true });
     }

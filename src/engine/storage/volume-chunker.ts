@@ -10,9 +10,15 @@ export interface CaptureInput {
   sourcePath: string;
   size: number;
   chunkSize: number;
-  /** Chunks of an earlier capture of the same volume with the same chunk size, reusable where clean. */
+  /**
+   * Chunks of an earlier capture of the same volume with the same chunk size, reusable where clean. The caller
+   * keeps them from being collected (pins them) for the whole capture.
+   */
   parent?: { chunks: readonly (string | null)[]; volumeSize: number };
-  /** Per chunk: true when it must be read. Only used with `parent`. */
+  /**
+   * Per chunk: true when it must be read. Only used with `parent`; without it every chunk is read and a chunk
+   * that hashes the same as the parent's is reused as is (not stored, not looked up).
+   */
   dirty?: readonly boolean[];
   /** Throttles on bytes read from the source. */
   readThrottles?: readonly Throttle[];
@@ -57,6 +63,7 @@ export async function captureVolume(store: ChunkBackend, batch: ChunkWriteBatch,
     input.dirty[i] === false &&
     i < parent.chunks.length &&
     chunkLength(i, size, chunkSize) === chunkLength(i, parent.volumeSize, chunkSize);
+  const sameAsParent = (i: number, hash: string): boolean => parent !== undefined && input.dirty === undefined && parent.chunks[i] === hash;
   let storedSize = 0;
   let readSize = 0;
   let reused = false;
@@ -85,6 +92,11 @@ export async function captureVolume(store: ChunkBackend, batch: ChunkWriteBatch,
         readSize += len;
         if (data.equals(zero.subarray(0, len))) continue;
         const hash = chunkHash(data);
+        if (sameAsParent(i, hash)) {
+          chunks[i] = hash;
+          reused = true;
+          continue;
+        }
         // Throttled before `reference`, which must stay short; `put` checks again whether the chunk exists. Without
         // a write throttle there is nothing to wait for: no lookup (a round trip per chunk on an object store).
         const writeThrottles = input.writeThrottles ?? [];
