@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { openCluster } from "./cluster/open-cluster.js";
 import type { EngineContext, EngineOptions } from "./context.js";
 import { systemClock } from "./domain/clock.js";
 import { seedDemoOnce } from "./domain/demo.js";
@@ -52,15 +53,38 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     throw e;
   });
   closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
-  const context: EngineContext = {
-    options,
-    dataDir: options.dataDir,
-    db,
-    clock,
-    inventory,
-    backupStore: storage.backupStore,
-    onClose: (fn) => closers.push(fn),
+  const closeAll = async () => {
+    for (const fn of closers.splice(0).reverse()) await fn();
+    db.close();
   };
+  let context: EngineContext;
+  try {
+    // One node, or one of several sharing the metadata database: joining tells whether others are live.
+    const cluster = await openCluster({
+      listenHost: options.host,
+      ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+      ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}),
+      ...(options.advertiseUrl !== undefined ? { advertiseUrl: options.advertiseUrl } : {}),
+      ...(options.clusterBounds !== undefined ? { bounds: options.clusterBounds } : {}),
+    });
+    closers.push(() => cluster.close()); // after the services stop, before the store: leases go once journals are closed
+    const { alone } = await cluster.join();
+    context = {
+      options,
+      dataDir: options.dataDir,
+      db,
+      clock,
+      inventory,
+      backupStore: storage.backupStore,
+      cluster,
+      recoverInterrupted: alone,
+      refreshMetadata: async () => undefined,
+      onClose: (fn) => closers.push(fn),
+    };
+  } catch (e) {
+    await closeAll(); // a refused node name or an unreachable database fails the start cleanly
+    throw e;
+  }
 
   const router = new Router();
   await registerZStack(router, context);
@@ -77,17 +101,18 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   await listen(server, options.host, options.port);
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  await context.cluster.ready(url);
 
   return {
-    url: `http://${host}:${addr.port}`,
+    url,
     context,
     async close() {
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
       });
-      for (const fn of closers.reverse()) await fn();
-      db.close();
+      await closeAll();
     },
   };
 }
