@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClusterBounds, HeldLease } from "../../src/engine/cluster/cluster.js";
 import { PostgresCluster } from "../../src/engine/cluster/pg-cluster.js";
 import { systemClock } from "../../src/engine/domain/clock.js";
 import { JobFailover } from "../../src/engine/domain/job-failover.js";
 import { Jobs } from "../../src/engine/domain/jobs.js";
 import { openDb } from "../../src/engine/store/db.js";
-import { startNodeProcess, type NodeProcess } from "../support/cluster-node.js";
+import { useClusterLab } from "../support/cluster-lab.js";
 import { killHard } from "../support/engine-process.js";
-import { startPostgres, type Postgres } from "../support/postgres.js";
 
 /** Short bounds so deaths and expiries happen within a test; the rules are the same at the defaults. */
 const BOUNDS: ClusterBounds = { heartbeatMs: 100, deadAfterMs: 1000, leaseMs: 1200 };
@@ -24,44 +19,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * node's API jobs.
  */
 describe("engine cluster coordination on PostgreSQL", () => {
-  let pgsrv: Postgres;
-  let n = 0;
-  const open: PostgresCluster[] = [];
-  const children: NodeProcess[] = [];
-  const dirs: string[] = [];
-  beforeAll(async () => {
-    pgsrv = await startPostgres();
-  }, 120_000);
-  afterEach(async () => {
-    for (const c of children.splice(0)) await killHard(c);
-    for (const c of open.splice(0)) await c.close();
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  afterAll(async () => {
-    await pgsrv?.stop();
-  });
-
-  const database = () => pgsrv.createDatabase(`cluster${++n}`);
+  const lab = useClusterLab();
+  const { database, child, query } = lab;
   const node = async (url: string, nodeId: string, bounds: Partial<ClusterBounds> = BOUNDS) => {
     const c = await PostgresCluster.open({ connectionString: url, nodeId, advertiseUrl: `http://127.0.0.1:1/${nodeId}`, bounds });
-    open.push(c);
+    lab.afterTest(() => c.close());
     const joined = await c.join();
     await c.ready("http://127.0.0.1:1");
     return Object.assign(c, { joinedAlone: joined.alone });
-  };
-  const child = async (spec: object) => {
-    const p = await startNodeProcess(spec);
-    children.push(p);
-    return p;
-  };
-  const query = async <T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
   };
 
   it("gives each slot to exactly one of two nodes, however many attempts race for it", async () => {
@@ -226,8 +191,7 @@ describe("engine cluster coordination on PostgreSQL", () => {
 
   it("fails the running API job of a SIGKILLed node from another node, naming the dead node, once", async () => {
     const url = await database();
-    const dataDir = mkdtempSync(join(tmpdir(), "backplan-cluster-jobs-"));
-    dirs.push(dataDir);
+    const dataDir = lab.tempDir();
     const a = await child({ mode: "job", metadata: url, nodeId: "a", bounds: BOUNDS, dataDir });
     const jobUuid = (a.ready as { job: string }).job;
     // Two other nodes read the same job records (what shared metadata gives every node).
