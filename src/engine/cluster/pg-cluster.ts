@@ -201,7 +201,8 @@ export class PostgresCluster implements Cluster {
 
   async tryLease(name: string, onLost: (reason: string) => Promise<void>): Promise<HeldLease | undefined> {
     const mine = this.leases.get(name);
-    if (mine) return mine.state === "held" ? this.handle(mine) : undefined; // being given back: not this caller's
+    // Being given back, or past its local deadline (about to be lost): not this caller's.
+    if (mine) return mine.state === "held" && performance.now() < mine.trustedUntil ? this.handle(mine) : undefined;
     if (this.closed || !this.stillLive(this.generation)) return undefined;
     const sent = performance.now();
     // Free, or expired; and not reserved for another live node that asked for it (requestLease).

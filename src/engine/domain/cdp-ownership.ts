@@ -63,7 +63,7 @@ export class CdpOwnership {
     const p = this.cluster
       .tryLease(journalLease(taskUuid), (reason) => this.lost(taskUuid, reason))
       .then((lease) => {
-        if (!lease) return false;
+        if (!lease?.valid()) return false;
         this.held.set(taskUuid, lease);
         return true;
       })
