@@ -21,9 +21,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("engine cluster coordination on PostgreSQL", () => {
   const lab = useClusterLab();
   const { database, child, query } = lab;
-  const node = async (url: string, nodeId: string, bounds: Partial<ClusterBounds> = BOUNDS) => {
+  const unjoined = async (url: string, nodeId: string, bounds: Partial<ClusterBounds> = BOUNDS) => {
     const c = await PostgresCluster.open({ connectionString: url, nodeId, advertiseUrl: `http://127.0.0.1:1/${nodeId}`, bounds });
     lab.afterTest(() => c.close());
+    return c;
+  };
+  const node = async (url: string, nodeId: string, bounds: Partial<ClusterBounds> = BOUNDS) => {
+    const c = await unjoined(url, nodeId, bounds);
     const joined = await c.join();
     await c.ready("http://127.0.0.1:1");
     return Object.assign(c, { joinedAlone: joined.alone });
@@ -69,6 +73,27 @@ describe("engine cluster coordination on PostgreSQL", () => {
     await b.close();
     await again.close();
     expect((await node(url, "c")).joinedAlone).toBe(true);
+  }, 60_000);
+
+  it("starts one node at a time: a node joining while another starts waits for it, then knows it is not alone", async () => {
+    const url = await database();
+    const a = await unjoined(url, "a");
+    const b = await unjoined(url, "b");
+    expect(await a.join()).toEqual({ alone: true });
+    let bJoined = false;
+    const bJoin = b.join().then((r) => {
+      bJoined = true;
+      return r;
+    });
+    await sleep(BOUNDS.deadAfterMs * 1.5); // longer than any single query may take
+    expect(bJoined).toBe(false);
+    await a.ready("http://127.0.0.1:1");
+    expect(await bJoin).toEqual({ alone: false });
+    await b.ready("http://127.0.0.1:1");
+    expect((await a.liveNodes()).map((x) => [x.id, x.url])).toEqual([
+      ["a", "http://127.0.0.1:1/a"],
+      ["b", "http://127.0.0.1:1/b"],
+    ]);
   }, 60_000);
 
   it("passes an until-done claim on only when its claimer died, to exactly one taker", async () => {

@@ -88,7 +88,7 @@ export class PostgresCluster implements Cluster {
   async join(): Promise<{ alone: boolean }> {
     const client = await this.pool.connect();
     try {
-      await client.query("SELECT pg_advisory_lock($1)", [STARTUP_LOCK]);
+      await this.takeStartupLock(client);
       const sent = performance.now();
       const joined = await client.query(
         `INSERT INTO backplan_cluster_nodes AS n (node_id, incarnation, url) VALUES ($1, $2, $3)
@@ -124,6 +124,24 @@ export class PostgresCluster implements Cluster {
       // Closing the session drops the start-up lock with it.
       client.release(true);
       throw e;
+    }
+  }
+
+  /**
+   * Waits for the start-up lock as long as another node takes to start (polled: a blocking wait would hit the
+   * query timeout), saying so every 10 s.
+   */
+  private async takeStartupLock(client: pg.PoolClient): Promise<void> {
+    const began = performance.now();
+    let said = began;
+    for (;;) {
+      const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [STARTUP_LOCK]);
+      if (r.rows[0]!.ok) return;
+      if (performance.now() - said > 10_000) {
+        said = performance.now();
+        console.error(`backplan engine: node "${this.self.id}" waits for another node to finish starting (${Math.round((said - began) / 1000)} s so far)`);
+      }
+      await new Promise((done) => setTimeout(done, 100));
     }
   }
 
