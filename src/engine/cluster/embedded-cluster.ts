@@ -6,7 +6,7 @@ import { DEFAULT_BOUNDS, type Cluster, type ClusterBounds, type ClusterNode, typ
  * is never lost). What the engine did before there were several nodes, behind the same interface.
  */
 export class EmbeddedCluster implements Cluster {
-  readonly shared = false;
+  readonly shared: boolean = false;
   readonly self: NodeIdentity;
   readonly bounds: ClusterBounds = DEFAULT_BOUNDS;
   private readonly key = randomBytes(32);
