@@ -59,7 +59,7 @@ export class PostgresCluster implements Cluster {
   private lastBeatSent = -Infinity;
   private lastPrune = -Infinity;
 
-  private constructor(private readonly opts: PostgresClusterOptions) {
+  private constructor(opts: PostgresClusterOptions) {
     this.bounds = checkBounds({ ...DEFAULT_BOUNDS, ...opts.bounds });
     this.self = { id: opts.nodeId, url: opts.advertiseUrl };
     this.pool = new pg.Pool({
@@ -115,10 +115,10 @@ export class PostgresCluster implements Cluster {
       );
       const secret = await client.query<{ key: Buffer }>("SELECT key FROM backplan_cluster_secret WHERE id = 1");
       this.key = secret.rows[0]!.key;
+      await this.prune();
       this.startup = client;
       this.scheduleHeartbeat();
       this.scheduleRenewal();
-      await this.prune();
       return { alone: others.rows[0]!.n === 0 };
     } catch (e) {
       // Closing the session drops the start-up lock with it.
