@@ -1,3 +1,4 @@
+import type { Cluster, ClusterBounds } from "./cluster/cluster.js";
 import type { Clock } from "./domain/clock.js";
 import type { Inventory } from "./domain/inventory.js";
 import type { Db } from "./store/db.js";
@@ -35,10 +36,16 @@ export interface EngineOptions {
    */
   primaryStorage?: string;
   /**
-   * `postgres://...`: the scale-out metadata database. The storage layer coordinates every backup storage's
-   * pins and lock in it, so several engine nodes may share the storages (docs/engine-scale-out.md).
+   * `postgres://...`: the metadata database several engine nodes share (docs/engine-scale-out.md). Absent: the
+   * embedded `engine.db`, one node.
    */
   metadata?: string;
+  /** This node's id among the nodes sharing `metadata` (`--node-name`); absent: random per start. */
+  nodeName?: string;
+  /** The base URL other nodes reach this node at (`--advertise-url`); absent: its listen URL. */
+  advertiseUrl?: string;
+  /** Heartbeat, dead-node and lease timing (tests shorten them); absent: DEFAULT_BOUNDS. */
+  clusterBounds?: Partial<ClusterBounds>;
 }
 
 /** What every route family and domain service of one engine instance shares. */
@@ -49,6 +56,19 @@ export interface EngineContext {
   readonly clock: Clock;
   readonly inventory: Inventory;
   readonly backupStore: VolumeBackupStore;
+  /** How this node coordinates with the others sharing its metadata (the embedded engine: a cluster of one). */
+  readonly cluster: Cluster;
+  /**
+   * Whether this node clears, at start, what interrupted runs left in progress (jobs, checkpoints, restores,
+   * backups half written, orphaned journals): true unless other nodes were live when it joined — their work in
+   * progress would look interrupted.
+   */
+  readonly recoverInterrupted: boolean;
+  /**
+   * Brings the in-memory metadata up to date with what other nodes wrote; background loops call it before they
+   * read. A no-op for the embedded store (the integrator wires the PostgreSQL store's refresh here).
+   */
+  readonly refreshMetadata: () => Promise<void>;
   /** Registers work to run when the engine closes (timers, background loops); run in reverse order. */
   onClose(fn: () => void | Promise<void>): void;
 }

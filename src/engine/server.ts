@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { openCluster, planCluster } from "./cluster/open-cluster.js";
 import type { EngineContext, EngineOptions } from "./context.js";
 import { systemClock } from "./domain/clock.js";
 import { seedDemoOnce } from "./domain/demo.js";
@@ -42,6 +43,14 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   };
   const clock = options.clock ?? systemClock;
   nodeZoneOf(options.timeZone); // a bad zone fails the start, not every signed request
+  // A bad node name or advertise URL fails the start before anything is opened.
+  const clusterPlan = planCluster({
+    listenHost: options.host,
+    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+    ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}),
+    ...(options.advertiseUrl !== undefined ? { advertiseUrl: options.advertiseUrl } : {}),
+    ...(options.clusterBounds !== undefined ? { bounds: options.clusterBounds } : {}),
+  });
   const db = openDb(options.dataDir);
   const closers: (() => void | Promise<void>)[] = [];
   const roots = storageRoots(options.dataDir, options.primaryStorage);
@@ -59,43 +68,66 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     throw e;
   });
   closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
-  const context: EngineContext = {
-    options,
-    dataDir: options.dataDir,
-    db,
-    clock,
-    inventory,
-    backupStore: storage.backupStore,
-    onClose: (fn) => closers.push(fn),
+  const closeAll = async () => {
+    for (const fn of closers.splice(0).reverse()) await fn();
+    db.close();
   };
+  let context: EngineContext | undefined;
+  let server: Server | undefined;
+  let url: string;
+  try {
+    // One node, or one of several sharing the metadata database: joining tells whether others are live.
+    const cluster = await openCluster(clusterPlan);
+    closers.push(() => cluster.close()); // after the services stop, before the store: leases go once journals are closed
+    const { alone } = await cluster.join();
+    context = {
+      options,
+      dataDir: options.dataDir,
+      db,
+      clock,
+      inventory,
+      backupStore: storage.backupStore,
+      cluster,
+      recoverInterrupted: alone,
+      refreshMetadata: async () => undefined,
+      onClose: (fn) => closers.push(fn),
+    };
 
-  const router = new Router();
-  await registerZStack(router, context);
-  await registerCsbs(router, context);
-  await registerAdmin(router, context);
-  registerTeamStates(router, context);
-  registerHealth(router);
-  if (options.demo) await seedDemoOnce(context);
+    const router = new Router();
+    await registerZStack(router, context);
+    await registerCsbs(router, context);
+    await registerAdmin(router, context);
+    registerTeamStates(router, context);
+    registerHealth(router);
+    if (options.demo) await seedDemoOnce(context);
 
-  // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
-  const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
-    void dispatch(router, req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  await listen(server, options.host, options.port);
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
+    server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
+      void dispatch(router, req, res);
+    });
+    server.keepAliveTimeout = 65_000;
+    await listen(server, options.host, options.port);
+    const addr = server.address() as AddressInfo;
+    url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    await context.cluster.ready(url);
+  } catch (e) {
+    // A refused node name, an unreachable database or a taken port fails the start cleanly: the start-up lock
+    // other nodes wait on goes with the cluster's close.
+    server?.close();
+    await closeAll();
+    throw e;
+  }
+  const listening = server;
 
   return {
-    url: `http://${host}:${addr.port}`,
+    url,
     context,
     async close() {
       await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
+        listening.close(() => done());
+        listening.closeAllConnections();
       });
-      for (const fn of closers.reverse()) await fn();
-      db.close();
+      await closeAll();
     },
   };
 }

@@ -96,7 +96,7 @@ describe("backplan drift: checkpoints a managed policy's schedule took", () => {
     expect(started.body.policy?.status, JSON.stringify(started.body)).toBe("started");
 
     clock.t = Date.UTC(2026, 10, 25, 2, 30, 0);
-    const [fired] = csbsServices(engine.context).scheduler.tick();
+    const [fired] = await csbsServices(engine.context).scheduler.tick();
     expect(fired).toBeDefined();
     const fresh = await login(engine.url, "demo", "password", "demo");
     await until(async () => {

@@ -36,19 +36,19 @@ describe("scheduled operations of started policies", () => {
 
     // Suspended: the trigger time passes and nothing happens.
     clock.t = day(0, 2, 31);
-    expect(scheduler.tick()).toEqual([]);
+    expect(await scheduler.tick()).toEqual([]);
 
     const startedRes = await api("PUT", `/policies/${policy.id}`, { policy: { status: "started" } });
     expect(startedRes.body.policy?.status, JSON.stringify(startedRes.body)).toBe("started");
     clock.t = day(0, 3, 0);
-    expect(scheduler.tick()).toEqual([]); // 02:30 was before the last tick
+    expect(await scheduler.tick()).toEqual([]); // 02:30 was before the last tick
 
     const fired: string[] = [];
     for (const n of [1, 2, 3]) {
       clock.t = day(n, 2, 29);
-      expect(scheduler.tick()).toEqual([]);
+      expect(await scheduler.tick()).toEqual([]);
       clock.t = day(n, 2, 30);
-      const ids = scheduler.tick();
+      const ids = await scheduler.tick();
       expect(ids).toHaveLength(1);
       fired.push(ids[0]!);
       await until(async () => ((await autoCheckpoints()).find((c) => c.id === ids[0])?.status === "available" ? true : undefined), "auto backup available");
@@ -66,6 +66,6 @@ describe("scheduled operations of started policies", () => {
     // Disabling the operation stops the backups.
     await api("PUT", `/policies/${policy.id}`, { policy: { scheduled_operations: [{ id: policy.scheduled_operations[0].id, enabled: false }] } });
     clock.t = day(4, 2, 30);
-    expect(scheduler.tick()).toEqual([]);
+    expect(await scheduler.tick()).toEqual([]);
   });
 });

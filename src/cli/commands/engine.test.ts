@@ -1,25 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../args.js";
-import { CHUNKS_ENV, PRIMARY_STORAGE_ENV, engineCommand } from "./engine.js";
+import { ADVERTISE_URL_ENV, CHUNKS_ENV, engineCommand, NODE_NAME_ENV, PRIMARY_STORAGE_ENV } from "./engine.js";
 
 // Only the refusals: each is decided before an engine, a database or a bucket is touched.
 describe("engine --chunks and engine migrate arguments", () => {
   let dir: string;
-  const saved = { chunks: process.env[CHUNKS_ENV], primary: process.env[PRIMARY_STORAGE_ENV] };
+  const ENVS = [CHUNKS_ENV, PRIMARY_STORAGE_ENV, NODE_NAME_ENV, ADVERTISE_URL_ENV];
+  const saved = ENVS.map((name) => process.env[name]);
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "backplan-engine-cli-"));
-    delete process.env[CHUNKS_ENV];
-    delete process.env[PRIMARY_STORAGE_ENV];
+    for (const name of ENVS) delete process.env[name];
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
-    for (const [name, value] of [[CHUNKS_ENV, saved.chunks], [PRIMARY_STORAGE_ENV, saved.primary]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    ENVS.forEach((name, i) => {
+      if (saved[i] === undefined) delete process.env[name];
+      else process.env[name] = saved[i];
+    });
   });
 
   async function usageError(argv: string[]): Promise<string> {
@@ -52,6 +52,19 @@ describe("engine --chunks and engine migrate arguments", () => {
     expect(await usageError(["serve", "--data", dir, "--primary-storage", join(dir, "gone")])).toContain(`${join(dir, "gone")} is not a directory`);
     writeFileSync(join(dir, "engine.db"), "");
     expect(await usageError(["verify", "--data", dir, "--primary-storage", file])).toContain("is not a directory");
+  });
+
+  it("serve checks --node-name and --advertise-url (or their variables) and refuses them without shared metadata", async () => {
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--node-name", "no spaces"])).toContain("--node-name must be 1–63 letters");
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--advertise-url", "ftp://x"])).toContain("--advertise-url must be an http:// or https:// URL");
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--node-name", "n1"])).toContain("without --metadata the engine is one node");
+    process.env[ADVERTISE_URL_ENV] = "http://10.0.0.5:8080/?x=1";
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0"])).toContain("without credentials, query or fragment");
+    process.env[ADVERTISE_URL_ENV] = "http://10.0.0.5:8080";
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0"])).toContain("without --metadata there are none");
+    process.env[NODE_NAME_ENV] = "-dash-first";
+    expect(await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--node-name", "n1"])).toContain("without --metadata the engine is one node");
+    expect(existsSync(join(dir, "engine.db"))).toBe(false);
   });
 
   it("migrate needs --from an engine data dir and --to-chunks", async () => {

@@ -12,16 +12,26 @@ const SERVE_FLAGS = {
   "session-timeout": { type: "string" },
   chunks: { type: "string" },
   "primary-storage": { type: "string" },
+  "node-name": { type: "string" },
+  "advertise-url": { type: "string" },
 } as const;
 
 /** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
 export const CHUNKS_ENV = "BACKPLAN_ENGINE_CHUNKS";
 /** The environment variable `--primary-storage` falls back to (a flag given on the command line wins). */
 export const PRIMARY_STORAGE_ENV = "BACKPLAN_ENGINE_PRIMARY_STORAGE";
+/** The environment variables `--node-name` and `--advertise-url` fall back to. */
+export const NODE_NAME_ENV = "BACKPLAN_ENGINE_NODE_NAME";
+export const ADVERTISE_URL_ENV = "BACKPLAN_ENGINE_ADVERTISE_URL";
+
+/** `--FLAG`, else the environment variable (when set and not empty), else undefined. */
+function flagOrEnv(args: ReturnType<typeof parseArgs>, flag: string, env: string): string | undefined {
+  return stringFlag(args, flag) ?? (process.env[env] || undefined);
+}
 
 /** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
 function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
-  return stringFlag(args, "chunks") ?? (process.env[CHUNKS_ENV] || undefined);
+  return flagOrEnv(args, "chunks", CHUNKS_ENV);
 }
 
 /**
@@ -30,7 +40,7 @@ function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
  * not fill the local disk under an empty mount point.
  */
 function primaryStorageSetting(args: ReturnType<typeof parseArgs>): string | undefined {
-  const dir = stringFlag(args, "primary-storage") ?? (process.env[PRIMARY_STORAGE_ENV] || undefined);
+  const dir = flagOrEnv(args, "primary-storage", PRIMARY_STORAGE_ENV);
   if (dir === undefined) return undefined;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`--primary-storage ${dir} is not a directory (create it, or mount the shared storage there, first)`);
@@ -48,14 +58,15 @@ async function checkedChunksUrl(url: string | undefined): Promise<string | undef
 
 /**
  * Runs `fn`, turning the storage layer's errors about where chunks live (a bad URL, an unreachable bucket, a
- * storage bound elsewhere, a damaged location record) into a UsageError: the user reads the message, which
- * names the storage and the fix, not a stack trace.
+ * storage bound elsewhere, a damaged location record) and the cluster's about this node's identity (a bad or
+ * taken node name, a bad advertise URL) into a UsageError: the user reads the message, which names the setting
+ * and the fix, not a stack trace.
  */
 async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Error && e.name === "StorageError") throw new UsageError(e.message);
+    if (e instanceof Error && (e.name === "StorageError" || e.name === "NodeIdentityError")) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -117,6 +128,8 @@ async function serve(argv: string[]): Promise<number> {
   const timeZone = stringFlag(args, "time-zone");
   const chunks = await checkedChunksUrl(chunksSetting(args));
   const primaryStorage = primaryStorageSetting(args);
+  const nodeName = flagOrEnv(args, "node-name", NODE_NAME_ENV);
+  const advertiseUrl = flagOrEnv(args, "advertise-url", ADVERTISE_URL_ENV);
   const engine = await asUsage(() =>
     startEngine({
       dataDir: stringFlag(args, "data") ?? ".backplan/engine",
@@ -127,6 +140,8 @@ async function serve(argv: string[]): Promise<number> {
       ...(timeZone !== undefined ? { timeZone } : {}),
       ...(chunks !== undefined ? { chunks } : {}),
       ...(primaryStorage !== undefined ? { primaryStorage } : {}),
+      ...(nodeName !== undefined ? { nodeName } : {}),
+      ...(advertiseUrl !== undefined ? { advertiseUrl } : {}),
     }),
   );
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
@@ -139,6 +154,8 @@ async function serve(argv: string[]): Promise<number> {
     const { redactUrl } = await import("../../engine/storage/object-store-url.js");
     process.stdout.write(`  chunks:     ${redactUrl(chunks)}\n`);
   }
+  const { cluster } = engine.context;
+  if (cluster.shared) process.stdout.write(`  node:       ${cluster.self.id} (other nodes reach it at ${cluster.self.url ?? engine.url})\n`);
   process.stdout.write(await loginText(engine.context, engine.url));
   // A stop aborts running jobs (recorded as failed) and closes; if that takes longer than SHUTDOWN_TIMEOUT_MS,
   // or a second signal arrives, the process exits anyway: every store is crash-safe, the next start recovers.
@@ -283,6 +300,7 @@ export const engineCommand: Command = {
   summary: "Run and operate the built-in backup engine",
   usage:
     "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL] [--primary-storage DIR]\n" +
+    "         [--node-name NAME] [--advertise-url URL]   (nodes sharing --metadata; docs/engine-scale-out.md)\n" +
     "       backplan engine verify [--data DIR] [--chunks s3://...] [--primary-storage DIR] [--json] [BACKUP_STORAGE_UUID]\n" +
     "       backplan engine migrate --from DIR --to-chunks s3://BUCKET/PREFIX?endpoint=URL [--json]",
   async run(argv) {

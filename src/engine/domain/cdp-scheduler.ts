@@ -2,6 +2,7 @@ import { access, constants } from "node:fs/promises";
 import type { RecoveryPoint as JournalPoint } from "../storage/cdp-journal.js";
 import type { Cdp, CdpDeps, CdpTask } from "./cdp.js";
 import type { CdpJournaling } from "./cdp-journaling.js";
+import type { CdpOwnership } from "./cdp-ownership.js";
 import { newZStackUuid } from "./ids.js";
 import { pointsToKeep, type RecoveryPoint } from "./recovery-points.js";
 
@@ -17,7 +18,8 @@ interface Slot {
  * (≤ the task's maxLatency), one at a time per task (the next wait starts when a run ends). After each point it
  * enforces maxCapacity (DataMerging while the journal merges) and the policy retention, and keeps the listed
  * points equal to what the journal can restore. Moves tasks Created/Starting → Running, and to Failed when a
- * run fails.
+ * run fails. A run happens only on the node holding the task's journal lease (cdp-ownership.ts); elsewhere the
+ * task's schedule ends there.
  */
 export class CdpScheduler {
   private readonly slots = new Map<string, Slot>();
@@ -27,6 +29,7 @@ export class CdpScheduler {
     private readonly deps: CdpDeps,
     private readonly cdp: Cdp,
     private readonly journaling: CdpJournaling,
+    private readonly ownership: Pick<CdpOwnership, "hold">,
   ) {}
 
   /** Schedules the task's next run in `delayMs` (replacing any pending one); a running one is left alone. */
@@ -38,6 +41,12 @@ export class CdpScheduler {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = undefined;
     if (!slot.running) slot.timer = setTimeout(() => this.fire(taskUuid), delayMs);
+  }
+
+  /** Starts the task's schedule now unless it already has one here. */
+  startIfIdle(taskUuid: string): void {
+    const slot = this.slots.get(taskUuid);
+    if (!slot || slot.stopped) this.start(taskUuid, 0);
   }
 
   /** Applies a new interval from now on. */
@@ -68,15 +77,22 @@ export class CdpScheduler {
     const slot = this.slots.get(taskUuid);
     if (!slot || slot.stopped || this.closed) return;
     slot.timer = undefined;
-    slot.running = this.run(taskUuid).finally(() => {
+    slot.running = this.ownedRun(taskUuid).then((owner) => {
       slot.running = undefined;
       const task = this.cdp.tasks.get(taskUuid);
-      if (slot.stopped || this.closed || !task || task.state !== "Enabled" || task.status === "Failed") {
+      if (!owner || slot.stopped || this.closed || !task || task.state !== "Enabled" || task.status === "Failed") {
         if (!slot.stopped) this.slots.delete(taskUuid);
         return;
       }
       slot.timer = setTimeout(() => this.fire(taskUuid), this.cdp.periodMs(task));
     });
+  }
+
+  /** Runs the task if this node holds (or can take) its journal lease; resolves to whether it did. Never rejects. */
+  private async ownedRun(taskUuid: string): Promise<boolean> {
+    if (!(await this.ownership.hold(taskUuid).catch(() => false))) return false;
+    await this.run(taskUuid);
+    return true;
   }
 
   private async run(taskUuid: string): Promise<void> {

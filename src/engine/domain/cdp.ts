@@ -1,14 +1,17 @@
 import { rm } from "node:fs/promises";
+import type { Cluster } from "../cluster/cluster.js";
+import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
 import type { Db } from "../store/db.js";
 import { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
 import type { CdpJournalOptions } from "../storage/cdp-journal.js";
 import type { Clock } from "./clock.js";
 import { CdpJournaling } from "./cdp-journaling.js";
+import { CdpOwnership } from "./cdp-ownership.js";
 import { CdpScheduler } from "./cdp-scheduler.js";
 import { conflict, invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
-import type { Inventory, VmInstance } from "./inventory.js";
+import type { Inventory, VmInstance, Volume } from "./inventory.js";
 import { RECOVERY_POINT_COPY_PREFIX, type RecoveryPoint } from "./recovery-points.js";
 import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
 
@@ -111,6 +114,10 @@ export interface CdpDeps {
   backupStore: VolumeBackupStore;
   /** Options of the tasks' CDP journals (tests make segments small). */
   journal?: CdpJournalOptions;
+  /** The nodes sharing this engine's metadata; absent: the embedded engine's cluster of one. */
+  cluster?: Cluster;
+  /** Brings the tasks up to date with what other nodes wrote (the ownership loop calls it); absent: nothing to do. */
+  refresh?: () => Promise<void>;
 }
 
 /** The shortest interval between two recovery points of a task. */
@@ -131,6 +138,8 @@ export class Cdp {
   private readonly scheduler: CdpScheduler;
   /** Every write to a volume of a running task goes into the task's journal; recovery points are cut there. */
   private readonly journaling: CdpJournaling;
+  /** Which node journals each task (one at a time); writes reaching another node are forwarded there. */
+  private readonly ownership: CdpOwnership;
 
   constructor(private readonly deps: CdpDeps) {
     this.policies = new Collection(deps.db, "cdp-policy");
@@ -141,12 +150,44 @@ export class Cdp {
       ...deps.journal,
       now: deps.journal?.now ?? (() => deps.clock.now()),
     });
-    this.scheduler = new CdpScheduler(deps, this, this.journaling);
+    const cluster = deps.cluster ?? new EmbeddedCluster();
+    this.ownership = new CdpOwnership(
+      cluster,
+      {
+        journalingTaskOf: (volume) => this.journalingTaskOf(volume),
+        journals: (taskUuid) => journals(this.tasks.get(taskUuid)),
+        taskUuids: () => this.tasks.all().map((t) => t.uuid),
+        adopt: (taskUuid) => this.scheduler.startIfIdle(taskUuid),
+        drop: async (taskUuid) => {
+          await this.scheduler.stop(taskUuid);
+          await this.journaling.release(taskUuid);
+        },
+      },
+      deps.refresh ?? (async () => undefined),
+    );
+    this.scheduler = new CdpScheduler(deps, this, this.journaling, this.ownership);
+    if (cluster.shared) deps.inventory.deliverWritesThrough(this.ownership.deliver);
   }
 
-  /** Resumes every enabled task (after a start or restart of the engine). */
+  /** Resumes every enabled task (after a start or restart of the engine; each run takes the task's journal lease first). */
   resume(): void {
-    for (const t of this.tasks.all()) if (t.state === "Enabled" && t.status !== "Failed") this.scheduler.start(t.uuid, 0);
+    for (const t of this.tasks.all()) if (journals(t)) this.scheduler.start(t.uuid, 0);
+    this.ownership.start();
+  }
+
+  /** The journaling task protecting the volume's VM, if any. */
+  private journalingTaskOf(volume: Volume): CdpTask | undefined {
+    if (!volume.vmInstanceUuid) return undefined;
+    const task = this.taskProtecting(volume.vmInstanceUuid);
+    return journals(task) ? task : undefined;
+  }
+
+  /**
+   * A forwarded volume write arrived (cluster-routes): applied here if this node owns the journal, else
+   * NotJournalOwner.
+   */
+  writeForwarded(volumeUuid: string, offset: number, data: Buffer): Promise<void> {
+    return this.deps.inventory.writeVolume(volumeUuid, offset, data, { forwarded: true });
   }
 
   /**
@@ -168,6 +209,7 @@ export class Cdp {
 
   /** Stops the schedules, waiting for recovery points being cut, then closes the journals (appends durable). */
   async close(): Promise<void> {
+    await this.ownership.close();
     await this.scheduler.close();
     await this.journaling.close();
   }
@@ -283,27 +325,39 @@ export class Cdp {
   /** Stopped/Disabled: writes are no longer journaled, no more recovery points; those already cut stay restorable. */
   async disableTask(uuid: string): Promise<CdpTask> {
     this.requireTask(uuid);
-    await this.scheduler.stop(uuid);
-    await this.journaling.release(uuid);
-    const task = this.requireTask(uuid);
-    return this.tasks.put({ ...task, state: "Disabled", status: "Stopped", lastOpDate: this.deps.clock.now() });
+    // The journal may be open on another node: it hands it over first.
+    await this.ownership.take(uuid);
+    try {
+      await this.scheduler.stop(uuid);
+      await this.journaling.release(uuid);
+      const task = this.requireTask(uuid);
+      return this.tasks.put({ ...task, state: "Disabled", status: "Stopped", lastOpDate: this.deps.clock.now() });
+    } finally {
+      await this.ownership.release(uuid);
+    }
   }
 
   /** Deletes the task with its journal and recovery points; deleting an unknown task succeeds. */
   async deleteTask(uuid: string): Promise<void> {
     if (!this.tasks.has(uuid)) return;
-    await this.scheduler.stop(uuid);
-    const task = this.tasks.get(uuid);
-    if (!task) return;
-    // The records go first, in one transaction, then the journal: a crash in between leaves a journal no task
-    // names, which the next start removes (sweepOrphanJournals) — never a listed task whose journal is gone.
-    this.deps.db.transaction(() => {
-      for (const p of this.pointsOf(uuid)) this.removePoint(p);
-      this.tasks.delete(uuid);
-    })();
-    const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
-    if (bs) await this.journaling.destroy(uuid, bs.url);
-    else await this.journaling.release(uuid);
+    // The journal may be open on another node: it hands it over first.
+    await this.ownership.take(uuid);
+    try {
+      await this.scheduler.stop(uuid);
+      const task = this.tasks.get(uuid);
+      if (!task) return;
+      // The records go first, in one transaction, then the journal: a crash in between leaves a journal no task
+      // names, which the next start removes (sweepOrphanJournals) — never a listed task whose journal is gone.
+      this.deps.db.transaction(() => {
+        for (const p of this.pointsOf(uuid)) this.removePoint(p);
+        this.tasks.delete(uuid);
+      })();
+      const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
+      if (bs) await this.journaling.destroy(uuid, bs.url);
+      else await this.journaling.release(uuid);
+    } finally {
+      await this.ownership.release(uuid);
+    }
   }
 
   /** Removes the journals a crash left behind of tasks already deleted; returns how many. */
@@ -382,7 +436,7 @@ export class Cdp {
       target,
       [...saved.volumes]
         .sort((a, b) => a.deviceId - b.deviceId)
-        .map((v) => ({ type: v.type, size: v.size, restoreInto: (dest: string) => this.journaling.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) })),
+        .map((v) => ({ type: v.type, size: v.size, restoreInto: (dest: string) => this.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) })),
       sourceVm
         ? { instanceOfferingUuid: sourceVm.instanceOfferingUuid, l3NetworkUuids: sourceVm.vmNics.map((n) => n.l3NetworkUuid), defaultL3NetworkUuid: sourceVm.defaultL3NetworkUuid }
         : {},
@@ -398,7 +452,7 @@ export class Cdp {
     if (!bs) throw conflict(`backup storage[uuid:${point.backupStorageUuid}] of the recovery point no longer exists`);
     return [...point.vms[0]!.volumes]
       .sort((a, b) => a.deviceId - b.deviceId)
-      .map((v) => ({ volumeUuid: v.volumeUuid, deviceId: v.deviceId, size: v.size, materialize: (dest: string) => this.journaling.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) }));
+      .map((v) => ({ volumeUuid: v.volumeUuid, deviceId: v.deviceId, size: v.size, materialize: (dest: string) => this.materialize(taskUuid, bs.url, groupId, v.volumeUuid, dest) }));
   }
 
   /**
@@ -425,7 +479,7 @@ export class Cdp {
       signal?.throwIfAborted();
       const tmp = `${t.path}.revert-${process.pid}`;
       try {
-        await this.journaling.materialize(point.taskUuid, bs.url, groupId, t.saved.volumeUuid, tmp);
+        await this.materialize(point.taskUuid, bs.url, groupId, t.saved.volumeUuid, tmp);
         await this.deps.inventory.copyIntoVolume(t.saved.volumeUuid, tmp);
       } finally {
         await rm(tmp, { force: true });
@@ -435,7 +489,12 @@ export class Cdp {
 
   /** The groupIds the task's journal on `storageDir` can restore (what `verify` compares the listed points with). */
   restorableGroupIds(taskUuid: string, storageDir: string): Promise<number[]> {
-    return this.journaling.restorable(taskUuid, storageDir);
+    return this.ownership.withJournal(taskUuid, () => this.journaling.restorable(taskUuid, storageDir));
+  }
+
+  /** Writes the bytes a volume had at a point to `destPath`, holding the task's journal (another node hands it over). */
+  private materialize(taskUuid: string, storageDir: string, groupId: number, volumeUuid: string, destPath: string): Promise<void> {
+    return this.ownership.withJournal(taskUuid, () => this.journaling.materialize(taskUuid, storageDir, groupId, volumeUuid, destPath));
   }
 
   addPoint(p: RecoveryPoint): void {
@@ -459,6 +518,11 @@ export class Cdp {
     list.sort((a, b) => a.groupId - b.groupId);
     this.pointsByTask.set(p.taskUuid, list);
   }
+}
+
+/** Whether the task journals its volumes' writes: it exists, is Enabled and has not Failed. */
+function journals(task: CdpTask | undefined): task is CdpTask {
+  return task !== undefined && task.state === "Enabled" && task.status !== "Failed";
 }
 
 /** The object without its undefined-valued keys (absent update fields leave the stored value alone). */

@@ -139,6 +139,13 @@ export interface VolumeWrite {
   data: Buffer;
 }
 
+/**
+ * Where a volume write is applied. `writeHere` writes it on this node (durably, then tells write listeners); a
+ * delivery may call it, hand the write to another node instead, or throw. `forwarded`: the write was handed to
+ * this node by another one and must not be handed on.
+ */
+export type WriteDelivery = (volume: Volume, offset: number, data: Buffer, writeHere: () => Promise<void>, forwarded: boolean) => Promise<void>;
+
 export interface NewVolume {
   size: number;
   type?: "Root" | "Data";
@@ -183,6 +190,8 @@ export class Inventory {
   private readonly writes = new EventEmitter();
   /** Volume uuids per VM, so listing thousands of VMs does not scan every volume for each one. */
   private readonly volumesByVm = new Map<string, Set<string>>();
+  /** Decides where writes go (CDP journal ownership across nodes); absent: always here. */
+  private delivery: WriteDelivery | undefined;
 
   /** Where primary storages' and backup storages' directories are created (storage-roots.ts). */
   private readonly roots: StorageRoots;
@@ -439,18 +448,30 @@ export class Inventory {
     return out.sort((x, y) => x.deviceId - y.deviceId);
   }
 
-  /** Writes `data` at `offset` of the volume (durably: fsync), then tells write listeners. */
-  async writeVolume(volumeUuid: string, offset: number, data: Buffer): Promise<void> {
+  /**
+   * Writes `data` at `offset` of the volume (durably: fsync), then tells write listeners — on this node, or on
+   * the node the write delivery names (`deliverWritesThrough`). Resolves once the write is durable wherever it went.
+   */
+  async writeVolume(volumeUuid: string, offset: number, data: Buffer, opts: { forwarded?: boolean } = {}): Promise<void> {
     const vol = this.require(this.volumes, "Volume", volumeUuid);
     checkRange(vol, offset, data.length);
-    const fh = await open(vol.installPath, "r+");
-    try {
-      await fh.write(data, 0, data.length, offset);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    this.writes.emit("write", { volumeUuid, offset, data } satisfies VolumeWrite);
+    const writeHere = async () => {
+      const fh = await open(vol.installPath, "r+");
+      try {
+        await fh.write(data, 0, data.length, offset);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      this.writes.emit("write", { volumeUuid, offset, data } satisfies VolumeWrite);
+    };
+    if (!this.delivery) return writeHere();
+    return this.delivery(vol, offset, data, writeHere, opts.forwarded ?? false);
+  }
+
+  /** Routes every later write through `delivery` (one at a time: a second call replaces the first). */
+  deliverWritesThrough(delivery: WriteDelivery): void {
+    this.delivery = delivery;
   }
 
   async readVolume(volumeUuid: string, offset: number, length: number): Promise<Buffer> {

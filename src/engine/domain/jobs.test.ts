@@ -3,7 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../store/db.js";
+import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
 import { INTERRUPTED_MESSAGE, Jobs, SHUTDOWN_MESSAGE } from "./jobs.js";
+
+/** A node among several (shared metadata) whose liveness the test decides; coordination itself is tested on PostgreSQL. */
+class SharedNode extends EmbeddedCluster {
+  override readonly shared = true;
+  live = true;
+  override stillLive(): boolean {
+    return this.live;
+  }
+}
 
 describe("Jobs", () => {
   const dirs: string[] = [];
@@ -88,5 +98,41 @@ describe("Jobs", () => {
     now = 1000;
     expect(jobs.get("d")).toBeUndefined();
     expect(jobs.has("d")).toBe(false);
+  });
+
+  it("with other nodes, a restart fails only this node's and unowned running jobs; another node's waits for failOrphan", async () => {
+    const dir = newDir();
+    const db = open(dir);
+    const forever = () => new Promise(() => undefined);
+    const toError = () => ({ kind: "internal" as const, message: "" });
+    new Jobs(db, { now: () => 0 }, 60_000, 100).start("legacy", "Slow", 1, forever, toError); // before clusters: no node
+    const a = new Jobs(db, { now: () => 0 }, 60_000, 100, new SharedNode("a")); // fails the unowned one
+    a.start("ja", "Slow", 1, forever, toError);
+    const b = new Jobs(db, { now: () => 0 }, 60_000, 100, new SharedNode("b")); // leaves a's alone
+    b.start("jb", "Slow", 1, forever, toError);
+    await new Promise((r) => setImmediate(r));
+    expect(b.get("ja")).toMatchObject({ status: "running", node: "a" });
+    expect(b.get("legacy")).toMatchObject({ status: "failed", error: { message: INTERRUPTED_MESSAGE } });
+    db.close(); // as after SIGKILL of both
+
+    const restartedA = new Jobs(open(dir), { now: () => 7 }, 60_000, 100, new SharedNode("a"));
+    expect(restartedA.get("ja")).toMatchObject({ status: "failed", node: "a", error: { message: INTERRUPTED_MESSAGE } });
+    expect(restartedA.get("jb")).toMatchObject({ status: "running", node: "b" });
+    expect(restartedA.runningElsewhere().map((j) => j.uuid)).toEqual(["jb"]);
+    expect(restartedA.failOrphan("jb", "c")).toBe(false); // not c's job
+    expect(restartedA.failOrphan("jb", "b")).toBe(true);
+    expect(restartedA.get("jb")).toMatchObject({ status: "failed", node: "b", error: { kind: "internal", message: expect.stringContaining('node "b" running this job stopped') } });
+    expect(restartedA.failOrphan("jb", "b")).toBe(false); // once
+  });
+
+  it("a job whose node may have looked dead while it ran ends failed, never succeeded", async () => {
+    const node = new SharedNode("a");
+    const jobs = new Jobs(open(newDir()), { now: () => 0 }, 60_000, 100, node);
+    let finish: (v: unknown) => void = () => undefined;
+    jobs.start("j", "Backup", 1, () => new Promise((r) => (finish = r)), () => ({ kind: "internal", message: "" }));
+    await new Promise((r) => setImmediate(r));
+    node.live = false;
+    finish({ inventory: {} });
+    expect(await settled(jobs, "j")).toMatchObject({ status: "failed", error: { message: expect.stringContaining('node "a" running this job lost contact with the cluster database') } });
   });
 });

@@ -2,7 +2,8 @@ import type { EngineContext } from "../context.js";
 import { Accounts } from "./accounts.js";
 import { BackupScheduler } from "./backup-scheduler.js";
 import { Cdp } from "./cdp.js";
-import { Jobs } from "./jobs.js";
+import { JobFailover } from "./job-failover.js";
+import { Jobs, MAX_FINISHED_JOBS } from "./jobs.js";
 import { Schedulers } from "./schedulers.js";
 import { Tags } from "./tags.js";
 import { VmBackups } from "./vm-backups.js";
@@ -11,6 +12,8 @@ import { VmBackups } from "./vm-backups.js";
 export interface EngineServices {
   readonly accounts: Accounts;
   readonly jobs: Jobs;
+  /** Fails the jobs of dead nodes (only where other nodes may exist). */
+  readonly jobFailover: JobFailover;
   readonly cdp: Cdp;
   readonly vmBackups: VmBackups;
   readonly tags: Tags;
@@ -33,14 +36,16 @@ export function engineServices(ctx: EngineContext): EngineServices {
   if (found) return found;
   const accounts = new Accounts(ctx.db, ctx.clock, ctx.options.sessionTimeoutSeconds * 1000);
   accounts.ensureAdmin();
-  const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000);
-  const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore });
+  const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000, MAX_FINISHED_JOBS, ctx.cluster);
+  const jobFailover = new JobFailover(jobs, ctx.cluster, ctx.refreshMetadata);
+  const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore, cluster: ctx.cluster, refresh: ctx.refreshMetadata });
   const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
   const schedulers = new Schedulers(ctx.db, ctx.clock, ctx.inventory);
-  const backupScheduler = new BackupScheduler(schedulers, vmBackups, ctx.inventory, ctx.clock);
-  const services: EngineServices = { accounts, jobs, cdp, vmBackups, tags: new Tags(ctx.db), schedulers, backupScheduler };
+  const backupScheduler = new BackupScheduler(schedulers, vmBackups, ctx.inventory, ctx.clock, ctx.cluster, ctx.refreshMetadata);
+  const services: EngineServices = { accounts, jobs, jobFailover, cdp, vmBackups, tags: new Tags(ctx.db), schedulers, backupScheduler };
   byContext.set(ctx, services);
   ctx.onClose(async () => {
+    await jobFailover.close();
     jobs.close();
     await backupScheduler.close();
     await cdp.close();
@@ -48,12 +53,19 @@ export function engineServices(ctx: EngineContext): EngineServices {
   return services;
 }
 
-/** Clears what an interrupted run left behind and resumes the schedules of enabled CDP tasks. */
-export async function startBackgroundWork(services: EngineServices): Promise<void> {
-  await services.vmBackups.completeDeletes();
-  await services.vmBackups.sweepOrphans();
-  await services.vmBackups.collectInterrupted();
-  await services.cdp.sweepOrphanCopies();
-  await services.cdp.sweepOrphanJournals();
+/**
+ * Clears what an interrupted run left behind (only when this node started alone: with other nodes live, a backup
+ * being written or a journal being created may be theirs), resumes the schedules of enabled CDP tasks (each run
+ * takes the task's journal lease first) and starts failing the jobs of dead nodes.
+ */
+export async function startBackgroundWork(ctx: EngineContext, services: EngineServices): Promise<void> {
+  if (ctx.recoverInterrupted) {
+    await services.vmBackups.completeDeletes();
+    await services.vmBackups.sweepOrphans();
+    await services.vmBackups.collectInterrupted();
+    await services.cdp.sweepOrphanCopies();
+    await services.cdp.sweepOrphanJournals();
+  }
   services.cdp.resume();
+  services.jobFailover.start();
 }

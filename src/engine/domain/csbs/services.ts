@@ -19,7 +19,8 @@ const byContext = new WeakMap<EngineContext, CsbsServices>();
 /**
  * The engine's CSBS services, built on first use and shared afterwards: collections cache their documents,
  * so there must be exactly one instance per engine. The first call also brings checkpoints left mid-flight by
- * a previous process to rest, starts the policy scheduler, and registers their shutdown with `ctx.onClose`.
+ * a previous process to rest (when this node started alone), starts the policy scheduler, and registers their
+ * shutdown with `ctx.onClose`.
  */
 export function csbsServices(ctx: EngineContext): CsbsServices {
   let s = byContext.get(ctx);
@@ -27,10 +28,11 @@ export function csbsServices(ctx: EngineContext): CsbsServices {
   const identity = new Identity(ctx.db, ctx.clock);
   const policies = new Policies(ctx.db, ctx.inventory, ctx.clock);
   const checkpoints = new Checkpoints(ctx.db, policies, ctx.inventory, ctx.backupStore, ctx.clock);
-  checkpoints.recover();
+  // With other nodes live, a checkpoint or restore in progress may be theirs: only a node starting alone recovers.
+  if (ctx.recoverInterrupted) checkpoints.recover();
   const restores = new Restores(ctx.db, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
-  restores.recover();
-  const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock);
+  if (ctx.recoverInterrupted) restores.recover();
+  const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock, ctx.cluster, ctx.refreshMetadata);
   scheduler.start();
   // Closers run in reverse order: the scheduler stops before the checkpoints drain.
   ctx.onClose(() => checkpoints.close());

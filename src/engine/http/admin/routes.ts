@@ -23,6 +23,8 @@ import { describeZodError, RequestError } from "../zstack/errors.js";
 import { accessKeyView, vmView, volumeView } from "../zstack/views.js";
 import { toWire } from "../zstack/wire.js";
 import { assertNever } from "../../domain/never.js";
+import { NotJournalOwner } from "../../domain/cdp-ownership.js";
+import { checkForwarded, FORWARD_WINDOW_MS, FORWARDED_WRITE_ROUTE, NOT_OWNER } from "../../cluster/write-forwarding.js";
 import { nodeZoneOf } from "../zstack/request-date.js";
 
 export const ADMIN = "/engine/v1";
@@ -116,6 +118,27 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
     await inv.writeVolume(req.params.uuid!, offset, data);
     return { status: 200, json: { volumeUuid: req.params.uuid, offset, length: data.length } };
   });
+
+  // A write another engine node forwards to this one because it owns the volume's CDP journal
+  // (cdp-ownership.ts). Signed with the cluster's key instead of an account; only where nodes share metadata.
+  if (ctx.cluster.shared) {
+    const forwarded = new ReplayGuard(FORWARD_WINDOW_MS);
+    router.add("PUT", FORWARDED_WRITE_ROUTE, async (req) => {
+      try {
+        const data = await readBody(req.raw, MAX_DATA_TRANSFER);
+        const now = Date.now();
+        const check = checkForwarded(ctx.cluster.forwardingKey(), { method: req.method, path: req.path, query: req.query.toString(), headers: req.headers }, data, now);
+        if (!check.ok) return errorResponse(new DomainError("unauthenticated", check.reason));
+        if (!forwarded.accept(check.signature, check.date, now)) return errorResponse(new DomainError("unauthenticated", "this forwarded write was already received"));
+        const offset = intQuery(req.query, "offset", true)!;
+        await services.cdp.writeForwarded(req.params.uuid!, offset, data);
+        return { status: 200, json: { volumeUuid: req.params.uuid, offset, length: data.length } };
+      } catch (e) {
+        if (e instanceof NotJournalOwner) return { status: 409, json: { error: { code: NOT_OWNER, description: "not the journal owner", details: e.message } } };
+        return errorResponse(e);
+      }
+    });
+  }
 
   route("GET", "/volumes/:uuid/data", async (req) => {
     const vol = inv.require(inv.volumes, "Volume", req.params.uuid!);

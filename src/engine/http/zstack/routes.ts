@@ -14,7 +14,7 @@ import { registerSessionRoutes } from "./session-routes.js";
 /** Registers the ZStack Cloud API under /zstack/v1 (sessions, async jobs, inventory, CDP, VM and volume backups, schedulers). */
 export async function registerZStack(router: Router, ctx: EngineContext): Promise<void> {
   const api: Api = { router, ctx, services: engineServices(ctx) };
-  await startBackgroundWork(api.services);
+  await startBackgroundWork(ctx, api.services);
   // Cron triggers read the management node's wall clock, the zone AccessKey dates are compared in.
   const zone = nodeZoneOf(ctx.options.timeZone);
   api.services.backupScheduler.start((at) => zoneOffsetMinutes(zone, at));

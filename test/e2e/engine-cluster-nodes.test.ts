@@ -1,0 +1,143 @@
+import { randomBytes, randomInt } from "node:crypto";
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
+import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
+import { useClusterLab } from "../support/cluster-lab.js";
+import { startTestEngine } from "../support/engine.js";
+import { killHard, verifyOffline } from "../support/engine-process.js";
+import { sha256, sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const BOUNDS: ClusterBounds = { heartbeatMs: 100, deadAfterMs: 1000, leaseMs: 1500 };
+
+/**
+ * Engine nodes on one PostgreSQL cluster database, at the level this branch supports: the metadata documents
+ * are still each node's SQLite, so nodes that must see the same VMs and tasks share one data dir (started one
+ * after the other, each loading what the other had written), and nodes that must not share one get the same
+ * schedule records by creating them with the same uuids.
+ */
+describe("engine nodes sharing a cluster database", () => {
+  const lab = useClusterLab();
+  const { database } = lab;
+  const nodeProcess = async (metadata: string, nodeName: string, dataDir: string, demo: boolean) => {
+    const p = await lab.child({ mode: "engine", options: { dataDir, host: "127.0.0.1", port: 0, demo, metadata, nodeName, clusterBounds: BOUNDS } });
+    const client = new ZStackClient(p.url);
+    await client.login();
+    return { process: p, client };
+  };
+  const row = async <T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T | undefined> => (await lab.query<T>(url, sql, params))[0];
+  const engine = async (opts: Parameters<typeof startTestEngine>[0]) => {
+    const e = await startTestEngine(opts);
+    lab.afterTest(() => e.dispose());
+    return e;
+  };
+  const points = async (c: ZStackClient, vmUuid: string): Promise<number[]> => {
+    const r = await c.get(`/zstack/v1/vm-instances/${vmUuid}/recovery-points`);
+    expect(r.status, r.text).toBe(200);
+    return (Object.values(r.json.recoveryPoints) as { grpId: number }[][]).map((e) => e[0]!.grpId).sort((a, b) => a - b);
+  };
+  /** The SHA-256 of the VM's only volume as the first recovery point after every write so far holds it. */
+  const nextPointSha = async (c: ZStackClient, vmUuid: string, taskUuid: string) => {
+    const after = ((await points(c, vmUuid)).at(-1) ?? 0) + 2; // the next point may have begun before the last write
+    await waitFor(async () => ((await points(c, vmUuid)).some((g) => g >= after) ? true : undefined), `recovery point ${after}`, 30_000);
+    const r = await c.get(`/engine/v1/cdp-tasks/${taskUuid}/recovery-points/${after}/sha256`);
+    expect(r.status, r.text).toBe(200);
+    return r.json.volumes[0].sha256 as string;
+  };
+
+  it("forwards writes to the node owning the CDP journal; when it is SIGKILLed another node takes the journal over and no acknowledged write is lost", async () => {
+    const url = await database();
+    const dataDir = lab.tempDir();
+    const a = await nodeProcess(url, "a", dataDir, true);
+    const [bs] = await a.client.query("/zstack/v1/backup-storage");
+    const policy = (await a.client.ok("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name: "1s", recoveryPointPerSecond: 1 } })).inventory;
+    const vm = await a.client.adminVm("protected", [MiB]);
+    const volume = vm.allVolumes[0].uuid as string;
+    const task = (await a.client.ok("POST", "/zstack/v1/cdp-backup-storage/task", {
+      params: { name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] },
+    })).inventory;
+    await waitFor(async () => ((await a.client.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status === "Running" ? true : undefined), "task Running on a");
+    const lease = () => row<{ node_id: string; epoch: string }>(url, "SELECT node_id, epoch FROM backplan_cluster_leases WHERE name = $1 AND expires_at > now()", [`cdp-task/${task.uuid}`]);
+    expect(await lease()).toMatchObject({ node_id: "a", epoch: "1" });
+
+    // Node b sees the VM and the task (it loads the same records) but does not own the journal.
+    const b = await nodeProcess(url, "b", dataDir, false);
+    const mirror = Buffer.alloc(MiB);
+    const refused: string[] = [];
+    let writing = true;
+    let written = 0;
+    const writer = async () => {
+      while (writing) {
+        const data = randomBytes(randomInt(1, 32 * KiB));
+        const offset = randomInt(0, MiB - data.length);
+        const r = await b.client.request("PUT", `/engine/v1/volumes/${volume}/data?offset=${offset}`, { raw: data, headers: { "content-type": "application/octet-stream" } });
+        if (r.status !== 200) {
+          refused.push(`${r.status} ${r.text}`);
+          continue;
+        }
+        data.copy(mirror, offset);
+        written++;
+      }
+    };
+    let burst = writer();
+    await sleep(1000);
+    writing = false;
+    await burst;
+    expect(written).toBeGreaterThan(0);
+    // Only the owner journals: a's next point holds exactly what was written through b.
+    expect(await nextPointSha(a.client, vm.uuid, task.uuid)).toBe(sha256(mirror));
+    expect(await lease()).toMatchObject({ node_id: "a", epoch: "1" });
+
+    // The owner dies in the middle of a burst; b keeps taking writes (they wait for the lease) and takes over.
+    writing = true;
+    burst = writer();
+    await sleep(300);
+    await killHard(a.process);
+    await sleep(BOUNDS.leaseMs * 2);
+    writing = false;
+    await burst;
+    expect(refused).toEqual([]);
+    expect(await lease()).toMatchObject({ node_id: "b", epoch: "2" });
+    expect(await b.client.volumeSha256(volume)).toBe(sha256(mirror));
+    expect(await nextPointSha(b.client, vm.uuid, task.uuid)).toBe(sha256(mirror));
+    expect((await b.client.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status).toBe("Running");
+
+    const online = await b.client.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`);
+    expect(online.json).toMatchObject({ ok: true, problems: [], missing: [] });
+    await killHard(b.process);
+    const offline = verifyOffline(dataDir);
+    expect(offline.status, offline.out).toBe(0);
+  }, 180_000);
+
+  it("runs each firing of a ZStack scheduler trigger on exactly one node", async () => {
+    const url = await database();
+    const nodes = [await engine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS }), await engine({ demo: true, metadata: url, nodeName: "b", clusterBounds: BOUNDS })];
+    // The same job and trigger (same uuids, same start) on both nodes: what shared metadata gives every node.
+    const jobUuid = "5c4ed0b1000000000000000000000001";
+    const triggerUuid = "5c4ed0b1000000000000000000000002";
+    const repeatCount = 4;
+    const startTime = Math.floor(Date.now() / 1000) + 3;
+    const volumes: { client: ZStackClient; volume: string }[] = [];
+    for (const e of nodes) {
+      const c = new ZStackClient(e.url);
+      await c.login();
+      const [bs] = await c.query("/zstack/v1/backup-storage");
+      const vm = await c.adminVm("scheduled", [64 * KiB]);
+      const volume = vm.allVolumes[0].uuid as string;
+      await c.ok("POST", "/zstack/v1/scheduler/jobs", {
+        params: { name: "every-second", type: "volumeBackup", targetResourceUuid: volume, parameters: { backupStorageUuid: bs.uuid }, resourceUuid: jobUuid },
+      });
+      await c.ok("POST", "/zstack/v1/scheduler/triggers", {
+        params: { name: "four-times", schedulerType: "simple", schedulerInterval: 1, repeatCount, startTime, resourceUuid: triggerUuid },
+      });
+      await c.ok("POST", `/zstack/v1/scheduler/jobs/${jobUuid}/scheduler/triggers/${triggerUuid}`);
+      volumes.push({ client: c, volume });
+    }
+    await sleep(Math.max(0, (startTime + repeatCount) * 1000 - Date.now()) + 2000);
+    const counts = await Promise.all(volumes.map(async ({ client, volume }) => (await client.query(`/zstack/v1/volume-backups?q=volumeUuid=${volume}`)).length));
+    expect(counts[0]! + counts[1]!, `backups per node: ${counts.join(", ")}`).toBe(repeatCount);
+    const claims = await row<{ n: number }>(url, "SELECT count(*)::int AS n FROM backplan_cluster_claims WHERE scope = 'zstack-trigger' AND key LIKE $1", [`${triggerUuid}@%`]);
+    expect(claims?.n).toBe(repeatCount);
+  }, 120_000);
+});
