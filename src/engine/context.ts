@@ -1,10 +1,10 @@
 import type { Clock } from "./domain/clock.js";
 import type { Inventory } from "./domain/inventory.js";
-import type { Db } from "./store/db.js";
+import type { MetadataStore } from "./store/metadata-store.js";
 import type { VolumeBackupStore } from "./storage/backup-store.js";
 
 export interface EngineOptions {
-  /** Directory holding `engine.db`, primary storage (volume files) and backup storage. */
+  /** Directory holding `engine.db` (without `metadata`), primary storage (volume files) and backup storage. */
   dataDir: string;
   /** Host to listen on; loopback by default. */
   host: string;
@@ -27,13 +27,22 @@ export interface EngineOptions {
    * Absent: in each backup storage's `chunks/` directory, the embedded default.
    */
   chunks?: string;
+  /**
+   * `postgres://USER:PASSWORD@HOST:PORT/DATABASE`: keep the metadata in that PostgreSQL database, shared with any
+   * other engine process given the same URL (docs/engine-scale-out.md). Absent: `engine.db` in the data dir.
+   */
+  metadata?: string;
 }
 
 /** What every route family and domain service of one engine instance shares. */
 export interface EngineContext {
   readonly options: EngineOptions;
   readonly dataDir: string;
-  readonly db: Db;
+  /**
+   * The metadata (collections, team states). With PostgreSQL, other engine processes write to it too: call
+   * `store.refresh()` before acting on what it holds (each HTTP request does so on arrival).
+   */
+  readonly store: MetadataStore;
   readonly clock: Clock;
   readonly inventory: Inventory;
   readonly backupStore: VolumeBackupStore;

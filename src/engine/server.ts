@@ -11,7 +11,8 @@ import { registerTeamStates } from "./http/state/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
 import { nodeZoneOf } from "./http/zstack/request-date.js";
 import { registerZStack } from "./http/zstack/routes.js";
-import { openDb } from "./store/db.js";
+import type { MetadataStore } from "./store/metadata-store.js";
+import { openMetadataStore } from "./store/open-store.js";
 import { openEngineStorage } from "./storage/engine-storage.js";
 
 export const DEFAULT_LISTEN = { host: "127.0.0.1", port: 8080 } as const;
@@ -26,7 +27,8 @@ export interface RunningEngine {
 /**
  * Opens the data dir, builds the domain services and starts serving the ZStack, CSBS/Keystone and admin APIs.
  * Promises: when it resolves the port is bound and every route answers; `close()` stops accepting connections,
- * stops background work and closes the database.
+ * stops background work and closes the database. With `metadata` (PostgreSQL), the start-up (the `admin`
+ * account, the demo lab) runs under the database's start-up lock, so nodes starting together create them once.
  */
 export async function startEngine(opts: Partial<EngineOptions> & { dataDir: string }): Promise<RunningEngine> {
   const options: EngineOptions = {
@@ -39,39 +41,44 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   };
   const clock = options.clock ?? systemClock;
   nodeZoneOf(options.timeZone); // a bad zone fails the start, not every signed request
-  const db = openDb(options.dataDir);
+  const store = openMetadataStore(options.dataDir, options.metadata);
   const closers: (() => void | Promise<void>)[] = [];
-  const inventory = new Inventory(db, options.dataDir, clock);
-  // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
-  const storage = await openEngineStorage({
-    dataDir: options.dataDir,
-    onWrite: (listener) => inventory.onWrite(listener),
-    ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
-  }).catch((e: unknown) => {
-    db.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
-    throw e;
-  });
-  closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
-  const context: EngineContext = {
-    options,
-    dataDir: options.dataDir,
-    db,
-    clock,
-    inventory,
-    backupStore: storage.backupStore,
-    onClose: (fn) => closers.push(fn),
-  };
-
-  const router = new Router();
-  await registerZStack(router, context);
-  await registerCsbs(router, context);
-  await registerAdmin(router, context);
-  registerTeamStates(router, context);
-  if (options.demo) await seedDemoOnce(context);
+  const started = await store
+    .exclusiveStartup(async () => {
+      const inventory = new Inventory(store, options.dataDir, clock);
+      // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
+      const storage = await openEngineStorage({
+        dataDir: options.dataDir,
+        onWrite: (listener) => inventory.onWrite(listener),
+        ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
+      });
+      closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
+      const context: EngineContext = {
+        options,
+        dataDir: options.dataDir,
+        store,
+        clock,
+        inventory,
+        backupStore: storage.backupStore,
+        onClose: (fn) => closers.push(fn),
+      };
+      const router = new Router();
+      await registerZStack(router, context);
+      await registerCsbs(router, context);
+      await registerAdmin(router, context);
+      registerTeamStates(router, context);
+      if (options.demo) await seedDemoOnce(context);
+      return { context, router };
+    })
+    .catch((e: unknown) => {
+      store.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
+      throw e;
+    });
+  const { context, router } = started;
 
   // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
   const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
-    void dispatch(router, req, res);
+    void dispatch(router, store, req, res);
   });
   server.keepAliveTimeout = 65_000;
   await listen(server, options.host, options.port);
@@ -87,7 +94,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
         server.closeAllConnections();
       });
       for (const fn of closers.reverse()) await fn();
-      db.close();
+      store.close();
     },
   };
 }
@@ -102,8 +109,15 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(router: Router, store: MetadataStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let response: HttpResponse;
+  try {
+    // Another engine node may have written what this request reads (a session, a policy): bring it in first.
+    store.refresh();
+  } catch (e) {
+    write(res, { status: 503, json: { error: { code: "SYS.1000", description: "metadata database unavailable", details: e instanceof Error ? e.message : String(e) } } });
+    return;
+  }
   try {
     const url = new URL(req.url ?? "/", "http://engine.invalid");
     const method = req.method ?? "GET";

@@ -11,14 +11,31 @@ const SERVE_FLAGS = {
   "time-zone": { type: "string" },
   "session-timeout": { type: "string" },
   chunks: { type: "string" },
+  metadata: { type: "string" },
 } as const;
 
 /** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
 export const CHUNKS_ENV = "BACKPLAN_ENGINE_CHUNKS";
 
+/** The environment variable `--metadata` falls back to (a flag given on the command line wins). */
+export const METADATA_ENV = "BACKPLAN_ENGINE_METADATA";
+
 /** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
 function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
   return stringFlag(args, "chunks") ?? (process.env[CHUNKS_ENV] || undefined);
+}
+
+/** `--metadata`, else BACKPLAN_ENGINE_METADATA (when set and not empty), else undefined: `engine.db` in the data dir. */
+function metadataSetting(args: ReturnType<typeof parseArgs>): string | undefined {
+  return stringFlag(args, "metadata") ?? (process.env[METADATA_ENV] || undefined);
+}
+
+/** The metadata database URL, checked: a UsageError naming the option when it is malformed. */
+async function checkedMetadataUrl(url: string | undefined, option = "--metadata"): Promise<string | undefined> {
+  if (url === undefined) return undefined;
+  const { checkMetadataUrl } = await import("../../engine/store/pg-url.js");
+  await asUsage(async () => checkMetadataUrl(url, option));
+  return url;
 }
 
 /** The chunk store URL, checked: a UsageError naming the setting when it is malformed. */
@@ -31,14 +48,15 @@ async function checkedChunksUrl(url: string | undefined): Promise<string | undef
 
 /**
  * Runs `fn`, turning the storage layer's errors about where chunks live (a bad URL, an unreachable bucket, a
- * storage bound elsewhere, a damaged location record) into a UsageError: the user reads the message, which
- * names the storage and the fix, not a stack trace.
+ * storage bound elsewhere, a damaged location record) and the metadata store's (a bad `--metadata` URL, an
+ * unreachable database, a data dir migrated elsewhere) into a UsageError: the user reads the message, which
+ * names the setting and the fix, not a stack trace.
  */
 async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Error && e.name === "StorageError") throw new UsageError(e.message);
+    if (e instanceof Error && (e.name === "StorageError" || e.name === "MetadataError")) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -99,6 +117,7 @@ async function serve(argv: string[]): Promise<number> {
   }
   const timeZone = stringFlag(args, "time-zone");
   const chunks = await checkedChunksUrl(chunksSetting(args));
+  const metadata = await checkedMetadataUrl(metadataSetting(args));
   const engine = await asUsage(() =>
     startEngine({
       dataDir: stringFlag(args, "data") ?? ".backplan/engine",
@@ -108,6 +127,7 @@ async function serve(argv: string[]): Promise<number> {
       sessionTimeoutSeconds,
       ...(timeZone !== undefined ? { timeZone } : {}),
       ...(chunks !== undefined ? { chunks } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     }),
   );
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
@@ -115,6 +135,7 @@ async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`  Admin API:  ${engine.url}/engine/v1 (ZStack admin session or AccessKey)\n`);
   process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
+  if (metadata !== undefined) process.stdout.write(`  metadata:   ${engine.context.store.location}\n`);
   if (chunks !== undefined) {
     const { redactUrl } = await import("../../engine/storage/object-store-url.js");
     process.stdout.write(`  chunks:     ${redactUrl(chunks)}\n`);
@@ -153,7 +174,7 @@ async function serve(argv: string[]): Promise<number> {
   });
 }
 
-const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" } } as const;
+const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" }, metadata: { type: "string" } } as const;
 
 /**
  * Offline check of the backup storages of a data dir (the engine should not be running on it: opening a CDP
@@ -163,8 +184,9 @@ async function verify(argv: string[]): Promise<number> {
   const args = parseArgs(argv, VERIFY_FLAGS);
   if (args.positionals.length > 1) throw new UsageError(`engine verify takes at most one BACKUP_STORAGE_UUID, got ${args.positionals.length}`);
   const dataDir = stringFlag(args, "data") ?? ".backplan/engine";
-  if (!existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
-  const { openDb } = await import("../../engine/store/db.js");
+  const metadata = await checkedMetadataUrl(metadataSetting(args));
+  if (metadata === undefined && !existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
+  const { openMetadataStore } = await import("../../engine/store/open-store.js");
   const { Inventory } = await import("../../engine/domain/inventory.js");
   const { ChunkBackupStore } = await import("../../engine/storage/chunk-backup-store.js");
   const { VmBackups } = await import("../../engine/domain/vm-backups.js");
@@ -174,11 +196,14 @@ async function verify(argv: string[]): Promise<number> {
   const { openChunkLocation } = await import("../../engine/storage/engine-storage.js");
   // Chunks are read where the engine keeps them: the storages must agree with --chunks (or its absence).
   const chunks = await asUsage(async () => openChunkLocation(resolve(dataDir), await checkedChunksUrl(chunksSetting(args))));
-  const db = openDb(resolve(dataDir));
+  const db = await asUsage(async () => openMetadataStore(resolve(dataDir), metadata)).catch((e: unknown) => {
+    chunks?.release();
+    throw e;
+  });
   const inventory = new Inventory(db, resolve(dataDir), systemClock);
   const store = new ChunkBackupStore();
   const vmBackups = new VmBackups(db, systemClock, inventory, store);
-  const cdp = new Cdp({ db, clock: systemClock, inventory, backupStore: store });
+  const cdp = new Cdp({ store: db, clock: systemClock, inventory, backupStore: store });
   try {
     const wanted = args.positionals[0];
     const storages = inventory.backupStorages.all().filter((bs) => wanted === undefined || bs.uuid === wanted);
@@ -200,11 +225,13 @@ async function verify(argv: string[]): Promise<number> {
   }
 }
 
-const MIGRATE_FLAGS = { from: { type: "string" }, "to-chunks": { type: "string" }, json: { type: "boolean" } } as const;
+const MIGRATE_FLAGS = { from: { type: "string" }, "to-chunks": { type: "string" }, "to-metadata": { type: "string" }, json: { type: "boolean" } } as const;
 
 /**
- * Copies a stopped embedded engine's chunks into an object store (idempotent, resumable) and switches each
- * backup storage to it. Exit 0 when every storage switched, 1 when a damaged chunk kept one from switching.
+ * Moves a stopped embedded engine's data into the scale-out stores: its metadata (`engine.db`) into PostgreSQL
+ * (`--to-metadata`), its chunks into an object store (`--to-chunks`), or both in one run. Each part is
+ * idempotent, so an interrupted run is finished by running it again. Exit 0 when everything moved, 1 when a
+ * damaged chunk kept a storage from switching.
  */
 async function migrate(argv: string[]): Promise<number> {
   const args = parseArgs(argv, MIGRATE_FLAGS);
@@ -212,18 +239,50 @@ async function migrate(argv: string[]): Promise<number> {
   const from = stringFlag(args, "from");
   if (from === undefined) throw new UsageError("engine migrate needs --from DATA_DIR (the embedded engine's data dir)");
   if (!existsSync(join(from, "engine.db"))) throw new UsageError(`--from ${from} is not an engine data dir (no engine.db)`);
-  const url = await checkedChunksUrl(stringFlag(args, "to-chunks"));
-  if (url === undefined) throw new UsageError("engine migrate needs --to-chunks s3://BUCKET/PREFIX?endpoint=...");
+  const chunksUrl = await checkedChunksUrl(stringFlag(args, "to-chunks"));
+  const metadataUrl = await checkedMetadataUrl(stringFlag(args, "to-metadata"), "--to-metadata");
+  if (chunksUrl === undefined && metadataUrl === undefined) {
+    throw new UsageError("engine migrate needs --to-metadata postgres://USER:PASSWORD@HOST:PORT/DATABASE and/or --to-chunks s3://BUCKET/PREFIX?endpoint=...");
+  }
+  const dataDir = resolve(from);
+  const json = boolFlag(args, "json");
+  const out: Record<string, unknown> = {};
+  let ok = true;
+  const next: string[] = [];
+  if (metadataUrl !== undefined) {
+    const { migrateMetadata } = await import("../../engine/store/migrate-metadata.js");
+    const m = await asUsage(() => migrateMetadata({ dataDir, url: metadataUrl }));
+    out["metadata"] = m;
+    if (!json) {
+      const what = `${m.documents} documents, ${m.teamStateVersions} team state versions, ${m.teamStateLocks} locks`;
+      process.stdout.write(`metadata: ${what} — ${m.copied ? "copied to" : "already in"} ${m.to}\n`);
+    }
+    next.push(`--metadata ${m.to}`);
+  }
+  if (chunksUrl !== undefined) {
+    const chunks = await migrateChunksTo(dataDir, chunksUrl, json);
+    Object.assign(out, { to: chunks.to, storages: chunks.storages });
+    ok &&= chunks.ok;
+    next.push(`--chunks ${chunks.to}`);
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ ok, ...out }, null, 2)}\n`);
+  else if (ok) {
+    process.stdout.write(`Done. Start the engine with --data ${from} ${next.join(" ")} (the real URLs) and check it with backplan engine verify.\n`);
+    if (chunksUrl !== undefined) process.stdout.write(`Once verify passes, the local chunk directories (${join(from, "backup", "*", "chunks")}) may be removed.\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+/** Copies the chunks of every backup storage of `dataDir` into the object store of `url` and switches them. */
+async function migrateChunksTo(dataDir: string, url: string, json: boolean) {
   const { parseObjectStoreUrl, redactUrl } = await import("../../engine/storage/object-store-url.js");
   const { openObjectStore } = await import("../../engine/storage/object-store-binding.js");
   const { migrateChunks } = await import("../../engine/storage/migrate-chunks.js");
-  const dataDir = resolve(from);
   const target = parseObjectStoreUrl(url);
-  const json = boolFlag(args, "json");
   const binding = await asUsage(() => openObjectStore(join(dataDir, "backup"), target, url));
   try {
     const MiB = 1024 * 1024;
-    const results = await asUsage(() =>
+    const storages = await asUsage(() =>
       migrateChunks({
         dataDir,
         target,
@@ -238,13 +297,7 @@ async function migrate(argv: string[]): Promise<number> {
         },
       }),
     );
-    const ok = results.every((m) => m.switched);
-    if (json) process.stdout.write(`${JSON.stringify({ ok, to: redactUrl(url), storages: results }, null, 2)}\n`);
-    else if (ok) {
-      process.stdout.write(`Done. Start the engine with --chunks ${redactUrl(url)}, check with backplan engine verify --data ${from} --chunks URL,\n`);
-      process.stdout.write(`then the local chunk directories (${join(from, "backup", "*", "chunks")}) may be removed.\n`);
-    }
-    return ok ? 0 : 1;
+    return { ok: storages.every((m) => m.switched), to: redactUrl(url), storages };
   } finally {
     binding.release();
   }
@@ -254,9 +307,9 @@ export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
   usage:
-    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL]\n" +
-    "       backplan engine verify [--data DIR] [--chunks s3://...] [--json] [BACKUP_STORAGE_UUID]\n" +
-    "       backplan engine migrate --from DIR --to-chunks s3://BUCKET/PREFIX?endpoint=URL [--json]",
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL] [--metadata postgres://USER:PASSWORD@HOST:PORT/DB]\n" +
+    "       backplan engine verify [--data DIR] [--chunks s3://...] [--metadata postgres://...] [--json] [BACKUP_STORAGE_UUID]\n" +
+    "       backplan engine migrate --from DIR [--to-metadata postgres://...] [--to-chunks s3://BUCKET/PREFIX?endpoint=URL] [--json]",
   async run(argv) {
     const [sub, ...rest] = argv;
     switch (sub) {

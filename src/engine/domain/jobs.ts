@@ -1,5 +1,5 @@
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { Clock } from "./clock.js";
 import type { DomainErrorKind } from "./errors.js";
 
@@ -50,13 +50,13 @@ export class Jobs {
    * (INTERRUPTED_MESSAGE), so a client polling them gets a definite answer.
    */
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly clock: Clock,
     /** How long a finished job stays readable (ZStack purges completed jobs after a while). */
     private readonly expiryMs: number,
     private readonly maxFinished: number = MAX_FINISHED_JOBS,
   ) {
-    this.jobs = new Collection(db, "api-job");
+    this.jobs = store.collection("api-job");
     const done = this.jobs.all().filter((j): j is Exclude<Job, { status: "running" }> => j.status !== "running");
     for (const j of done.sort((a, b) => a.finishDate - b.finishDate)) this.finished.push(j.uuid);
     for (const job of this.jobs.all()) {
