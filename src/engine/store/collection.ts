@@ -121,11 +121,14 @@ export class Collection<T extends Doc> {
     if (prev !== entry?.doc) for (const listener of this.listeners) listener(uuid, entry?.doc, prev);
   }
 
-  /** Applies a change another process made and tells the listeners. */
+  /**
+   * Applies a change another process made and tells the listeners. `order` is the store's creation number of the
+   * document, which replaces the one known so far (another process may have deleted and created it again).
+   */
   applyRemote(uuid: string, doc: T | undefined, version: number, order: number): void {
     const prev = this.byUuid.get(uuid)?.doc;
     if (doc === undefined) this.byUuid.delete(uuid);
-    else this.byUuid.set(uuid, { doc, version, order: this.byUuid.get(uuid)?.order ?? order });
+    else this.byUuid.set(uuid, { doc, version, order });
     for (const listener of this.listeners) listener(uuid, doc, prev);
   }
 

@@ -120,7 +120,7 @@ export class PgMetadataStore extends DocumentStore implements MetadataStore {
     this.lastSeq = Math.max(this.lastSeq, page.lastSeq);
   }
 
-  /** Returns whether a new document arrived (its collection may need sorting). */
+  /** Returns whether a document arrived or was created again (its collection may need sorting). */
   private applyRow(row: FeedRow): boolean {
     const coll = this.collections.get(row.kind);
     if (!coll) {
@@ -138,7 +138,7 @@ export class PgMetadataStore extends DocumentStore implements MetadataStore {
       return false;
     }
     coll.applyRemote(row.uuid, JSON.parse(row.doc) as Doc, row.seq, row.createdSeq);
-    return !have;
+    return have?.order !== row.createdSeq;
   }
 
   /**
