@@ -1,13 +1,21 @@
 /**
  * `backplan engine serve` in a child process of its own, as users run it, so a test can SIGKILL it mid-work and
  * start it again on the same data dir; and `backplan engine verify` offline on that dir. Run from the sources
- * through tsx: no build needed.
+ * through tsx (no build needed), or with `{ built: true }` from the built CLI in dist/ (run `npm run build`).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "src/cli/main.ts");
+const BUILT_MAIN = join(ROOT, "dist/src/cli/main.js");
+
+export interface EngineProcessOptions {
+  /** Run `dist/src/cli/main.js` (the bundled CLI, as installed) instead of the sources. */
+  built?: boolean;
+  /** More `engine serve` arguments (`--metadata URL`, `--chunks URL`...). */
+  args?: string[];
+}
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -17,8 +25,9 @@ export interface EngineProcess {
   exited: Promise<number | null>;
 }
 
-export async function startEngineProcess(dataDir: string, demo: boolean): Promise<EngineProcess> {
-  const args = ["--import", "tsx", MAIN, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : [])];
+export async function startEngineProcess(dataDir: string, demo: boolean, opts: EngineProcessOptions = {}): Promise<EngineProcess> {
+  const cli = opts.built ? [BUILT_MAIN] : ["--import", "tsx", MAIN];
+  const args = [...cli, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
