@@ -1,10 +1,10 @@
 import { statSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killHard, startEngineProcess, type EngineProcess } from "../support/engine-process.js";
-import { startPostgres, type Postgres } from "../support/postgres.js";
+import { query, startPostgres, type Postgres } from "../support/postgres.js";
 import { call, login } from "./engine-csbs-lab.js";
 import { sha512 } from "./engine-zstack-client.js";
 
@@ -48,15 +48,7 @@ describe("engine nodes sharing PostgreSQL metadata (built CLI)", () => {
     nodes.push(n);
     return n;
   };
-  const sql = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<R>(text)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const sql = <R extends pg.QueryResultRow>(text: string) => query<R>(url, text);
   const zstack = async (base: string, method: string, path: string, session: string, body?: unknown) => {
     const r = await fetch(`${base}${path}`, {
       method,

@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type Postgres } from "../../../test/support/postgres.js";
+import { query, startPostgres, type Postgres } from "../../../test/support/postgres.js";
 import { MetadataConflictError, MetadataError } from "./metadata-store.js";
 import { PgMetadataStore } from "./pg-store.js";
 
@@ -29,15 +28,6 @@ describe("PostgreSQL metadata store: several processes, one database", () => {
     return s;
   };
   const freshDb = () => pgsrv.createDatabase(`multi${++dbCount}`);
-  const sql = async <R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<R>(text)).rows;
-    } finally {
-      await c.end();
-    }
-  };
 
   beforeAll(async () => {
     pgsrv = await startPostgres();
@@ -139,9 +129,9 @@ describe("PostgreSQL metadata store: several processes, one database", () => {
     const heard: string[] = [];
     b.collection<Thing>("thing").onStoreChange((uuid, next) => heard.push(`${uuid}:${next ? "here" : "gone"}`));
     a.collection<Thing>("thing").delete("old");
-    await sql(url, "UPDATE engine_documents SET changed_at = now() - interval '2 hours' WHERE doc IS NULL");
+    await query(url, "UPDATE engine_documents SET changed_at = now() - interval '2 hours' WHERE doc IS NULL");
     store(url); // opening prunes old tombstones
-    expect(await sql(url, "SELECT uuid FROM engine_documents WHERE doc IS NULL")).toEqual([]);
+    expect(await query(url, "SELECT uuid FROM engine_documents WHERE doc IS NULL")).toEqual([]);
     b.refresh();
     expect(b.collection<Thing>("thing").all()).toEqual([{ uuid: "kept", n: 1 }]);
     expect(heard).toEqual(["old:gone"]);
@@ -161,14 +151,14 @@ describe("PostgreSQL metadata store: several processes, one database", () => {
     const url = await freshDb();
     store(url);
     store(url);
-    const rows = await sql<{ version: number; n: string }>(url, "SELECT version, count(*) AS n FROM engine_schema_migrations GROUP BY version");
+    const rows = await query<{ version: number; n: string }>(url, "SELECT version, count(*) AS n FROM engine_schema_migrations GROUP BY version");
     expect(rows).toEqual([{ version: 1, n: "1" }]);
   });
 
   it("refuses a database with a newer schema, and an unreachable server, naming --metadata without the password", async () => {
     const url = await freshDb();
     store(url);
-    await sql(url, "INSERT INTO engine_schema_migrations (version, name, applied_by) VALUES (99, 'future', 'test')");
+    await query(url, "INSERT INTO engine_schema_migrations (version, name, applied_by) VALUES (99, 'future', 'test')");
     expect(() => PgMetadataStore.open(url)).toThrow(/schema is at version 99, newer than this engine knows/);
     const port = pgsrv.port === 1 ? 2 : 1; // nothing listens on port 1 or 2
     const dead = `postgres://bob:s3cret@127.0.0.1:${port}/x`;
