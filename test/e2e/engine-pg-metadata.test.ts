@@ -1,9 +1,9 @@
-import { statSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killHard, startEngineProcess, type EngineProcess } from "../support/engine-process.js";
+import { killHard, requireBuiltCli, startEngineProcess, type EngineProcess } from "../support/engine-process.js";
 import { query, startPostgres, type Postgres } from "../support/postgres.js";
 import { call, login } from "./engine-csbs-lab.js";
 import { sha512 } from "./engine-zstack-client.js";
@@ -12,23 +12,9 @@ import { sha512 } from "./engine-zstack-client.js";
  * Two `backplan engine serve` processes of the built CLI (the bundle, with its bundled PostgreSQL worker) on one
  * PostgreSQL database and different data dirs: whatever is done through one node is seen through the other.
  */
-const ROOT = resolve(import.meta.dirname, "../..");
-const BUNDLE = join(ROOT, "dist/src/cli/backplan.cjs");
-
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 const ADMIN = basic("admin", "password");
 const lockInfo = (id: string, who: string) => ({ ID: id, Operation: "OperationTypeApply", Info: "", Who: who, Version: "1.11.4", Created: "2026-12-07T17:00:00Z", Path: "" });
-
-/** The bundled CLI must be current: this test is about the bundle finding its worker. */
-function requireCurrentBundle(): void {
-  const mtime = (f: string) => statSync(f, { throwIfNoEntry: false })?.mtimeMs;
-  const bundle = mtime(BUNDLE);
-  const modules = mtime(join(ROOT, "dist/src/cli/cli.js"));
-  const worker = mtime(join(ROOT, "dist/src/cli/pg-metadata-worker.cjs"));
-  if (bundle === undefined || worker === undefined || (modules !== undefined && bundle < modules)) {
-    throw new Error("the bundled CLI (dist/src/cli/backplan.cjs and pg-metadata-worker.cjs) is missing or stale: run npm run build");
-  }
-}
 
 describe("engine nodes sharing PostgreSQL metadata (built CLI)", () => {
   let pgsrv: Postgres;
@@ -65,7 +51,7 @@ describe("engine nodes sharing PostgreSQL metadata (built CLI)", () => {
     });
 
   beforeAll(async () => {
-    requireCurrentBundle();
+    requireBuiltCli();
     pgsrv = await startPostgres();
     url = await pgsrv.createDatabase("engine");
     // Both at once, both with --demo: the migrations and the demo lab must happen once.
