@@ -34,31 +34,59 @@ const STARTUP_LOCK_WAIT_MS = 120_000;
  * below 2^53).
  */
 export class PgMetadataConnection {
-  private constructor(private readonly client: pg.Client) {}
+  private dropped = false;
+
+  private constructor(
+    private client: pg.Client,
+    private readonly url: string,
+  ) {
+    this.watch(client);
+  }
 
   /** Connects (10 s at most) and brings the schema up to date. */
   static async open(url: string, appliedBy: string): Promise<PgMetadataConnection> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: "backplan-engine" });
-    // A dropped connection surfaces as the next query's error; without a listener it would crash the process.
-    client.on("error", () => undefined);
-    await client.connect();
+    const client = await connect(url);
     try {
       await migrate(client, appliedBy);
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
     }
-    return new PgMetadataConnection(client);
+    return new PgMetadataConnection(client, url);
   }
 
   close(): Promise<void> {
     return this.client.end();
   }
 
-  /** Versions of `engine_schema_migrations`, with who applied them. */
-  async migrations(): Promise<{ version: number; name: string; appliedBy: string }[]> {
-    const r = await this.client.query<{ version: number; name: string; applied_by: string }>("SELECT version, name, applied_by FROM engine_schema_migrations ORDER BY version");
-    return r.rows.map((x) => ({ version: x.version, name: x.name, appliedBy: x.applied_by }));
+  /**
+   * Whether the connection is gone (the server restarted, an administrator ended it, the network dropped it),
+   * judging also by the error a call just failed with (and remembering what that error says).
+   */
+  lost(e?: unknown): boolean {
+    if (this.dropped || e === undefined) return this.dropped;
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    const gone =
+      (typeof code === "string" && (code.startsWith("08") || ["57P01", "57P02", "57P03", "ECONNRESET", "EPIPE", "ECONNREFUSED"].includes(code))) ||
+      (typeof message === "string" && /Connection terminated|not queryable/.test(message));
+    this.dropped = gone;
+    return gone;
+  }
+
+  /** Replaces a lost connection with a new one (the schema is not checked again). */
+  async reconnect(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+    this.client = await connect(this.url);
+    this.dropped = false;
+    this.watch(this.client);
+  }
+
+  private watch(client: pg.Client): void {
+    const drop = () => {
+      if (client === this.client) this.dropped = true;
+    };
+    client.on("error", drop);
+    client.on("end", drop);
   }
 
   /** Writes in one statement (all or none); returns each write's new version. */
@@ -267,6 +295,14 @@ export class PgMetadataConnection {
   async stateUnlock(name: string): Promise<void> {
     await this.client.query("DELETE FROM engine_team_state_locks WHERE name = $1", [name]);
   }
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: "backplan-engine" });
+  // A dropped connection surfaces as the next query's error; without a listener it would crash the process.
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
 }
 
 type Row = Record<string, unknown>;

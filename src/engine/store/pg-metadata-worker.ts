@@ -1,12 +1,30 @@
 import { runAsWorker } from "synckit";
 import { PgMetadataConnection } from "./pg-connection.js";
-import type { WorkerError, WorkerRequest, WorkerResponse } from "./pg-worker-protocol.js";
+import type { ConnectionMethod, WorkerError, WorkerRequest, WorkerResponse } from "./pg-worker-protocol.js";
 
 /**
  * The worker thread behind `PgMetadataStore`: holds its PostgreSQL connections (one per open store, by handle)
  * and runs one request at a time while the engine's main thread waits (synckit). Errors come back as values,
  * so their SQLSTATE and detail survive the trip.
+ *
+ * A lost connection is replaced before the next call. A call that failed because the connection was lost is
+ * repeated once on a new one when repeating it cannot do anything twice (reads, taking or releasing a lock);
+ * a write is not (it may have committed before the connection went): its caller gets the error.
  */
+const REPEATABLE: ReadonlySet<ConnectionMethod> = new Set<ConnectionMethod>([
+  "changesSince",
+  "everything",
+  "pruneTombstones",
+  "stateLatest",
+  "stateVersion",
+  "stateVersions",
+  "stateData",
+  "stateNames",
+  "stateLock",
+  "stateTryLock",
+  "stateUnlock",
+]);
+
 const connections = new Map<number, PgMetadataConnection>();
 let nextHandle = 1;
 
@@ -21,7 +39,14 @@ async function run(req: WorkerRequest): Promise<unknown> {
       const conn = connections.get(req.handle);
       if (!conn) throw new Error(`metadata connection ${req.handle} is closed`);
       const method = conn[req.method] as (...args: unknown[]) => Promise<unknown>;
-      return method.apply(conn, req.args);
+      if (conn.lost()) await conn.reconnect();
+      try {
+        return await method.apply(conn, req.args);
+      } catch (e) {
+        if (!conn.lost(e) || !REPEATABLE.has(req.method)) throw e;
+        await conn.reconnect();
+        return await method.apply(conn, req.args);
+      }
     }
     case "close": {
       const conn = connections.get(req.handle);

@@ -147,6 +147,23 @@ describe("PostgreSQL metadata store: several processes, one database", () => {
     expect(a.teamStates.latest("app")).toMatchObject({ version: 1, createdBy: "bob" });
   });
 
+  it("carries on after the server ended its connections: reads and writes work again, nothing is lost", async () => {
+    const url = await freshDb();
+    const [a, b] = [store(url), store(url)];
+    a.collection<Thing>("thing").put({ uuid: "before", n: 1 });
+    b.refresh();
+    const ended = await query<{ ended: boolean }>(url, "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'backplan-engine'");
+    expect(ended.length).toBe(2);
+    b.refresh(); // repeated on a new connection whether or not the loss was noticed before the call
+    a.collection<Thing>("thing").put({ uuid: "after", n: 2 });
+    b.refresh();
+    expect(b.collection<Thing>("thing").all()).toEqual([
+      { uuid: "before", n: 1 },
+      { uuid: "after", n: 2 },
+    ]);
+    expect(b.teamStates.names()).toEqual([]);
+  });
+
   it("runs each migration once however many stores open the database", async () => {
     const url = await freshDb();
     store(url);
