@@ -43,7 +43,7 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
   nodeZoneOf(options.timeZone); // a bad zone fails the start, not every signed request
   const store = openMetadataStore(options.dataDir, options.metadata);
   const closers: (() => void | Promise<void>)[] = [];
-  const started = await store
+  const { context, router } = await store
     .exclusiveStartup(async () => {
       const inventory = new Inventory(store, options.dataDir, clock);
       // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write.
@@ -71,10 +71,10 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
       return { context, router };
     })
     .catch((e: unknown) => {
-      store.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
+      // A refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly.
+      store.close();
       throw e;
     });
-  const { context, router } = started;
 
   // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
   const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
