@@ -51,6 +51,12 @@ describe("engine --chunks, --metadata and engine migrate arguments", () => {
     );
   });
 
+  it("serve fails to start on an unreachable metadata server, naming --metadata and masking the password", async () => {
+    const msg = await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--metadata", "postgres://bob:HUSH@127.0.0.1:1/engine"]);
+    expect(msg).toMatch(/^--metadata postgres:\/\/bob:\*\*\*@127\.0\.0\.1:1\/engine: cannot open the metadata database: .*ECONNREFUSED/);
+    expect(msg).not.toContain("HUSH");
+  });
+
   it("serve reads BACKPLAN_ENGINE_METADATA when no --metadata is given, and the flag wins over it", async () => {
     process.env[METADATA_ENV] = "postgres://from-env";
     expect(await usageError(["serve", "--data", dir])).toContain("--metadata postgres://from-env: must name one database");
