@@ -98,12 +98,21 @@ export class PgMetadataStore extends DocumentStore implements MetadataStore {
 
   async exclusiveStartup<R>(fn: () => Promise<R>): Promise<R> {
     this.conn.call("lockStartup");
+    let result: R;
     try {
       this.refresh(); // what the node that started before us created
-      return await fn();
-    } finally {
-      this.conn.call("unlockStartup");
+      result = await fn();
+    } catch (e) {
+      // The start-up failed: report that, not a failure to unlock (a lock dies with its connection anyway).
+      try {
+        this.conn.call("unlockStartup");
+      } catch {
+        // see above
+      }
+      throw e;
     }
+    this.conn.call("unlockStartup");
+    return result;
   }
 
   close(): void {
