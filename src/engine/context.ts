@@ -1,11 +1,11 @@
 import type { Cluster, ClusterBounds } from "./cluster/cluster.js";
 import type { Clock } from "./domain/clock.js";
 import type { Inventory } from "./domain/inventory.js";
-import type { Db } from "./store/db.js";
+import type { MetadataStore } from "./store/metadata-store.js";
 import type { VolumeBackupStore } from "./storage/backup-store.js";
 
 export interface EngineOptions {
-  /** Directory holding `engine.db`, primary storage (volume files) and backup storage. */
+  /** Directory holding `engine.db` (without `metadata`), primary storage (volume files) and backup storage. */
   dataDir: string;
   /** Host to listen on; loopback by default. */
   host: string;
@@ -52,7 +52,11 @@ export interface EngineOptions {
 export interface EngineContext {
   readonly options: EngineOptions;
   readonly dataDir: string;
-  readonly db: Db;
+  /**
+   * The metadata (collections, team states). With PostgreSQL, other engine processes write to it too: call
+   * `store.refresh()` before acting on what it holds (each HTTP request does so on arrival).
+   */
+  readonly store: MetadataStore;
   readonly clock: Clock;
   readonly inventory: Inventory;
   readonly backupStore: VolumeBackupStore;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import type { Cluster } from "./cluster/cluster.js";
 import { openCluster, planCluster } from "./cluster/open-cluster.js";
 import type { EngineContext, EngineOptions } from "./context.js";
 import { systemClock } from "./domain/clock.js";
@@ -13,7 +14,8 @@ import { registerTeamStates } from "./http/state/routes.js";
 import { Router, type HttpRequest, type HttpResponse } from "./http/router.js";
 import { nodeZoneOf } from "./http/zstack/request-date.js";
 import { registerZStack } from "./http/zstack/routes.js";
-import { openDb } from "./store/db.js";
+import type { MetadataStore } from "./store/metadata-store.js";
+import { openMetadataStore } from "./store/open-store.js";
 import { openEngineStorage } from "./storage/engine-storage.js";
 import { storageRoots } from "./storage/storage-roots.js";
 
@@ -29,7 +31,8 @@ export interface RunningEngine {
 /**
  * Opens the data dir, builds the domain services and starts serving the ZStack, CSBS/Keystone and admin APIs.
  * Promises: when it resolves the port is bound and every route answers; `close()` stops accepting connections,
- * stops background work and closes the database.
+ * stops background work and closes the database. With `metadata` (PostgreSQL), the start-up (the `admin`
+ * account, the demo lab) runs under the database's start-up lock, so nodes starting together create them once.
  */
 export async function startEngine(opts: Partial<EngineOptions> & { dataDir: string }): Promise<RunningEngine> {
   const options: EngineOptions = {
@@ -51,59 +54,68 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     ...(options.advertiseUrl !== undefined ? { advertiseUrl: options.advertiseUrl } : {}),
     ...(options.clusterBounds !== undefined ? { bounds: options.clusterBounds } : {}),
   });
-  const db = openDb(options.dataDir);
+  const store = openMetadataStore(options.dataDir, options.metadata);
   const closers: (() => void | Promise<void>)[] = [];
-  const roots = storageRoots(options.dataDir, options.primaryStorage);
-  const inventory = new Inventory(db, options.dataDir, clock, roots);
-  // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write (or, shared
-  // by several nodes, by comparing hashes with the parent).
-  const storage = await openEngineStorage({
-    dataDir: options.dataDir,
-    onWrite: (listener) => inventory.onWrite(listener),
-    ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
-    ...(options.primaryStorage !== undefined ? { primaryStorage: options.primaryStorage } : {}),
-    ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
-  }).catch((e: unknown) => {
-    db.close(); // a refused chunk store (bad URL, unreachable bucket, storage bound elsewhere) fails the start cleanly
-    throw e;
-  });
-  closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
+  let cluster: Cluster | undefined;
+  let clusterClosed = false;
+  const closeCluster = async () => {
+    if (clusterClosed || !cluster) return;
+    clusterClosed = true;
+    await cluster.close();
+  };
   const closeAll = async () => {
     for (const fn of closers.splice(0).reverse()) await fn();
-    db.close();
+    await closeCluster(); // when the start failed before its closer was registered
+    store.close();
   };
-  let context: EngineContext | undefined;
+  let context: EngineContext;
   let server: Server | undefined;
   let url: string;
   try {
     // One node, or one of several sharing the metadata database: joining tells whether others are live.
-    const cluster = await openCluster(clusterPlan);
-    closers.push(() => cluster.close()); // after the services stop, before the store: leases go once journals are closed
-    const { alone } = await cluster.join();
-    context = {
-      options,
-      dataDir: options.dataDir,
-      db,
-      clock,
-      inventory,
-      backupStore: storage.backupStore,
-      cluster,
-      recoverInterrupted: alone,
-      refreshMetadata: async () => undefined,
-      onClose: (fn) => closers.push(fn),
-    };
-
-    const router = new Router();
-    await registerZStack(router, context);
-    await registerCsbs(router, context);
-    await registerAdmin(router, context);
-    registerTeamStates(router, context);
-    registerHealth(router);
-    if (options.demo) await seedDemoOnce(context);
+    const joined = (cluster = await openCluster(clusterPlan));
+    const { alone } = await joined.join();
+    let router: Router;
+    // Building the services (and seeding the demo lab) once at a time across the nodes sharing the metadata.
+    ({ context, router } = await store.exclusiveStartup(async () => {
+      const roots = storageRoots(options.dataDir, options.primaryStorage);
+      const inventory = new Inventory(store, options.dataDir, clock, roots);
+      // Chunked, deduplicated backups, incremental through a dirty tracker fed by every volume write (or, shared
+      // by several nodes, by comparing hashes with the parent).
+      const storage = await openEngineStorage({
+        dataDir: options.dataDir,
+        onWrite: (listener) => inventory.onWrite(listener),
+        ...(options.chunks !== undefined ? { chunks: options.chunks } : {}),
+        ...(options.primaryStorage !== undefined ? { primaryStorage: options.primaryStorage } : {}),
+        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+      });
+      closers.push(() => storage.close()); // closers run in reverse: the store closes after everything using it
+      closers.push(closeCluster); // after the services stop, before the storage: leases go once journals are closed
+      const context: EngineContext = {
+        options,
+        dataDir: options.dataDir,
+        store,
+        clock,
+        inventory,
+        backupStore: storage.backupStore,
+        cluster: joined,
+        recoverInterrupted: alone,
+        refreshMetadata: async () => store.refresh(),
+        onClose: (fn) => closers.push(fn),
+      };
+      const router = new Router();
+      await registerZStack(router, context);
+      await registerCsbs(router, context);
+      await registerAdmin(router, context);
+      registerTeamStates(router, context);
+      registerHealth(router);
+      if (options.demo) await seedDemoOnce(context);
+      return { context, router };
+    }));
 
     // Large enough for query strings that look up hundreds of uuids at once (`q=uuid?=a,b,c...`).
     server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
-      void dispatch(router, req, res);
+      void dispatch(router, store, req, res);
     });
     server.keepAliveTimeout = 65_000;
     await listen(server, options.host, options.port);
@@ -111,8 +123,9 @@ export async function startEngine(opts: Partial<EngineOptions> & { dataDir: stri
     url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
     await context.cluster.ready(url);
   } catch (e) {
-    // A refused node name, an unreachable database or a taken port fails the start cleanly: the start-up lock
-    // other nodes wait on goes with the cluster's close.
+    // A refused node name, an unreachable database, a refused chunk store (bad URL, unreachable bucket, storage
+    // bound elsewhere) or a taken port fails the start cleanly: the start-up lock other nodes wait on goes with
+    // the cluster's close.
     server?.close();
     await closeAll();
     throw e;
@@ -142,8 +155,15 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(router: Router, store: MetadataStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let response: HttpResponse;
+  try {
+    // Another engine node may have written what this request reads (a session, a policy): bring it in first.
+    store.refresh();
+  } catch (e) {
+    write(res, { status: 503, json: { error: { code: "SYS.1000", description: "metadata database unavailable", details: e instanceof Error ? e.message : String(e) } } });
+    return;
+  }
   try {
     const url = new URL(req.url ?? "/", "http://engine.invalid");
     const method = req.method ?? "GET";

@@ -4,7 +4,7 @@ import { PostgresCluster } from "../../src/engine/cluster/pg-cluster.js";
 import { systemClock } from "../../src/engine/domain/clock.js";
 import { JobFailover } from "../../src/engine/domain/job-failover.js";
 import { Jobs } from "../../src/engine/domain/jobs.js";
-import { openDb } from "../../src/engine/store/db.js";
+import { SqliteMetadataStore } from "../../src/engine/store/sqlite-store.js";
 import { useClusterLab } from "../support/cluster-lab.js";
 import { killHard } from "../support/engine-process.js";
 
@@ -222,8 +222,8 @@ describe("engine cluster coordination on PostgreSQL", () => {
     // Two other nodes read the same job records (what shared metadata gives every node).
     const b = await node(url, "b");
     const c = await node(url, "c");
-    const dbB = openDb(dataDir);
-    const dbC = openDb(dataDir);
+    const dbB = new SqliteMetadataStore(dataDir);
+    const dbC = new SqliteMetadataStore(dataDir);
     try {
       const jobsB = new Jobs(dbB, systemClock, 3_600_000, 1000, b);
       const jobsC = new Jobs(dbC, systemClock, 3_600_000, 1000, c);
@@ -249,7 +249,7 @@ describe("engine cluster coordination on PostgreSQL", () => {
       expect(failed).toMatchObject({ status: "failed", node: "a", error: { kind: "internal" } });
       expect(failed?.status === "failed" && failed.error.message).toContain('node "a" running this job stopped (no heartbeat for more than 1 s)');
       // Durable: a node reading the records afresh sees it failed.
-      const dbD = openDb(dataDir);
+      const dbD = new SqliteMetadataStore(dataDir);
       expect(new Jobs(dbD, systemClock, 3_600_000, 1000, c).get(jobUuid)).toMatchObject({ status: "failed" });
       dbD.close();
       await failoverB.close();

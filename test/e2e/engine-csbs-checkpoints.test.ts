@@ -5,8 +5,7 @@ import { CsbsError } from "../../src/engine/domain/csbs/errors.js";
 import { csbsServices } from "../../src/engine/domain/csbs/services.js";
 import { dashed } from "../../src/engine/domain/csbs/vm-ref.js";
 import type { VmInstance } from "../../src/engine/domain/inventory.js";
-import { Collection } from "../../src/engine/store/collection.js";
-import { openDb } from "../../src/engine/store/db.js";
+import { SqliteMetadataStore } from "../../src/engine/store/sqlite-store.js";
 import { startTestEngine, type TestEngine } from "../support/engine.js";
 import { call, CSBS_PROVIDER, login, policyBody, setUpLab, until, type CsbsLab } from "./engine-csbs-lab.js";
 
@@ -309,9 +308,9 @@ describe("CSBS checkpoint failures and restarts", () => {
       await first.close();
 
       // Put `crashed` back the way a process killed mid-copy leaves it: protecting, one copy already written.
-      const db = openDb(dataDir);
-      const cps = new Collection<{ uuid: string; status: string }>(db, "csbs-checkpoint");
-      const items = new Collection<{ uuid: string; checkpointId: string; status: string; progress: number }>(db, "csbs-checkpoint-item");
+      const db = new SqliteMetadataStore(dataDir);
+      const cps = db.collection<{ uuid: string; status: string }>("csbs-checkpoint");
+      const items = db.collection<{ uuid: string; checkpointId: string; status: string; progress: number }>("csbs-checkpoint-item");
       cps.put({ ...cps.get(crashed)!, status: "protecting" });
       for (const i of items.all().filter((x) => x.checkpointId === crashed)) items.put({ ...i, status: "protecting", progress: 50 });
       db.close();

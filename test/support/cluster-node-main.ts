@@ -14,7 +14,7 @@ import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
 import { systemClock } from "../../src/engine/domain/clock.js";
 import { Jobs } from "../../src/engine/domain/jobs.js";
 import { startEngine } from "../../src/engine/server.js";
-import { openDb } from "../../src/engine/store/db.js";
+import { SqliteMetadataStore } from "../../src/engine/store/sqlite-store.js";
 import type { EngineOptions } from "../../src/engine/context.js";
 
 type Spec =
@@ -49,7 +49,7 @@ switch (spec.mode) {
   }
   case "job": {
     const cluster = await joined(spec);
-    const jobs = new Jobs(openDb(spec.dataDir), systemClock, 3_600_000, 1000, cluster);
+    const jobs = new Jobs(new SqliteMetadataStore(spec.dataDir), systemClock, 3_600_000, 1000, cluster);
     const job = jobs.start("0123456789abcdef0123456789abcdef", "Forever", 60_000, () => new Promise(() => undefined), () => ({ kind: "internal", message: "" }));
     process.stdout.write(`READY ${JSON.stringify({ job: job.uuid })}\n`);
     setInterval(() => undefined, 60_000);

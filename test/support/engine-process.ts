@@ -1,13 +1,38 @@
 /**
  * `backplan engine serve` in a child process of its own, as users run it, so a test can SIGKILL it mid-work and
  * start it again on the same data dir; and `backplan engine verify` offline on that dir. Run from the sources
- * through tsx: no build needed.
+ * through tsx (no build needed), or with `{ built: true }` from the built CLI in dist/ (run `npm run build`).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "src/cli/main.ts");
+/** The built CLI's entry point; it runs the bundle beside it (`backplan.cjs`) when that is current. */
+export const BUILT_MAIN = join(ROOT, "dist/src/cli/main.js");
+
+/**
+ * Throws unless the bundled CLI is built and current (`npm run build`): the bundle with its PostgreSQL metadata
+ * worker beside it, no older than the compiled modules (else main.js would not run it).
+ */
+export function requireBuiltCli(): void {
+  const mtime = (f: string) => statSync(join(ROOT, "dist/src/cli", f), { throwIfNoEntry: false })?.mtimeMs;
+  const bundle = mtime("backplan.cjs");
+  const modules = mtime("cli.js");
+  if (bundle === undefined || mtime("pg-metadata-worker.cjs") === undefined || (modules !== undefined && bundle < modules)) {
+    throw new Error("the bundled CLI (dist/src/cli/backplan.cjs, pg-metadata-worker.cjs) is missing or stale: run npm run build");
+  }
+}
+
+export interface EngineProcessOptions {
+  /** Run `dist/src/cli/main.js` (the bundled CLI, as installed) instead of the sources. */
+  built?: boolean;
+  /** More `engine serve` arguments (`--metadata URL`, `--chunks URL`...). */
+  args?: string[];
+  /** Environment variables added to this process's. */
+  env?: Record<string, string>;
+}
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -17,9 +42,10 @@ export interface EngineProcess {
   exited: Promise<number | null>;
 }
 
-export async function startEngineProcess(dataDir: string, demo: boolean): Promise<EngineProcess> {
-  const args = ["--import", "tsx", MAIN, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : [])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+export async function startEngineProcess(dataDir: string, demo: boolean, opts: EngineProcessOptions = {}): Promise<EngineProcess> {
+  const cli = opts.built ? [BUILT_MAIN] : ["--import", "tsx", MAIN];
+  const args = [...cli, "engine", "serve", "--data", dataDir, "--listen", "127.0.0.1:0", ...(demo ? ["--demo"] : []), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
   let out = "";
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));

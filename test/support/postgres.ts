@@ -88,3 +88,14 @@ export async function startPostgres(): Promise<Postgres> {
     },
   };
 }
+
+/** Runs one statement on the database of `url` (own connection) and returns its rows. */
+export async function query<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, values)).rows;
+  } finally {
+    await c.end();
+  }
+}

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../args.js";
-import { ADVERTISE_URL_ENV, CHUNKS_ENV, engineCommand, NODE_NAME_ENV, PRIMARY_STORAGE_ENV } from "./engine.js";
+import { ADVERTISE_URL_ENV, CHUNKS_ENV, engineCommand, METADATA_ENV, NODE_NAME_ENV, PRIMARY_STORAGE_ENV } from "./engine.js";
 
 // Only the refusals: each is decided before an engine, a database or a bucket is touched.
-describe("engine --chunks and engine migrate arguments", () => {
+describe("engine --chunks, --metadata and engine migrate arguments", () => {
   let dir: string;
-  const ENVS = [CHUNKS_ENV, PRIMARY_STORAGE_ENV, NODE_NAME_ENV, ADVERTISE_URL_ENV];
+  const ENVS = [CHUNKS_ENV, PRIMARY_STORAGE_ENV, NODE_NAME_ENV, ADVERTISE_URL_ENV, METADATA_ENV];
   const saved = ENVS.map((name) => process.env[name]);
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "backplan-engine-cli-"));
@@ -67,12 +67,35 @@ describe("engine --chunks and engine migrate arguments", () => {
     expect(existsSync(join(dir, "engine.db"))).toBe(false);
   });
 
-  it("migrate needs --from an engine data dir and --to-chunks", async () => {
+  it("serve and verify refuse a malformed --metadata URL, naming the option and masking the password", async () => {
+    const msg = await usageError(["serve", "--data", dir, "--metadata", "mysql://bob:HUSH@db/engine"]);
+    expect(msg).toContain("--metadata mysql://bob:***@db/engine: the scheme must be postgres:// or postgresql://");
+    expect(msg).not.toContain("HUSH");
+    expect(await usageError(["verify", "--data", dir, "--metadata", "postgres://bob:HUSH@db"])).toBe(
+      "--metadata postgres://bob:***@db: must name one database as its path (/DATABASE) (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)",
+    );
+  });
+
+  it("serve fails to start on an unreachable metadata server, naming --metadata and masking the password", async () => {
+    const msg = await usageError(["serve", "--data", dir, "--listen", "127.0.0.1:0", "--metadata", "postgres://bob:HUSH@127.0.0.1:1/engine"]);
+    expect(msg).toMatch(/^--metadata postgres:\/\/bob:\*\*\*@127\.0\.0\.1:1\/engine: cannot open the metadata database: .*ECONNREFUSED/);
+    expect(msg).not.toContain("HUSH");
+  });
+
+  it("serve reads BACKPLAN_ENGINE_METADATA when no --metadata is given, and the flag wins over it", async () => {
+    process.env[METADATA_ENV] = "postgres://from-env";
+    expect(await usageError(["serve", "--data", dir])).toContain("--metadata postgres://from-env: must name one database");
+    expect(await usageError(["serve", "--data", dir, "--metadata", "not a url"])).toContain("--metadata not a url: is not a URL");
+  });
+
+  it("migrate needs --from an engine data dir and --to-metadata or --to-chunks", async () => {
     expect(await usageError(["migrate", "--to-chunks", "s3://ok-bucket"])).toContain("needs --from");
     expect(await usageError(["migrate", "--from", dir, "--to-chunks", "s3://ok-bucket"])).toContain("not an engine data dir");
     writeFileSync(join(dir, "engine.db"), "");
-    expect(await usageError(["migrate", "--from", dir])).toContain("needs --to-chunks");
+    expect(await usageError(["migrate", "--from", dir])).toContain("needs --to-metadata postgres://USER:PASSWORD@HOST:PORT/DATABASE and/or --to-chunks");
     expect(await usageError(["migrate", "--from", dir, "--to-chunks", "s3://ok-bucket?endpoint=ftp://x"])).toContain("http:// or https://");
-    expect(await usageError(["migrate", "--from", dir, "--to-metadata", "postgres://x"])).toContain("unknown flag: -to-metadata");
+    expect(await usageError(["migrate", "--from", dir, "--to-metadata", "postgres://u:HUSH@x", "--to-chunks", "s3://ok-bucket"])).toContain(
+      "--to-metadata postgres://u:***@x: must name one database",
+    );
   });
 });

@@ -14,6 +14,7 @@ const SERVE_FLAGS = {
   "primary-storage": { type: "string" },
   "node-name": { type: "string" },
   "advertise-url": { type: "string" },
+  metadata: { type: "string" },
 } as const;
 
 /** The environment variable `--chunks` falls back to (a flag given on the command line wins). */
@@ -28,6 +29,9 @@ export const ADVERTISE_URL_ENV = "BACKPLAN_ENGINE_ADVERTISE_URL";
 function flagOrEnv(args: ReturnType<typeof parseArgs>, flag: string, env: string): string | undefined {
   return stringFlag(args, flag) ?? (process.env[env] || undefined);
 }
+
+/** The environment variable `--metadata` falls back to (a flag given on the command line wins). */
+export const METADATA_ENV = "BACKPLAN_ENGINE_METADATA";
 
 /** `--chunks`, else BACKPLAN_ENGINE_CHUNKS (when set and not empty), else undefined: local chunk directories. */
 function chunksSetting(args: ReturnType<typeof parseArgs>): string | undefined {
@@ -48,6 +52,19 @@ function primaryStorageSetting(args: ReturnType<typeof parseArgs>): string | und
   return resolve(dir);
 }
 
+/** `--metadata`, else BACKPLAN_ENGINE_METADATA (when set and not empty), else undefined: `engine.db` in the data dir. */
+function metadataSetting(args: ReturnType<typeof parseArgs>): string | undefined {
+  return stringFlag(args, "metadata") ?? (process.env[METADATA_ENV] || undefined);
+}
+
+/** The metadata database URL, checked: a UsageError naming the option when it is malformed. */
+async function checkedMetadataUrl(url: string | undefined, option = "--metadata"): Promise<string | undefined> {
+  if (url === undefined) return undefined;
+  const { checkMetadataUrl } = await import("../../engine/store/pg-url.js");
+  await asUsage(async () => checkMetadataUrl(url, option));
+  return url;
+}
+
 /** The chunk store URL, checked: a UsageError naming the setting when it is malformed. */
 async function checkedChunksUrl(url: string | undefined): Promise<string | undefined> {
   if (url === undefined) return undefined;
@@ -58,7 +75,8 @@ async function checkedChunksUrl(url: string | undefined): Promise<string | undef
 
 /**
  * Runs `fn`, turning the storage layer's errors about where chunks live (a bad URL, an unreachable bucket, a
- * storage bound elsewhere, a damaged location record) and the cluster's about this node's identity (a bad or
+ * storage bound elsewhere, a damaged location record), the metadata store's (a bad `--metadata` URL, an
+ * unreachable database, a data dir migrated elsewhere) and the cluster's about this node's identity (a bad or
  * taken node name, a bad advertise URL) into a UsageError: the user reads the message, which names the setting
  * and the fix, not a stack trace.
  */
@@ -66,7 +84,7 @@ async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Error && (e.name === "StorageError" || e.name === "NodeIdentityError")) throw new UsageError(e.message);
+    if (e instanceof Error && ["StorageError", "MetadataError", "NodeIdentityError"].includes(e.name)) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -130,6 +148,7 @@ async function serve(argv: string[]): Promise<number> {
   const primaryStorage = primaryStorageSetting(args);
   const nodeName = flagOrEnv(args, "node-name", NODE_NAME_ENV);
   const advertiseUrl = flagOrEnv(args, "advertise-url", ADVERTISE_URL_ENV);
+  const metadata = await checkedMetadataUrl(metadataSetting(args));
   const engine = await asUsage(() =>
     startEngine({
       dataDir: stringFlag(args, "data") ?? ".backplan/engine",
@@ -142,6 +161,7 @@ async function serve(argv: string[]): Promise<number> {
       ...(primaryStorage !== undefined ? { primaryStorage } : {}),
       ...(nodeName !== undefined ? { nodeName } : {}),
       ...(advertiseUrl !== undefined ? { advertiseUrl } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     }),
   );
   process.stdout.write(`backplan engine listening on ${engine.url}\n`);
@@ -150,6 +170,7 @@ async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`  Terraform state: ${engine.url}/engine/v1/states/NAME (backend "http", basic auth with an engine account)\n`);
   process.stdout.write(`  data dir:   ${engine.context.dataDir}\n`);
   if (primaryStorage !== undefined) process.stdout.write(`  primary storage: ${primaryStorage}\n`);
+  if (metadata !== undefined) process.stdout.write(`  metadata:   ${engine.context.store.location}\n`);
   if (chunks !== undefined) {
     const { redactUrl } = await import("../../engine/storage/object-store-url.js");
     process.stdout.write(`  chunks:     ${redactUrl(chunks)}\n`);
@@ -190,7 +211,7 @@ async function serve(argv: string[]): Promise<number> {
   });
 }
 
-const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" }, "primary-storage": { type: "string" } } as const;
+const VERIFY_FLAGS = { data: { type: "string" }, json: { type: "boolean" }, chunks: { type: "string" }, "primary-storage": { type: "string" }, metadata: { type: "string" } } as const;
 
 /**
  * Offline check of the backup storages of a data dir (the engine should not be running on it: opening a CDP
@@ -200,8 +221,9 @@ async function verify(argv: string[]): Promise<number> {
   const args = parseArgs(argv, VERIFY_FLAGS);
   if (args.positionals.length > 1) throw new UsageError(`engine verify takes at most one BACKUP_STORAGE_UUID, got ${args.positionals.length}`);
   const dataDir = stringFlag(args, "data") ?? ".backplan/engine";
-  if (!existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
-  const { openDb } = await import("../../engine/store/db.js");
+  const metadata = await checkedMetadataUrl(metadataSetting(args));
+  if (metadata === undefined && !existsSync(join(dataDir, "engine.db"))) throw new UsageError(`--data ${dataDir} is not an engine data dir (no engine.db)`);
+  const { openMetadataStore } = await import("../../engine/store/open-store.js");
   const { Inventory } = await import("../../engine/domain/inventory.js");
   const { ChunkBackupStore } = await import("../../engine/storage/chunk-backup-store.js");
   const { VmBackups } = await import("../../engine/domain/vm-backups.js");
@@ -217,13 +239,17 @@ async function verify(argv: string[]): Promise<number> {
       dataDir: resolve(dataDir),
       ...(chunksUrl !== undefined ? { chunks: chunksUrl } : {}),
       ...(primaryStorage !== undefined ? { primaryStorage } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
     }),
   );
-  const db = openDb(resolve(dataDir));
+  const db = await asUsage(async () => openMetadataStore(resolve(dataDir), metadata)).catch(async (e: unknown) => {
+    await site.release();
+    throw e;
+  });
   const inventory = new Inventory(db, resolve(dataDir), systemClock, site.roots);
   const store = new ChunkBackupStore();
   const vmBackups = new VmBackups(db, systemClock, inventory, store);
-  const cdp = new Cdp({ db, clock: systemClock, inventory, backupStore: store });
+  const cdp = new Cdp({ store: db, clock: systemClock, inventory, backupStore: store });
   try {
     const wanted = args.positionals[0];
     const storages = inventory.backupStorages.all().filter((bs) => wanted === undefined || bs.uuid === wanted);
@@ -245,11 +271,13 @@ async function verify(argv: string[]): Promise<number> {
   }
 }
 
-const MIGRATE_FLAGS = { from: { type: "string" }, "to-chunks": { type: "string" }, json: { type: "boolean" } } as const;
+const MIGRATE_FLAGS = { from: { type: "string" }, "to-chunks": { type: "string" }, "to-metadata": { type: "string" }, json: { type: "boolean" } } as const;
 
 /**
- * Copies a stopped embedded engine's chunks into an object store (idempotent, resumable) and switches each
- * backup storage to it. Exit 0 when every storage switched, 1 when a damaged chunk kept one from switching.
+ * Moves a stopped embedded engine's data into the scale-out stores: its metadata (`engine.db`) into PostgreSQL
+ * (`--to-metadata`), its chunks into an object store (`--to-chunks`), or both in one run. Each part is
+ * idempotent, so an interrupted run is finished by running it again. Exit 0 when everything moved, 1 when a
+ * damaged chunk kept a storage from switching.
  */
 async function migrate(argv: string[]): Promise<number> {
   const args = parseArgs(argv, MIGRATE_FLAGS);
@@ -257,18 +285,50 @@ async function migrate(argv: string[]): Promise<number> {
   const from = stringFlag(args, "from");
   if (from === undefined) throw new UsageError("engine migrate needs --from DATA_DIR (the embedded engine's data dir)");
   if (!existsSync(join(from, "engine.db"))) throw new UsageError(`--from ${from} is not an engine data dir (no engine.db)`);
-  const url = await checkedChunksUrl(stringFlag(args, "to-chunks"));
-  if (url === undefined) throw new UsageError("engine migrate needs --to-chunks s3://BUCKET/PREFIX?endpoint=...");
+  const chunksUrl = await checkedChunksUrl(stringFlag(args, "to-chunks"));
+  const metadataUrl = await checkedMetadataUrl(stringFlag(args, "to-metadata"), "--to-metadata");
+  if (chunksUrl === undefined && metadataUrl === undefined) {
+    throw new UsageError("engine migrate needs --to-metadata postgres://USER:PASSWORD@HOST:PORT/DATABASE and/or --to-chunks s3://BUCKET/PREFIX?endpoint=...");
+  }
+  const dataDir = resolve(from);
+  const json = boolFlag(args, "json");
+  const out: Record<string, unknown> = {};
+  let ok = true;
+  const next: string[] = [];
+  if (metadataUrl !== undefined) {
+    const { migrateMetadata } = await import("../../engine/store/migrate-metadata.js");
+    const m = await asUsage(() => migrateMetadata({ dataDir, url: metadataUrl }));
+    out["metadata"] = m;
+    if (!json) {
+      const what = `${m.documents} documents, ${m.teamStateVersions} team state versions, ${m.teamStateLocks} locks`;
+      process.stdout.write(`metadata: ${what} — ${m.copied ? "copied to" : "already in"} ${m.to}\n`);
+    }
+    next.push(`--metadata ${m.to}`);
+  }
+  if (chunksUrl !== undefined) {
+    const chunks = await migrateChunksTo(dataDir, chunksUrl, json);
+    Object.assign(out, { to: chunks.to, storages: chunks.storages });
+    ok &&= chunks.ok;
+    next.push(`--chunks ${chunks.to}`);
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ ok, ...out }, null, 2)}\n`);
+  else if (ok) {
+    process.stdout.write(`Done. Start the engine with --data ${from} ${next.join(" ")} (the real URLs) and check it with backplan engine verify.\n`);
+    if (chunksUrl !== undefined) process.stdout.write(`Once verify passes, the local chunk directories (${join(from, "backup", "*", "chunks")}) may be removed.\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+/** Copies the chunks of every backup storage of `dataDir` into the object store of `url` and switches them. */
+async function migrateChunksTo(dataDir: string, url: string, json: boolean) {
   const { parseObjectStoreUrl, redactUrl } = await import("../../engine/storage/object-store-url.js");
   const { openObjectStore } = await import("../../engine/storage/object-store-binding.js");
   const { migrateChunks } = await import("../../engine/storage/migrate-chunks.js");
-  const dataDir = resolve(from);
   const target = parseObjectStoreUrl(url);
-  const json = boolFlag(args, "json");
   const binding = await asUsage(() => openObjectStore(join(dataDir, "backup"), target, url));
   try {
     const MiB = 1024 * 1024;
-    const results = await asUsage(() =>
+    const storages = await asUsage(() =>
       migrateChunks({
         dataDir,
         target,
@@ -283,13 +343,7 @@ async function migrate(argv: string[]): Promise<number> {
         },
       }),
     );
-    const ok = results.every((m) => m.switched);
-    if (json) process.stdout.write(`${JSON.stringify({ ok, to: redactUrl(url), storages: results }, null, 2)}\n`);
-    else if (ok) {
-      process.stdout.write(`Done. Start the engine with --chunks ${redactUrl(url)}, check with backplan engine verify --data ${from} --chunks URL,\n`);
-      process.stdout.write(`then the local chunk directories (${join(from, "backup", "*", "chunks")}) may be removed.\n`);
-    }
-    return ok ? 0 : 1;
+    return { ok: storages.every((m) => m.switched), to: redactUrl(url), storages };
   } finally {
     binding.release();
   }
@@ -299,10 +353,10 @@ export const engineCommand: Command = {
   name: "engine",
   summary: "Run and operate the built-in backup engine",
   usage:
-    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL] [--primary-storage DIR]\n" +
-    "         [--node-name NAME] [--advertise-url URL]   (nodes sharing --metadata; docs/engine-scale-out.md)\n" +
-    "       backplan engine verify [--data DIR] [--chunks s3://...] [--primary-storage DIR] [--json] [BACKUP_STORAGE_UUID]\n" +
-    "       backplan engine migrate --from DIR --to-chunks s3://BUCKET/PREFIX?endpoint=URL [--json]",
+    "backplan engine serve [--data DIR] [--listen 127.0.0.1:8080] [--demo] [--session-timeout SECONDS] [--time-zone ZONE] [--chunks s3://BUCKET/PREFIX?endpoint=URL]\n" +
+    "         [--metadata postgres://USER:PASSWORD@HOST:PORT/DB] [--primary-storage DIR] [--node-name NAME] [--advertise-url URL]   (docs/engine-scale-out.md)\n" +
+    "       backplan engine verify [--data DIR] [--chunks s3://...] [--metadata postgres://...] [--primary-storage DIR] [--json] [BACKUP_STORAGE_UUID]\n" +
+    "       backplan engine migrate --from DIR [--to-metadata postgres://...] [--to-chunks s3://BUCKET/PREFIX?endpoint=URL] [--json]",
   async run(argv) {
     const [sub, ...rest] = argv;
     switch (sub) {

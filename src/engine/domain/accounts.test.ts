@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../store/db.js";
+import { SqliteMetadataStore } from "../store/sqlite-store.js";
 import { Accounts, sha512Hex } from "./accounts.js";
 import { DomainError } from "./errors.js";
 
 describe("Accounts", () => {
-  let db: Db;
+  let db: SqliteMetadataStore;
   let dir: string;
   afterEach(() => {
     db.close();
@@ -15,7 +15,7 @@ describe("Accounts", () => {
   });
   const make = (now: () => number) => {
     dir = mkdtempSync(join(tmpdir(), "backplan-accounts-"));
-    db = openDb(dir);
+    db = new SqliteMetadataStore(dir);
     return new Accounts(db, { now }, 1000);
   };
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
@@ -62,13 +62,13 @@ export class Accounts {
   private readonly keys: Collection<AccessKey & { uuid: string }>;
 
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly clock: Clock,
     private readonly sessionTimeoutMs: number,
   ) {
-    this.accounts = new Collection(db, "account");
-    this.sessions = new Collection(db, "session");
-    this.keys = new Collection(db, "access-key");
+    this.accounts = store.collection("account");
+    this.sessions = store.collection("session");
+    this.keys = store.collection("access-key");
   }
 
   /** Makes sure the platform administrator `admin` exists (password `password` when it is created). */

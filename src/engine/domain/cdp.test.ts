@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CopyBackupStore } from "../storage/copy-store.js";
-import { openDb, type Db } from "../store/db.js";
+import { SqliteMetadataStore } from "../store/sqlite-store.js";
 import { Cdp } from "./cdp.js";
 import { Inventory, type BackupStorage, type VmInstance } from "./inventory.js";
 
@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 
 describe("Cdp (domain)", () => {
   let dir: string;
-  let db: Db;
+  let db: SqliteMetadataStore;
   let inventory: Inventory;
   let bs: BackupStorage;
   let vm: VmInstance;
@@ -20,14 +20,14 @@ describe("Cdp (domain)", () => {
   const clock = { now: () => Date.now() };
   let open: Cdp[] = [];
   const make = () => {
-    const cdp = new Cdp({ db, clock, inventory, backupStore: store });
+    const cdp = new Cdp({ store: db, clock, inventory, backupStore: store });
     open.push(cdp);
     return cdp;
   };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "backplan-cdp-"));
-    db = openDb(dir);
+    db = new SqliteMetadataStore(dir);
     inventory = new Inventory(db, dir, clock);
     const zone = inventory.addZone("z");
     const cluster = inventory.addCluster(zone.uuid, "c");

@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import type { Cluster } from "../cluster/cluster.js";
 import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
 import type { CdpJournalOptions } from "../storage/cdp-journal.js";
 import type { Clock } from "./clock.js";
@@ -108,7 +108,7 @@ export interface CdpTaskChanges {
 }
 
 export interface CdpDeps {
-  db: Db;
+  store: MetadataStore;
   clock: Clock;
   inventory: Inventory;
   backupStore: VolumeBackupStore;
@@ -142,10 +142,15 @@ export class Cdp {
   private readonly ownership: CdpOwnership;
 
   constructor(private readonly deps: CdpDeps) {
-    this.policies = new Collection(deps.db, "cdp-policy");
-    this.tasks = new Collection(deps.db, "cdp-task");
-    this.points = new Collection(deps.db, "cdp-recovery-point");
+    this.policies = deps.store.collection("cdp-policy");
+    this.tasks = deps.store.collection("cdp-task");
+    this.points = deps.store.collection("cdp-recovery-point");
     for (const p of this.points.all()) this.index(p);
+    // Points another engine node cut or removed (shared metadata), or a failed transaction put back, reach the index.
+    this.points.onStoreChange((_uuid, next, prev) => {
+      if (prev) this.unindex(prev);
+      if (next) this.index(next);
+    });
     this.journaling = new CdpJournaling(deps.inventory, deps.clock, (taskUuid, e) => this.markFailed(taskUuid, e), {
       ...deps.journal,
       now: deps.journal?.now ?? (() => deps.clock.now()),
@@ -348,10 +353,10 @@ export class Cdp {
       if (!task) return;
       // The records go first, in one transaction, then the journal: a crash in between leaves a journal no task
       // names, which the next start removes (sweepOrphanJournals) — never a listed task whose journal is gone.
-      this.deps.db.transaction(() => {
+      this.deps.store.transaction(() => {
         for (const p of this.pointsOf(uuid)) this.removePoint(p);
         this.tasks.delete(uuid);
-      })();
+      });
       const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
       if (bs) await this.journaling.destroy(uuid, bs.url);
       else await this.journaling.release(uuid);
@@ -504,6 +509,10 @@ export class Cdp {
 
   removePoint(p: RecoveryPoint): void {
     this.points.delete(p.uuid);
+    this.unindex(p);
+  }
+
+  private unindex(p: RecoveryPoint): void {
     const list = this.pointsByTask.get(p.taskUuid);
     if (list) {
       const rest = list.filter((x) => x.uuid !== p.uuid);

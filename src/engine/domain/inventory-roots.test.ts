@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storageRoots } from "../storage/storage-roots.js";
-import { openDb, type Db } from "../store/db.js";
+import { SqliteMetadataStore } from "../store/sqlite-store.js";
 import { systemClock } from "./clock.js";
 import { Inventory } from "./inventory.js";
 
 let dir: string;
-let db: Db;
+let db: SqliteMetadataStore;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "backplan-inventory-roots-"));
-  db = openDb(join(dir, "data"));
+  db = new SqliteMetadataStore(join(dir, "data"));
 });
 afterEach(() => {
   db.close();

@@ -2,8 +2,8 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { open, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import { storageRoots, type StorageRoots } from "../storage/storage-roots.js";
 import type { Clock } from "./clock.js";
 import { DomainError, invalidArgument, notFound } from "./errors.js";
@@ -197,22 +197,27 @@ export class Inventory {
   private readonly roots: StorageRoots;
 
   constructor(
-    db: Db,
+    store: MetadataStore,
     dataDir: string,
     private readonly clock: Clock,
     roots?: StorageRoots,
   ) {
     this.roots = roots ?? storageRoots(dataDir);
-    this.zones = new Collection(db, "zone");
-    this.clusters = new Collection(db, "cluster");
-    this.hosts = new Collection(db, "host");
-    this.primaryStorages = new Collection(db, "primary-storage");
-    this.instanceOfferings = new Collection(db, "instance-offering");
-    this.l3Networks = new Collection(db, "l3-network");
-    this.backupStorages = new Collection(db, "backup-storage");
-    this.vms = new Collection(db, "vm-instance");
-    this.volumes = new Collection(db, "volume");
+    this.zones = store.collection("zone");
+    this.clusters = store.collection("cluster");
+    this.hosts = store.collection("host");
+    this.primaryStorages = store.collection("primary-storage");
+    this.instanceOfferings = store.collection("instance-offering");
+    this.l3Networks = store.collection("l3-network");
+    this.backupStorages = store.collection("backup-storage");
+    this.vms = store.collection("vm-instance");
+    this.volumes = store.collection("volume");
     for (const v of this.volumes.all()) this.indexVolume(v);
+    // Volumes another engine node created, moved or deleted (shared metadata), or a failed transaction put back.
+    this.volumes.onStoreChange((uuid, next, prev) => {
+      if (prev?.vmInstanceUuid) this.volumesByVm.get(prev.vmInstanceUuid)?.delete(uuid);
+      if (next) this.indexVolume(next);
+    });
   }
 
   private indexVolume(v: Volume): void {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../store/db.js";
+import { SqliteMetadataStore } from "../store/sqlite-store.js";
 import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
 import { INTERRUPTED_MESSAGE, Jobs, SHUTDOWN_MESSAGE } from "./jobs.js";
 
@@ -17,14 +17,14 @@ class SharedNode extends EmbeddedCluster {
 
 describe("Jobs", () => {
   const dirs: string[] = [];
-  const dbs: Db[] = [];
+  const dbs: SqliteMetadataStore[] = [];
   const open = (dir: string) => {
-    const db = openDb(dir);
+    const db = new SqliteMetadataStore(dir);
     dbs.push(db);
     return db;
   };
   afterEach(() => {
-    for (const db of dbs.splice(0)) if (db.open) db.close();
+    for (const db of dbs.splice(0)) if (db.db.open) db.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
   const newDir = () => {

@@ -1,7 +1,7 @@
 import type { Cluster } from "../cluster/cluster.js";
 import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { Clock } from "./clock.js";
 import type { DomainErrorKind } from "./errors.js";
 
@@ -66,14 +66,14 @@ export class Jobs {
    * running job is its own, or `failOrphan`'s once that node dies.
    */
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly clock: Clock,
     /** How long a finished job stays readable (ZStack purges completed jobs after a while). */
     private readonly expiryMs: number,
     private readonly maxFinished: number = MAX_FINISHED_JOBS,
     private readonly cluster: Cluster = new EmbeddedCluster(),
   ) {
-    this.jobs = new Collection(db, "api-job");
+    this.jobs = store.collection("api-job");
     const done = this.jobs.all().filter((j): j is Exclude<Job, { status: "running" }> => j.status !== "running");
     for (const j of done.sort((a, b) => a.finishDate - b.finishDate)) this.finished.push(j.uuid);
     for (const job of this.jobs.all()) {

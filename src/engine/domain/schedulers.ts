@@ -1,5 +1,5 @@
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { Clock } from "./clock.js";
 import { invalidArgument, notFound } from "./errors.js";
 import { newZStackUuid } from "./ids.js";
@@ -72,12 +72,12 @@ export class Schedulers {
   readonly triggers: Collection<SchedulerTrigger>;
 
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly clock: Clock,
     private readonly inventory: Inventory,
   ) {
-    this.jobs = new Collection(db, "scheduler-job");
-    this.triggers = new Collection(db, "scheduler-trigger");
+    this.jobs = store.collection("scheduler-job");
+    this.triggers = store.collection("scheduler-trigger");
   }
 
   createJob(input: NewJob): SchedulerJob {

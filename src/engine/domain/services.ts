@@ -34,15 +34,15 @@ const byContext = new WeakMap<EngineContext, EngineServices>();
 export function engineServices(ctx: EngineContext): EngineServices {
   const found = byContext.get(ctx);
   if (found) return found;
-  const accounts = new Accounts(ctx.db, ctx.clock, ctx.options.sessionTimeoutSeconds * 1000);
+  const accounts = new Accounts(ctx.store, ctx.clock, ctx.options.sessionTimeoutSeconds * 1000);
   accounts.ensureAdmin();
-  const jobs = new Jobs(ctx.db, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000, MAX_FINISHED_JOBS, ctx.cluster);
+  const jobs = new Jobs(ctx.store, ctx.clock, (ctx.options.jobExpirySeconds ?? DEFAULT_JOB_EXPIRY_SECONDS) * 1000, MAX_FINISHED_JOBS, ctx.cluster);
   const jobFailover = new JobFailover(jobs, ctx.cluster, ctx.refreshMetadata);
-  const cdp = new Cdp({ db: ctx.db, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore, cluster: ctx.cluster, refresh: ctx.refreshMetadata });
-  const vmBackups = new VmBackups(ctx.db, ctx.clock, ctx.inventory, ctx.backupStore);
-  const schedulers = new Schedulers(ctx.db, ctx.clock, ctx.inventory);
+  const cdp = new Cdp({ store: ctx.store, clock: ctx.clock, inventory: ctx.inventory, backupStore: ctx.backupStore, cluster: ctx.cluster, refresh: ctx.refreshMetadata });
+  const vmBackups = new VmBackups(ctx.store, ctx.clock, ctx.inventory, ctx.backupStore);
+  const schedulers = new Schedulers(ctx.store, ctx.clock, ctx.inventory);
   const backupScheduler = new BackupScheduler(schedulers, vmBackups, ctx.inventory, ctx.clock, ctx.cluster, ctx.refreshMetadata);
-  const services: EngineServices = { accounts, jobs, jobFailover, cdp, vmBackups, tags: new Tags(ctx.db), schedulers, backupScheduler };
+  const services: EngineServices = { accounts, jobs, jobFailover, cdp, vmBackups, tags: new Tags(ctx.store), schedulers, backupScheduler };
   byContext.set(ctx, services);
   ctx.onClose(async () => {
     await jobFailover.close();

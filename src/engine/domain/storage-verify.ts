@@ -1,6 +1,6 @@
 import type { VerifyProblem, VerifyReport, VolumeBackupStore } from "../storage/backup-store.js";
-import { Collection } from "../store/collection.js";
-import type { Db } from "../store/db.js";
+import type { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
 import type { Cdp } from "./cdp.js";
 import type { CheckpointItem } from "./csbs/checkpoints.js";
 import type { BackupStorage } from "./inventory.js";
@@ -93,7 +93,7 @@ function describeUsers(p: VerifyProblem): string {
  * backups (read from the database, so it works offline too) and CDP tasks' listed points.
  */
 export function recordedOn(
-  db: Db,
+  store: MetadataStore,
   services: { vmBackups: VmBackups; cdp: Cdp },
   storage: Pick<BackupStorage, "uuid" | "url">,
 ): Pick<StorageVerifyInput, "backups" | "cdpTasks" | "journalPoints"> {
@@ -101,7 +101,7 @@ export function recordedOn(
     .all()
     .filter((b) => b.backupStorageUuid === storage.uuid)
     .map((b) => ({ backupId: b.uuid, owner: `VolumeBackup[uuid:${b.uuid}]` }));
-  for (const item of new Collection<CheckpointItem>(db, "csbs-checkpoint-item").all()) {
+  for (const item of store.collection<CheckpointItem>("csbs-checkpoint-item").all()) {
     if (item.status !== "available") continue;
     for (const v of item.volumeBackups) if (v.storageUuid === storage.uuid) backups.push({ backupId: v.backupId, owner: `CSBS checkpoint item[uuid:${item.uuid}]` });
   }

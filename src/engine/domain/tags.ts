@@ -1,5 +1,5 @@
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 
 interface TagDoc {
   uuid: string;
@@ -14,8 +14,8 @@ interface TagDoc {
 export class Tags {
   private readonly docs: Collection<TagDoc>;
 
-  constructor(db: Db) {
-    this.docs = new Collection(db, "tags");
+  constructor(store: MetadataStore) {
+    this.docs = store.collection("tags");
   }
 
   /** Adds tags to an object (duplicates dropped); nothing is stored when both lists are empty. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../store/db.js";
+import { SqliteMetadataStore } from "../store/sqlite-store.js";
 import { DomainError } from "./errors.js";
 import { StateLockedError, TeamStates } from "./team-states.js";
 
@@ -11,14 +11,14 @@ const state = (serial: number) => Buffer.from(JSON.stringify({ version: 4, seria
 const lock = (id: string) => JSON.stringify({ ID: id, Operation: "OperationTypeApply", Who: "w" });
 
 describe("TeamStates", () => {
-  let db: Db;
+  let db: SqliteMetadataStore;
   let dir: string;
   let states: TeamStates;
   let now = 1000;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "backplan-team-states-"));
-    db = openDb(dir);
-    states = new TeamStates(db, { now: () => now });
+    db = new SqliteMetadataStore(dir);
+    states = new TeamStates(db.teamStates, { now: () => now });
   });
   afterEach(() => {
     db.close();

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Db } from "../store/db.js";
-import { TeamStateStore, type StateLockRow, type StateVersionRow } from "../store/team-states.js";
+import type { StateLockRow, StateVersionRow, TeamStateRepository } from "../store/team-states.js";
 import type { Clock } from "./clock.js";
 import { DomainError } from "./errors.js";
 
@@ -39,14 +38,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 export const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 export class TeamStates {
-  private readonly store: TeamStateStore;
-
   constructor(
-    db: Db,
+    private readonly store: TeamStateRepository,
     private readonly clock: Clock,
-  ) {
-    this.store = new TeamStateStore(db);
-  }
+  ) {}
 
   /** The current body and its version, or undefined when nothing was written under `name`. */
   current(name: string): { version: StateVersion; data: Uint8Array } | undefined {

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Db } from "../store/db.js";
-import { Collection } from "../store/collection.js";
+import type { MetadataStore } from "../store/metadata-store.js";
+import type { Collection } from "../store/collection.js";
 import type { BandwidthLimits, StoredBackupInfo, VolumeBackupStore } from "../storage/backup-store.js";
 import { readdirOrEmpty, removeDurable, writeFileDurable } from "../storage/durable-file.js";
 import type { Clock } from "./clock.js";
@@ -64,12 +64,12 @@ export class VmBackups {
   readonly backups: Collection<VolumeBackup>;
 
   constructor(
-    db: Db,
+    metadata: MetadataStore,
     private readonly clock: Clock,
     private readonly inventory: Inventory,
     private readonly store: VolumeBackupStore,
   ) {
-    this.backups = new Collection(db, "volume-backup");
+    this.backups = metadata.collection("volume-backup");
   }
 
   /** The group's backups, root first. */

@@ -31,6 +31,29 @@ export interface StateLockRow {
   createdBy: string;
 }
 
+/**
+ * The rows behind the engine's Terraform state server, as one store keeps them (SQLite: `TeamStateStore`;
+ * PostgreSQL: `PgTeamStates`). Each method is one atomic step: a crash leaves the old or the new version, never
+ * half of one, and `tryLock` gives the lock to exactly one caller even when several engine processes race.
+ */
+export interface TeamStateRepository {
+  latest(name: string): StateVersionRow | undefined;
+  version(name: string, version: number): StateVersionRow | undefined;
+  /** Every version of `name`, oldest first. */
+  versions(name: string): StateVersionRow[];
+  data(name: string, version: number): Uint8Array | undefined;
+  /** Names with at least one version or a lock, sorted. */
+  names(): string[];
+  /** Appends the next version of `name` and returns its row. */
+  append(name: string, meta: Omit<StateVersionRow, "name" | "version">, data: Uint8Array): StateVersionRow;
+  /** Deletes every version of `name`; returns how many there were. */
+  deleteVersions(name: string): number;
+  lock(name: string): StateLockRow | undefined;
+  /** Inserts the lock when there is none; returns the row that holds the lock afterwards (ours or the other). */
+  tryLock(row: StateLockRow): StateLockRow;
+  unlock(name: string): void;
+}
+
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS team_state_versions (
      name       TEXT    NOT NULL,
@@ -56,11 +79,11 @@ const SCHEMA = [
 const META = "name, version, serial, lineage, size, md5, created_at AS createdAt, created_by AS createdBy";
 
 /**
- * SQLite access for team states. Each method is one statement or one transaction, so a crash leaves either the
+ * SQLite access for team states (the embedded engine). Each method is one statement or one transaction, so a crash leaves either the
  * old or the new version, never half of one. The tables are created on open (`IF NOT EXISTS`): they belong to
  * this feature alone and need no migration of existing rows.
  */
-export class TeamStateStore {
+export class TeamStateStore implements TeamStateRepository {
   private readonly stmts;
 
   constructor(private readonly db: Db) {

@@ -2,8 +2,8 @@ import type { Clock } from "../clock.js";
 import { newOpenStackId } from "../ids.js";
 import type { Inventory, VmInstance } from "../inventory.js";
 import type { VolumeBackupStore } from "../../storage/backup-store.js";
-import type { Db } from "../../store/db.js";
-import { Collection } from "../../store/collection.js";
+import type { MetadataStore } from "../../store/metadata-store.js";
+import type { Collection } from "../../store/collection.js";
 import { CsbsError, invalidParameter } from "./errors.js";
 import { checkProvider, SERVER_TYPE, type Policies, type PolicyResource } from "./policies.js";
 import { backUpVmVolumes, removeVolumeBackups, type VolumeBackupRecord } from "./vm-volume-backup.js";
@@ -104,14 +104,14 @@ export class Checkpoints {
   private closed = false;
 
   constructor(
-    db: Db,
+    metadata: MetadataStore,
     private readonly policies: Policies,
     private readonly inventory: Inventory,
     private readonly store: VolumeBackupStore,
     private readonly clock: Clock,
   ) {
-    this.checkpoints = new Collection(db, "csbs-checkpoint");
-    this.items = new Collection(db, "csbs-checkpoint-item");
+    this.checkpoints = metadata.collection("csbs-checkpoint");
+    this.items = metadata.collection("csbs-checkpoint-item");
     policies.executing = (planId) => this.isExecuting(planId);
   }
 

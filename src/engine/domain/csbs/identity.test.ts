@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../../store/db.js";
+import { SqliteMetadataStore } from "../../store/sqlite-store.js";
 import { Identity } from "./identity.js";
 
 describe("Identity", () => {
   let dir: string;
-  let db: Db;
+  let db: SqliteMetadataStore;
   const clock = { t: 1_000_000, now() { return this.t; } };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "csbs-identity-"));
-    db = openDb(dir);
+    db = new SqliteMetadataStore(dir);
   });
   afterEach(() => {
     db.close();
@@ -26,7 +26,7 @@ describe("Identity", () => {
     expect(b.user.uuid).toBe(a.user.uuid);
     expect(a.domain).toEqual({ uuid: "default", name: "Default", enabled: true });
     const issued = id.authenticate({ identity: { method: "password", user: { name: "u", domain: { name: "Default" } }, password: "pw" } });
-    const dump = JSON.stringify(db.prepare("SELECT doc FROM objects").all());
+    const dump = JSON.stringify(db.db.prepare("SELECT doc FROM objects").all());
     expect(dump).not.toContain('"pw"');
     expect(dump).not.toContain(issued.token);
     expect(issued.context.project?.name).toBe("p"); // unscoped requests get the default project

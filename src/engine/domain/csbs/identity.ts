@@ -1,8 +1,8 @@
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { newZStackUuid } from "../ids.js";
-import type { Db } from "../../store/db.js";
-import { Collection } from "../../store/collection.js";
+import type { MetadataStore } from "../../store/metadata-store.js";
+import type { Collection } from "../../store/collection.js";
 import { CsbsError } from "./errors.js";
 
 /** Keystone's default token lifetime (`[token] expiration = 3600`). */
@@ -88,14 +88,14 @@ export class Identity {
   private readonly backOff = new LoginBackOff();
 
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly clock: Clock,
     private readonly tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS,
   ) {
-    this.domains = new Collection(db, "csbs-domain");
-    this.projects = new Collection(db, "csbs-project");
-    this.users = new Collection(db, "csbs-user");
-    this.tokens = new Collection(db, "csbs-token");
+    this.domains = store.collection("csbs-domain");
+    this.projects = store.collection("csbs-project");
+    this.users = store.collection("csbs-user");
+    this.tokens = store.collection("csbs-token");
   }
 
   /**

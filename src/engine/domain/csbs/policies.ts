@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
 import { newOpenStackId } from "../ids.js";
 import type { Inventory } from "../inventory.js";
-import type { Db } from "../../store/db.js";
-import { Collection } from "../../store/collection.js";
+import type { MetadataStore } from "../../store/metadata-store.js";
+import type { Collection } from "../../store/collection.js";
 import { CsbsError, invalidParameter } from "./errors.js";
 import { parseTriggerPattern } from "./trigger-pattern.js";
 import { vmUuidOf } from "./vm-ref.js";
@@ -108,11 +108,11 @@ export class Policies {
   executing: ExecutingProbe = () => false;
 
   constructor(
-    db: Db,
+    store: MetadataStore,
     private readonly inventory: Inventory,
     private readonly clock: Clock,
   ) {
-    this.all = new Collection(db, "csbs-policy");
+    this.all = store.collection("csbs-policy");
   }
 
   /** Creates a policy in `suspended` status. Throws `invalid_argument`-kind CsbsErrors naming the field. */

@@ -4,8 +4,8 @@ import { newOpenStackId } from "../ids.js";
 import type { Inventory, VmInstance } from "../inventory.js";
 import { createVmFromImages, type VolumeImage } from "../vm-restore.js";
 import type { VolumeBackupStore } from "../../storage/backup-store.js";
-import type { Db } from "../../store/db.js";
-import { Collection } from "../../store/collection.js";
+import type { MetadataStore } from "../../store/metadata-store.js";
+import type { Collection } from "../../store/collection.js";
 import type { CheckpointItem, Checkpoints } from "./checkpoints.js";
 import { CsbsError, invalidParameter } from "./errors.js";
 import { checkProvider, SERVER_TYPE } from "./policies.js";
@@ -86,13 +86,13 @@ export class Restores {
   private closed = false;
 
   constructor(
-    db: Db,
+    metadata: MetadataStore,
     private readonly checkpoints: Checkpoints,
     private readonly inventory: Inventory,
     private readonly store: VolumeBackupStore,
     private readonly clock: Clock,
   ) {
-    this.restores = new Collection(db, "csbs-restore");
+    this.restores = metadata.collection("csbs-restore");
   }
 
   /** Restores a previous process left running failed: their work died with it. Call once, before serving. */

@@ -25,12 +25,12 @@ const byContext = new WeakMap<EngineContext, CsbsServices>();
 export function csbsServices(ctx: EngineContext): CsbsServices {
   let s = byContext.get(ctx);
   if (s) return s;
-  const identity = new Identity(ctx.db, ctx.clock);
-  const policies = new Policies(ctx.db, ctx.inventory, ctx.clock);
-  const checkpoints = new Checkpoints(ctx.db, policies, ctx.inventory, ctx.backupStore, ctx.clock);
+  const identity = new Identity(ctx.store, ctx.clock);
+  const policies = new Policies(ctx.store, ctx.inventory, ctx.clock);
+  const checkpoints = new Checkpoints(ctx.store, policies, ctx.inventory, ctx.backupStore, ctx.clock);
   // With other nodes live, a checkpoint or restore in progress may be theirs: only a node starting alone recovers.
   if (ctx.recoverInterrupted) checkpoints.recover();
-  const restores = new Restores(ctx.db, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
+  const restores = new Restores(ctx.store, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
   if (ctx.recoverInterrupted) restores.recover();
   const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock, ctx.cluster, ctx.refreshMetadata);
   scheduler.start();

@@ -157,7 +157,7 @@ export async function registerAdmin(router: Router, ctx: EngineContext): Promise
   // really there. 200 with the report either way; `ok` says whether anything is missing or corrupt.
   route("POST", "/backup-storages/:uuid/verify", async (req) => {
     const bs = inv.require(inv.backupStorages, "BackupStorage", req.params.uuid!);
-    const report = await verifyBackupStorage({ storage: bs, store: ctx.backupStore, ...recordedOn(ctx.db, services, bs) });
+    const report = await verifyBackupStorage({ storage: bs, store: ctx.backupStore, ...recordedOn(ctx.store, services, bs) });
     return { status: 200, json: report };
   });
 

@@ -28,7 +28,7 @@ export const STATES = "/engine/v1/states";
  */
 export function registerTeamStates(router: Router, ctx: EngineContext): void {
   const { accounts } = engineServices(ctx);
-  const states = new TeamStates(ctx.db, ctx.clock);
+  const states = new TeamStates(ctx.store.teamStates, ctx.clock);
 
   const route = (method: string, pattern: string, run: (req: HttpRequest, who: Account) => Promise<HttpResponse> | HttpResponse) =>
     router.add(method, STATES + pattern, async (req) => {
