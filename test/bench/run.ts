@@ -60,6 +60,7 @@ export const BENCHES: readonly BenchSpec[] = [
   { name: "storage", script: "storage.bench", args: ["--size", "512MiB"], title: "Backup storage (chunk store)" },
   { name: "object-store", script: "object-store.bench", args: ["--size", "256MiB"], title: "Chunks in an S3 bucket (Swift s3api) against the local chunk store" },
   { name: "crash", script: "crash.bench", args: ["--trials", "100"], title: "Apply killed at seeded moments (ZStack and CSBS, 100 trials)" },
+  { name: "nodes", script: "nodes.bench", args: ["--clients", "32", "--seconds", "20"], title: "Engine API on one node against two behind HAProxy (PostgreSQL metadata)" },
   { name: "load", script: "load.bench", args: ["--clients", "50", "--seconds", "60"], title: "Engine under load (50 clients, mixed creates, deletes and queries)" },
 ];
 

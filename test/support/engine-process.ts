@@ -4,10 +4,11 @@
  * through tsx (no build needed), or with `{ built: true }` from the built CLI in dist/ (run `npm run build`).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+// test/support in the sources, dist/test/support when compiled (benchmarks run from dist).
+const ROOT = [resolve(import.meta.dirname, "../.."), resolve(import.meta.dirname, "../../..")].find((p) => existsSync(join(p, "src/cli/main.ts")))!;
 const MAIN = join(ROOT, "src/cli/main.ts");
 /** The built CLI's entry point; it runs the bundle beside it (`backplan.cjs`) when that is current. */
 export const BUILT_MAIN = join(ROOT, "dist/src/cli/main.js");
