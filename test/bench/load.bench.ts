@@ -7,14 +7,13 @@
  *
  *   node --import tsx test/bench/load.bench.ts [--clients 50] [--seconds 60]
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Agent, fetch } from "undici";
 import { startEngine } from "../../src/engine/server.js";
+import { percentile, zstackLoadClient } from "./zstack-load-client.js";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,43 +39,12 @@ async function main(): Promise<void> {
   const base = engine.url;
   // The clients' own connection pool, closed before the "after" sample: client and engine share this process,
   // so pooled keep-alive sockets would otherwise count as open files the engine kept.
-  const dispatcher = new Agent({ connections: CLIENTS });
-  const login = await fetch(`${base}/zstack/v1/accounts/login`, {
-    dispatcher,
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ logInByAccount: { accountName: "admin", password: createHash("sha512").update("password").digest("hex") } }),
-  });
-  const session = ((await login.json()) as { inventory: { uuid: string } }).inventory.uuid;
-  const headers = { authorization: `OAuth ${session}`, "content-type": "application/json" };
+  const client = await zstackLoadClient(base, CLIENTS);
+  const { req, job } = client;
   fullGc();
   const before = { rss: rssMiB(), heap: heapMiB(), fds: openFiles() };
   let peak = { rss: before.rss, fds: before.fds };
-  let requests = 0;
-  let fiveXx = 0;
   let inconsistent = 0;
-  const latencies: number[] = [];
-
-  async function req(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const started = performance.now();
-    const res = await fetch(base + path, { dispatcher, method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    latencies.push(performance.now() - started);
-    requests++;
-    if (res.status >= 500) fiveXx++;
-    return { status: res.status, json: text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined };
-  }
-
-  async function job(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await req(method, path, body);
-    if (r.status !== 202) return r.json;
-    const location = new URL(r.json.location as string).pathname;
-    for (;;) {
-      const p = await req("GET", location);
-      if (p.status !== 202) return p.json;
-      await new Promise((d) => setTimeout(d, 20));
-    }
-  }
 
   const deadline = Date.now() + SECONDS * 1000;
   const sampler = setInterval(() => (peak = { rss: Math.max(peak.rss, rssMiB()), fds: Math.max(peak.fds, openFiles()) }), 500);
@@ -98,7 +66,8 @@ async function main(): Promise<void> {
     }),
   );
   clearInterval(sampler);
-  await dispatcher.close();
+  await client.close();
+  const { requests, fiveXx, latencies } = client.counts;
   await new Promise((d) => setTimeout(d, 2000));
   fullGc();
   const after = { rss: rssMiB(), heap: heapMiB(), fds: openFiles() };
@@ -106,7 +75,7 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
+  const pct = (p: number) => percentile(latencies, p);
   console.log(`${CLIENTS} clients × ${SECONDS} s on loopback (create + read + LIKE query + delete + read per loop)\n`);
   console.log("| requests | req/s | 5xx | inconsistent reads | p50 ms | p99 ms | max ms | RSS MiB before / peak / after | heap MiB before / after (after a full GC) | open files before / peak / after |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");

@@ -10,14 +10,13 @@
  * Everything shares one machine: the clients, HAProxy, PostgreSQL and the nodes compete for the same cores, so a
  * second node adds capacity only where one node left cores idle.
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, fetch } from "undici";
 import { killHard, startEngineProcess, type EngineProcess } from "../support/engine-process.js";
 import { startHaproxy, type Haproxy } from "../support/haproxy.js";
 import { startPostgres } from "../support/postgres.js";
+import { percentile, zstackLoadClient, type LoadCounts } from "./zstack-load-client.js";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,55 +25,23 @@ function arg(name: string, def: number): number {
 const CLIENTS = arg("clients", 32);
 const SECONDS = arg("seconds", 20);
 
-interface Result {
-  requests: number;
-  fiveXx: number;
+interface Result extends LoadCounts {
   inconsistent: number;
-  latencies: number[];
 }
 
 type Workload = "mixed" | "read";
 
 async function drive(base: string, workload: Workload): Promise<Result> {
-  const dispatcher = new Agent({ connections: CLIENTS });
-  const login = await fetch(`${base}/zstack/v1/accounts/login`, {
-    dispatcher,
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ logInByAccount: { accountName: "admin", password: createHash("sha512").update("password").digest("hex") } }),
-  });
-  const session = ((await login.json()) as { inventory: { uuid: string } }).inventory.uuid;
-  const headers = { authorization: `OAuth ${session}`, "content-type": "application/json" };
-  const result: Result = { requests: 0, fiveXx: 0, inconsistent: 0, latencies: [] };
-  let measuring = false;
-
-  async function req(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const started = performance.now();
-    const res = await fetch(base + path, { dispatcher, method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    if (measuring) {
-      result.latencies.push(performance.now() - started);
-      result.requests++;
-      if (res.status >= 500) result.fiveXx++;
-    }
-    return { status: res.status, json: text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined };
-  }
-  async function job(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await req(method, path, body);
-    if (r.status !== 202) return r.json;
-    const location = new URL(r.json.location as string).pathname;
-    for (;;) {
-      const p = await req("GET", location);
-      if (p.status !== 202) return p.json;
-      await new Promise((d) => setTimeout(d, 20));
-    }
-  }
+  const client = await zstackLoadClient(base, CLIENTS);
+  const { req, job } = client;
+  let inconsistent = 0;
   const createPolicy = async (name: string) =>
     (await job("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name, recoveryPointPerSecond: 60 } }))?.inventory?.uuid as string | undefined;
 
   const fixtures: string[] = [];
+  client.measuring = false;
   if (workload === "read") for (let i = 0; i < 200; i++) fixtures.push((await createPolicy(`read-${i}`))!);
-  measuring = true;
+  client.measuring = true;
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
@@ -84,23 +51,23 @@ async function drive(base: string, workload: Workload): Promise<Result> {
         if (workload === "read") {
           const uuid = fixtures[(c * 7919 + n) % fixtures.length]!;
           const found = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-          if (found.json?.inventories?.length !== 1) result.inconsistent++;
+          if (found.json?.inventories?.length !== 1) inconsistent++;
           await req("GET", `/zstack/v1/cdp-backup-storage/policy?q=${encodeURIComponent(`name~=read-${n % 20}%`)}&limit=5`);
           continue;
         }
         const uuid = await createPolicy(`load-${c}-${n}`);
         if (!uuid) continue;
         const found = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-        if (found.json?.inventories?.length !== 1) result.inconsistent++;
+        if (found.json?.inventories?.length !== 1) inconsistent++;
         await req("GET", `/zstack/v1/cdp-backup-storage/policy?q=${encodeURIComponent(`name~=load-${c}-%`)}&limit=5`);
         await job("DELETE", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
         const gone = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-        if (gone.json?.inventories?.length !== 0) result.inconsistent++;
+        if (gone.json?.inventories?.length !== 0) inconsistent++;
       }
     }),
   );
-  await dispatcher.close();
-  return result;
+  await client.close();
+  return { ...client.counts, inconsistent };
 }
 
 interface SetUp {
@@ -139,7 +106,7 @@ async function main(): Promise<void> {
           if (setup.balancer) lb = await startHaproxy(nodes.map((n) => n.url));
           const r = await drive(lb?.url ?? nodes[0]!.url, workload);
           const lat = r.latencies.sort((a, b) => a - b);
-          const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!.toFixed(1);
+          const pct = (p: number) => percentile(lat, p);
           rows.push(`| ${setup.name} | ${workload} | ${r.requests} | ${Math.round(r.requests / SECONDS)} | ${pct(50)} | ${pct(99)} | ${r.fiveXx} | ${r.inconsistent} |`);
           if (r.fiveXx > 0 || r.inconsistent > 0) failed = true;
         } finally {
