@@ -145,18 +145,22 @@ export function assertJsonValue(v: unknown, where: string): asserts v is JsonVal
   throw new StateError(`${where}: ${v === undefined ? "undefined" : typeof v} is not JSON data`);
 }
 
-/** `fromJson`: the object came from JSON.parse, so its values are JSON data by construction. */
-function assertInstanceObject(o: InstanceObject, where: string, fromJson: boolean): void {
-  if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where}: schemaVersion must be a whole number`);
+/**
+ * `fromJson`: the object came from JSON.parse, so its values are JSON data by construction. The address is
+ * formatted only for a message (decoding a large state formatted one per instance).
+ */
+function assertInstanceObject(o: InstanceObject, a: InstanceAddress, fromJson: boolean): void {
+  const where = () => formatInstanceAddress(a);
+  if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where()}: schemaVersion must be a whole number`);
   if (!fromJson) {
-    assertJsonValue(o.attributes, `${where} attributes`);
-    if (o.identity !== undefined) assertJsonValue(o.identity, `${where} identity`);
-    assertJsonValue(o.sensitiveAttributes as unknown, `${where} sensitiveAttributes`);
+    assertJsonValue(o.attributes, `${where()} attributes`);
+    if (o.identity !== undefined) assertJsonValue(o.identity, `${where()} identity`);
+    assertJsonValue(o.sensitiveAttributes as unknown, `${where()} sensitiveAttributes`);
   }
   if (!Array.isArray(o.dependencies) || o.dependencies.some((d) => typeof d !== "string")) {
-    throw new StateError(`${where}: dependencies must be a list of resource addresses`);
+    throw new StateError(`${where()}: dependencies must be a list of resource addresses`);
   }
-  if (o.private !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.private)) throw new StateError(`${where}: private must be base64`);
+  if (o.private !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.private)) throw new StateError(`${where()}: private must be base64`);
 }
 
 export class State {
@@ -242,7 +246,7 @@ export class State {
     if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
       throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
     }
-    assertInstanceObject(obj, formatInstanceAddress(a), !copy);
+    assertInstanceObject(obj, a, !copy);
     const rk = resourceKey(a);
     let res = this.resourceMap.get(rk);
     if (!res) {
