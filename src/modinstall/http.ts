@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, type Dispatcher, getGlobalDispatcher, interceptors, request } from "undici";
+import type { Dispatcher } from "undici";
 import { runTool } from "./run.js";
 
 const ARCHIVES = ["tar.gz", "tgz", "tar.bz2", "tbz2", "tar.xz", "txz", "tar", "zip"] as const;
@@ -20,10 +20,14 @@ export interface HttpContext {
   signal?: AbortSignal;
 }
 
-/** The dispatcher honouring SSL_CERT_FILE of `env` (undefined: Node's defaults). */
-export function dispatcherFor(env: NodeJS.ProcessEnv): Dispatcher | undefined {
+/**
+ * The dispatcher honouring SSL_CERT_FILE of `env` (undefined: Node's defaults). undici is loaded here and in
+ * `httpGet`, when a module is fetched, not at start-up: every command loads this module, few fetch anything.
+ */
+export async function dispatcherFor(env: NodeJS.ProcessEnv): Promise<Dispatcher | undefined> {
   const file = env.SSL_CERT_FILE;
   if (!file) return undefined;
+  const { Agent } = await import("undici");
   return new Agent({ connect: { ca: readFileSync(file, "utf8") } });
 }
 
@@ -45,6 +49,7 @@ export function archiveOf(url: string): { format: ArchiveFormat; url: string } |
 
 /** GET with a readable error for any non-2xx status. */
 export async function httpGet(url: string, ctx: HttpContext, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const { getGlobalDispatcher, interceptors, request } = await import("undici");
   const dispatcher = (ctx.dispatcher ?? getGlobalDispatcher()).compose(interceptors.redirect({ maxRedirections: 10 }));
   const res = await request(url, { method: "GET", headers, dispatcher, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const body = Buffer.from(await res.body.arrayBuffer());

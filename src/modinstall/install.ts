@@ -50,7 +50,7 @@ export async function installModules(rootDir: string, opts: InstallOptions = {})
   const root = resolve(rootDir);
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
-  const dispatcher = dispatcherFor(env);
+  const dispatcher = await dispatcherFor(env);
   const ctx: HttpContext = { ...(dispatcher ? { dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const registry = new RegistryClient(credentialsFromEnvironment(env), ctx);
   const previous = readManifest(root, env).manifest;

@@ -32,7 +32,8 @@ export function decodeBody(body: Body, schema: ObjectSchema, scope: Scope, diags
     entry.items.push(decodeBlockBody(block.body, block.type, schema, scope, diags, context));
     blocksByType.set(block.type, entry);
   }
-  for (const [name, attr] of Object.entries(schema.attributes)) {
+  for (const name in schema.attributes) {
+    const attr = schema.attributes[name]!;
     if (attr.kind === "computed") continue;
     if (attr.block) {
       const entry = blocksByType.get(name);

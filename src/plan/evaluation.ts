@@ -64,19 +64,24 @@ export class ModuleScope {
     return this.parent ? this.parent.root() : this;
   }
 
+  // The three below are asked for per resource instance: made once, since steps and path never change.
+  private prefixText: string | undefined;
+  private nodePrefixText: string | undefined;
+  private addressText: string | undefined;
+
   /** `module.a["k"].module.b.` — the prefix of the addresses of this module instance's objects. */
   get prefix(): string {
-    return this.steps.map((s) => `module.${s.name}${formatKey(s.key)}.`).join("");
+    return (this.prefixText ??= this.steps.map((s) => `module.${s.name}${formatKey(s.key)}.`).join(""));
   }
 
   /** `module.a.module.b.` — the prefix of graph node names (configuration addresses) in this module. */
   get nodePrefix(): string {
-    return this.path.map((p) => `module.${p}.`).join("");
+    return (this.nodePrefixText ??= this.path.map((p) => `module.${p}.`).join(""));
   }
 
   /** `module.a["k"]` (empty for the root), as plan JSON's `module_address`. */
   get address(): string {
-    return formatModulePath(this.steps);
+    return (this.addressText ??= formatModulePath(this.steps));
   }
 
   /** A new instance of this template's module under `parent` (an instance of this template's parent). */
@@ -111,8 +116,14 @@ export class ModuleScope {
     }
   }
 
+  private moduleScope: Scope | undefined;
+
   /** A scope for expressions of this module; `instance` supplies `each`/`count` for one resource instance. */
   scope(instance?: { each?: { key: Value; value: Value }; count?: number; self?: Value }): Scope {
+    // One scope serves every expression without each / count / self (a new one per instance was pure garbage).
+    if (!instance || (instance.each === undefined && instance.count === undefined && instance.self === undefined)) {
+      return (this.moduleScope ??= { functions: this.functions, resolve: (ref) => this.resolve(ref) });
+    }
     return {
       functions: this.functions,
       resolve: (ref) => {

@@ -77,13 +77,13 @@ export function evaluateInstanceConfig(
   diags: Diagnostic[],
   address: string,
 ): InstanceConfig {
-  const scope = mod.scope({ ...(inst.each ? { each: inst.each } : {}), ...(inst.count !== undefined ? { count: inst.count } : {}) });
+  const scope = mod.scope(inst);
   const objSchema = { attributes: schema.attributes, shape: schema.schema.shape };
   const before = diags.length;
   const value = decodeBody(r.config, objSchema, scope, diags, `${r.mode === "data" ? "data " : ""}"${r.type}" "${r.name}"`);
   const config = toSdk(value) as SdkObject;
   const sensitive = sensitiveLeafPaths(value);
-  for (const [k, a] of Object.entries(schema.attributes)) if (a.sensitive) sensitive.push([k]);
+  for (const k in schema.attributes) if (schema.attributes[k]!.sensitive) sensitive.push([k]);
   if (diags.length === before) {
     for (const d of validateConfig(schema.attributes, schema.schema.shape, config)) {
       const top = d.path[0];

@@ -65,14 +65,6 @@ export interface PlanOutcome {
   providers: ProviderClients;
 }
 
-/** What planning an instance decided, kept for apply and for references from other expressions. */
-export interface PlannedInstance {
-  change: ResourceChange;
-  /** Provider-shaped planned object (UNKNOWN leaves) and the prior object it was planned from. */
-  planned: SdkObject | null;
-  prior: SdkObject | null;
-}
-
 /**
  * Makes a plan: refreshes the prior state through the providers, evaluates the configuration instance by
  * instance, and classifies each instance's change (see `classify` for the rules). Never throws for bad
@@ -150,9 +142,14 @@ class Planner extends RunBase {
   readonly changes: ResourceChange[] = [];
   readonly drift: ResourceChange[] = [];
   readonly outputChanges: OutputChange[] = [];
-  readonly planned = new Map<string, PlannedInstance>();
-  /** Per instance address: the refreshed object (null: gone), once the refresh finished. */
-  private readonly refreshes = new Map<string, Promise<SdkObject | null>>();
+  /** The change planned for each instance address (what `replace_triggered_by` and data reads look at). */
+  private readonly planned = new Map<string, ResourceChange>();
+  /**
+   * Per prior-state object (the state's own, as `viewInstance` and `resourcesView` give it): the batch read that
+   * refreshes it and its place in the answer (null there: gone). Keyed by the object, not by an address string:
+   * one string and one promise per instance were a large part of a no-op plan's garbage.
+   */
+  private readonly refreshes = new Map<InstanceObject, { batch: Promise<(SdkObject | null)[]>; index: number }>();
   private readonly included: Set<string> | undefined;
 
   constructor(
@@ -197,16 +194,12 @@ class Planner extends RunBase {
   protected override providerConfigured(configured: ConfiguredProvider): void {
     if (!this.req.refresh) return;
     const address = configured.address;
-    const byType = new Map<string, { addr: string; obj: InstanceObject }[]>();
+    const byType = new Map<string, InstanceObject[]>();
     for (const rs of this.priorView()) {
       if (rs.provider !== address || rs.address.mode !== "managed") continue;
-      for (const inst of rs.instances) {
-        if (!inst.current) continue;
-        const addr = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;
-        const list = byType.get(rs.address.type) ?? [];
-        list.push({ addr, obj: inst.current });
-        byType.set(rs.address.type, list);
-      }
+      let list = byType.get(rs.address.type);
+      if (!list) byType.set(rs.address.type, (list = []));
+      for (const inst of rs.instances) if (inst.current) list.push(inst.current);
     }
     const limit = semaphore(this.req.parallelism);
     for (const [type, items] of byType) {
@@ -217,10 +210,12 @@ class Planner extends RunBase {
         const batch = items.slice(i, i + 100);
         const run = limit(async () => {
           const ctx = opContext(configured, resource, "read", this.req.signal);
-          const states = batch.map((b) => upgrade(resource, b.obj, stateToSdk(b.obj.attributes, schema)));
+          const states = batch.map((obj) => upgrade(resource, obj, stateToSdk(obj.attributes, schema)));
           return resource.readMany(ctx, states);
         });
-        batch.forEach((b, j) => this.refreshes.set(b.addr, run.then((results) => results[j] ?? null)));
+        // Each instance that awaits it reports a failure; one never planned (-target) must not crash the process.
+        run.catch(() => undefined);
+        batch.forEach((obj, index) => this.refreshes.set(obj, { batch: run, index }));
       }
     }
   }
@@ -273,14 +268,19 @@ class Planner extends RunBase {
   /** Prior-state resources by `module.a.type.name` / `data.type.name`, indexed once: per-resource scans were O(n²). */
   private priorIndex: Map<string, Readonly<ResourceState>> | undefined;
 
-  private priorResource(key: string): Readonly<ResourceState> | undefined {
+  /** The index above, in prior-state order (a Map keeps insertion order). */
+  private priorByKey(): Map<string, Readonly<ResourceState>> {
     if (!this.priorIndex) {
       this.priorIndex = new Map();
       for (const rs of this.priorView()) {
         this.priorIndex.set(`${instancePrefix(rs.address.module)}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`, rs);
       }
     }
-    return this.priorIndex.get(key);
+    return this.priorIndex;
+  }
+
+  private priorResource(key: string): Readonly<ResourceState> | undefined {
+    return this.priorByKey().get(key);
   }
 
   /** The instance keys recorded in state for a resource (destroy mode plans what exists, not what is declared). */
@@ -289,18 +289,20 @@ class Planner extends RunBase {
     return (rs?.instances ?? []).filter((i) => i.current).map((i) => (i.key === undefined ? {} : { key: i.key }));
   }
 
-  private async refreshedObject(address: string, resource: Resource<unknown>, obj: InstanceObject | undefined): Promise<SdkObject | null> {
+  /**
+   * The object refreshed from `obj` (its prior state), null when the refresh found it gone. Without a refresh (or
+   * when it failed) the prior state's object itself: `stateView` when the caller has it, else made from `obj`.
+   */
+  private async refreshedObject(address: string, resource: Resource<unknown>, obj: InstanceObject | undefined, stateView?: SdkObject): Promise<SdkObject | null> {
     if (!obj) return null;
-    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
-    const stateView = upgrade(resource, obj, stateToSdk(obj.attributes, schema));
-    if (!this.req.refresh) return stateView;
-    const pending = this.refreshes.get(address);
-    if (!pending) return stateView;
+    const unrefreshed = () => stateView ?? upgrade(resource, obj, stateToSdk(obj.attributes, { attributes: resource.attributes, shape: resource.schema.shape }));
+    const pending = this.req.refresh ? this.refreshes.get(obj) : undefined;
+    if (!pending) return unrefreshed();
     try {
-      return await pending;
+      return (await pending.batch)[pending.index] ?? null;
     } catch (e) {
       this.diags.push({ severity: "error", summary: `Error refreshing ${address}`, detail: e instanceof Error ? e.message : String(e) });
-      return stateView;
+      return unrefreshed();
     }
   }
 
@@ -314,14 +316,17 @@ class Planner extends RunBase {
     selected: boolean,
   ): Promise<Value> {
     const schema = { attributes: resource.attributes, shape: resource.schema.shape };
-    const stateObj = this.prior.viewInstance(address);
+    // Looked up by its parts: parsing `address` back for every instance was a tenth of planning it.
+    const stateObj = this.prior.viewInstance({ module: mod.steps, mode: "managed", type: r.type, name: r.name, ...(inst.key !== undefined ? { key: inst.key } : {}) });
     const stateView = stateObj ? upgrade(resource, stateObj, stateToSdk(stateObj.attributes, schema)) : null;
-    let priorObj = await this.refreshedObject(address, resource, stateObj);
+    let priorObj = await this.refreshedObject(address, resource, stateObj, stateView ?? undefined);
     const priorSensitive = stateObj ? fromStatePaths(stateObj.sensitiveAttributes) : [];
-    this.recordDrift(address, r, resource, configured.provider.source, stateView, priorObj, stateObj !== undefined, priorSensitive);
+    // Whether the refresh found the object as the state has it (drift and the refreshed state both ask).
+    const refreshedSame = priorObj !== null && stateView !== null && (priorObj === stateView || objectsEqual(resource, stateView, priorObj));
+    this.recordDrift(address, r, configured.provider.source, stateView, priorObj, refreshedSame, priorSensitive);
     if (stateObj) {
       // The refreshed state starts as a copy of the prior one: write only what the refresh (or an upgrade) changed.
-      const unchanged = priorObj && stateView && stateObj.schemaVersion === resource.schemaVersion && (priorObj === stateView || objectsEqual(resource, stateView, priorObj));
+      const unchanged = refreshedSame && stateObj.schemaVersion === resource.schemaVersion;
       if (priorObj && !unchanged) this.refreshed.get().setInstance(address, { ...stateObj, attributes: sdkToState(priorObj, schema) }, { provider: configured.address });
       else if (!priorObj) this.refreshed.get().removeInstance(address);
     }
@@ -339,7 +344,7 @@ class Planner extends RunBase {
     if (this.req.mode === "destroy" || this.req.mode === "refresh-only" || !selected) {
       const value = priorObj ? fromSdk(priorObj, priorSensitive) : null;
       if (this.req.mode === "destroy" && priorObj && selected) {
-        this.addChange({ ...base, action: "delete", before: toPlanValue(priorObj, priorSensitive), after: null, replacePaths: [] }, null, priorObj, r);
+        this.addChange({ ...base, action: "delete", before: toPlanValue(priorObj, priorSensitive), after: null, replacePaths: [] });
       }
       return value;
     }
@@ -395,7 +400,7 @@ class Planner extends RunBase {
       replacePaths: action === "replace" ? replacePaths : [],
       ...(importing ? { importing } : {}),
     };
-    this.addChange(change, after, priorObj, r);
+    this.addChange(change);
     const value = fromSdk(after, sensitive);
     checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
     return value;
@@ -452,7 +457,7 @@ class Planner extends RunBase {
         if (ref.subject.kind !== "resource") continue;
         const prefix = `${mod.prefix}${ref.subject.mode === "data" ? "data." : ""}${ref.subject.type}.${ref.subject.name}`;
         for (const [addr, p] of this.planned) {
-          if ((addr === prefix || addr.startsWith(prefix + "[")) && (p.change.action === "update" || p.change.action === "replace" || p.change.action === "create")) return true;
+          if ((addr === prefix || addr.startsWith(prefix + "[")) && (p.action === "update" || p.action === "replace" || p.action === "create")) return true;
         }
       }
     }
@@ -492,9 +497,6 @@ class Planner extends RunBase {
     const planned = planResourceChange(ds.attributes, null, ic.config).planned;
     this.addChange(
       { ...this.changeBase(address, r, mod, configured.provider.source, inst), action: "read", reason: pending ? "read_because_dependency_pending" : "read_because_config_unknown", before: null, after: toPlanValue(planned, ic.sensitivePaths), replacePaths: [] },
-      planned,
-      null,
-      r,
     );
     return fromSdk(planned, ic.sensitivePaths);
   }
@@ -510,7 +512,7 @@ class Planner extends RunBase {
       for (const [addr, p] of this.planned) {
         // Addresses in repeated modules carry module keys the (configuration address) node name has not.
         const ofDep = addr === dep || addr.startsWith(dep + "[") || (dep.startsWith("module.") && addr.startsWith("module.") && configAddressOf(addr) === dep);
-        if (ofDep && p.change.action !== "no-op") return true;
+        if (ofDep && p.action !== "no-op") return true;
       }
     }
     return false;
@@ -530,14 +532,14 @@ class Planner extends RunBase {
     };
   }
 
-  private addChange(change: ResourceChange, planned: SdkObject | null, prior: SdkObject | null, _r: ConfigResource | undefined): void {
+  private addChange(change: ResourceChange): void {
     this.changes.push(change);
-    this.planned.set(change.address, { change, planned, prior });
+    this.planned.set(change.address, change);
   }
 
-  private recordDrift(address: string, r: ConfigResource, resource: Resource<unknown>, source: string, before: SdkObject | null, after: SdkObject | null, existed: boolean, sensitive: (string | number)[][]): void {
-    if (!existed || !before || !this.req.refresh) return;
-    if (after && objectsEqual(resource, before, after)) return;
+  /** `same`: the refresh found the object as the prior state has it (`after` equals `before`). */
+  private recordDrift(address: string, r: ConfigResource, source: string, before: SdkObject | null, after: SdkObject | null, same: boolean, sensitive: (string | number)[][]): void {
+    if (!before || !this.req.refresh || same) return;
     this.drift.push({
       address,
       mode: r.mode,
@@ -553,9 +555,12 @@ class Planner extends RunBase {
 
   /** Instances in state under this resource whose key the configuration no longer produces. */
   private planStrayInstances(mod: ModuleScope, r: ConfigResource, keys: InstanceKeyInfo[], resource: Resource<unknown>, source: string): void {
-    const wanted = new Set(keys.map((k) => String(k.key)));
     const rs = r.mode === "managed" ? this.priorResource(`${mod.prefix}${resourceKeyOf(r)}`) : undefined;
-    for (const inst of rs?.instances ?? []) {
+    if (!rs) return;
+    // The usual case, one instance planned under the key it has in state, needs no set of keys.
+    if (keys.length === 1 && rs.instances.length === 1 && keys[0]!.key === rs.instances[0]!.key) return;
+    const wanted = new Set(keys.map((k) => String(k.key)));
+    for (const inst of rs.instances) {
       if (!inst.current || wanted.has(String(inst.key))) continue;
       const address = `${mod.prefix}${r.type}.${r.name}${formatKey(inst.key)}`;
       const reason: ActionReason =
@@ -602,7 +607,7 @@ class Planner extends RunBase {
       after: null,
       replacePaths: [],
     };
-    this.addChange(change, null, before, undefined);
+    this.addChange(change);
   }
 
   private removedFor(instanceAddress: string): "forget" | "destroy" | undefined {
@@ -620,12 +625,12 @@ class Planner extends RunBase {
   private async planOrphans(): Promise<void> {
     const declared = new Set<string>();
     for (const mod of this.eg.modules.values()) {
-      for (const r of [...mod.config.managedResources.values(), ...mod.config.dataResources.values()]) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
+      for (const r of mod.config.managedResources.values()) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
+      for (const r of mod.config.dataResources.values()) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
     }
-    for (const rs of this.priorView()) {
-      const prefix = instancePrefix(rs.address.module);
-      const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
+    for (const [key, rs] of this.priorByKey()) {
       if (declared.has(key)) continue;
+      const prefix = instancePrefix(rs.address.module);
       if (rs.address.mode === "data") {
         this.refreshed.get().removeInstance(key);
         continue;
@@ -674,9 +679,6 @@ class Planner extends RunBase {
               after: null,
               replacePaths: [],
             },
-            null,
-            stateToSdk(obj.attributes, schema),
-            undefined,
           );
         }
       }
@@ -711,14 +713,22 @@ class Planner extends RunBase {
 
 /** Output for a destroy: outputs are removed. Exported for apply. */
 export function registryName(source: string): string {
-  return source.split("/").length === 2 ? `registry.terraform.io/${source}` : source;
+  // Asked once per planned instance: no split, and one string per provider.
+  const slash = source.indexOf("/");
+  if (slash < 0 || source.indexOf("/", slash + 1) >= 0) return source;
+  let name = registryNames.get(source);
+  if (name === undefined) registryNames.set(source, (name = `registry.terraform.io/${source}`));
+  return name;
 }
+
+const registryNames = new Map<string, string>();
 
 function resourceKeyOf(r: ConfigResource): string {
   return `${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`;
 }
 
 export function instancePrefix(module: readonly { name: string; key?: number | string }[]): string {
+  if (module.length === 0) return "";
   return module.map((m) => `module.${m.name}${formatKey(m.key)}.`).join("");
 }
 
@@ -728,7 +738,8 @@ function upgrade(resource: Resource<unknown>, obj: InstanceObject, attrs: SdkObj
 }
 
 function objectsEqual(resource: Resource<unknown>, a: SdkObject, b: SdkObject): boolean {
-  for (const [k, attr] of Object.entries(resource.attributes)) if (!sameValue(attr, a[k] ?? null, b[k] ?? null)) return false;
+  const attributes = resource.attributes;
+  for (const k in attributes) if (!sameValue(attributes[k]!, a[k] ?? null, b[k] ?? null)) return false;
   return true;
 }
 

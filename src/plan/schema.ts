@@ -62,15 +62,26 @@ export function langType(t: TfType): Type {
   }
 }
 
-/** The body schema `bodyContent` decodes a resource body with: configurable attributes plus nested and dynamic blocks. */
+/** Body schemas by the attributes record they were made from (a provider's, fixed for the life of the process). */
+const bodySchemas = new WeakMap<object, BodySchema>();
+
+/**
+ * The body schema `bodyContent` decodes a resource body with: configurable attributes plus nested and dynamic
+ * blocks. Made once per attributes record: every instance of every resource asks for it, and a new schema object
+ * per call also defeated `bodyContent`'s index of it.
+ */
 export function bodySchemaOf(s: ObjectSchema): BodySchema {
+  let schema = bodySchemas.get(s.attributes);
+  if (schema) return schema;
   const attributes = [];
   const blocks = [{ type: "dynamic", labels: ["type"] as const }];
   for (const [name, a] of Object.entries(s.attributes)) {
     if (a.block) blocks.push({ type: name, labels: [] as never });
     else attributes.push({ name });
   }
-  return { attributes, blocks };
+  schema = { attributes, blocks };
+  bodySchemas.set(s.attributes, schema);
+  return schema;
 }
 
 /** A type in Terraform's JSON form (`"string"`, `["list","number"]`, `["object",{...}]`), for state outputs. */

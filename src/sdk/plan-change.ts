@@ -31,7 +31,9 @@ export function planResourceChange(
   const planned: SdkObject = {};
   const requiresReplace: string[][] = [];
   let configurableChanged = false;
-  for (const [key, attr] of Object.entries(attributes)) {
+  // for...in, not Object.entries: this runs for every planned instance, and the pairs were most of its garbage.
+  for (const key in attributes) {
+    const attr = attributes[key]!;
     if (attr.kind === "computed") continue;
     const value = withNestedComputed(attr, prior?.[key] ?? null, configuredValue(attr, prior?.[key] ?? null, config[key] ?? null, prior !== null));
     planned[key] = value;
@@ -44,11 +46,13 @@ export function planResourceChange(
   if (replacing) {
     // The replacement is a new object: as Terraform plans it (ProposedNew from a null prior), an optional+computed
     // attribute the configuration leaves unset is decided by the remote side again, so it is unknown.
-    for (const [key, attr] of Object.entries(attributes)) {
+    for (const key in attributes) {
+      const attr = attributes[key]!;
       if (attr.kind === "optional_computed") planned[key] = configuredValue(attr, null, config[key] ?? null, false);
     }
   }
-  for (const [key, attr] of Object.entries(attributes)) {
+  for (const key in attributes) {
+    const attr = attributes[key]!;
     if (attr.kind !== "computed") continue;
     if (prior === null || replacing) planned[key] = attr.nullWith !== undefined && planned[attr.nullWith] === null ? null : UNKNOWN;
     else if (!configurableChanged || attr.stable) planned[key] = prior[key] ?? null;

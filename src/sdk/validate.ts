@@ -38,9 +38,11 @@ export function validateConfig(
       });
     }
   }
-  for (const [key, attr] of Object.entries(attributes)) {
+  for (const key in attributes) {
+    const attr = attributes[key]!;
     if (attr.kind === "computed") continue;
     const value = config[key] ?? null;
+    if (value === null && attr.kind !== "required") continue;
     const path = [...base, key];
     if (value === null) {
       if (attr.kind === "required") {

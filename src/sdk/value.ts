@@ -37,8 +37,10 @@ export function valuesEqual(a: SdkValue | undefined, b: SdkValue | undefined): b
     if (!Array.isArray(an) || !Array.isArray(bn) || an.length !== bn.length) return false;
     return an.every((x, i) => valuesEqual(x, bn[i]));
   }
-  const keys = new Set([...Object.keys(an), ...Object.keys(bn)]);
-  for (const k of keys) if (!valuesEqual(an[k], bn[k])) return false;
+  // A key missing on one side equals null on the other; no set of both key lists (this runs per attribute of
+  // every planned instance).
+  for (const k in an) if (!valuesEqual(an[k], bn[k])) return false;
+  for (const k in bn) if (!Object.hasOwn(an, k) && !valuesEqual(undefined, bn[k])) return false;
   return true;
 }
 

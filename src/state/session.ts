@@ -148,7 +148,9 @@ interface Loaded {
   state: State;
   /** The serial of the stored state (the in-memory state may be ahead by the replayed journal). */
   fileSerial: number;
-  fileText: string | undefined;
+  /** Whether a state file with content was read, and its size in bytes (0 without one). */
+  fileExists: boolean;
+  fileBytes: number;
   pending: Map<string, PendingCreate>;
   lastSeq: number;
   journalFound: boolean;
@@ -161,12 +163,14 @@ async function load(storage: StateStorage, journalPath: string, where: string): 
   // A view of the bytes, not a copy (a second 100 MB buffer for a 100,000-resource state).
   const fileText = bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   // Terraform leaves an empty file behind in some failure modes; treat it as no state, as Terraform does.
-  const state = fileText && fileText.trim() !== "" ? decodeStateV4(fileText, where) : undefined;
+  const fileExists = fileText !== undefined && fileText.trim() !== "";
+  const fileBytes = bytes?.byteLength ?? 0;
+  const state = fileExists ? decodeStateV4(fileText, where) : undefined;
   const journal = new JournalFile(journalPath);
   const journalText = await journal.read();
   const pending = new Map<string, PendingCreate>();
   if (journalText === undefined) {
-    return { state: state ?? new State(), fileSerial: state?.serial ?? 0, fileText, pending, lastSeq: 0, journalFound: false, replayedChanges: 0 };
+    return { state: state ?? new State(), fileSerial: state?.serial ?? 0, fileExists, fileBytes, pending, lastSeq: 0, journalFound: false, replayedChanges: 0 };
   }
   const { entries } = decodeJournal(journalText, journal.path);
   const first = entries[0];
@@ -198,7 +202,7 @@ async function load(storage: StateStorage, journalPath: string, where: string): 
     }
   }
   if (replayedChanges > 0) s.serial = fileSerial + 1; // what the fold of these changes is written as
-  return { state: s, fileSerial, fileText, pending, lastSeq, journalFound: true, replayedChanges };
+  return { state: s, fileSerial, fileExists, fileBytes, pending, lastSeq, journalFound: true, replayedChanges };
 }
 
 /** An open state: in-memory state plus the journal, the backend's lock held until `close()`. */
@@ -253,14 +257,14 @@ export class StateSession {
     this.pendingCreates = loaded.pending;
     this.journal = new JournalFile(this.journalPath);
     this.fileSerial = loaded.fileSerial;
-    this.fileExists = loaded.fileText !== undefined && loaded.fileText.trim() !== "";
+    this.fileExists = loaded.fileExists;
     this.seq = loaded.lastSeq;
     this.dirty = loaded.replayedChanges > 0;
     this.journalDirty = loaded.journalFound;
     this.foldEveryEntries = opts.foldEveryEntries ?? Infinity;
     this.foldRatio = opts.foldRatio ?? 0.5;
     this.foldMinBytes = opts.foldMinBytes ?? 4 * 2 ** 20;
-    this.stateBytes = loaded.fileText === undefined ? 0 : Buffer.byteLength(loaded.fileText, "utf8");
+    this.stateBytes = loaded.fileBytes;
     this.foldIntervalMs = opts.foldIntervalMs ?? 10_000;
     this.writeAttempts = Math.max(1, opts.writeAttempts ?? 3);
     this.erroredPath = opts.erroredPath;

@@ -106,8 +106,12 @@ export interface ResourceRevision {
 interface InstanceEntry {
   key?: IndexKey;
   current?: InstanceObject;
-  deposed: Map<string, InstanceObject>;
+  /** Made with the first deposed object: almost no instance has one, and an empty Map per instance of a large state was ~15 MB. */
+  deposed?: Map<string, InstanceObject>;
 }
+
+/** What `viewOf` shows for an instance without deposed objects (shared: views are read-only). */
+const NO_DEPOSED: Readonly<Record<string, InstanceObject>> = Object.freeze({});
 
 export interface SetInstanceOptions {
   /** Provider config string; required when the resource is not yet in state, else replaces the recorded one. */
@@ -145,18 +149,22 @@ export function assertJsonValue(v: unknown, where: string): asserts v is JsonVal
   throw new StateError(`${where}: ${v === undefined ? "undefined" : typeof v} is not JSON data`);
 }
 
-/** `fromJson`: the object came from JSON.parse, so its values are JSON data by construction. */
-function assertInstanceObject(o: InstanceObject, where: string, fromJson: boolean): void {
-  if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where}: schemaVersion must be a whole number`);
+/**
+ * `fromJson`: the object came from JSON.parse, so its values are JSON data by construction. The address is
+ * formatted only for a message (decoding a large state formatted one per instance).
+ */
+function assertInstanceObject(o: InstanceObject, a: InstanceAddress, fromJson: boolean): void {
+  const where = () => formatInstanceAddress(a);
+  if (!Number.isInteger(o.schemaVersion) || o.schemaVersion < 0) throw new StateError(`${where()}: schemaVersion must be a whole number`);
   if (!fromJson) {
-    assertJsonValue(o.attributes, `${where} attributes`);
-    if (o.identity !== undefined) assertJsonValue(o.identity, `${where} identity`);
-    assertJsonValue(o.sensitiveAttributes as unknown, `${where} sensitiveAttributes`);
+    assertJsonValue(o.attributes, `${where()} attributes`);
+    if (o.identity !== undefined) assertJsonValue(o.identity, `${where()} identity`);
+    assertJsonValue(o.sensitiveAttributes as unknown, `${where()} sensitiveAttributes`);
   }
   if (!Array.isArray(o.dependencies) || o.dependencies.some((d) => typeof d !== "string")) {
-    throw new StateError(`${where}: dependencies must be a list of resource addresses`);
+    throw new StateError(`${where()}: dependencies must be a list of resource addresses`);
   }
-  if (o.private !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.private)) throw new StateError(`${where}: private must be base64`);
+  if (o.private !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.private)) throw new StateError(`${where()}: private must be base64`);
 }
 
 export class State {
@@ -178,7 +186,7 @@ export class State {
   getInstance(addr: string | InstanceAddress, opts: RemoveInstanceOptions = {}): InstanceObject | undefined {
     const inst = this.findInstance(toInstanceAddress(addr));
     if (!inst) return undefined;
-    const obj = opts.deposed === undefined ? inst.current : inst.deposed.get(opts.deposed);
+    const obj = opts.deposed === undefined ? inst.current : inst.deposed?.get(opts.deposed);
     return obj && structuredClone(obj);
   }
 
@@ -242,7 +250,7 @@ export class State {
     if (opts.deposed !== undefined && !DEPOSED_KEY.test(opts.deposed)) {
       throw new StateError(`deposed key ${JSON.stringify(opts.deposed)} for ${formatInstanceAddress(a)} is not 8 hex digits`);
     }
-    assertInstanceObject(obj, formatInstanceAddress(a), !copy);
+    assertInstanceObject(obj, a, !copy);
     const rk = resourceKey(a);
     let res = this.resourceMap.get(rk);
     if (!res) {
@@ -263,12 +271,12 @@ export class State {
     const ik = instanceKey(a.key);
     let inst = res.instances.get(ik);
     if (!inst) {
-      inst = a.key === undefined ? { deposed: new Map() } : { key: a.key, deposed: new Map() };
+      inst = a.key === undefined ? {} : { key: a.key };
       res.instances.set(ik, inst);
     }
     const stored = copy ? structuredClone(obj) : obj;
     if (opts.deposed === undefined) inst.current = stored;
-    else inst.deposed.set(opts.deposed, stored);
+    else (inst.deposed ??= new Map()).set(opts.deposed, stored);
   }
 
   /**
@@ -288,9 +296,9 @@ export class State {
       removed = inst.current !== undefined;
       delete inst.current;
     } else {
-      removed = inst.deposed.delete(opts.deposed);
+      removed = inst.deposed?.delete(opts.deposed) ?? false;
     }
-    if (!inst.current && inst.deposed.size === 0) res.instances.delete(ik);
+    if (!inst.current && !inst.deposed?.size) res.instances.delete(ik);
     if (res.instances.size === 0) this.resourceMap.delete(rk);
     return removed;
   }
@@ -344,7 +352,7 @@ export class State {
   /** Number of instance objects (current and deposed). */
   objectCount(): number {
     let n = 0;
-    for (const r of this.resourceMap.values()) for (const i of r.instances.values()) n += (i.current ? 1 : 0) + i.deposed.size;
+    for (const r of this.resourceMap.values()) for (const i of r.instances.values()) n += (i.current ? 1 : 0) + (i.deposed?.size ?? 0);
     return n;
   }
 
@@ -368,7 +376,7 @@ export class State {
     for (const [k, r] of this.resourceMap) {
       const instances = new Map<string, InstanceEntry>();
       for (const [ik, i] of r.instances) {
-        const copy: InstanceEntry = { deposed: new Map([...i.deposed].map(([dk, o]) => [dk, copyObject(o)])) };
+        const copy: InstanceEntry = i.deposed ? { deposed: new Map([...i.deposed].map(([dk, o]) => [dk, copyObject(o)])) } : {};
         if (i.key !== undefined) copy.key = i.key;
         if (i.current) copy.current = copyObject(i.current);
         instances.set(ik, copy);
@@ -413,7 +421,7 @@ function viewOf(r: ResourceEntry): ResourceState {
     instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
       ...(i.key === undefined ? {} : { key: i.key }),
       ...(i.current ? { current: i.current } : {}),
-      deposed: Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))),
+      deposed: i.deposed?.size ? Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))) : NO_DEPOSED,
     })),
   };
 }

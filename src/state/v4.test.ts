@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { State, StateError } from "./state.js";
-import { CachedV4Encoder, decodeStateV4, encodeStateV4 } from "./v4.js";
+import { CachedV4Encoder, decodeStateV4, encodeStateV4, v4Checks } from "./v4.js";
 
 const P = 'provider["registry.terraform.io/backplan/zstack"].west';
 
@@ -137,4 +137,60 @@ describe("state format v4", () => {
     s.assign(other);
     same();
   });
+
+  // The decoder reads a document in place when a quick check says the schema would take it unchanged. The check
+  // must never pass what the schema refuses: every field of a rich document, set to each kind of wrong value.
+  it("reads in place only what the schema accepts (every field, every kind of wrong value)", () => {
+    const rich = JSON.parse(encodeStateV4(richState())) as Record<string, unknown>;
+    expect(v4Checks.isPlain(rich)).toBe(true);
+    const wrong: unknown[] = [undefined, null, "", "x", -1, 1.5, 0, true, [], {}, [{}], ["x"], "eyJhIjoxfQ", "0000000g"];
+    let checked = 0;
+    for (const path of leafAndBranchPaths(rich)) {
+      for (const w of wrong) {
+        const doc = structuredClone(rich);
+        setPath(doc, path, w);
+        if (v4Checks.isPlain(doc)) {
+          expect(v4Checks.schemaAccepts(doc), `${path.join(".")} = ${JSON.stringify(w)}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it("decodes what the quick check leaves to the schema as before (extra keys dropped)", () => {
+    const doc = JSON.parse(encodeStateV4(richState())) as { resources: { instances: { sensitive_attributes: Record<string, unknown>[][] }[] }[] };
+    doc.resources[0]!.instances[0]!.sensitive_attributes[0]![0]!["note"] = "not Terraform's";
+    expect(v4Checks.isPlain(doc)).toBe(false);
+    expect(encodeStateV4(decodeStateV4(JSON.stringify(doc)))).toBe(encodeStateV4(richState()));
+  });
 });
+
+function richState(): State {
+  const s = new State({ lineage: "2ef6924b-2859-7d79-c6a0-811db4b82311", serial: 3 });
+  const base = { schemaVersion: 1, attributes: { id: "1", n: 2, list: [1, "a"], nested: { a: null } }, sensitiveAttributes: [[{ type: "get_attr" as const, value: "n" }], [{ type: "get_attr" as const, value: "list" }, { type: "index" as const, value: { value: 0, type: "number" } }]], dependencies: ["x.z"] };
+  s.setInstance('module.m["k"].x.y[0]', { ...base, private: "eyJhIjoxfQ==", status: "tainted", createBeforeDestroy: true, identitySchemaVersion: 1, identity: { id: "1" } }, { provider: P });
+  s.setInstance('module.m["k"].x.y[0]', base, { deposed: "0a0b0c0d" });
+  s.setInstance('x.y["s"]', base, { provider: P });
+  s.setInstance("data.x.d", { ...base, dependencies: [] }, { provider: P });
+  s.setEachMode({ module: [], mode: "managed", type: "x", name: "y" }, "map");
+  s.setOutput("o", { value: { a: [1] }, type: ["object", { a: ["list", "number"] }], sensitive: true });
+  s.setCheckResults([{ objectKind: "resource", configAddr: "x.y", status: "fail", objects: [{ objectAddr: 'x.y["s"]', status: "fail", failureMessages: ["bad"] }] }]);
+  return s;
+}
+
+/** Every path to a value in `v` (objects and arrays included), as keys and indexes. */
+function leafAndBranchPaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
+  const out: (string | number)[][] = at.length ? [at] : [];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...leafAndBranchPaths(x, [...at, i])));
+  else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) out.push(...leafAndBranchPaths(x, [...at, k]));
+  return out;
+}
+
+function setPath(doc: unknown, path: readonly (string | number)[], value: unknown): void {
+  let cur = doc as Record<string | number, unknown>;
+  for (const step of path.slice(0, -1)) cur = cur[step] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (value === undefined && !Array.isArray(cur)) delete cur[last];
+  else cur[last] = value;
+}

@@ -136,7 +136,8 @@ export function renderPlanText(plan: Plan, options: PlanTextOptions): string {
   const haveDrift = drift.length > 0;
   let out = haveDrift ? driftSection(plan, drift, s, width) : "";
 
-  const shown = sortedChanges(plan.changes).filter(isShown);
+  // Filtered before sorting: a no-op plan of 100,000 instances sorted them all to show none.
+  const shown = sortedChanges(plan.changes.filter(isShown));
   const legend = new Set<LegendKey>();
   for (const rc of shown) {
     const k = legendKey(rc);

@@ -2,7 +2,6 @@ import { createHmac } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { request } from "undici";
 import { formatDiagnostics } from "../../config/diagnostics.js";
 import { buildDriftReport, type DriftReport, type DriftSourceInput } from "../../plan/drift.js";
 import { parseIgnoreFile, type IgnoreRule } from "../../plan/drift-ignore.js";
@@ -251,6 +250,8 @@ async function postWebhook(url: string, report: DriftReport): Promise<string | u
   const secret = process.env["BACKPLAN_WEBHOOK_SECRET"];
   if (secret) headers["x-backplan-signature-256"] = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
   try {
+    // Loaded here, not at start-up: few runs send a webhook.
+    const { request } = await import("undici");
     const res = await request(target, { method: "POST", headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode > 299) return `webhook ${target.origin}${target.pathname} answered ${res.statusCode}: ${text.slice(0, 200)}`;

@@ -70,8 +70,8 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
   const { attrNames, blockSchemas } = schemaIndex(schema);
   const attributes = new Map<string, Attribute>();
   const blocks: Block[] = [];
-  const remain: Body = { kind: "body", syntax: body.syntax, attributes: [], blocks: [], range: body.range };
-  if (body.json) remain.json = body.json;
+  const remainAttributes: Attribute[] = [];
+  const remainBlocks: Block[] = [];
 
   for (const attr of body.attributes) {
     if (attrNames.has(attr.name)) {
@@ -93,7 +93,7 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       continue;
     }
     if (opts.partial) {
-      remain.attributes.push(attr);
+      remainAttributes.push(attr);
       continue;
     }
     diags.push({
@@ -110,7 +110,7 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
     const bs = blockSchemas.get(block.type);
     if (!bs) {
       if (opts.partial) {
-        remain.blocks.push(block);
+        remainBlocks.push(block);
         continue;
       }
       diags.push({
@@ -136,9 +136,11 @@ export function bodyContent(body: Body, schema: BodySchema, diags: Diagnostic[],
       });
     }
   }
+  // Nothing taken (a resource body without meta-arguments): the body itself is what remains, not a copy of it.
+  if (remainAttributes.length === body.attributes.length && remainBlocks.length === body.blocks.length) return { attributes, blocks, remain: body };
   // `remain` is what a resource keeps as its configuration: exact-size arrays (see fit).
-  remain.attributes = fit(remain.attributes);
-  remain.blocks = fit(remain.blocks);
+  const remain: Body = { kind: "body", syntax: body.syntax, attributes: fit(remainAttributes), blocks: fit(remainBlocks), range: body.range };
+  if (body.json) remain.json = body.json;
   return { attributes, blocks, remain };
 }
 

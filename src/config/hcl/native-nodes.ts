@@ -12,7 +12,7 @@
  * shared by many classes sees many object shapes, which makes V8's property accesses in it megamorphic (a shared
  * base for a dozen node classes made loading twice as slow, measured).
  */
-import type { Attribute, Block, BlockLabel, Body, Expression, FunctionCallExpr, LiteralExpr, ScopeTraversalExpr, TemplateExpr, TemplatePart, TraverseAttr, TraversalStep } from "./ast.js";
+import type { Attribute, Block, BlockLabel, Body, Expression, FunctionCallExpr, LiteralExpr, ObjectExpr, ObjectItem, ScopeTraversalExpr, TemplateExpr, TemplatePart, TraverseAttr, TraversalStep } from "./ast.js";
 import type { SourceRange } from "../source.js";
 import { endOffset } from "./position.js";
 
@@ -193,5 +193,49 @@ export class NativeScopeTraversal implements ScopeTraversalExpr {
   extend(step: TraversalStep, to: number): void {
     this.steps.push(step);
     this.to = to;
+  }
+}
+
+/** A block label, bare or quoted (its range covers the quotes). */
+export class NativeLabel implements BlockLabel {
+  constructor(
+    readonly value: string,
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.to);
+  }
+}
+
+/** `{ key = value, ... }`: from its opening brace to its closing one. */
+export class NativeObject implements ObjectExpr {
+  readonly kind = "object";
+  constructor(
+    readonly items: ObjectItem[],
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, this.to);
+  }
+}
+
+/** One `key = value` of an object constructor: from the key's first offset to the value's end. */
+export class NativeObjectItem implements ObjectItem {
+  constructor(
+    readonly key: Expression,
+    readonly bareKey: boolean,
+    readonly value: Expression,
+    private readonly ranges: RangeMaker,
+    private readonly from: number,
+  ) {}
+
+  get range(): SourceRange {
+    return this.ranges.range(this.from, endOffset(this.value.range));
   }
 }

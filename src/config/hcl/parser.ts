@@ -37,7 +37,10 @@ import {
   NativeBlock,
   NativeBody,
   NativeFunctionCall,
+  NativeLabel,
   NativeLiteral,
+  NativeObject,
+  NativeObjectItem,
   NativeScopeTraversal,
   NativeTemplate,
   type RangeMaker,
@@ -442,7 +445,7 @@ class Parser {
       const t = this.types[i] as Tok;
       if (t === Tok.Ident) {
         this.p = i + 1;
-        labels.push({ value: this.text(i), range: this.tokRange(i) });
+        labels.push(new NativeLabel(this.text(i), this.ranges, this.starts[i]!, this.ends[i]!));
         continue;
       }
       if (t === Tok.OQuote) {
@@ -544,7 +547,7 @@ class Parser {
       }
       if (t === Tok.CQuote) {
         this.p++;
-        return { value, range: this.range(this.starts[open]!, this.ends[i]!) };
+        return new NativeLabel(value, this.ranges, this.starts[open]!, this.ends[i]!);
       }
       if (t === Tok.TemplateInterp || t === Tok.TemplateControl) {
         this.error(
@@ -1005,21 +1008,22 @@ class Parser {
       }
       if (t === Tok.CBrace) {
         this.p = i + 1;
-        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[i]!) };
+        return new NativeObject(fit(items), this.ranges, this.starts[open]!, this.ends[i]!);
       }
       if (t === Tok.EOF) {
         this.error("Unclosed object", `Expected "}" to close the "{" at ${formatPos(this.tokRange(open))}, but found the end of the file.`, this.tokRange(open));
-        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.starts[i]!) };
+        return new NativeObject(fit(items), this.ranges, this.starts[open]!, this.starts[i]!);
       }
       const errs = this.diags.length;
       const rawKey = this.parseExpr();
       let key: Expression = rawKey;
       let bareKey = false;
+      // A bare key is the one token `i` (an identifier, or null / true / false): its range is that token's.
       if (rawKey.kind === "scope_traversal" && rawKey.steps.length === 0) {
-        key = { kind: "literal", value: rawKey.root, range: rawKey.range };
+        key = new NativeLiteral(rawKey.root, undefined, this.ranges, this.starts[i]!, this.ends[i]!);
         bareKey = true;
       } else if (rawKey.kind === "literal" && (rawKey.value === null || typeof rawKey.value === "boolean")) {
-        key = { kind: "literal", value: String(rawKey.value), range: rawKey.range };
+        key = new NativeLiteral(String(rawKey.value), undefined, this.ranges, this.starts[i]!, this.ends[i]!);
         bareKey = true;
       }
       const eq = this.peekIdx();
@@ -1029,11 +1033,11 @@ class Parser {
           this.error("Missing key/value separator", `Expected "=" (or ":") after the object key, but found ${this.found(eq)}.`, this.tokRange(eq));
         }
         this.recoverToClose(Tok.CBrace);
-        return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+        return new NativeObject(fit(items), this.ranges, this.starts[open]!, this.ends[this.p - 1]!);
       }
       this.p = eq + 1;
       const value = this.parseExpr();
-      items.push({ key, bareKey, value, range: this.range(startOffset(rawKey.range), endOffset(value.range)) });
+      items.push(new NativeObjectItem(key, bareKey, value, this.ranges, this.starts[i]!));
       const sep = this.peekIdx();
       const st = this.types[sep] as Tok;
       if (st === Tok.Comma || st === Tok.Newline) {
@@ -1045,7 +1049,7 @@ class Parser {
         this.error("Missing attribute separator", `Expected a newline or comma after the object attribute, but found ${this.found(sep)}.`, this.tokRange(sep));
       }
       this.recoverToClose(Tok.CBrace);
-      return { kind: "object", items: fit(items), range: this.range(this.starts[open]!, this.ends[this.p - 1]!) };
+      return new NativeObject(fit(items), this.ranges, this.starts[open]!, this.ends[this.p - 1]!);
     }
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { formatLockError, LockError, type LockInfo } from "../lock.js";
 import { BackendConfigError, DEFAULT_WORKSPACE, type Backend, type BackendFactory, type StateStorage } from "./backend.js";
 import { backoffMs, retryableStatus, type RetryPolicy } from "./retry.js";
@@ -110,24 +110,38 @@ function method(s: BackendSettings, name: string, envVar: string, fallback: stri
 
 export const createHttpBackend: BackendFactory = (settings, env) => new HttpBackend(httpBackendConfig(settings, env));
 
+/** An undici agent for the backend's TLS settings, and undici's `request`. */
+interface Connection {
+  agent: Agent;
+  request: typeof import("undici").request;
+}
+
 class HttpBackend implements Backend {
   readonly type = "http";
-  private readonly agent: Agent;
+  /** Made on the first request: loading undici cost every plan and apply tens of milliseconds at start-up. */
+  private connection: Promise<Connection> | undefined;
   private storage: HttpStateStorage | undefined;
 
-  constructor(private readonly config: HttpBackendConfig) {
+  constructor(private readonly config: HttpBackendConfig) {}
+
+  private connect(): Promise<Connection> {
+    const config = this.config;
     const tls = config.skipCertVerification || config.caPem !== undefined || config.certPem !== undefined;
-    this.agent = new Agent(
-      tls
-        ? {
-            connect: {
-              rejectUnauthorized: !config.skipCertVerification,
-              ...(config.caPem !== undefined ? { ca: config.caPem } : {}),
-              ...(config.certPem !== undefined ? { cert: config.certPem, key: config.keyPem } : {}),
-            },
-          }
-        : {},
-    );
+    this.connection ??= import("undici").then(({ Agent, request }) => ({
+      agent: new Agent(
+        tls
+          ? {
+              connect: {
+                rejectUnauthorized: !config.skipCertVerification,
+                ...(config.caPem !== undefined ? { ca: config.caPem } : {}),
+                ...(config.certPem !== undefined ? { cert: config.certPem, key: config.keyPem } : {}),
+              },
+            }
+          : {},
+      ),
+      request,
+    }));
+    return this.connection;
   }
 
   async workspaces(): Promise<string[]> {
@@ -136,7 +150,7 @@ class HttpBackend implements Backend {
 
   state(workspace: string): StateStorage {
     if (workspace !== DEFAULT_WORKSPACE) throw workspacesNotSupported(workspace);
-    this.storage ??= new HttpStateStorage(this.config, this.agent);
+    this.storage ??= new HttpStateStorage(this.config, () => this.connect());
     return this.storage;
   }
 
@@ -151,7 +165,7 @@ class HttpBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.connection) await (await this.connection).agent.close();
   }
 }
 
@@ -174,7 +188,7 @@ class HttpStateStorage implements StateStorage {
 
   constructor(
     private readonly config: HttpBackendConfig,
-    private readonly agent: Dispatcher,
+    private readonly connect: () => Promise<Connection>,
   ) {}
 
   async read(): Promise<Uint8Array | undefined> {
@@ -294,6 +308,7 @@ class HttpStateStorage implements StateStorage {
     }
     const { retry } = this.config;
     let last = "";
+    const { agent, request } = await this.connect();
     for (let attempt = 0; ; attempt++) {
       let answer: Answer | undefined;
       try {
@@ -301,7 +316,7 @@ class HttpStateStorage implements StateStorage {
           method: method as Dispatcher.HttpMethod,
           headers,
           ...(data !== undefined ? { body: Buffer.from(data) } : {}),
-          dispatcher: this.agent,
+          dispatcher: agent,
         });
         answer = { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
         if (!retryableStatus(answer.status)) return answer;

@@ -19,7 +19,11 @@ export const BACKUP_SUFFIX = ".backup";
 
 /** One local state file. The first write of its life keeps the file it first read as `<path>.backup`. */
 export class LocalFileStorage implements StateStorage {
-  private prior: { text: string | undefined } | undefined;
+  /**
+   * The file as first read, for the backup: its bytes as read (no string: a 100 MB state decoded once more and
+   * held as text, on the V8 heap, for the whole run), dropped once the backup is written.
+   */
+  private prior: { bytes: Uint8Array | undefined } | undefined;
   private backupWritten = false;
   private swept = false;
 
@@ -34,7 +38,7 @@ export class LocalFileStorage implements StateStorage {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     if (data?.length === 0) data = undefined; // the empty file a lock creates, here or in Terraform: no state yet
-    if (!this.prior) this.prior = { text: data?.toString("utf8") };
+    if (!this.prior) this.prior = { bytes: data };
     return data;
   }
 
@@ -42,9 +46,10 @@ export class LocalFileStorage implements StateStorage {
     // Also under -lock=false (the usual way past the lock a killed run left): only dead writers' temps go.
     if (!this.swept) await this.sweep();
     if (!this.prior) await this.read();
-    if (!this.backupWritten && this.prior?.text !== undefined) {
-      await writeFileAtomic(this.path + BACKUP_SUFFIX, this.prior.text);
+    if (!this.backupWritten && this.prior?.bytes !== undefined) {
+      await writeFileAtomic(this.path + BACKUP_SUFFIX, this.prior.bytes);
       this.backupWritten = true;
+      this.prior = { bytes: undefined };
     }
     await mkdir(dirname(this.path), { recursive: true });
     await writeFileAtomic(this.path, data);

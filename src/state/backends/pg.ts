@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { LockError, type LockInfo } from "../lock.js";
 import { BackendConfigError, DEFAULT_WORKSPACE, type Backend, type BackendFactory, type StateStorage } from "./backend.js";
 
@@ -84,7 +84,9 @@ export class PgBackend implements Backend {
 
   /** A new connection (the shared one, and one per held lock). */
   async connect(): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: this.settings.connStr });
+    // Loaded on first use: every plan and apply selects a backend, and most never reach PostgreSQL.
+    const { default: driver } = await import("pg");
+    const c = new driver.Client({ connectionString: this.settings.connStr });
     // An idle connection dropped by the server must not crash the process; the next query reports it.
     c.on("error", () => undefined);
     await c.connect();

@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { LazyS3Client } from "./s3.js";
 
 /**
  * Reading many states at once from an S3 URL such as `s3://bucket/stacks/**\/*.tfstate`, the way driftctl's
@@ -69,7 +69,7 @@ export async function readS3States(url: string, env: NodeJS.ProcessEnv): Promise
   const region = u.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1");
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  const client = new S3Client({
+  const client = new LazyS3Client({
     region,
     forcePathStyle: u.usePathStyle || endpoint !== undefined,
     ...(endpoint ? { endpoint } : {}),
@@ -83,20 +83,20 @@ export async function readS3States(url: string, env: NodeJS.ProcessEnv): Promise
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: u.bucket, Prefix: literalPrefix(u.pattern), ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await client.list({ Bucket: u.bucket, Prefix: literalPrefix(u.pattern), ...(token ? { ContinuationToken: token } : {}) });
       for (const o of page.Contents ?? []) if (o.Key && globMatches(u.pattern, o.Key)) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     keys.sort();
     const out: { key: string; data: Uint8Array }[] = [];
     for (const key of keys) {
-      const r = await client.send(new GetObjectCommand({ Bucket: u.bucket, Key: key }));
+      const r = await client.get({ Bucket: u.bucket, Key: key });
       out.push({ key, data: r.Body ? await r.Body.transformToByteArray() : new Uint8Array() });
     }
     return out;
   } catch (e) {
     throw new Error(`failed to read states from ${url}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   } finally {
-    client.destroy();
+    await client.destroy();
   }
 }

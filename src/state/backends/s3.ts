@@ -1,12 +1,10 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
+import type {
+  DeleteObjectCommandInput,
+  GetObjectCommandInput,
+  ListObjectsV2CommandInput,
+  PutObjectCommandInput,
   S3Client,
-  S3ServiceException,
-  type PutObjectCommandInput,
-  type S3ClientConfig,
+  S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { formatLockError, LockError, type LockInfo } from "../lock.js";
@@ -243,9 +241,41 @@ export function s3WorkspaceOf(config: Pick<S3BackendConfig, "key" | "workspaceKe
 
 export const createS3Backend: BackendFactory = (settings, env) => new S3Backend(s3BackendConfig(settings, env));
 
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+
+/**
+ * An S3 client whose SDK is loaded on the first request. Loading the AWS SDK takes tens of milliseconds, which
+ * every plan and apply paid at start-up (the CLI selects its backend from a registry of them all) though only
+ * s3 states use it. Shared by the s3 backend and the s3:// state reader.
+ */
+export class LazyS3Client {
+  private loaded: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+
+  constructor(private readonly options: S3ClientConfig) {}
+
+  private load(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    return (this.loaded ??= import("@aws-sdk/client-s3").then((sdk) => ({ sdk, client: new sdk.S3Client(this.options) })));
+  }
+
+  private async run<T>(call: (sdk: S3Sdk, client: S3Client) => Promise<T>): Promise<T> {
+    const { sdk, client } = await this.load();
+    return call(sdk, client);
+  }
+
+  list = (input: ListObjectsV2CommandInput) => this.run((sdk, client) => client.send(new sdk.ListObjectsV2Command(input)));
+  get = (input: GetObjectCommandInput) => this.run((sdk, client) => client.send(new sdk.GetObjectCommand(input)));
+  put = (input: PutObjectCommandInput) => this.run((sdk, client) => client.send(new sdk.PutObjectCommand(input)));
+  delete = (input: DeleteObjectCommandInput) => this.run((sdk, client) => client.send(new sdk.DeleteObjectCommand(input)));
+
+  /** Closes the client's connections (nothing to do when no request was made). */
+  async destroy(): Promise<void> {
+    if (this.loaded) (await this.loaded).client.destroy();
+  }
+}
+
 class S3Backend implements Backend {
   readonly type = "s3";
-  private readonly client: S3Client;
+  private readonly client: LazyS3Client;
 
   constructor(private readonly config: S3BackendConfig) {
     const options: S3ClientConfig = {
@@ -258,7 +288,7 @@ class S3Backend implements Backend {
       // skip_s3_checksum is for S3-compatible servers that reject the SDK's flexible checksums.
       ...(config.skipS3Checksum ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
     };
-    this.client = new S3Client(options);
+    this.client = new LazyS3Client(options);
   }
 
   async workspaces(): Promise<string[]> {
@@ -267,7 +297,7 @@ class S3Backend implements Backend {
     let token: string | undefined;
     do {
       const page = await this.call(
-        () => this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
+        () => this.client.list({ Bucket: this.config.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
         `list workspaces under s3://${this.config.bucket}/${prefix}`,
       );
       for (const o of page.Contents ?? []) {
@@ -287,7 +317,7 @@ class S3Backend implements Backend {
   async deleteWorkspace(workspace: string): Promise<void> {
     if (workspace === DEFAULT_WORKSPACE || workspace === "") throw new Error("can't delete default state");
     const path = s3StatePath(this.config, workspace);
-    await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: path })), `delete s3://${this.config.bucket}/${path}`);
+    await this.call(() => this.client.delete({ Bucket: this.config.bucket, Key: path }), `delete s3://${this.config.bucket}/${path}`);
   }
 
   describe(workspace: string): string {
@@ -295,7 +325,7 @@ class S3Backend implements Backend {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    await this.client.destroy();
   }
 
   private call<T>(run: () => Promise<T>, what: string): Promise<T> {
@@ -310,7 +340,7 @@ class S3StateStorage implements StateStorage {
 
   constructor(
     private readonly config: S3BackendConfig,
-    private readonly client: S3Client,
+    private readonly client: LazyS3Client,
     private readonly path: string,
   ) {
     this.lockKey = `${path}.tflock`;
@@ -329,7 +359,7 @@ class S3StateStorage implements StateStorage {
     const mine: LockInfo = { ...info, Path: `${this.config.bucket}/${this.path}` };
     const body = Buffer.from(JSON.stringify(mine));
     try {
-      await this.client.send(new PutObjectCommand(this.putInput(this.lockKey, body, true)));
+      await this.client.put(this.putInput(this.lockKey, body, true));
     } catch (e) {
       const status = statusOf(e);
       if (status === 412 || status === 409) {
@@ -341,7 +371,7 @@ class S3StateStorage implements StateStorage {
     }
     // A server that ignores If-None-Match writes over an existing lock as readily as it created this one: then
     // two runs would both "hold" it. Proof it honours the condition: the same conditional PUT again must fail.
-    const again = await this.client.send(new PutObjectCommand(this.putInput(this.lockKey, body, true))).then(
+    const again = await this.client.put(this.putInput(this.lockKey, body, true)).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -361,7 +391,7 @@ class S3StateStorage implements StateStorage {
   private async dropOwnLock(id: string): Promise<void> {
     const holder = await this.lockHolder().catch(() => undefined);
     if (holder?.ID !== id) return;
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.lockKey })).catch(() => undefined);
+    await this.client.delete({ Bucket: this.config.bucket, Key: this.lockKey }).catch(() => undefined);
   }
 
   /** use_lockfile cannot be honoured on this server: an error that says what the server did and what to do. */
@@ -384,7 +414,7 @@ class S3StateStorage implements StateStorage {
       throw new LockError("id_mismatch", `Failed to unlock state: lock ID ${JSON.stringify(id)} does not match the existing lock ID ${JSON.stringify(holder.ID)}`, holder);
     }
     await this.client
-      .send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.lockKey }))
+      .delete({ Bucket: this.config.bucket, Key: this.lockKey })
       .catch((e: unknown) => {
         throw s3Error(e, `delete the lock file s3://${this.config.bucket}/${this.lockKey}`, this.config.bucket);
       });
@@ -405,7 +435,7 @@ class S3StateStorage implements StateStorage {
 
   private async get(key: string, what: string): Promise<Uint8Array | undefined> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ...this.sseCustomer() }));
+      const r = await this.client.get({ Bucket: this.config.bucket, Key: key, ...this.sseCustomer() });
       const bytes = r.Body ? await r.Body.transformToByteArray() : new Uint8Array();
       return bytes.length === 0 ? undefined : bytes;
     } catch (e) {
@@ -417,7 +447,7 @@ class S3StateStorage implements StateStorage {
 
   private async put(key: string, data: Uint8Array, ifNoneMatch: boolean, what: string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand(this.putInput(key, data, ifNoneMatch)));
+      await this.client.put(this.putInput(key, data, ifNoneMatch));
     } catch (e) {
       throw s3Error(e, what, this.config.bucket);
     }
@@ -458,6 +488,7 @@ function messageOf(e: unknown): string {
 function s3Error(e: unknown, what: string, bucket: string): Error {
   const name = (e as { name?: string }).name ?? "";
   if (name === "NoSuchBucket") return new Error(`S3 bucket "${bucket}" does not exist (${what}); create it first, Terraform does not create it either`);
-  if (e instanceof S3ServiceException || statusOf(e) !== undefined) return new Error(`failed to ${what}: ${messageOf(e)} (HTTP ${statusOf(e) ?? "?"})`);
+  // `$fault` marks the SDK's service exceptions (S3ServiceException), tested without loading the SDK.
+  if ((e as { $fault?: unknown }).$fault !== undefined || statusOf(e) !== undefined) return new Error(`failed to ${what}: ${messageOf(e)} (HTTP ${statusOf(e) ?? "?"})`);
   return new Error(`failed to ${what}: ${messageOf(e)}`);
 }
