@@ -1,8 +1,11 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
 import { useClusterLab } from "../support/cluster-lab.js";
+import { engineServices } from "../../src/engine/domain/services.js";
 import { startTestEngine } from "../support/engine.js";
 import { killHard, verifyOffline } from "../support/engine-process.js";
 import { sha256, sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
@@ -108,6 +111,43 @@ describe("engine nodes sharing a cluster database", () => {
     const offline = verifyOffline(dataDir, 60_000, ["--metadata", url]);
     expect(offline.status, offline.out).toBe(0);
   }, 180_000);
+
+  it("DeleteCdpTask sent again removes the journal a node that died between the task's records and its journal left behind", async () => {
+    const url = await database();
+    const primaryStorage = lab.tempDir(); // what both nodes see (backup storages are there, not in a's data dir)
+    const a = await startTestEngine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS, primaryStorage });
+    let aClosed = false;
+    lab.afterTest(async () => {
+      if (!aClosed) await a.close();
+    });
+    const b = await engine({ metadata: url, nodeName: "b", clusterBounds: BOUNDS, primaryStorage });
+    const ca = new ZStackClient(a.url);
+    await ca.login();
+    const [bs] = await ca.query("/zstack/v1/backup-storage");
+    const policy = (await ca.ok("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name: "1s", recoveryPointPerSecond: 1 } })).inventory;
+    const vm = await ca.adminVm("protected", [MiB]);
+    const task = (await ca.ok("POST", "/zstack/v1/cdp-backup-storage/task", {
+      params: { name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] },
+    })).inventory;
+    await waitFor(async () => ((await ca.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status === "Running" ? true : undefined), "task Running on a");
+    const journal = join(bs.url, "cdp", task.uuid);
+    expect(existsSync(journal)).toBe(true);
+
+    // What node a leaves when it dies inside DeleteCdpTask after its records went: the task gone, its journal there.
+    b.context.store.refresh();
+    engineServices(b.context).cdp.tasks.delete(task.uuid);
+    aClosed = true;
+    await a.close();
+    const cb = new ZStackClient(b.url);
+    await cb.login();
+    expect(await cb.query(`/zstack/v1/cdp-task?q=uuid=${task.uuid}`)).toEqual([]);
+    expect(existsSync(journal)).toBe(true);
+
+    await cb.ok("DELETE", `/zstack/v1/cdp-task/${task.uuid}`);
+    expect(existsSync(journal)).toBe(false);
+    const report = await cb.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`);
+    expect(report.json).toMatchObject({ ok: true, problems: [], missing: [] });
+  }, 60_000);
 
   it("runs each firing of a ZStack scheduler trigger on exactly one node", async () => {
     const url = await database();
