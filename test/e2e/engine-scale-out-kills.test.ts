@@ -119,6 +119,8 @@ describe("two engine nodes behind a balancer, one SIGKILLed mid-work (built CLI)
   };
 
   let big: { uuid: string; allVolumes: { uuid: string }[] };
+  /** The CDP task of the write-burst test, with the mirror of its volume. */
+  let protectedTask: { uuid: string; vmUuid: string; mirrorSha: string };
   let root: string;
 
   it("a VM backup in flight on a SIGKILLed node ends (failed naming the node, or succeeded) within the bound; what is listed restores byte-exact", async () => {
@@ -211,6 +213,7 @@ describe("two engine nodes behind a balancer, one SIGKILLed mid-work (built CLI)
     const fromPoint = await done(await startJob("PUT", "/zstack/v1/cdp-backups/actions", { createVmFromCdpBackup: { name: "from-point", groupId: after, cdpTaskUuid: task.uuid, instanceOfferingUuid: offeringUuid } }));
     expect(await client.volumeSha256(fromPoint.json.inventory.allVolumes[0].uuid)).toBe(sha256(mirror));
     expect((await client.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status).toBe("Running");
+    protectedTask = { uuid: task.uuid, vmUuid: vm.uuid, mirrorSha: sha256(mirror) };
     await restart(owner.node_id);
   });
 
@@ -241,6 +244,28 @@ describe("two engine nodes behind a balancer, one SIGKILLed mid-work (built CLI)
     const survivors = await listedHaveData(big.uuid);
     expect(survivors.length).toBeGreaterThan(0);
     await restoresExactly(survivors.at(-1)!);
+    await restart(node);
+  });
+
+  it("a CDP task delete on a SIGKILLed node: a listed task's points have their data; the delete sent again removes task and journal", async () => {
+    const journal = join(lab.primaryStorage, "backup", bsUuid, "cdp", protectedTask.uuid);
+    expect(existsSync(journal)).toBe(true);
+    const del = await startJob("DELETE", `/zstack/v1/cdp-task/${protectedTask.uuid}`);
+    const node = await jobNode(del);
+    await lab.kill(node);
+    const how = expectEndedByKill(await outcome(del, JOB_FAILOVER_BOUND_MS), node);
+    const [listed] = await client.query(`/zstack/v1/cdp-task?q=uuid=${protectedTask.uuid}`);
+    if (listed) {
+      // Still listed: its newest recovery point is there and holds every acknowledged write (none came since).
+      const points = Object.values((await client.get(`/zstack/v1/vm-instances/${protectedTask.vmUuid}/recovery-points`)).json.recoveryPoints) as { grpId: number }[][];
+      const newest = Math.max(...points.map((e) => e[0]!.grpId));
+      const sums = await client.get(`/engine/v1/cdp-tasks/${protectedTask.uuid}/recovery-points/${newest}/sha256`);
+      expect(sums.status, sums.text).toBe(200);
+      expect(sums.json.volumes[0].sha256).toBe(protectedTask.mirrorSha);
+    }
+    if (how === "failed" || listed) await done(await startJob("DELETE", `/zstack/v1/cdp-task/${protectedTask.uuid}`));
+    expect(await client.query(`/zstack/v1/cdp-task?q=uuid=${protectedTask.uuid}`)).toEqual([]);
+    expect(existsSync(journal), "the deleted task's journal").toBe(false);
     await restart(node);
   });
 
