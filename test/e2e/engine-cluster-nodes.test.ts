@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
 import { useClusterLab } from "../support/cluster-lab.js";
 import { engineServices } from "../../src/engine/domain/services.js";
+import type { Checkpoint } from "../../src/engine/domain/csbs/checkpoints.js";
+import { csbsServices } from "../../src/engine/domain/csbs/services.js";
 import { startTestEngine } from "../support/engine.js";
 import { killHard, verifyOffline } from "../support/engine-process.js";
 import { sha256, sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
@@ -147,6 +149,32 @@ describe("engine nodes sharing a cluster database", () => {
     expect(existsSync(journal)).toBe(false);
     const report = await cb.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`);
     expect(report.json).toMatchObject({ ok: true, problems: [], missing: [] });
+  }, 60_000);
+
+  it("fails a CSBS checkpoint a dead node was taking, naming it, once; a live node's is left alone", async () => {
+    const url = await database();
+    const a = await engine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS });
+    const b = await engine({ metadata: url, nodeName: "b", clusterBounds: BOUNDS });
+    const checkpoint = (uuid: string, node: string): Checkpoint => {
+      const now = Date.now();
+      return { uuid, projectId: "p", providerId: "x", planId: "plan", planName: "plan", resources: [], status: "protecting", createdAt: now, updatedAt: now, extraInfo: {}, autoTrigger: false, failReason: null, node };
+    };
+    // "ghost" never joined (it is not live); "a" is.
+    csbsServices(b.context).checkpoints.checkpoints.put(checkpoint("c0000000-0000-4000-8000-000000000001", "ghost"));
+    csbsServices(b.context).checkpoints.checkpoints.put(checkpoint("c0000000-0000-4000-8000-000000000002", "a"));
+    const status = async (e: typeof a, uuid: string) => {
+      await e.context.store.refresh();
+      return csbsServices(e.context).checkpoints.checkpoints.get(uuid);
+    };
+    const failed = await waitFor(async () => {
+      const cp = await status(a, "c0000000-0000-4000-8000-000000000001");
+      return cp?.status === "error" ? cp : undefined;
+    }, "the dead node's checkpoint failed", 10_000);
+    expect(failed.failReason).toContain('the backup engine node "ghost" taking this checkpoint stopped');
+    const claims = await row<{ n: number }>(url, "SELECT count(*)::int AS n FROM backplan_cluster_claims WHERE scope = 'csbs-checkpoint-failover'");
+    expect(claims?.n).toBe(1);
+    await sleep(BOUNDS.deadAfterMs);
+    expect((await status(b, "c0000000-0000-4000-8000-000000000002"))?.status).toBe("protecting");
   }, 60_000);
 
   it("runs each firing of a ZStack scheduler trigger on exactly one node", async () => {
