@@ -22,7 +22,8 @@ export interface OrphanableWork {
  * Fails the API jobs of dead nodes, so no job stays `running` forever when its node is killed: each sweep reads
  * the jobs (after `refresh`, so other nodes' jobs are seen), asks the cluster which nodes are live, and fails
  * every running job of a node that is not, naming the node (`deadNodeMessage`). One node fails each job: the
- * claim is exactly-once among live nodes and passes on only when its claimer dies before finishing.
+ * claim is exactly-once among live nodes and passes on only when its claimer dies before finishing. Other work
+ * recorded under a node's name (`watch`: CSBS checkpoints being taken) is swept the same way.
  *
  * Bound: a job of a node killed at time T is failed by T + deadAfterMs + sweep interval + the sweep's own time.
  */
