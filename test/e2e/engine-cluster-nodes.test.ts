@@ -1,8 +1,13 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
 import { useClusterLab } from "../support/cluster-lab.js";
+import { engineServices } from "../../src/engine/domain/services.js";
+import type { Checkpoint } from "../../src/engine/domain/csbs/checkpoints.js";
+import { csbsServices } from "../../src/engine/domain/csbs/services.js";
 import { startTestEngine } from "../support/engine.js";
 import { killHard, verifyOffline } from "../support/engine-process.js";
 import { sha256, sleep, waitFor, ZStackClient } from "./engine-zstack-client.js";
@@ -12,10 +17,9 @@ const MiB = 1024 * KiB;
 const BOUNDS: ClusterBounds = { heartbeatMs: 100, deadAfterMs: 1000, leaseMs: 1500 };
 
 /**
- * Engine nodes on one PostgreSQL cluster database, at the level this branch supports: the metadata documents
- * are still each node's SQLite, so nodes that must see the same VMs and tasks share one data dir (started one
- * after the other, each loading what the other had written), and nodes that must not share one get the same
- * schedule records by creating them with the same uuids.
+ * Engine nodes on one PostgreSQL database (metadata and cluster coordination). The nodes of the CDP test share
+ * one data dir, so the volume files and the backup storage (recorded by absolute path) are on storage both see,
+ * as `--primary-storage` gives nodes with data dirs of their own (test/e2e/engine-scale-out*.test.ts).
  */
 describe("engine nodes sharing a cluster database", () => {
   const lab = useClusterLab();
@@ -106,37 +110,95 @@ describe("engine nodes sharing a cluster database", () => {
     const online = await b.client.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`);
     expect(online.json).toMatchObject({ ok: true, problems: [], missing: [] });
     await killHard(b.process);
-    const offline = verifyOffline(dataDir);
+    const offline = verifyOffline(dataDir, 60_000, ["--metadata", url]);
     expect(offline.status, offline.out).toBe(0);
   }, 180_000);
+
+  it("DeleteCdpTask sent again removes the journal a node that died between the task's records and its journal left behind", async () => {
+    const url = await database();
+    const primaryStorage = lab.tempDir(); // what both nodes see (backup storages are there, not in a's data dir)
+    const a = await startTestEngine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS, primaryStorage });
+    let aClosed = false;
+    lab.afterTest(async () => {
+      if (!aClosed) await a.close();
+    });
+    const b = await engine({ metadata: url, nodeName: "b", clusterBounds: BOUNDS, primaryStorage });
+    const ca = new ZStackClient(a.url);
+    await ca.login();
+    const [bs] = await ca.query("/zstack/v1/backup-storage");
+    const policy = (await ca.ok("POST", "/zstack/v1/cdp-backup-storage/policy", { params: { name: "1s", recoveryPointPerSecond: 1 } })).inventory;
+    const vm = await ca.adminVm("protected", [MiB]);
+    const task = (await ca.ok("POST", "/zstack/v1/cdp-backup-storage/task", {
+      params: { name: "t", taskType: "VM", policyUuid: policy.uuid, backupStorageUuid: bs.uuid, resourceUuids: [vm.uuid] },
+    })).inventory;
+    await waitFor(async () => ((await ca.query(`/zstack/v1/cdp-task/${task.uuid}`))[0].status === "Running" ? true : undefined), "task Running on a");
+    const journal = join(bs.url, "cdp", task.uuid);
+    expect(existsSync(journal)).toBe(true);
+
+    // What node a leaves when it dies inside DeleteCdpTask after its records went: the task gone, its journal there.
+    b.context.store.refresh();
+    engineServices(b.context).cdp.tasks.delete(task.uuid);
+    aClosed = true;
+    await a.close();
+    const cb = new ZStackClient(b.url);
+    await cb.login();
+    expect(await cb.query(`/zstack/v1/cdp-task?q=uuid=${task.uuid}`)).toEqual([]);
+    expect(existsSync(journal)).toBe(true);
+
+    await cb.ok("DELETE", `/zstack/v1/cdp-task/${task.uuid}`);
+    expect(existsSync(journal)).toBe(false);
+    const report = await cb.request("POST", `/engine/v1/backup-storages/${bs.uuid}/verify`);
+    expect(report.json).toMatchObject({ ok: true, problems: [], missing: [] });
+  }, 60_000);
+
+  it("fails a CSBS checkpoint a dead node was taking, naming it, once; a live node's is left alone", async () => {
+    const url = await database();
+    const a = await engine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS });
+    const b = await engine({ metadata: url, nodeName: "b", clusterBounds: BOUNDS });
+    const checkpoint = (uuid: string, node: string): Checkpoint => {
+      const now = Date.now();
+      return { uuid, projectId: "p", providerId: "x", planId: "plan", planName: "plan", resources: [], status: "protecting", createdAt: now, updatedAt: now, extraInfo: {}, autoTrigger: false, failReason: null, node };
+    };
+    // "ghost" never joined (it is not live); "a" is.
+    csbsServices(b.context).checkpoints.checkpoints.put(checkpoint("c0000000-0000-4000-8000-000000000001", "ghost"));
+    csbsServices(b.context).checkpoints.checkpoints.put(checkpoint("c0000000-0000-4000-8000-000000000002", "a"));
+    const status = async (e: typeof a, uuid: string) => {
+      await e.context.store.refresh();
+      return csbsServices(e.context).checkpoints.checkpoints.get(uuid);
+    };
+    const failed = await waitFor(async () => {
+      const cp = await status(a, "c0000000-0000-4000-8000-000000000001");
+      return cp?.status === "error" ? cp : undefined;
+    }, "the dead node's checkpoint failed", 10_000);
+    expect(failed.failReason).toContain('the backup engine node "ghost" taking this checkpoint stopped');
+    const claims = await row<{ n: number }>(url, "SELECT count(*)::int AS n FROM backplan_cluster_claims WHERE scope = 'csbs-checkpoint-failover'");
+    expect(claims?.n).toBe(1);
+    await sleep(BOUNDS.deadAfterMs);
+    expect((await status(b, "c0000000-0000-4000-8000-000000000002"))?.status).toBe("protecting");
+  }, 60_000);
 
   it("runs each firing of a ZStack scheduler trigger on exactly one node", async () => {
     const url = await database();
     const nodes = [await engine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS }), await engine({ demo: true, metadata: url, nodeName: "b", clusterBounds: BOUNDS })];
-    // The same job and trigger (same uuids, same start) on both nodes: what shared metadata gives every node.
-    const jobUuid = "5c4ed0b1000000000000000000000001";
-    const triggerUuid = "5c4ed0b1000000000000000000000002";
+    // One job and trigger, created through node a: both nodes see them (shared metadata) and both tick.
     const repeatCount = 4;
     const startTime = Math.floor(Date.now() / 1000) + 3;
-    const volumes: { client: ZStackClient; volume: string }[] = [];
-    for (const e of nodes) {
+    const [a, b] = await Promise.all(nodes.map(async (e) => {
       const c = new ZStackClient(e.url);
       await c.login();
-      const [bs] = await c.query("/zstack/v1/backup-storage");
-      const vm = await c.adminVm("scheduled", [64 * KiB]);
-      const volume = vm.allVolumes[0].uuid as string;
-      await c.ok("POST", "/zstack/v1/scheduler/jobs", {
-        params: { name: "every-second", type: "volumeBackup", targetResourceUuid: volume, parameters: { backupStorageUuid: bs.uuid }, resourceUuid: jobUuid },
-      });
-      await c.ok("POST", "/zstack/v1/scheduler/triggers", {
-        params: { name: "four-times", schedulerType: "simple", schedulerInterval: 1, repeatCount, startTime, resourceUuid: triggerUuid },
-      });
-      await c.ok("POST", `/zstack/v1/scheduler/jobs/${jobUuid}/scheduler/triggers/${triggerUuid}`);
-      volumes.push({ client: c, volume });
-    }
+      return c;
+    }));
+    const [bs] = await a!.query("/zstack/v1/backup-storage");
+    const vm = await a!.adminVm("scheduled", [64 * KiB]);
+    const volume = vm.allVolumes[0].uuid as string;
+    const job = (await a!.ok("POST", "/zstack/v1/scheduler/jobs", { params: { name: "every-second", type: "volumeBackup", targetResourceUuid: volume, parameters: { backupStorageUuid: bs.uuid } } })).inventory;
+    const trigger = (await a!.ok("POST", "/zstack/v1/scheduler/triggers", { params: { name: "four-times", schedulerType: "simple", schedulerInterval: 1, repeatCount, startTime } })).inventory;
+    await a!.ok("POST", `/zstack/v1/scheduler/jobs/${job.uuid}/scheduler/triggers/${trigger.uuid}`);
+    const triggerUuid = trigger.uuid as string;
     await sleep(Math.max(0, (startTime + repeatCount) * 1000 - Date.now()) + 2000);
-    const counts = await Promise.all(volumes.map(async ({ client, volume }) => (await client.query(`/zstack/v1/volume-backups?q=volumeUuid=${volume}`)).length));
-    expect(counts[0]! + counts[1]!, `backups per node: ${counts.join(", ")}`).toBe(repeatCount);
+    // Each node lists every backup (shared metadata), so both lists hold exactly repeatCount.
+    const counts = await Promise.all([a!, b!].map(async (client) => (await client.query(`/zstack/v1/volume-backups?q=volumeUuid=${volume}`)).length));
+    expect(counts, "backups listed by each node").toEqual([repeatCount, repeatCount]);
     const claims = await row<{ n: number }>(url, "SELECT count(*)::int AS n FROM backplan_cluster_claims WHERE scope = 'zstack-trigger' AND key LIKE $1", [`${triggerUuid}@%`]);
     expect(claims?.n).toBe(repeatCount);
   }, 120_000);

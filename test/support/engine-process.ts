@@ -73,9 +73,12 @@ export function killHard(e: EngineProcess): Promise<unknown> {
   return e.exited;
 }
 
-/** `backplan engine verify --data DIR` on a stopped engine's data dir (bounded: a hang is a failure). */
-export function verifyOffline(dataDir: string, timeoutMs = 60_000): { status: number | null; out: string; ms: number } {
+/**
+ * `backplan engine verify --data DIR` on a stopped engine's data dir (bounded: a hang is a failure). `args` adds
+ * what the engine was served with besides its data dir (`--metadata URL`, `--chunks URL`, `--primary-storage DIR`).
+ */
+export function verifyOffline(dataDir: string, timeoutMs = 60_000, args: readonly string[] = [], env: Record<string, string> = {}): { status: number | null; out: string; ms: number } {
   const started = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "engine", "verify", "--data", dataDir], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "engine", "verify", "--data", dataDir, ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: r.status, out: r.stdout + r.stderr, ms: performance.now() - started };
 }

@@ -2,8 +2,9 @@
  * A real HAProxy (Debian's haproxy, scripts/test-deps.sh installs it) in front of several engine nodes, for the
  * scale-out tests: `startHaproxy(backends)` writes a config into a fresh temp dir, starts haproxy in the
  * foreground on a free 127.0.0.1 port, waits until it answers, and returns its URL. Each node is health-checked
- * (`GET /zstack/v1/management-nodes/actions` answers whatever the node's state), so a killed node leaves the
- * rotation within a second and a request that reached it before is retried on another node (`retry-on`).
+ * (`GET /engine/v1/health` unless told otherwise), so a killed node leaves the rotation within a second and a
+ * request that reached it before is retried on another node (`retry-on`). The servers are named `node1`,
+ * `node2`... in the order given; the log (`output()`) names the server of each request (`nodes/node1`).
  * `stop()` stops that haproxy by its own pid and removes the directory.
  */
 import { spawn, type ChildProcess } from "node:child_process";

@@ -149,6 +149,11 @@ export class CdpJournaling {
     await this.journals.destroy(storageDir, taskUuid);
   }
 
+  /** See CdpJournals.removeOrphan. */
+  removeOrphan(storageDir: string, taskUuid: string): Promise<boolean> {
+    return this.journals.removeOrphan(storageDir, taskUuid);
+  }
+
   /** See CdpJournals.sweepOrphans. */
   sweepOrphans(storageDir: string, owned: ReadonlySet<string>): Promise<string[]> {
     return this.journals.sweepOrphans(storageDir, owned);

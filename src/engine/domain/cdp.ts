@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Cluster } from "../cluster/cluster.js";
 import { EmbeddedCluster } from "../cluster/embedded-cluster.js";
@@ -5,6 +6,7 @@ import type { MetadataStore } from "../store/metadata-store.js";
 import type { Collection } from "../store/collection.js";
 import type { VolumeBackupStore } from "../storage/backup-store.js";
 import type { CdpJournalOptions } from "../storage/cdp-journal.js";
+import { layout } from "../storage/layout.js";
 import type { Clock } from "./clock.js";
 import { CdpJournaling } from "./cdp-journaling.js";
 import { CdpOwnership } from "./cdp-ownership.js";
@@ -14,6 +16,9 @@ import { newZStackUuid } from "./ids.js";
 import type { Inventory, VmInstance, Volume } from "./inventory.js";
 import { RECOVERY_POINT_COPY_PREFIX, type RecoveryPoint } from "./recovery-points.js";
 import { createVmFromImages, type RestoreTarget } from "./vm-restore.js";
+
+/** The task uuids this engine makes and accepts (a journal's directory is named by one). */
+const TASK_UUID = /^[0-9a-f]{32}$/;
 
 export interface CdpPolicy {
   uuid: string;
@@ -344,7 +349,7 @@ export class Cdp {
 
   /** Deletes the task with its journal and recovery points; deleting an unknown task succeeds. */
   async deleteTask(uuid: string): Promise<void> {
-    if (!this.tasks.has(uuid)) return;
+    if (!this.tasks.has(uuid)) return this.removeLeftJournal(uuid);
     // The journal may be open on another node: it hands it over first.
     await this.ownership.take(uuid);
     try {
@@ -360,6 +365,24 @@ export class Cdp {
       const bs = this.deps.inventory.backupStorages.get(task.backupStorageUuid);
       if (bs) await this.journaling.destroy(uuid, bs.url);
       else await this.journaling.release(uuid);
+    } finally {
+      await this.ownership.release(uuid);
+    }
+  }
+
+  /**
+   * The same delete sent again after the node running it died between the records and the journal (its client
+   * was told the job failed): the journal no task names goes now, not only when a node starts alone. Taken under
+   * the task's lease, which the dead node's expiry frees.
+   */
+  private async removeLeftJournal(uuid: string): Promise<void> {
+    if (!TASK_UUID.test(uuid)) return; // never a path from an unchecked name
+    const left = this.deps.inventory.backupStorages.all().filter((bs) => existsSync(layout.cdpTask(bs.url, uuid)));
+    if (left.length === 0) return;
+    await this.ownership.take(uuid);
+    try {
+      if (this.tasks.has(uuid)) return; // created again meanwhile: not left behind
+      for (const bs of left) await this.journaling.removeOrphan(bs.url, uuid);
     } finally {
       await this.ownership.release(uuid);
     }

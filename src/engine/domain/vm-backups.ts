@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -177,8 +178,10 @@ export class VmBackups {
    * Deletes the group's backups (only those on `backupStorageUuids` when given). An unknown group is not an error
    * (ZStack's Permissive delete). Two-phase and durable: a tombstone naming the backups is fsync'd in each backup
    * storage first, then the records, the group descriptor and the data go, then the tombstone. A crash anywhere
-   * in between leaves the tombstone, which `completeDeletes` (at start) finishes; `sync` never lists a
-   * tombstoned backup, so a deleted backup cannot come back.
+   * in between leaves the tombstone, which `completeDeletes` (at start) finishes, and so does the same delete
+   * sent again: the delete of an engine node that died half-way is finished by the retry another node answers,
+   * even when the records are already gone. `sync` never lists a tombstoned backup, so a deleted backup cannot
+   * come back.
    */
   async deleteGroup(groupUuid: string, backupStorageUuids?: readonly string[]): Promise<void> {
     const victims = this.group(groupUuid).filter((b) => !backupStorageUuids || backupStorageUuids.includes(b.backupStorageUuid));
@@ -189,11 +192,21 @@ export class VmBackups {
       const bs = this.inventory.backupStorages.get(bsUuid);
       if (!bs) continue;
       await mkdir(join(bs.url, DESCRIPTOR_DIR), { recursive: true });
-      await writeFileDurable(tombstonePath(bs, groupUuid), JSON.stringify({ groupUuid, backupUuids: ids }));
-      storages.push({ bs, ids });
+      const earlier = await this.tombstoned(bs, groupUuid);
+      const all = [...new Set([...earlier, ...ids])];
+      await writeFileDurable(tombstonePath(bs, groupUuid), JSON.stringify({ groupUuid, backupUuids: all }));
+      storages.push({ bs, ids: all });
+    }
+    // An interrupted delete of this group in a storage that holds none of its records any more.
+    for (const bs of this.inventory.backupStorages.all()) {
+      if (storages.some((s) => s.bs.uuid === bs.uuid) || (backupStorageUuids && !backupStorageUuids.includes(bs.uuid))) continue;
+      if (existsSync(tombstonePath(bs, groupUuid))) storages.push({ bs, ids: await this.tombstoned(bs, groupUuid) });
     }
     for (const b of victims) this.backups.delete(b.uuid);
-    for (const { bs, ids } of storages) await this.finishDelete(bs, groupUuid, ids);
+    for (const { bs, ids } of storages) {
+      for (const id of ids) this.backups.delete(id);
+      await this.finishDelete(bs, groupUuid, ids);
+    }
   }
 
   /** Phase two of a delete in one backup storage: descriptor, data, then the tombstone. Idempotent. */

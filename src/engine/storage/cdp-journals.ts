@@ -99,6 +99,19 @@ export class CdpJournals {
     return orphans;
   }
 
+  /**
+   * Removes task `taskId`'s journal when the task no longer exists and the journal is not open here (an engine
+   * node that died between a task delete's records and its journal left it), and collects its chunks. The caller
+   * holds the task's lease, so no other node has it open either. Returns whether there was one.
+   */
+  async removeOrphan(storageDir: string, taskId: string): Promise<boolean> {
+    if (this.journals.has(taskId) || this.opening.has(taskId)) return false;
+    if ((await readdirOrEmpty(layout.cdpRoot(storageDir))).every((id) => id !== taskId)) return false;
+    await rm(layout.cdpTask(storageDir, taskId), { recursive: true, force: true });
+    await collectGarbage(storageDir);
+    return true;
+  }
+
   /** Closes every journal (appended writes become durable). */
   async close(): Promise<void> {
     await Promise.all([...this.opening.values()].map((p) => p.catch(() => undefined)));

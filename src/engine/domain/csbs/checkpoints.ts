@@ -1,4 +1,7 @@
+import type { Cluster } from "../../cluster/cluster.js";
+import { EmbeddedCluster } from "../../cluster/embedded-cluster.js";
 import type { Clock } from "../clock.js";
+import type { OrphanableWork } from "../job-failover.js";
 import { newOpenStackId } from "../ids.js";
 import type { Inventory, VmInstance } from "../inventory.js";
 import type { VolumeBackupStore } from "../../storage/backup-store.js";
@@ -36,6 +39,8 @@ export interface Checkpoint {
   extraInfo: Record<string, string>;
   autoTrigger: boolean;
   failReason: string | null;
+  /** The engine node taking it, when nodes share the metadata: failed by another node if it dies meanwhile. */
+  node?: string;
 }
 
 /** A VM snapshot kept with the item, for CSBS `backup_data`. */
@@ -91,12 +96,18 @@ export interface ExecuteFields {
 
 const RESTART_REASON = "the engine stopped while this checkpoint was protecting; the partial backup was discarded";
 
+/** Why a checkpoint failed whose node died while taking it (failed by another node, job-failover.ts). */
+export function deadNodeReason(node: string, deadAfterMs: number): string {
+  return `the backup engine node "${node}" taking this checkpoint stopped (no heartbeat for more than ${deadAfterMs / 1000} s); the partial backup was discarded`;
+}
+
 /**
  * Checkpoints and their items. Creating one records it as `protecting` and returns at once; the volume copies
  * run in the background and move it to `available` or `error`. Deleting moves `available`/`error` to
  * `deleting` and, in the background, to `deleted` once the copies are removed.
  */
-export class Checkpoints {
+export class Checkpoints implements OrphanableWork {
+  readonly scope = "csbs-checkpoint-failover";
   readonly checkpoints: Collection<Checkpoint>;
   readonly items: Collection<CheckpointItem>;
   private readonly running = new Set<Promise<void>>();
@@ -109,6 +120,7 @@ export class Checkpoints {
     private readonly inventory: Inventory,
     private readonly store: VolumeBackupStore,
     private readonly clock: Clock,
+    private readonly cluster: Cluster = new EmbeddedCluster(),
   ) {
     this.checkpoints = metadata.collection("csbs-checkpoint");
     this.items = metadata.collection("csbs-checkpoint-item");
@@ -122,19 +134,50 @@ export class Checkpoints {
   recover(): void {
     for (const cp of this.checkpoints.all()) {
       if (cp.status === "protecting") {
-        for (const item of this.itemsOf(cp.uuid)) {
-          if (item.status === "protecting") {
-            this.putItem(item, { status: "error", failReason: RESTART_REASON, failOp: "backup" });
-            const copies = item.volumeBackups;
-            this.background(() => removeVolumeBackups(this.store, copies));
-          }
-        }
-        this.putCheckpoint(cp, { status: "error", failReason: RESTART_REASON });
+        this.failProtecting(cp, RESTART_REASON);
       } else if (cp.status === "deleting") {
         const ids = this.itemsOf(cp.uuid).filter((i) => i.status === "deleting").map((i) => i.uuid);
         this.background(() => this.runDelete(cp.uuid, ids));
       }
     }
+  }
+
+  /**
+   * With other nodes live: fails the checkpoints a previous run under this node's name left `protecting` (no
+   * other node fails them: this name is live again). Call once, before serving requests.
+   */
+  recoverOwn(): void {
+    for (const cp of this.checkpoints.all()) {
+      if (cp.status === "protecting" && cp.node === this.cluster.self.id) this.failProtecting(cp, RESTART_REASON);
+    }
+  }
+
+  /** Checkpoints being taken by other nodes (OrphanableWork: the failover sweep fails them once their node is dead). */
+  runningElsewhere(): { key: string; node: string }[] {
+    return this.checkpoints
+      .all()
+      .filter((c): c is Checkpoint & { node: string } => c.status === "protecting" && c.node !== undefined && c.node !== this.cluster.self.id)
+      .map((c) => ({ key: c.uuid, node: c.node }));
+  }
+
+  /** Fails checkpoint `uuid` if `deadNode` is still taking it, naming the node; whether it did. */
+  failOrphan(uuid: string, deadNode: string): boolean {
+    const cp = this.checkpoints.get(uuid);
+    if (!cp || cp.status !== "protecting" || cp.node !== deadNode) return false;
+    this.failProtecting(cp, deadNodeReason(deadNode, this.cluster.bounds.deadAfterMs));
+    return true;
+  }
+
+  /** `protecting` becomes `error` for the checkpoint and its items still protecting; their partial copies go. */
+  private failProtecting(cp: Checkpoint, reason: string): void {
+    for (const item of this.itemsOf(cp.uuid)) {
+      if (item.status === "protecting") {
+        this.putItem(item, { status: "error", failReason: reason, failOp: "backup" });
+        const copies = item.volumeBackups;
+        this.background(() => removeVolumeBackups(this.store, copies));
+      }
+    }
+    this.putCheckpoint(cp, { status: "error", failReason: reason });
   }
 
   /** Executes a policy: validates, records the checkpoint and items as `protecting`, starts the copies. */
@@ -231,6 +274,7 @@ export class Checkpoints {
       extraInfo: opts.extraInfo,
       autoTrigger,
       failReason: null,
+      ...(this.cluster.shared ? { node: this.cluster.self.id } : {}),
     });
     const items = resources.map((r, i) => {
       const uuid = newOpenStackId();

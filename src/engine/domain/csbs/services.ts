@@ -1,4 +1,5 @@
 import type { EngineContext } from "../../context.js";
+import { engineServices } from "../services.js";
 import { Checkpoints } from "./checkpoints.js";
 import { Identity, type IdentityDomain, type IdentityProject, type IdentityUser, type NewUser } from "./identity.js";
 import { Policies } from "./policies.js";
@@ -27,9 +28,12 @@ export function csbsServices(ctx: EngineContext): CsbsServices {
   if (s) return s;
   const identity = new Identity(ctx.store, ctx.clock);
   const policies = new Policies(ctx.store, ctx.inventory, ctx.clock);
-  const checkpoints = new Checkpoints(ctx.store, policies, ctx.inventory, ctx.backupStore, ctx.clock);
+  const checkpoints = new Checkpoints(ctx.store, policies, ctx.inventory, ctx.backupStore, ctx.clock, ctx.cluster);
+  // A checkpoint a dead node was taking is failed by another node, as its API jobs are.
+  engineServices(ctx).jobFailover.watch(checkpoints);
   // With other nodes live, a checkpoint or restore in progress may be theirs: only a node starting alone recovers.
   if (ctx.recoverInterrupted) checkpoints.recover();
+  else checkpoints.recoverOwn();
   const restores = new Restores(ctx.store, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
   if (ctx.recoverInterrupted) restores.recover();
   const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock, ctx.cluster, ctx.refreshMetadata);
