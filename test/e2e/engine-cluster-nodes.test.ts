@@ -7,6 +7,7 @@ import type { ClusterBounds } from "../../src/engine/cluster/cluster.js";
 import { useClusterLab } from "../support/cluster-lab.js";
 import { engineServices } from "../../src/engine/domain/services.js";
 import type { Checkpoint } from "../../src/engine/domain/csbs/checkpoints.js";
+import type { Restore } from "../../src/engine/domain/csbs/restores.js";
 import { csbsServices } from "../../src/engine/domain/csbs/services.js";
 import { startTestEngine } from "../support/engine.js";
 import { killHard, verifyOffline } from "../support/engine-process.js";
@@ -175,6 +176,33 @@ describe("engine nodes sharing a cluster database", () => {
     expect(claims?.n).toBe(1);
     await sleep(BOUNDS.deadAfterMs);
     expect((await status(b, "c0000000-0000-4000-8000-000000000002"))?.status).toBe("protecting");
+  }, 60_000);
+
+  it("fails a CSBS restore a dead node was running, naming it, once; a live node's is left alone", async () => {
+    const url = await database();
+    const a = await engine({ demo: true, metadata: url, nodeName: "a", clusterBounds: BOUNDS });
+    const b = await engine({ metadata: url, nodeName: "b", clusterBounds: BOUNDS });
+    const restore = (uuid: string, node: string): Restore => {
+      const now = Date.now();
+      return { uuid, projectId: "p", providerId: "x", checkpointId: "c", restoreTarget: null, parameters: {}, status: "in_progress", resourcesStatus: { "OS::Nova::Server#s1": "restoring" }, resourcesReason: {}, restoredServers: {}, createdAt: now, updatedAt: now, node };
+    };
+    // "ghost" never joined (it is not live); "a" is.
+    csbsServices(b.context).restores.restores.put(restore("r0000000-0000-4000-8000-000000000001", "ghost"));
+    csbsServices(b.context).restores.restores.put(restore("r0000000-0000-4000-8000-000000000002", "a"));
+    const status = async (e: typeof a, uuid: string) => {
+      await e.context.store.refresh();
+      return csbsServices(e.context).restores.restores.get(uuid);
+    };
+    const failed = await waitFor(async () => {
+      const r = await status(a, "r0000000-0000-4000-8000-000000000001");
+      return r?.status === "fail" ? r : undefined;
+    }, "the dead node's restore failed", 10_000);
+    expect(failed.resourcesStatus).toEqual({ "OS::Nova::Server#s1": "error" });
+    expect(failed.resourcesReason["OS::Nova::Server#s1"]).toContain('the backup engine node "ghost" running this restore stopped');
+    const claims = await row<{ n: number }>(url, "SELECT count(*)::int AS n FROM backplan_cluster_claims WHERE scope = 'csbs-restore-failover'");
+    expect(claims?.n).toBe(1);
+    await sleep(BOUNDS.deadAfterMs);
+    expect((await status(b, "r0000000-0000-4000-8000-000000000002"))?.status).toBe("in_progress");
   }, 60_000);
 
   it("runs each firing of a ZStack scheduler trigger on exactly one node", async () => {

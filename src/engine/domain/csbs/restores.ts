@@ -11,6 +11,9 @@ import { CsbsError, invalidParameter } from "./errors.js";
 import { checkProvider, SERVER_TYPE } from "./policies.js";
 import { vmUuidOf } from "./vm-ref.js";
 import type { VolumeBackupRecord } from "./vm-volume-backup.js";
+import type { Cluster } from "../../cluster/cluster.js";
+import { EmbeddedCluster } from "../../cluster/embedded-cluster.js";
+import type { OrphanableWork } from "../job-failover.js";
 
 /** Karbor's restore statuses (`constants.py`: in_progress, success, fail). */
 export type RestoreStatus = "in_progress" | "success" | "fail";
@@ -71,16 +74,24 @@ export interface Restore {
   restoredServers: Record<string, string>;
   createdAt: number;
   updatedAt: number;
+  /** The engine node running it, when nodes share the metadata: failed by another node if it dies meanwhile. */
+  node?: string;
 }
 
 const RESTART_REASON = "the engine stopped while this restore was running";
+
+/** Why a restore failed whose node died while running it (failed by another node, job-failover.ts). */
+function deadNodeReason(node: string, deadAfterMs: number): string {
+  return `the backup engine node "${node}" running this restore stopped (no heartbeat for more than ${deadAfterMs / 1000} s); the restore did not finish`;
+}
 
 /**
  * Restores of CSBS checkpoints. `create` validates, records the restore `in_progress` and returns; the bytes are
  * written in the background, moving it to `success` or `fail` with a reason per resource. Every restored byte
  * comes from the store, which checks each chunk's hash, so damaged backup data fails the restore, naming the chunk.
  */
-export class Restores {
+export class Restores implements OrphanableWork {
+  readonly scope = "csbs-restore-failover";
   readonly restores: Collection<Restore>;
   private readonly running = new Set<Promise<void>>();
   private closed = false;
@@ -91,18 +102,45 @@ export class Restores {
     private readonly inventory: Inventory,
     private readonly store: VolumeBackupStore,
     private readonly clock: Clock,
+    private readonly cluster: Cluster = new EmbeddedCluster(),
   ) {
     this.restores = metadata.collection("csbs-restore");
   }
 
   /** Restores a previous process left running failed: their work died with it. Call once, before serving. */
   recover(): void {
-    for (const r of this.restores.all()) {
-      if (r.status !== "in_progress") continue;
-      const reasons = Object.fromEntries(Object.keys(r.resourcesStatus).map((k) => [k, RESTART_REASON]));
-      const statuses = Object.fromEntries(Object.keys(r.resourcesStatus).map((k) => [k, "error" as const]));
-      this.put(r, { status: "fail", resourcesStatus: statuses, resourcesReason: { ...r.resourcesReason, ...reasons } });
-    }
+    for (const r of this.restores.all()) if (r.status === "in_progress") this.failRunning(r, RESTART_REASON);
+  }
+
+  /**
+   * With other nodes live: fails the restores a previous run under this node's name left running (no other node
+   * fails them: this name is live again). Call once, before serving requests.
+   */
+  recoverOwn(): void {
+    for (const r of this.restores.all()) if (r.status === "in_progress" && r.node === this.cluster.self.id) this.failRunning(r, RESTART_REASON);
+  }
+
+  /** Restores other nodes are running (OrphanableWork: the failover sweep fails them once their node is dead). */
+  runningElsewhere(): { key: string; node: string }[] {
+    return this.restores
+      .all()
+      .filter((r): r is Restore & { node: string } => r.status === "in_progress" && r.node !== undefined && r.node !== this.cluster.self.id)
+      .map((r) => ({ key: r.uuid, node: r.node }));
+  }
+
+  /** Fails restore `uuid` if `deadNode` is still running it, naming the node; whether it did. */
+  failOrphan(uuid: string, deadNode: string): boolean {
+    const r = this.restores.get(uuid);
+    if (!r || r.status !== "in_progress" || r.node !== deadNode) return false;
+    this.failRunning(r, deadNodeReason(deadNode, this.cluster.bounds.deadAfterMs));
+    return true;
+  }
+
+  /** `in_progress` becomes `fail`, every resource `error` with `reason`. */
+  private failRunning(r: Restore, reason: string): void {
+    const reasons = Object.fromEntries(Object.keys(r.resourcesStatus).map((k) => [k, reason]));
+    const statuses = Object.fromEntries(Object.keys(r.resourcesStatus).map((k) => [k, "error" as const]));
+    this.put(r, { status: "fail", resourcesStatus: statuses, resourcesReason: { ...r.resourcesReason, ...reasons } });
   }
 
   create(projectId: string, input: RestoreInput): Restore {
@@ -125,6 +163,7 @@ export class Restores {
       restoredServers: {},
       createdAt: now,
       updatedAt: now,
+      ...(this.cluster.shared ? { node: this.cluster.self.id } : {}),
     });
     this.background(() => this.run(r.uuid, jobs));
     return r;

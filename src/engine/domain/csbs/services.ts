@@ -34,8 +34,10 @@ export function csbsServices(ctx: EngineContext): CsbsServices {
   // With other nodes live, a checkpoint or restore in progress may be theirs: only a node starting alone recovers.
   if (ctx.recoverInterrupted) checkpoints.recover();
   else checkpoints.recoverOwn();
-  const restores = new Restores(ctx.store, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock);
+  const restores = new Restores(ctx.store, checkpoints, ctx.inventory, ctx.backupStore, ctx.clock, ctx.cluster);
+  engineServices(ctx).jobFailover.watch(restores);
   if (ctx.recoverInterrupted) restores.recover();
+  else restores.recoverOwn();
   const scheduler = new PolicyScheduler(policies, checkpoints, ctx.clock, ctx.cluster, ctx.refreshMetadata);
   scheduler.start();
   // Closers run in reverse order: the scheduler stops before the checkpoints drain.
