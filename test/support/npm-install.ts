@@ -4,7 +4,7 @@
  * test/install/ in `npm run test:install`).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, expect } from "vitest";
@@ -44,4 +44,15 @@ export async function installAndRun(base: string, spec: string, name: string): P
   const bin = join(prefix, "bin", "backplan");
   expect(existsSync(bin)).toBe(true);
   return execFileSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PATH: `${join(prefix, "bin")}:${process.env.PATH}` } });
+}
+
+/**
+ * `npm pack` of this checkout as `npm test` built it (its pretest runs the build): without the prepare script,
+ * so the pack only reads dist/ — a rebuild here would rewrite dist/ under the other test files running at once.
+ * Returns the tarball's path in `base`.
+ */
+export async function packBuiltCheckout(base: string): Promise<string> {
+  const packed = await npm(["pack", "--ignore-scripts", "--pack-destination", base], ROOT);
+  expect(packed.code, packed.out).toBe(0);
+  return join(base, readdirSync(base).find((f) => /^backplan-.*\.tgz$/.test(f))!);
 }
