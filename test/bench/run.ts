@@ -5,7 +5,8 @@
  * Node and Terraform versions, date, load average). Prose outside the markers is left as it is. A benchmark that
  * fails leaves its previous block untouched and makes the run exit 1.
  *
- *   npm run bench                  every benchmark (about 30 minutes on 2 cores, 15 of them the bridge's)
+ *   npm run bench                  every benchmark (about an hour on 2 cores: the refresh one alone took ~25
+ *                                  minutes at load 6-12, mostly the engine creating 10,000 VMs and tasks)
  *   npm run bench -- plan parse    only these
  *   npm run bench -- --list        names and what each runs
  *   npm run bench -- --dry-run     print instead of writing docs/benchmarks.md
