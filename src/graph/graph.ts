@@ -9,8 +9,11 @@ import { MinHeap } from "./heap.js";
 export class Graph {
   private readonly names: string[] = [];
   private readonly indexOf = new Map<string, number>();
-  private readonly deps: Set<number>[] = [];
-  private readonly dependents: Set<number>[] = [];
+  // Lists, not Sets: two Sets per node were most of a 100,000-node graph's memory (most nodes have one or two
+  // edges). A node with many dependencies also gets a Set, to find a duplicate edge without scanning.
+  private readonly deps: number[][] = [];
+  private readonly dependents: number[][] = [];
+  private readonly wideDeps = new Map<number, Set<number>>();
   private edges = 0;
 
   /** Adds a node (no-op when present). */
@@ -22,11 +25,18 @@ export class Graph {
   addDependency(node: string, dependsOn: string): void {
     const a = this.idx(node);
     const b = this.idx(dependsOn);
-    const da = this.deps[a] as Set<number>;
-    if (da.has(b)) return;
-    da.add(b);
-    (this.dependents[b] as Set<number>).add(a);
+    if (this.hasEdge(a, b)) return;
+    const da = this.deps[a] as number[];
+    da.push(b);
+    const wide = this.wideDeps.get(a);
+    if (wide) wide.add(b);
+    else if (da.length > WIDE) this.wideDeps.set(a, new Set(da));
+    (this.dependents[b] as number[]).push(a);
     this.edges++;
+  }
+
+  private hasEdge(a: number, b: number): boolean {
+    return this.wideDeps.get(a)?.has(b) ?? (this.deps[a] as number[]).includes(b);
   }
 
   hasNode(name: string): boolean {
@@ -36,7 +46,7 @@ export class Graph {
   hasDependency(node: string, dependsOn: string): boolean {
     const a = this.indexOf.get(node);
     const b = this.indexOf.get(dependsOn);
-    return a !== undefined && b !== undefined && (this.deps[a] as Set<number>).has(b);
+    return a !== undefined && b !== undefined && this.hasEdge(a, b);
   }
 
   get size(): number {
@@ -54,12 +64,12 @@ export class Graph {
 
   /** What `name` depends on directly, in name order. */
   dependenciesOf(name: string): string[] {
-    return this.namesOf(this.deps[this.require(name)] as Set<number>);
+    return this.namesOf(this.deps[this.require(name)] as number[]);
   }
 
   /** What depends on `name` directly, in name order. */
   dependentsOf(name: string): string[] {
-    return this.namesOf(this.dependents[this.require(name)] as Set<number>);
+    return this.namesOf(this.dependents[this.require(name)] as number[]);
   }
 
   /** The same nodes with every edge flipped: the order for destroying (dependents before their dependencies). */
@@ -84,13 +94,13 @@ export class Graph {
   /** All nodes, every dependency before its dependents, ties by name. Throws `CycleError` on a cycle. O((V+E) log V). */
   topologicalOrder(): string[] {
     const rank = this.ranks();
-    const remaining = this.deps.map((d) => d.size);
+    const remaining = this.deps.map((d) => d.length);
     const ready = new MinHeap((a, b) => rank[a]! < rank[b]!);
     remaining.forEach((r, i) => r === 0 && ready.push(i));
     const out: string[] = [];
     for (let v = ready.pop(); v !== undefined; v = ready.pop()) {
       out.push(this.names[v] as string);
-      for (const w of this.dependents[v] as Set<number>) if (--remaining[w]! === 0) ready.push(w);
+      for (const w of this.dependents[v] as number[]) if (--remaining[w]! === 0) ready.push(w);
     }
     if (out.length !== this.names.length) this.assertAcyclic();
     return out;
@@ -110,17 +120,17 @@ export class Graph {
     let stamp = 0;
     for (const v of order) {
       // Direct deps nearest in topological order first: anything they reach is redundant as a direct edge.
-      const direct = [...(this.deps[v] as Set<number>)].sort((a, b) => pos[b]! - pos[a]!);
+      const direct = [...(this.deps[v] as number[])].sort((a, b) => pos[b]! - pos[a]!);
       stamp++;
       for (const d of direct) {
         if (reach[d] === stamp) continue;
         g.addDependency(this.names[v] as string, this.names[d] as string);
-        const stack = [...(this.deps[d] as Set<number>)];
+        const stack = [...(this.deps[d] as number[])];
         while (stack.length > 0) {
           const x = stack.pop() as number;
           if (reach[x] === stamp) continue;
           reach[x] = stamp;
-          for (const y of this.deps[x] as Set<number>) if (reach[y] !== stamp) stack.push(y);
+          for (const y of this.deps[x] as number[]) if (reach[y] !== stamp) stack.push(y);
         }
       }
     }
@@ -156,8 +166,8 @@ export class Graph {
       i = this.names.length;
       this.names.push(name);
       this.indexOf.set(name, i);
-      this.deps.push(new Set());
-      this.dependents.push(new Set());
+      this.deps.push([]);
+      this.dependents.push([]);
     }
     return i;
   }
@@ -168,10 +178,13 @@ export class Graph {
     return i;
   }
 
-  private namesOf(set: Set<number>): string[] {
-    return [...set].map((i) => this.names[i] as string).sort(compareNames);
+  private namesOf(list: readonly number[]): string[] {
+    return list.map((i) => this.names[i] as string).sort(compareNames);
   }
 }
+
+/** Dependencies a node has before they are also kept in a Set (`wideDeps`). */
+const WIDE = 16;
 
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -139,9 +139,12 @@ function needAttr(root: string, what: string, range: SourceRange): { ok: false; 
  */
 export function references(expr: Expression): Reference[] {
   const out: Reference[] = [];
-  walk(expr, new Set(), out);
+  walk(expr, NOTHING_BOUND, out);
   return out;
 }
+
+/** The names bound outside any `for` (shared: `walk` copies before it binds a name). */
+const NOTHING_BOUND: ReadonlySet<string> = new Set();
 
 function walk(e: Expression, bound: ReadonlySet<string>, out: Reference[]): void {
   switch (e.kind) {

@@ -273,11 +273,13 @@ export function buildEvaluationGraph(root: Config, registry: ProviderRegistry, p
       const providerNode = providerNodeFor(mod, r);
       const name = `${p}${resourceKey(r.mode, r.type, r.name)}`;
       add(name, { kind: "resource", mod, resource: r, providerNode });
-      const exprs: Expression[] = [...bodyExpressions(r.config)];
+      const exprs: Expression[] = bodyExpressionList(r.config);
       if (r.count) exprs.push(r.count);
       if (r.forEach) exprs.push(r.forEach);
-      exprs.push(...r.dependsOn.map((d) => d.expr), ...r.lifecycle.replaceTriggeredBy);
-      for (const c of [...r.lifecycle.preconditions, ...r.lifecycle.postconditions]) exprs.push(c.condition, c.errorMessage);
+      for (const d of r.dependsOn) exprs.push(d.expr);
+      for (const e of r.lifecycle.replaceTriggeredBy) exprs.push(e);
+      for (const c of r.lifecycle.preconditions) exprs.push(c.condition, c.errorMessage);
+      for (const c of r.lifecycle.postconditions) exprs.push(c.condition, c.errorMessage);
       for (const t of r.timeouts.values()) exprs.push(t.expr);
       deferredEdges.push([name, mod, exprs]);
     }
@@ -437,6 +439,13 @@ function present(nodes: Map<string, NodeInfo>, name: string): string[] {
 }
 
 /** Every expression in a body, nested blocks included (for dependency discovery). */
+/** `bodyExpressions` as a list, without a generator per body (this runs once per resource of a configuration). */
+function bodyExpressionList(body: Body, out: Expression[] = []): Expression[] {
+  for (const a of body.attributes) out.push(a.expr);
+  for (const b of body.blocks) bodyExpressionList(b.body, out);
+  return out;
+}
+
 export function* bodyExpressions(body: Body): Generator<Expression> {
   for (const a of body.attributes) yield a.expr;
   for (const b of body.blocks) yield* bodyExpressions(b.body);

@@ -8,6 +8,7 @@ import { formatPath, validateConfig } from "../sdk/validate.js";
 import { isWhollyKnown as isWhollyKnownSdk, type SdkObject, type SdkValue } from "../sdk/value.js";
 import { decodeBody } from "./decode-body.js";
 import type { ModuleScope } from "./evaluation.js";
+import { objectSchemaOf } from "./schema.js";
 import { sensitiveLeafPaths, toSdk } from "./values.js";
 
 /** The count index or for_each key of one instance, with what `each` / `count` mean inside it. */
@@ -54,6 +55,9 @@ function invalid(summary: string, detail: string, subject: SourceRange): Diagnos
   return { severity: "error", summary, detail, subject };
 }
 
+/** The timeouts of every instance without a timeouts block (most): one Map, not one per instance. */
+const NO_TIMEOUTS: ReadonlyMap<string, string> = new Map();
+
 /** What the configuration says for one instance, ready to hand to the provider. */
 export interface InstanceConfig {
   /** Configurable attributes; UNKNOWN where the value is known only after apply. */
@@ -61,7 +65,7 @@ export interface InstanceConfig {
   /** Attribute paths carrying a sensitive mark (from the schema or from sensitive inputs). */
   sensitivePaths: (string | number)[][];
   /** `timeouts { create = "30m" }` values. */
-  timeouts: Map<string, string>;
+  timeouts: ReadonlyMap<string, string>;
   wholyKnown: boolean;
 }
 
@@ -78,7 +82,7 @@ export function evaluateInstanceConfig(
   address: string,
 ): InstanceConfig {
   const scope = mod.scope(inst);
-  const objSchema = { attributes: schema.attributes, shape: schema.schema.shape };
+  const objSchema = objectSchemaOf(schema);
   const before = diags.length;
   const value = decodeBody(r.config, objSchema, scope, diags, `${r.mode === "data" ? "data " : ""}"${r.type}" "${r.name}"`);
   const config = toSdk(value) as SdkObject;
@@ -95,10 +99,14 @@ export function evaluateInstanceConfig(
       });
     }
   }
-  const timeouts = new Map<string, string>();
-  for (const [op, a] of r.timeouts) {
-    const [v] = unmark(mod.evaluate(a.expr, diags, scope));
-    if (typeof v === "string") timeouts.set(op, v);
+  let timeouts = NO_TIMEOUTS;
+  if (r.timeouts.size > 0) {
+    const given = new Map<string, string>();
+    for (const [op, a] of r.timeouts) {
+      const [v] = unmark(mod.evaluate(a.expr, diags, scope));
+      if (typeof v === "string") given.set(op, v);
+    }
+    timeouts = given;
   }
   return { config, sensitivePaths: sensitive, timeouts, wholyKnown: isWhollyKnown(value) };
 }

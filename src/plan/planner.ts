@@ -20,7 +20,7 @@ import { aggregateValue, applyIgnoreChanges, argumentRange, checkConditions, eva
 import type { OutputChange, Plan, PlanDiagnostic, PlanMode, ResourceChange } from "./plan.js";
 import { opContext, type ConfiguredProvider, type ProviderRegistry } from "./providers.js";
 import { RunBase } from "./run-base.js";
-import { blockObjectType, typeJson } from "./schema.js";
+import { blockObjectType, objectSchemaOf, typeJson } from "./schema.js";
 import { fromStatePaths, sdkToState, stateToSdk, toStatePaths } from "./state-values.js";
 import { fromSdk, toJson, toPlanValue, toSdk } from "./values.js";
 import { applyMoved } from "./moved.js";
@@ -142,8 +142,6 @@ class Planner extends RunBase {
   readonly changes: ResourceChange[] = [];
   readonly drift: ResourceChange[] = [];
   readonly outputChanges: OutputChange[] = [];
-  /** The change planned for each instance address (what `replace_triggered_by` and data reads look at). */
-  private readonly planned = new Map<string, ResourceChange>();
   /**
    * Per prior-state object (the state's own, as `viewInstance` and `resourcesView` give it): the batch read that
    * refreshes it and its place in the answer (null there: gone). Keyed by the object, not by an address string:
@@ -205,7 +203,7 @@ class Planner extends RunBase {
     for (const [type, items] of byType) {
       const resource = configured.provider.resources.get(type);
       if (!resource) continue;
-      const schema = { attributes: resource.attributes, shape: resource.schema.shape };
+      const schema = objectSchemaOf(resource);
       for (let i = 0; i < items.length; i += 100) {
         const batch = items.slice(i, i + 100);
         const run = limit(async () => {
@@ -245,17 +243,36 @@ class Planner extends RunBase {
       mod.resources.set(resourceKeyOf(r), LANG_UNKNOWN);
       return;
     }
+    const rk = resourceKeyOf(r);
+    // The resource in the prior state, found once for all its instances (by address per instance was a tenth of
+    // planning one).
+    const prior = r.mode === "managed" ? this.priorResource(mod.prefix, "managed", r.type, r.name) : undefined;
     const values: { key?: number | string; value: Value }[] = [];
     for (const inst of keys) {
-      const address = `${mod.prefix}${resourceKeyOf(r)}${formatKey(inst.key)}`;
+      const address = `${mod.prefix}${rk}${formatKey(inst.key)}`;
       const value =
         r.mode === "data"
           ? await this.planData(node, address, r, providerSchema as DataSource<unknown>, configured, mod, inst)
-          : await this.planManaged(address, r, providerSchema as Resource<unknown>, configured, mod, inst, selected);
-      values.push({ ...(inst.key !== undefined ? { key: inst.key } : {}), value });
+          : await this.planManaged(address, r, providerSchema as Resource<unknown>, configured, mod, inst, selected, this.currentObject(prior, inst.key));
+      values.push(inst.key !== undefined ? { key: inst.key, value } : { value });
     }
-    mod.resources.set(resourceKeyOf(r), aggregateValue(values, r));
-    if (r.mode === "managed" && this.req.mode !== "destroy") this.planStrayInstances(mod, r, keys, providerSchema as Resource<unknown>, configured.provider.source);
+    mod.resources.set(rk, aggregateValue(values, r));
+    if (prior && this.req.mode !== "destroy") this.planStrayInstances(mod, r, keys, prior, providerSchema as Resource<unknown>, configured.provider.source);
+  }
+
+  /** Instances of prior resources with many of them, by key (made once per resource, when first asked). */
+  private readonly instancesByKey = new WeakMap<Readonly<ResourceState>, Map<number | string | undefined, InstanceObject | undefined>>();
+
+  /** The current object of the instance of prior resource `rs` with `key`, if there is one. */
+  private currentObject(rs: Readonly<ResourceState> | undefined, key: number | string | undefined): InstanceObject | undefined {
+    if (!rs) return undefined;
+    if (rs.instances.length <= 8) {
+      for (const i of rs.instances) if (i.key === key) return i.current;
+      return undefined;
+    }
+    let byKey = this.instancesByKey.get(rs);
+    if (!byKey) this.instancesByKey.set(rs, (byKey = new Map(rs.instances.map((i) => [i.key, i.current]))));
+    return byKey.get(key);
   }
 
   private priorViewCache: ReadonlyArray<Readonly<ResourceState>> | undefined;
@@ -265,27 +282,32 @@ class Planner extends RunBase {
     return (this.priorViewCache ??= this.prior.resourcesView());
   }
 
-  /** Prior-state resources by `module.a.type.name` / `data.type.name`, indexed once: per-resource scans were O(n²). */
-  private priorIndex: Map<string, Readonly<ResourceState>> | undefined;
+  /**
+   * Prior-state resources by module instance prefix (`module.a["k"].`), mode, type and name, indexed once
+   * (per-resource scans were O(n²)). Nested maps of the strings the state and configuration already hold: a
+   * key string made per resource, and hashed for every lookup, cost more than the lookups.
+   */
+  private priorIndex: Map<string, Record<ResourceState["address"]["mode"], Map<string, Map<string, Readonly<ResourceState>>>>> | undefined;
 
-  /** The index above, in prior-state order (a Map keeps insertion order). */
-  private priorByKey(): Map<string, Readonly<ResourceState>> {
+  private priorResource(prefix: string, mode: ResourceState["address"]["mode"], type: string, name: string): Readonly<ResourceState> | undefined {
     if (!this.priorIndex) {
       this.priorIndex = new Map();
       for (const rs of this.priorView()) {
-        this.priorIndex.set(`${instancePrefix(rs.address.module)}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`, rs);
+        const a = rs.address;
+        const p = instancePrefix(a.module);
+        let modes = this.priorIndex.get(p);
+        if (!modes) this.priorIndex.set(p, (modes = { managed: new Map(), data: new Map() }));
+        let names = modes[a.mode].get(a.type);
+        if (!names) modes[a.mode].set(a.type, (names = new Map()));
+        names.set(a.name, rs);
       }
     }
-    return this.priorIndex;
-  }
-
-  private priorResource(key: string): Readonly<ResourceState> | undefined {
-    return this.priorByKey().get(key);
+    return this.priorIndex.get(prefix)?.[mode].get(type)?.get(name);
   }
 
   /** The instance keys recorded in state for a resource (destroy mode plans what exists, not what is declared). */
   private stateKeys(mod: ModuleScope, r: ConfigResource): InstanceKeyInfo[] {
-    const rs = this.priorResource(`${mod.prefix}${resourceKeyOf(r)}`);
+    const rs = this.priorResource(mod.prefix, r.mode, r.type, r.name);
     return (rs?.instances ?? []).filter((i) => i.current).map((i) => (i.key === undefined ? {} : { key: i.key }));
   }
 
@@ -295,7 +317,7 @@ class Planner extends RunBase {
    */
   private async refreshedObject(address: string, resource: Resource<unknown>, obj: InstanceObject | undefined, stateView?: SdkObject): Promise<SdkObject | null> {
     if (!obj) return null;
-    const unrefreshed = () => stateView ?? upgrade(resource, obj, stateToSdk(obj.attributes, { attributes: resource.attributes, shape: resource.schema.shape }));
+    const unrefreshed = () => stateView ?? upgrade(resource, obj, stateToSdk(obj.attributes, objectSchemaOf(resource)));
     const pending = this.req.refresh ? this.refreshes.get(obj) : undefined;
     if (!pending) return unrefreshed();
     try {
@@ -314,10 +336,10 @@ class Planner extends RunBase {
     mod: ModuleScope,
     inst: InstanceKeyInfo,
     selected: boolean,
+    /** The instance's current object in the prior state. */
+    stateObj: InstanceObject | undefined,
   ): Promise<Value> {
-    const schema = { attributes: resource.attributes, shape: resource.schema.shape };
-    // Looked up by its parts: parsing `address` back for every instance was a tenth of planning it.
-    const stateObj = this.prior.viewInstance({ module: mod.steps, mode: "managed", type: r.type, name: r.name, ...(inst.key !== undefined ? { key: inst.key } : {}) });
+    const schema = objectSchemaOf(resource);
     const stateView = stateObj ? upgrade(resource, stateObj, stateToSdk(stateObj.attributes, schema)) : null;
     let priorObj = await this.refreshedObject(address, resource, stateObj, stateView ?? undefined);
     const priorSensitive = stateObj ? fromStatePaths(stateObj.sensitiveAttributes) : [];
@@ -344,13 +366,14 @@ class Planner extends RunBase {
     if (this.req.mode === "destroy" || this.req.mode === "refresh-only" || !selected) {
       const value = priorObj ? fromSdk(priorObj, priorSensitive) : null;
       if (this.req.mode === "destroy" && priorObj && selected) {
-        this.addChange({ ...base, action: "delete", before: toPlanValue(priorObj, priorSensitive), after: null, replacePaths: [] });
+        this.addChange(completeChange(base, "delete", undefined, toPlanValue(priorObj, priorSensitive), null, []));
       }
       return value;
     }
 
     const ic = evaluateInstanceConfig(r, resource, mod, inst, this.diags, address);
-    checkConditions(r.lifecycle.preconditions, mod, mod.scope(inst), this.diags, `precondition of ${address}`);
+    // Scope and message only for a resource that has conditions (most have none; this runs per instance).
+    if (r.lifecycle.preconditions.length > 0) checkConditions(r.lifecycle.preconditions, mod, mod.scope(inst), this.diags, `precondition of ${address}`);
     const config = priorObj ? applyIgnoreChanges(ic.config, priorObj, r, resource.attributes) : ic.config;
     const { planned, requiresReplace } = planResourceChange(resource.attributes, priorObj, config);
     const tainted = stateObj?.status === "tainted";
@@ -390,19 +413,19 @@ class Planner extends RunBase {
       });
     }
     const sensitive = mergePaths(ic.sensitivePaths, priorSensitive);
-    const change: ResourceChange = {
-      ...base,
+    const change = completeChange(
+      base,
       action,
-      ...(action === "replace" && r.lifecycle.createBeforeDestroy ? { createBeforeDestroy: true } : {}),
-      ...(reason ? { reason } : {}),
-      before: priorObj ? toPlanValue(priorObj, priorSensitive) : null,
-      after: toPlanValue(after, sensitive),
-      replacePaths: action === "replace" ? replacePaths : [],
-      ...(importing ? { importing } : {}),
-    };
+      reason,
+      priorObj ? toPlanValue(priorObj, priorSensitive) : null,
+      toPlanValue(after, sensitive),
+      action === "replace" ? replacePaths : NO_PATHS,
+      action === "replace" && r.lifecycle.createBeforeDestroy,
+    );
+    if (importing) change.importing = importing;
     this.addChange(change);
     const value = fromSdk(after, sensitive);
-    checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
+    if (r.lifecycle.postconditions.length > 0) checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
     return value;
   }
 
@@ -456,7 +479,8 @@ class Planner extends RunBase {
       for (const ref of references(e)) {
         if (ref.subject.kind !== "resource") continue;
         const prefix = `${mod.prefix}${ref.subject.mode === "data" ? "data." : ""}${ref.subject.type}.${ref.subject.name}`;
-        for (const [addr, p] of this.planned) {
+        for (const p of this.changes) {
+          const addr = p.address;
           if ((addr === prefix || addr.startsWith(prefix + "[")) && (p.action === "update" || p.action === "replace" || p.action === "create")) return true;
         }
       }
@@ -480,7 +504,7 @@ class Planner extends RunBase {
     if (ic.wholyKnown && !pending) {
       try {
         const result = await ds.read(opContext(cp, ds, "read", this.req.signal, ic.timeouts), ic.config);
-        const schema = { attributes: ds.attributes, shape: ds.schema.shape };
+        const schema = objectSchemaOf(ds);
         this.refreshed.get().setInstance(address, { schemaVersion: 0, attributes: sdkToState(result, schema), sensitiveAttributes: toStatePaths(ic.sensitivePaths), dependencies: [] }, { provider: configured.address });
         const value = fromSdk(result, ic.sensitivePaths);
         checkConditions(r.lifecycle.postconditions, mod, mod.scope({ ...inst, self: value }), this.diags, `postcondition of ${address}`);
@@ -496,7 +520,7 @@ class Planner extends RunBase {
     }
     const planned = planResourceChange(ds.attributes, null, ic.config).planned;
     this.addChange(
-      { ...this.changeBase(address, r, mod, configured.provider.source, inst), action: "read", reason: pending ? "read_because_dependency_pending" : "read_because_config_unknown", before: null, after: toPlanValue(planned, ic.sensitivePaths), replacePaths: [] },
+      completeChange(this.changeBase(address, r, mod, configured.provider.source, inst), "read", pending ? "read_because_dependency_pending" : "read_because_config_unknown", null, toPlanValue(planned, ic.sensitivePaths), []),
     );
     return fromSdk(planned, ic.sensitivePaths);
   }
@@ -509,7 +533,8 @@ class Planner extends RunBase {
     for (const dep of this.eg.graph.dependenciesOf(node)) {
       const info = this.eg.nodes.get(dep);
       if (info?.kind !== "resource" || info.resource.mode !== "managed") continue;
-      for (const [addr, p] of this.planned) {
+      for (const p of this.changes) {
+        const addr = p.address;
         // Addresses in repeated modules carry module keys the (configuration address) node name has not.
         const ofDep = addr === dep || addr.startsWith(dep + "[") || (dep.startsWith("module.") && addr.startsWith("module.") && configAddressOf(addr) === dep);
         if (ofDep && p.action !== "no-op") return true;
@@ -518,23 +543,23 @@ class Planner extends RunBase {
     return false;
   }
 
-  private changeBase(address: string, r: ConfigResource, mod: ModuleScope, source: string, inst: InstanceKeyInfo) {
+  private changeBase(address: string, r: ConfigResource, mod: ModuleScope, source: string, inst: InstanceKeyInfo): ChangeBase {
+    // Fields assigned in order rather than spread in: a spread per optional field made temporary objects for
+    // every planned instance. The order is the saved plan's (its JSON keeps insertion order).
+    const base: Partial<ChangeBase> = { address };
     const prev = this.moves.get(address);
-    return {
-      address,
-      ...(prev ? { previousAddress: prev } : {}),
-      ...(mod.path.length ? { moduleAddress: mod.address } : {}),
-      mode: r.mode,
-      type: r.type,
-      name: r.name,
-      ...(inst.key !== undefined ? { index: inst.key } : {}),
-      providerName: registryName(source),
-    };
+    if (prev) base.previousAddress = prev;
+    if (mod.path.length) base.moduleAddress = mod.address;
+    base.mode = r.mode;
+    base.type = r.type;
+    base.name = r.name;
+    if (inst.key !== undefined) base.index = inst.key;
+    base.providerName = registryName(source);
+    return base as ChangeBase;
   }
 
   private addChange(change: ResourceChange): void {
     this.changes.push(change);
-    this.planned.set(change.address, change);
   }
 
   /** `same`: the refresh found the object as the prior state has it (`after` equals `before`). */
@@ -554,9 +579,7 @@ class Planner extends RunBase {
   }
 
   /** Instances in state under this resource whose key the configuration no longer produces. */
-  private planStrayInstances(mod: ModuleScope, r: ConfigResource, keys: InstanceKeyInfo[], resource: Resource<unknown>, source: string): void {
-    const rs = r.mode === "managed" ? this.priorResource(`${mod.prefix}${resourceKeyOf(r)}`) : undefined;
-    if (!rs) return;
+  private planStrayInstances(mod: ModuleScope, r: ConfigResource, keys: InstanceKeyInfo[], rs: Readonly<ResourceState>, resource: Resource<unknown>, source: string): void {
     // The usual case, one instance planned under the key it has in state, needs no set of keys.
     if (keys.length === 1 && rs.instances.length === 1 && keys[0]!.key === rs.instances[0]!.key) return;
     const wanted = new Set(keys.map((k) => String(k.key)));
@@ -586,7 +609,7 @@ class Planner extends RunBase {
     preventDestroy: ConfigResource | undefined,
   ): void {
     if (this.req.mode === "refresh-only") return;
-    const schema = resource ? { attributes: resource.attributes, shape: resource.schema.shape } : { attributes: {}, shape: {} };
+    const schema = resource ? objectSchemaOf(resource) : { attributes: {}, shape: {} };
     const before = resource ? stateToSdk(obj.attributes, schema) : (obj.attributes as SdkObject);
     if (preventDestroy) {
       this.diags.push({ severity: "error", summary: "Instance cannot be destroyed", detail: `Resource ${address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed.`, subject: preventDestroy.declRange });
@@ -623,14 +646,20 @@ class Planner extends RunBase {
 
   /** Resources in state with no configuration at all: delete them (or forget, per `removed` blocks). */
   private async planOrphans(): Promise<void> {
-    const declared = new Set<string>();
+    // The prior resources some module instance declares: the rest are orphans.
+    const declared = new Set<Readonly<ResourceState>>();
     for (const mod of this.eg.modules.values()) {
-      for (const r of mod.config.managedResources.values()) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
-      for (const r of mod.config.dataResources.values()) declared.add(`${mod.prefix}${resourceKeyOf(r)}`);
+      for (const rm of [mod.config.managedResources, mod.config.dataResources]) {
+        for (const r of rm.values()) {
+          const rs = this.priorResource(mod.prefix, r.mode, r.type, r.name);
+          if (rs) declared.add(rs);
+        }
+      }
     }
-    for (const [key, rs] of this.priorByKey()) {
-      if (declared.has(key)) continue;
+    for (const rs of this.priorView()) {
+      if (declared.has(rs)) continue;
       const prefix = instancePrefix(rs.address.module);
+      const key = `${prefix}${rs.address.mode === "data" ? "data." : ""}${rs.address.type}.${rs.address.name}`;
       if (rs.address.mode === "data") {
         this.refreshed.get().removeInstance(key);
         continue;
@@ -653,7 +682,7 @@ class Planner extends RunBase {
             this.refreshed.get().removeInstance(address);
             continue;
           }
-          obj = { ...obj, attributes: sdkToState(fresh, { attributes: resource.attributes, shape: resource.schema.shape }) };
+          obj = { ...obj, attributes: sdkToState(fresh, objectSchemaOf(resource)) };
         }
         this.planDelete(address, modulePath, rs.address.type, rs.address.name, inst.key, obj, resource, source, modulePath.length && !this.eg.modules.has(prefix) ? "delete_because_no_module" : "delete_because_no_resource_config", undefined);
       }
@@ -664,7 +693,7 @@ class Planner extends RunBase {
           const address = `${instancePrefix(rs.address.module)}${rs.address.type}.${rs.address.name}${formatKey(inst.key)}`;
           const cp = this.providers.byAddress(rs.provider);
           const resource = cp?.provider.resources.get(rs.address.type);
-          const schema = resource ? { attributes: resource.attributes, shape: resource.schema.shape } : { attributes: {}, shape: {} };
+          const schema = resource ? objectSchemaOf(resource) : { attributes: {}, shape: {} };
           this.addChange(
             {
               address,
@@ -711,6 +740,32 @@ class Planner extends RunBase {
   }
 }
 
+/** `replacePaths` of every change that is not a replacement (shared: a plan's changes are read, never changed). */
+const NO_PATHS: (string | number)[][] = Object.freeze([]) as unknown as (string | number)[][];
+
+/** A change's fields up to its action (see `changeBase`). */
+type ChangeBase = Pick<ResourceChange, "address" | "previousAddress" | "moduleAddress" | "mode" | "type" | "name" | "index" | "providerName">;
+
+/** `base` (made for this change alone) completed into the change, fields in the saved plan's order. */
+function completeChange(
+  base: ChangeBase,
+  action: ResourceChange["action"],
+  reason: ActionReason | undefined,
+  before: ResourceChange["before"],
+  after: ResourceChange["after"],
+  replacePaths: ResourceChange["replacePaths"],
+  createBeforeDestroy = false,
+): ResourceChange {
+  const change = base as ResourceChange;
+  change.action = action;
+  if (createBeforeDestroy) change.createBeforeDestroy = true;
+  if (reason) change.reason = reason;
+  change.before = before;
+  change.after = after;
+  change.replacePaths = replacePaths;
+  return change;
+}
+
 /** Output for a destroy: outputs are removed. Exported for apply. */
 export function registryName(source: string): string {
   // Asked once per planned instance: no split, and one string per provider.
@@ -750,6 +805,8 @@ function changedPaths(resource: Resource<unknown>, a: SdkObject, b: SdkObject): 
 }
 
 function mergePaths(a: (string | number)[][], b: (string | number)[][]): (string | number)[][] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
   const seen = new Set(a.map((p) => JSON.stringify(p)));
   return [...a, ...b.filter((p) => !seen.has(JSON.stringify(p)))];
 }

@@ -11,6 +11,16 @@ export interface ObjectSchema {
   shape: Readonly<Record<string, z.ZodType>>;
 }
 
+/** Object schemas by the resource or data source they describe (fixed for the life of the process). */
+const objectSchemas = new WeakMap<object, ObjectSchema>();
+
+/** A resource's or data source's attributes and zod shape as one ObjectSchema (made once, not per instance). */
+export function objectSchemaOf(r: { readonly attributes: ObjectSchema["attributes"]; readonly schema: { readonly shape: ObjectSchema["shape"] } }): ObjectSchema {
+  let s = objectSchemas.get(r);
+  if (!s) objectSchemas.set(r, (s = { attributes: r.attributes, shape: r.schema.shape }));
+  return s;
+}
+
 /** The lang type an attribute's configured value is converted to. */
 export function attributeType(attr: Attribute, schema: z.ZodType | undefined): Type {
   if (attr.block) {

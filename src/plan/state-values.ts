@@ -16,11 +16,23 @@ function isDynamic(schema: ObjectSchema, key: string, attr: Attribute): boolean 
   return !attr.block && s !== undefined && tfTypeOf(s) === "dynamic";
 }
 
+/** The dynamic attributes of a schema, by its attributes record (found once, not per attribute of every instance). */
+const dynamicAttributes = new WeakMap<object, ReadonlySet<string>>();
+
+function dynamicOf(schema: ObjectSchema): ReadonlySet<string> {
+  let set = dynamicAttributes.get(schema.attributes);
+  if (!set) {
+    set = new Set(Object.keys(schema.attributes).filter((k) => isDynamic(schema, k, schema.attributes[k]!)));
+    dynamicAttributes.set(schema.attributes, set);
+  }
+  return set;
+}
+
 export function stateToSdk(attrs: JsonObject, schema: ObjectSchema): SdkObject {
+  const dynamic = dynamicOf(schema);
   const out: SdkObject = {};
   for (const [k, v] of Object.entries(attrs)) {
-    const attr = schema.attributes[k];
-    if (attr && isDynamic(schema, k, attr) && v !== null && typeof v === "object" && !Array.isArray(v) && "value" in v && "type" in v) {
+    if (dynamic.has(k) && v !== null && typeof v === "object" && !Array.isArray(v) && "value" in v && "type" in v) {
       out[k] = v["value"] as SdkValue;
     } else out[k] = v as SdkValue;
   }

@@ -57,12 +57,19 @@ export function plainPath(p: Path): (string | number)[] {
  * primitives are omitted from objects and `false` in arrays.
  */
 export function toPlanValue(v: SdkValue, sensitive: readonly (string | number)[][] = []): PlanValue {
-  return {
-    value: knownPart(v),
-    unknown: unknownTree(v),
-    sensitive: sensitive.length === 0 ? unmarkedTree(v) : sensitiveTree(v, [], sensitive),
-  };
+  const value = knownPart(v);
+  sawUnknown = false;
+  const unknown = unknownTree(v);
+  // Of a wholly known value, the tree with nothing marked is the unknown tree: one object serves both (the trees
+  // are read, never changed, and every instance of every plan has two of each).
+  return { value, unknown, sensitive: sensitive.length > 0 ? sensitiveTree(v, [], sensitive) : sawUnknown ? unmarkedTree(v) : unknown };
 }
+
+/** Set by `unknownTree` when it meets an unknown leaf (the walk is synchronous: nothing runs in between). */
+let sawUnknown = false;
+
+/** The tree of an object none of whose leaves is marked: one shared, frozen object (the commonest tree node). */
+const NOTHING_MARKED: { [k: string]: Json } = Object.freeze({});
 
 function knownPart(v: SdkValue): Json {
   if (isUnknown(v)) return null;
@@ -79,15 +86,18 @@ function knownPart(v: SdkValue): Json {
 // building a path per node unless it needs one.
 
 function unknownTree(v: SdkValue): Json {
-  if (isUnknown(v)) return true;
+  if (isUnknown(v)) {
+    sawUnknown = true;
+    return true;
+  }
   if (Array.isArray(v)) return v.map(unknownTree);
   if (v !== null && typeof v === "object") {
-    const out: { [k: string]: Json } = {};
+    let out: { [k: string]: Json } | undefined;
     for (const k of Object.keys(v)) {
       const t = unknownTree(v[k]!);
-      if (t !== false) out[k] = t;
+      if (t !== false) (out ??= {})[k] = t;
     }
-    return out;
+    return out ?? NOTHING_MARKED;
   }
   return false;
 }
@@ -96,12 +106,12 @@ function unknownTree(v: SdkValue): Json {
 function unmarkedTree(v: SdkValue): Json {
   if (Array.isArray(v)) return v.map(unmarkedTree);
   if (v !== null && typeof v === "object" && !isUnknown(v)) {
-    const out: { [k: string]: Json } = {};
+    let out: { [k: string]: Json } | undefined;
     for (const k of Object.keys(v)) {
       const t = unmarkedTree(v[k]!);
-      if (t !== false) out[k] = t;
+      if (t !== false) (out ??= {})[k] = t;
     }
-    return out;
+    return out ?? NOTHING_MARKED;
   }
   return false;
 }

@@ -110,6 +110,9 @@ interface InstanceEntry {
   deposed?: Map<string, InstanceObject>;
 }
 
+/** The module path of every root-module resource (shared, frozen: addresses never change). */
+const ROOT_MODULE: readonly [] = Object.freeze([]);
+
 /** What `viewOf` shows for an instance without deposed objects (shared: views are read-only). */
 const NO_DEPOSED: Readonly<Record<string, InstanceObject>> = Object.freeze({});
 
@@ -258,7 +261,7 @@ export class State {
         throw new StateError(`cannot add ${formatInstanceAddress(a)} to state: no provider configuration given`);
       }
       res = {
-        address: { module: a.module.map((m) => ({ ...m })), mode: a.mode, type: a.type, name: a.name },
+        address: { module: a.module.length === 0 ? ROOT_MODULE : a.module.map((m) => ({ ...m })), mode: a.mode, type: a.type, name: a.name },
         provider: opts.provider,
         instances: new Map(),
         rev: 0,
@@ -414,16 +417,20 @@ function copyObject(o: InstanceObject): InstanceObject {
 }
 
 function viewOf(r: ResourceEntry): ResourceState {
-  return {
-    address: r.address,
-    provider: r.provider,
-    ...(r.each ? { each: r.each } : {}),
-    instances: [...r.instances.values()].sort(compareInstances).map((i) => ({
-      ...(i.key === undefined ? {} : { key: i.key }),
-      ...(i.current ? { current: i.current } : {}),
-      deposed: i.deposed?.size ? Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))) : NO_DEPOSED,
-    })),
-  };
+  // Fields assigned, not spread in (a temporary object per optional field, for every resource of a large state).
+  const view: Partial<ResourceState> = { address: r.address, provider: r.provider };
+  if (r.each) view.each = r.each;
+  const entries = r.instances.size === 1 ? [...r.instances.values()] : [...r.instances.values()].sort(compareInstances);
+  view.instances = entries.map(instanceView);
+  return view as ResourceState;
+}
+
+function instanceView(i: InstanceEntry): InstanceState {
+  const v: Partial<InstanceState> = {};
+  if (i.key !== undefined) v.key = i.key;
+  if (i.current) v.current = i.current;
+  v.deposed = i.deposed?.size ? Object.fromEntries([...i.deposed.entries()].sort(([x], [y]) => compareCodePoints(x, y))) : NO_DEPOSED;
+  return v as InstanceState;
 }
 
 function resourceKey(a: ResourceAddress): string {

@@ -284,8 +284,9 @@ export function decodeInstanceObject(inst: InstanceV4): InstanceObject {
     // attributes_flat is the pre-0.12 flatmap form; Terraform upgrades it through the provider. We keep the
     // strings as they are so nothing is lost on rewrite.
     attributes: (inst.attributes ?? (inst.attributes_flat as JsonObject | undefined) ?? {}) as JsonObject,
-    sensitiveAttributes: (inst.sensitive_attributes ?? []) as PathStep[][],
-    dependencies: inst.dependencies ?? [],
+    // Empty lists (almost every instance's) share one frozen array: nothing changes a stored object in place.
+    sensitiveAttributes: (inst.sensitive_attributes?.length ? inst.sensitive_attributes : NO_PATHS) as PathStep[][],
+    dependencies: inst.dependencies?.length ? inst.dependencies : (NO_DEPENDENCIES as string[]),
   };
   if (inst.identity_schema_version !== undefined) obj.identitySchemaVersion = inst.identity_schema_version;
   if (inst.identity !== undefined) obj.identity = inst.identity as JsonValue;
@@ -294,6 +295,9 @@ export function decodeInstanceObject(inst: InstanceV4): InstanceObject {
   if (inst.create_before_destroy) obj.createBeforeDestroy = true;
   return obj;
 }
+
+const NO_PATHS: readonly PathStep[][] = Object.freeze([]);
+const NO_DEPENDENCIES: readonly string[] = Object.freeze([]);
 
 /** Validates and decodes one v4 instance object from untrusted JSON (the journal's `object` field). */
 export function parseInstanceObject(raw: unknown, where: string): InstanceObject {

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { distinctConfig, measure, type Measured } from "./plan.bench.js";
+import { benchEnv, distinctConfig, measure, type Measured } from "./plan.bench.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = existsSync(join(HERE, "../../package.json")) ? resolve(HERE, "../..") : resolve(HERE, "../../..");
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<string> {
   const runs = Math.max(1, Number(flag(argv, "runs") ?? 2));
   const crashSize = Number(flag(argv, "crash-size") ?? Math.max(...sizes));
   const backplan = resolve(flag(argv, "backplan") ?? join(REPO, "dist/src/cli/main.js"));
-  const env = { ...process.env, NO_COLOR: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+  const env = { ...benchEnv(), NO_COLOR: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
   const root = mkdtempSync(join(tmpdir(), "backplan-scale-bench-"));
   const rows: Row[] = [];
   let crash: CrashResult | undefined;

@@ -166,11 +166,12 @@ const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 
 
 /** Milliseconds in a Go duration string ("1h30m", "-10m", "1.5h", "300ms"). */
 export function parseDuration(s: string, argIndex: number): number {
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
+  // µ (micro sign) and μ (Greek mu) escaped: the CLI bundle is kept ASCII (see src/cli/bundle.ts).
+  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/.exec(s);
   if (!m && s !== "0") throw new FunctionError(`invalid duration ${JSON.stringify(s)}: use a number and unit, like "1h30m" or "-10m"`, argIndex);
   if (s === "0") return 0;
   let total = 0;
-  for (const part of s.replace(/^[+-]/, "").matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+  for (const part of s.replace(/^[+-]/, "").matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) {
     total += Number(part[1]) * UNITS[part[2]!]!;
   }
   return m![1] === "-" ? -total : total;
