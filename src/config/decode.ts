@@ -4,7 +4,7 @@
  * depends_on, provider references, moved/import/removed addresses) and keeps everything else unevaluated.
  * Pure: no I/O. Reports every problem it finds and keeps going.
  */
-import type { Attribute, Block, Body, Expression, File } from "./hcl/ast.js";
+import type { Attribute, Block, BlockLabel, Body, Expression, File } from "./hcl/ast.js";
 import { bodyContent, type BodySchema } from "./hcl/body.js";
 import { NONE } from "./hcl/fit.js";
 import { mergeOverrides, withBody, type FileBlocks } from "./override.js";
@@ -128,6 +128,11 @@ class Decoder {
       range,
     );
     return false;
+  }
+
+  /** `checkName` of a block label, whose range is made only for the message (two labels per resource). */
+  checkLabel(kind: string, label: BlockLabel): boolean {
+    return IDENT.test(label.value) || this.checkName(kind, label.value, label.range);
   }
 
   headerRange(block: Block): SourceRange {
@@ -595,8 +600,8 @@ const RESOURCE_META: BodySchema = {
 function decodeResource(d: Decoder, block: Block, mode: ResourceMode): Resource | undefined {
   const [typeLabel, nameLabel] = block.labels as [Block["labels"][0], Block["labels"][0]];
   const kind = mode === "data" ? "data source" : "resource";
-  if (!d.checkName(`${kind} type`, typeLabel.value, typeLabel.range)) return undefined;
-  if (!d.checkName(kind, nameLabel.value, nameLabel.range)) return undefined;
+  if (!d.checkLabel(mode === "data" ? "data source type" : "resource type", typeLabel)) return undefined;
+  if (!d.checkLabel(kind, nameLabel)) return undefined;
   const type = typeLabel.value;
   const name = nameLabel.value;
   const context = `${mode === "data" ? "data" : "resource"} "${type}" "${name}"`;
