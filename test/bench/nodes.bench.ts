@@ -51,18 +51,18 @@ async function drive(base: string, workload: Workload): Promise<Result> {
         if (workload === "read") {
           const uuid = fixtures[(c * 7919 + n) % fixtures.length]!;
           const found = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-          if (found.json?.inventories?.length !== 1) inconsistent++;
+          if (found.status === 200 && found.json?.inventories?.length !== 1) inconsistent++;
           await req("GET", `/zstack/v1/cdp-backup-storage/policy?q=${encodeURIComponent(`name~=read-${n % 20}%`)}&limit=5`);
           continue;
         }
         const uuid = await createPolicy(`load-${c}-${n}`);
         if (!uuid) continue;
         const found = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-        if (found.json?.inventories?.length !== 1) inconsistent++;
+        if (found.status === 200 && found.json?.inventories?.length !== 1) inconsistent++;
         await req("GET", `/zstack/v1/cdp-backup-storage/policy?q=${encodeURIComponent(`name~=load-${c}-%`)}&limit=5`);
         await job("DELETE", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
         const gone = await req("GET", `/zstack/v1/cdp-backup-storage/policy/${uuid}`);
-        if (gone.json?.inventories?.length !== 0) inconsistent++;
+        if (gone.status === 200 && gone.json?.inventories?.length !== 0) inconsistent++;
       }
     }),
   );

@@ -2,7 +2,7 @@
  * A real HAProxy (Debian's haproxy, scripts/test-deps.sh installs it) in front of several engine nodes, for the
  * scale-out tests: `startHaproxy(backends)` writes a config into a fresh temp dir, starts haproxy in the
  * foreground on a free 127.0.0.1 port, waits until it answers, and returns its URL. Each node is health-checked
- * (`GET /engine/v1/health` unless told otherwise), so a killed node leaves the rotation within a second and a
+ * (`GET /engine/v1/health` unless told otherwise), so a killed node leaves the rotation within two seconds and a
  * request that reached it before is retried on another node (`retry-on`). The servers are named `node1`,
  * `node2`... in the order given; the log (`output()`) names the server of each request (`nodes/node1`).
  * `stop()` stops that haproxy by its own pid and removes the directory.
@@ -26,7 +26,7 @@ export interface Haproxy {
 export function haproxyConfig(port: number, backends: readonly string[], healthPath = "/engine/v1/health"): string {
   const servers = backends.map((b, i) => {
     const u = new URL(b);
-    return `  server node${i + 1} ${u.hostname}:${u.port} check inter 300ms fall 2 rise 1`;
+    return `  server node${i + 1} ${u.hostname}:${u.port} check inter 500ms fall 3 rise 1`;
   });
   return [
     "global",
@@ -39,6 +39,9 @@ export function haproxyConfig(port: number, backends: readonly string[], healthP
     "  timeout connect 2s",
     "  timeout client 300s",
     "  timeout server 300s",
+    // A node saturated by the clients answers its health check late, not never: with the check timeout at its
+    // default (the interval) a busy lone node was taken out of rotation and every request got 503.
+    "  timeout check 2s",
     // A node killed between accepting and answering: the request is sent again to another node. Only idempotent
     // requests are retried by haproxy unless told otherwise; a retried POST is what a client's own retry would be.
     "  retries 3",
